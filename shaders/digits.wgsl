@@ -1,0 +1,25 @@
+// Mixed-radix profile digits: one digit per random part (part 0 least
+// significant), radix = the part's outcome count. 64-bit profile numbers stay
+// on the host; a kernel gets a dispatch's first profile as digits and adds
+// its thread's u32 offset with carries. Rust twin: add_to_digits in src/plan.rs.
+// Needs `words` and `config` (families.wgsl).
+
+const MAX_PARTS: u32 = 64u;
+const PART_INFO_STRIDE: u32 = 8u;
+
+var<private> digit: array<u32, MAX_PARTS>;
+
+fn part_word(p: u32, field: u32) -> u32 {
+    return words[config.part_info + p * PART_INFO_STRIDE + field];
+}
+
+// digit += offset (radices < 2^31, so no sum overflows).
+fn add_to_digits(offset: u32) {
+    var carry = offset;
+    for (var p = 0u; p < config.parts; p++) {
+        let radix = part_word(p, 0u);
+        let v = digit[p] + carry % radix;
+        carry = carry / radix + select(0u, 1u, v >= radix);
+        digit[p] = select(v, v - radix, v >= radix);
+    }
+}

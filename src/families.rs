@@ -1,0 +1,124 @@
+//! Rust twins of `shaders/families.wgsl`: the share of one player on each
+//! action given the action counts (symmetric families), read from a
+//! [`FlatPlan`] exactly as the kernel reads its buffers, in f64.
+//!
+//! In a symmetric game a player's share depends only on the state, its action
+//! b and the counts C, so `s_i = h_{a_i}(x, C)` and coalition j gets
+//! `Σ_b N_j[b] h_b(x, C)`.
+
+use crate::plan::{family_id, FlatPlan};
+
+fn binom(flat: &FlatPlan, a: u32, b: u32) -> u32 {
+    flat.words[(flat.config.binom + a * flat.config.actions + b) as usize]
+}
+
+/// Twin of `count_vector_rank` (WGSL): the rank of `v` among count vectors
+/// of the same sum, from the plan's binomial table.
+pub fn count_vector_rank(flat: &FlatPlan, v: &[u32]) -> u32 {
+    let k = flat.config.actions;
+    let mut remaining: u32 = v.iter().sum();
+    let mut rank = 0;
+    for p in 0..k.saturating_sub(1) {
+        let after = k - 1 - p;
+        let c = v[p as usize];
+        rank += binom(flat, remaining + after, after) - binom(flat, remaining - c + after, after);
+        remaining -= c;
+    }
+    rank
+}
+
+/// Twin of `anonymous_ranks`: `others_rank[b] = rank(counts - e_b)` for each occupied b.
+pub fn anonymous_ranks(flat: &FlatPlan, counts: &[u32], others_rank: &mut [u32]) {
+    let mut others = counts.to_vec();
+    for b in 0..counts.len() {
+        if counts[b] > 0 {
+            others[b] -= 1;
+            others_rank[b] = count_vector_rank(flat, &others);
+            others[b] += 1;
+        }
+    }
+}
+
+/// Twin of `plurality_action_shares`.
+pub fn plurality_action_shares(counts: &[u32], action_share: &mut [f64]) {
+    let mut top = 0;
+    for b in 0..counts.len() {
+        action_share[b] = 0.0;
+        if counts[b] > counts[top] {
+            top = b;
+        }
+    }
+    action_share[top] = 1.0 / f64::from(counts[top]);
+}
+
+/// Twin of `proportional_action_shares`.
+pub fn proportional_action_shares(
+    flat: &FlatPlan,
+    x: u32,
+    counts: &[u32],
+    action_share: &mut [f64],
+) {
+    let w = &flat.reals[(flat.config.family_params + x * flat.config.actions) as usize..];
+    let total: f64 = counts.iter().zip(w).map(|(&c, &w)| f64::from(c) * w).sum();
+    for (b, share) in action_share.iter_mut().enumerate().take(counts.len()) {
+        *share = w[b] / total;
+    }
+}
+
+/// Twin of `congestion_action_shares`.
+pub fn congestion_action_shares(flat: &FlatPlan, x: u32, counts: &[u32], action_share: &mut [f64]) {
+    let v = &flat.reals[(flat.config.family_params + x * flat.config.actions) as usize..];
+    let total: f64 = (0..counts.len())
+        .filter(|&b| counts[b] > 0)
+        .map(|b| v[b])
+        .sum();
+    for b in 0..counts.len() {
+        action_share[b] = if counts[b] > 0 {
+            v[b] / f64::from(counts[b]) / total
+        } else {
+            0.0
+        };
+    }
+}
+
+/// Twin of `anonymous_action_shares`; needs [`anonymous_ranks`] of `counts`.
+pub fn anonymous_action_shares(
+    flat: &FlatPlan,
+    x: u32,
+    counts: &[u32],
+    others_rank: &[u32],
+    action_share: &mut [f64],
+) {
+    let c = &flat.config;
+    let k = c.actions;
+    let mut total = 0.0;
+    for b in 0..k {
+        let u = if counts[b as usize] > 0 {
+            flat.reals
+                [(c.family_params + (x * c.anon_rows + others_rank[b as usize]) * k + b) as usize]
+        } else {
+            0.0
+        };
+        action_share[b as usize] = u;
+        total += f64::from(counts[b as usize]) * u;
+    }
+    for share in action_share.iter_mut().take(k as usize) {
+        *share /= total;
+    }
+}
+
+/// Twin of `action_shares`: dispatch on the family (symmetric families only).
+pub fn action_shares(
+    flat: &FlatPlan,
+    x: u32,
+    counts: &[u32],
+    others_rank: &[u32],
+    action_share: &mut [f64],
+) {
+    match flat.config.family {
+        family_id::PLURALITY => plurality_action_shares(counts, action_share),
+        family_id::PROPORTIONAL => proportional_action_shares(flat, x, counts, action_share),
+        family_id::CONGESTION => congestion_action_shares(flat, x, counts, action_share),
+        _ => anonymous_action_shares(flat, x, counts, others_rank, action_share),
+    }
+}

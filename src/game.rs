@@ -1,0 +1,311 @@
+//! Game families: the share functions `s_i(x, a)` of THEORY.md.
+//!
+//! [`Game::player_shares`] computes shares straight from each family's
+//! definition; it is the oracle that the fast evaluators (which work on count
+//! vectors, see [`crate::families`]) are tested against.
+
+use crate::counts::{count_vector_rank, count_vectors};
+use crate::error::{Error, Result};
+
+/// Tolerance for "sums to 1" checks on user-supplied tables and probabilities:
+/// spec files are written by hand with decimals, 1e-9 accepts their rounding.
+pub const UNIT_SUM_TOLERANCE: f64 = 1e-9;
+
+/// A unit-sum game family with its parameters. The number of players `n` and
+/// actions `k` live in [`crate::Problem`]; [`Game::validate`] checks that the
+/// parameters fit them.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Game {
+    /// Shares split evenly among the players on the plurality action (most
+    /// chosen, ties to the lower index). One state.
+    Plurality,
+    /// `s_i = w[x][a_i] / Σ_l w[x][a_l]`; `weights[x][a] > 0`.
+    Proportional {
+        /// `weights[x][a]`: S rows of k positive numbers.
+        weights: Vec<Vec<f64>>,
+    },
+    /// Players on action b split `v[x][b]`, normalised over occupied actions.
+    Congestion {
+        /// `values[x][b]`: S rows of k positive numbers.
+        values: Vec<Vec<f64>>,
+    },
+    /// The general symmetric game: `s_i = w[x][c(-i)][a_i] / Σ_l w[x][c(-l)][a_l]`,
+    /// `c(-i)` the rank of the others' count vector (lexicographic ascending).
+    Anonymous {
+        /// `weights[x][c][a] ≥ 0`.
+        weights: Vec<Vec<Vec<f64>>>,
+    },
+    /// Any game: `shares[x][profile][i]`, profiles numbered `Σ_i a_i k^i`.
+    Table {
+        /// `shares[x][profile][i]`, each row non-negative and unit-sum.
+        shares: Vec<Vec<Vec<f64>>>,
+    },
+}
+
+impl Game {
+    /// The family's name as written in spec files.
+    pub fn family(&self) -> &'static str {
+        match self {
+            Game::Plurality => "plurality",
+            Game::Proportional { .. } => "proportional",
+            Game::Congestion { .. } => "congestion",
+            Game::Anonymous { .. } => "anonymous",
+            Game::Table { .. } => "table",
+        }
+    }
+
+    /// Number of states S (1 for families without parameters).
+    pub fn states(&self) -> usize {
+        match self {
+            Game::Plurality => 1,
+            Game::Proportional { weights } => weights.len(),
+            Game::Congestion { values } => values.len(),
+            Game::Anonymous { weights } => weights.len(),
+            Game::Table { shares } => shares.len(),
+        }
+    }
+
+    /// Whether every share depends only on the state, the player's action and
+    /// the multiset of the others' actions (all families but `table`).
+    pub fn is_symmetric(&self) -> bool {
+        !matches!(self, Game::Table { .. })
+    }
+
+    /// Check the parameters against `players` and `actions`. Errors name the
+    /// JSON path under `game`.
+    pub fn validate(&self, players: usize, actions: usize) -> Result<()> {
+        let k = actions;
+        let check_rows = |rows: &Vec<Vec<f64>>, key: &str| -> Result<()> {
+            if rows.is_empty() {
+                return Err(Error::spec(
+                    format!("game.{key}"),
+                    "needs at least one state (one row)",
+                ));
+            }
+            for (x, row) in rows.iter().enumerate() {
+                if row.len() != k {
+                    return Err(Error::spec(
+                        format!("game.{key}[{x}]"),
+                        format!("has {} entries, expected one per action ({k})", row.len()),
+                    ));
+                }
+                for (a, &w) in row.iter().enumerate() {
+                    if !(w.is_finite() && w > 0.0) {
+                        return Err(Error::spec(
+                            format!("game.{key}[{x}][{a}]"),
+                            format!("must be a positive finite number, got {w}"),
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        };
+        match self {
+            Game::Plurality => Ok(()),
+            Game::Proportional { weights } => check_rows(weights, "weights"),
+            Game::Congestion { values } => check_rows(values, "values"),
+            Game::Anonymous { weights } => validate_anonymous(weights, players, k),
+            Game::Table { shares } => validate_table(shares, players, k),
+        }
+    }
+
+    /// Shares of every player in state `x` at `profile`, straight from the
+    /// family's definition (O(n²) for `anonymous`; meant for oracles and checks).
+    pub fn player_shares(&self, x: usize, profile: &[usize], actions: usize) -> Vec<f64> {
+        let n = profile.len();
+        let k = actions;
+        let mut counts = vec![0usize; k];
+        for &a in profile {
+            counts[a] += 1;
+        }
+        match self {
+            Game::Plurality => {
+                // First maximum: ties go to the lower action index.
+                let top = (0..k).fold(0, |best, b| if counts[b] > counts[best] { b } else { best });
+                profile
+                    .iter()
+                    .map(|&a| {
+                        if a == top {
+                            1.0 / counts[top] as f64
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            }
+            Game::Proportional { weights } => {
+                let w = &weights[x];
+                let total: f64 = profile.iter().map(|&a| w[a]).sum();
+                profile.iter().map(|&a| w[a] / total).collect()
+            }
+            Game::Congestion { values } => {
+                let v = &values[x];
+                let total: f64 = (0..k).filter(|&b| counts[b] > 0).map(|b| v[b]).sum();
+                profile
+                    .iter()
+                    .map(|&a| v[a] / counts[a] as f64 / total)
+                    .collect()
+            }
+            Game::Anonymous { weights } => {
+                let raw: Vec<f64> = (0..n)
+                    .map(|i| {
+                        let mut others = vec![0u32; k];
+                        for (l, &a) in profile.iter().enumerate() {
+                            if l != i {
+                                others[a] += 1;
+                            }
+                        }
+                        weights[x][count_vector_rank(&others) as usize][profile[i]]
+                    })
+                    .collect();
+                let total: f64 = raw.iter().sum();
+                raw.iter().map(|r| r / total).collect()
+            }
+            Game::Table { shares } => {
+                let index = profile_index(profile, k);
+                shares[x][index].clone()
+            }
+        }
+    }
+}
+
+/// The profile number `Σ_i a_i k^i` (player 0 least significant).
+pub fn profile_index(profile: &[usize], actions: usize) -> usize {
+    profile.iter().rev().fold(0, |acc, &a| acc * actions + a)
+}
+
+/// Tables larger than this many numbers are refused: they could not be held
+/// in memory anyway, and the GPU indexes them with u32.
+pub const MAX_TABLE_ENTRIES: u64 = 1 << 28;
+
+fn validate_anonymous(weights: &[Vec<Vec<f64>>], players: usize, k: usize) -> Result<()> {
+    let rows = count_vectors(players.saturating_sub(1) as u64, k as u64);
+    if rows
+        .saturating_mul(k as u64)
+        .saturating_mul(weights.len().max(1) as u64)
+        > MAX_TABLE_ENTRIES
+    {
+        return Err(Error::TooLarge(format!(
+            "game.weights: an anonymous table for n = {players}, k = {k} has {rows} rows per state, \
+             beyond the supported {MAX_TABLE_ENTRIES} numbers"
+        )));
+    }
+    if weights.is_empty() {
+        return Err(Error::spec("game.weights", "needs at least one state"));
+    }
+    for (x, state) in weights.iter().enumerate() {
+        if state.len() as u64 != rows {
+            return Err(Error::spec(
+                format!("game.weights[{x}]"),
+                format!(
+                    "has {} rows, expected one per count vector of the other n-1 = {} players \
+                     over {k} actions ({rows})",
+                    state.len(),
+                    players.saturating_sub(1)
+                ),
+            ));
+        }
+        for (c, row) in state.iter().enumerate() {
+            if row.len() != k {
+                return Err(Error::spec(
+                    format!("game.weights[{x}][{c}]"),
+                    format!("has {} entries, expected one per action ({k})", row.len()),
+                ));
+            }
+            for (a, &w) in row.iter().enumerate() {
+                if !(w.is_finite() && w >= 0.0) {
+                    return Err(Error::spec(
+                        format!("game.weights[{x}][{c}][{a}]"),
+                        format!("must be a non-negative finite number, got {w}"),
+                    ));
+                }
+            }
+        }
+        // Every count vector C of all n players must give a positive total
+        // Σ_b C_b w[x][rank(C - e_b)][b], else the shares are 0/0.
+        let mut totals = crate::counts::CountVectors::new(players as u32, k);
+        while let Some(c) = totals.next_vector() {
+            let mut total = 0.0;
+            let mut others = c.to_vec();
+            for b in 0..k {
+                if c[b] > 0 {
+                    others[b] -= 1;
+                    total += c[b] as f64 * state[count_vector_rank(&others) as usize][b];
+                    others[b] += 1;
+                }
+            }
+            if total <= 0.0 {
+                let example: Vec<usize> = (0..k)
+                    .flat_map(|b| std::iter::repeat_n(b, c[b] as usize))
+                    .collect();
+                return Err(Error::spec(
+                    format!("game.weights[{x}]"),
+                    format!(
+                        "the total weight is 0 when the action counts are {c:?} \
+                         (e.g. profile {example:?}): shares would be 0/0"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_table(shares: &[Vec<Vec<f64>>], players: usize, k: usize) -> Result<()> {
+    let profiles = (k as u64).checked_pow(players as u32).filter(|&p| {
+        p.saturating_mul(players as u64)
+            .saturating_mul(shares.len().max(1) as u64)
+            <= MAX_TABLE_ENTRIES
+    });
+    let Some(profiles) = profiles else {
+        return Err(Error::TooLarge(format!(
+            "game.shares: a table game with {players} players and {k} actions has {k}^{players} \
+             profiles, beyond the supported {MAX_TABLE_ENTRIES} numbers; use a symmetric family"
+        )));
+    };
+    if shares.is_empty() {
+        return Err(Error::spec("game.shares", "needs at least one state"));
+    }
+    for (x, state) in shares.iter().enumerate() {
+        if state.len() as u64 != profiles {
+            return Err(Error::spec(
+                format!("game.shares[{x}]"),
+                format!(
+                    "has {} rows, expected one per profile (k^n = {profiles})",
+                    state.len()
+                ),
+            ));
+        }
+        for (p, row) in state.iter().enumerate() {
+            let path = || format!("game.shares[{x}][{p}]");
+            if row.len() != players {
+                return Err(Error::spec(
+                    path(),
+                    format!(
+                        "has {} entries, expected one per player ({players})",
+                        row.len()
+                    ),
+                ));
+            }
+            for (i, &s) in row.iter().enumerate() {
+                if !(s.is_finite() && s >= 0.0) {
+                    return Err(Error::spec(
+                        format!("game.shares[{x}][{p}][{i}]"),
+                        format!("must be a non-negative finite number, got {s}"),
+                    ));
+                }
+            }
+            let sum: f64 = row.iter().sum();
+            if (sum - 1.0).abs() > UNIT_SUM_TOLERANCE {
+                return Err(Error::spec(
+                    path(),
+                    format!(
+                        "sums to {sum}, not 1 (within {UNIT_SUM_TOLERANCE}): not a unit-sum game"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,360 @@
+//! The GPU backend: every wgpu call of the crate lives under this module, so
+//! that the next wgpu upgrade touches one place. A [`GpuContext`] (adapter,
+//! device, pipelines) is built once and reused for every evaluation.
+
+mod enumerate;
+pub mod probe;
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+
+pub use enumerate::GpuEnumeration;
+
+/// The WGSL pieces, composed by concatenation (module-scope declarations in
+/// WGSL are order-independent).
+pub(crate) mod shaders {
+    pub const FAMILIES: &str = include_str!("../../shaders/families.wgsl");
+    pub const DIGITS: &str = include_str!("../../shaders/digits.wgsl");
+    pub const ENUMERATE: &str = include_str!("../../shaders/enumerate.wgsl");
+    pub const PROBE: &str = include_str!("../../shaders/probe.wgsl");
+}
+
+/// What the user is told when no adapter exists.
+pub const NO_ADAPTER_HINT: &str =
+    "no Vulkan, Metal, DX12 or GL adapter was found. On Debian/Ubuntu \
+install a software Vulkan driver with `apt-get install mesa-vulkan-drivers libvulkan1` (lavapipe), \
+or use --backend cpu";
+
+/// One adapter as wgpu lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AdapterSummary {
+    /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
+    pub name: String,
+    /// Graphics API backend (Vulkan, Gl, …).
+    pub backend: String,
+    /// Discrete, integrated, virtual, CPU or other.
+    pub device_type: String,
+    /// Driver name and version.
+    pub driver: String,
+    /// Whether f64 shader arithmetic is supported (accumulators in f64).
+    pub shader_f64: bool,
+    /// Whether this is the adapter the GPU backend would use.
+    pub selected: bool,
+}
+
+fn entire(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: buffer.as_entire_binding(),
+    }
+}
+
+fn instance() -> wgpu::Instance {
+    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+}
+
+/// Preference order: real GPUs first, then software; Vulkan/Metal/DX12
+/// before GL (lavapipe's GL twin is slower and lacks f64).
+fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
+    let device = match info.device_type {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Cpu => 3,
+        _ => 4,
+    };
+    let backend = u8::from(info.backend == wgpu::Backend::Gl);
+    (device, backend)
+}
+
+/// The adapters in preference order, filtered by `WGPU_ADAPTER_NAME` when set.
+fn ordered_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
+    let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    if let Ok(wanted) = std::env::var("WGPU_ADAPTER_NAME") {
+        let wanted = wanted.to_lowercase();
+        adapters.retain(|a| a.get_info().name.to_lowercase().contains(&wanted));
+    }
+    adapters.sort_by_key(|a| rank(&a.get_info()));
+    adapters
+}
+
+/// List the adapters wgpu sees, marking the one the GPU backend would use.
+pub fn list_adapters() -> Vec<AdapterSummary> {
+    let instance = instance();
+    ordered_adapters(&instance)
+        .iter()
+        .enumerate()
+        .map(|(index, a)| {
+            let info = a.get_info();
+            AdapterSummary {
+                name: info.name.clone(),
+                backend: format!("{:?}", info.backend),
+                device_type: format!("{:?}", info.device_type),
+                driver: format!("{} {}", info.driver, info.driver_info)
+                    .trim()
+                    .to_string(),
+                shader_f64: a.features().contains(wgpu::Features::SHADER_F64),
+                selected: index == 0,
+            }
+        })
+        .collect()
+}
+
+/// A device with its queue and the errors it reported, reused across evaluations.
+pub struct GpuContext {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    info: wgpu::AdapterInfo,
+    limits: wgpu::Limits,
+    shader_f64: bool,
+    errors: Arc<Mutex<Vec<String>>>,
+    enumerate: Option<enumerate::EnumeratePipeline>,
+}
+
+impl std::fmt::Debug for GpuContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuContext")
+            .field("adapter", &self.info.name)
+            .field("shader_f64", &self.shader_f64)
+            .finish()
+    }
+}
+
+impl GpuContext {
+    /// Open the preferred adapter (see [`list_adapters`]).
+    pub fn new() -> Result<GpuContext> {
+        let instance = instance();
+        let adapter = ordered_adapters(&instance)
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NoAdapter(NO_ADAPTER_HINT.to_string()))?;
+        let info = adapter.get_info();
+        let shader_f64 = adapter.features().contains(wgpu::Features::SHADER_F64);
+        let features = if shader_f64 {
+            wgpu::Features::SHADER_F64
+        } else {
+            wgpu::Features::empty()
+        };
+        // Ask for what the adapter has: buffer sizes and workgroup counts are
+        // then checked against the real limits, not the defaults.
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("unitsum-gpu"),
+            required_features: features,
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| Error::Gpu(format!("cannot open {}: {e}", info.name)))?;
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            sink.lock().expect("error sink").push(e.to_string());
+        }));
+        let lost = errors.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            lost.lock()
+                .expect("error sink")
+                .push(format!("device lost ({reason:?}): {message}"));
+        });
+        Ok(GpuContext {
+            device,
+            queue,
+            info,
+            limits,
+            shader_f64,
+            errors,
+            enumerate: None,
+        })
+    }
+
+    /// `name (backend, device type)` of the adapter in use.
+    pub fn adapter_name(&self) -> String {
+        format!(
+            "{} ({:?}, {:?})",
+            self.info.name, self.info.backend, self.info.device_type
+        )
+    }
+
+    /// Whether accumulators are f64 (else f32).
+    pub fn shader_f64(&self) -> bool {
+        self.shader_f64
+    }
+
+    /// Fail with the first error the device reported since the last check.
+    fn check_errors(&self) -> Result<()> {
+        let mut errors = self.errors.lock().expect("error sink");
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            let all = errors.join("; ");
+            errors.clear();
+            Err(Error::Gpu(all))
+        }
+    }
+
+    /// Compile composed WGSL into a compute pipeline inside an error scope.
+    fn pipeline(
+        &self,
+        label: &str,
+        source: &str,
+        entry: &str,
+        layout: &wgpu::BindGroupLayout,
+    ) -> Result<wgpu::ComputePipeline> {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+        let pipeline_layout = self
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(label),
+                bind_group_layouts: &[Some(layout)],
+                ..Default::default()
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Gpu(format!("kernel {label} does not compile: {e}")));
+        }
+        self.check_errors()?;
+        Ok(pipeline)
+    }
+
+    /// A bind group layout of compute-visible buffers: `(binding, type)`.
+    fn layout(
+        &self,
+        label: &str,
+        entries: &[(u32, wgpu::BufferBindingType, bool)],
+    ) -> wgpu::BindGroupLayout {
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = entries
+            .iter()
+            .map(|&(binding, ty, dynamic)| wgpu::BindGroupLayoutEntry {
+                binding,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty,
+                    has_dynamic_offset: dynamic,
+                    min_binding_size: None,
+                },
+                count: None,
+            })
+            .collect();
+        self.device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries: &entries,
+            })
+    }
+
+    fn buffer(&self, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: size.max(16).next_multiple_of(4),
+            usage,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// The buffers every kernel binds at 0 (config), 2 (words) and 3 (reals, in f32).
+    fn plan_buffers(
+        &self,
+        flat: &crate::plan::FlatPlan,
+    ) -> Result<(wgpu::Buffer, wgpu::Buffer, wgpu::Buffer)> {
+        let reals: Vec<f32> = flat.reals.iter().map(|&r| r as f32).collect();
+        let storage = wgpu::BufferUsages::STORAGE;
+        let words_bytes = 4 * flat.words.len() as u64;
+        let reals_bytes = 4 * reals.len() as u64;
+        let limit = u64::from(self.limits.max_storage_buffer_binding_size);
+        if words_bytes.max(reals_bytes) > limit {
+            return Err(Error::TooLarge(format!(
+                "the game's tables need {} bytes, beyond this adapter's storage binding limit of {limit}; use --backend cpu",
+                words_bytes.max(reals_bytes)
+            )));
+        }
+        Ok((
+            self.buffer_with("config", &[flat.config], wgpu::BufferUsages::UNIFORM),
+            self.buffer_with("words", &flat.words, storage),
+            self.buffer_with("reals", &reals, storage),
+        ))
+    }
+
+    /// A buffer holding `data` (padded so that it is never empty).
+    fn buffer_with<T: bytemuck::Pod>(
+        &self,
+        label: &str,
+        data: &[T],
+        usage: wgpu::BufferUsages,
+    ) -> wgpu::Buffer {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let buffer = self.buffer(
+            label,
+            bytes.len() as u64,
+            usage | wgpu::BufferUsages::COPY_DST,
+        );
+        if !bytes.is_empty() {
+            let mut padded = bytes.to_vec();
+            padded.resize(bytes.len().next_multiple_of(4), 0);
+            self.queue.write_buffer(&buffer, 0, &padded);
+        }
+        buffer
+    }
+
+    /// Copy each `(buffer, bytes)` to a mappable buffer, submit, wait, and return the bytes.
+    fn read_back(
+        &self,
+        mut encoder: wgpu::CommandEncoder,
+        sources: &[(&wgpu::Buffer, u64)],
+    ) -> Result<Vec<Vec<u8>>> {
+        let total: u64 = sources
+            .iter()
+            .map(|(_, size)| size.next_multiple_of(8))
+            .sum();
+        let staging = self.buffer(
+            "readback",
+            total,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        );
+        let mut at = 0;
+        for (source, size) in sources {
+            encoder.copy_buffer_to_buffer(source, 0, &staging, at, size.next_multiple_of(4));
+            at += size.next_multiple_of(8);
+        }
+        self.queue.submit([encoder.finish()]);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = sender.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        self.check_errors()?;
+        receiver
+            .recv()
+            .map_err(|_| Error::Gpu("readback was never mapped".into()))?
+            .map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;
+        let view = staging
+            .get_mapped_range(..)
+            .map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;
+        let mut out = Vec::with_capacity(sources.len());
+        let mut at = 0usize;
+        for (_, size) in sources {
+            out.push(view[at..at + *size as usize].to_vec());
+            at += size.next_multiple_of(8) as usize;
+        }
+        drop(view);
+        staging.unmap();
+        Ok(out)
+    }
+}

@@ -1,0 +1,180 @@
+//! `unitsum-gpu`: the command line over the library. Exit codes: 0 ok,
+//! 1 a check failed (backends disagree), 2 bad input or usage.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use unitsum_gpu::report::{Format, Report};
+use unitsum_gpu::{Backend, Error, Evaluator, Options};
+
+#[derive(Parser)]
+#[command(
+    name = "unitsum-gpu",
+    version,
+    about = "Expected coalition shares in unit-sum games, on the GPU and the CPU"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate r_j(x) for every coalition j and state x of a spec file.
+    Eval {
+        /// The spec file (JSON; see README, "Spec format").
+        spec: PathBuf,
+        /// Where to evaluate: auto uses the GPU when an adapter exists; both
+        /// runs the CPU and the GPU and compares them.
+        #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+        backend: BackendArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Largest allowed max |GPU - CPU| with --backend both (exit 1 beyond).
+        #[arg(long, default_value_t = 1e-5)]
+        tolerance: f64,
+    },
+    /// List the GPU adapters wgpu sees and which one would be used.
+    Devices {
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Auto,
+    Cpu,
+    Gpu,
+    Both,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err((context, e)) => {
+            eprintln!("error: {context}{e}");
+            ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
+        }
+    }
+}
+
+type Failure = (String, Error);
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Eval {
+            spec,
+            backend,
+            format,
+            tolerance,
+        } => {
+            let source = spec.display().to_string();
+            if !(tolerance.is_finite() && tolerance >= 0.0) {
+                return Err((
+                    String::new(),
+                    Error::spec("--tolerance", "must be a finite number ≥ 0"),
+                ));
+            }
+            let problem = unitsum_gpu::load_spec(&spec).map_err(|e| (format!("{source}: "), e))?;
+            let mut evaluator = Evaluator::new();
+            let backends: &[Backend] = match backend {
+                BackendArg::Auto => &[Backend::Auto],
+                BackendArg::Cpu => &[Backend::Cpu],
+                BackendArg::Gpu => &[Backend::Gpu],
+                BackendArg::Both => &[Backend::Cpu, Backend::Gpu],
+            };
+            let mut runs = Vec::new();
+            for &b in backends {
+                let run = evaluator
+                    .evaluate(
+                        &problem,
+                        &Options {
+                            backend: b,
+                            ..Default::default()
+                        },
+                    )
+                    .map_err(|e| (format!("{source}: "), e))?;
+                if let Some(note) = &run.note {
+                    eprintln!("note: {note}");
+                }
+                runs.push(run);
+            }
+            let report = Report {
+                source: &source,
+                problem: &problem,
+                runs,
+                tolerance,
+            };
+            print!("{}", report.render(format.into()));
+            if !report.agrees() {
+                eprintln!(
+                    "error: {source}: the GPU and CPU results differ by {:.2e}, beyond the tolerance {tolerance:.0e}",
+                    report.difference().unwrap_or(f64::NAN)
+                );
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Devices { format } => {
+            let adapters = unitsum_gpu::gpu::list_adapters();
+            match format {
+                FormatArg::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&adapters).expect("serialisable")
+                ),
+                _ => {
+                    if adapters.is_empty() {
+                        println!("{}", unitsum_gpu::gpu::NO_ADAPTER_HINT);
+                    }
+                    for a in &adapters {
+                        println!(
+                            "{} {} [{}, {}] driver {}; f64 {}",
+                            if a.selected { "*" } else { " " },
+                            a.name,
+                            a.backend,
+                            a.device_type,
+                            a.driver,
+                            if a.shader_f64 {
+                                "yes"
+                            } else {
+                                "no (f32 accumulators)"
+                            }
+                        );
+                    }
+                    if !adapters.is_empty() {
+                        println!("(* = used by --backend gpu; choose another with WGPU_ADAPTER_NAME=substring or WGPU_BACKEND=vulkan)");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! The enumeration plan: every policy reduced to independent *parts*, each a
+//! discrete distribution over the actions of a fixed list of players, and
+//! flattened into the arrays that the enumeration kernel (WGSL) and its Rust
+//! mirror both read.
+//!
+//! The exact expectation is the sum over the product of the parts' outcomes
+//! (never over all k^n profiles when supports are smaller), each profile
+//! weighted by the product of its outcomes' probabilities.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::counts::binomial;
+use crate::error::{Error, Result};
+use crate::game::Game;
+use crate::policy::Policy;
+use crate::problem::Problem;
+
+/// One independent random part of the coalitions' policies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part {
+    /// The players whose actions this part sets.
+    pub players: Vec<usize>,
+    /// Outcomes: one action per player in `players`, and its probability (> 0).
+    pub outcomes: Vec<(Vec<usize>, f64)>,
+}
+
+/// A problem reduced to independent parts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Action of every player that no random part sets.
+    pub base: Vec<usize>,
+    /// The random parts (each with at least two outcomes).
+    pub parts: Vec<Part>,
+    /// Profiles in the product of the parts' supports.
+    pub profiles: u64,
+}
+
+/// Largest profile count the exact evaluator accepts; beyond it, sample.
+pub const MAX_EXACT_PROFILES: u64 = 1 << 63;
+
+impl Plan {
+    /// Expand every coalition's policy into parts.
+    pub fn new(problem: &Problem) -> Result<Plan> {
+        let mut base = vec![0; problem.players()];
+        let mut parts = Vec::new();
+        for c in problem.coalitions() {
+            expand(
+                problem, &c.policy, &c.members, &c.members, &mut base, &mut parts,
+            );
+        }
+        // A part with one outcome is deterministic: it belongs to the base.
+        parts.retain(|part| {
+            if part.outcomes.len() == 1 {
+                for (&i, &a) in part.players.iter().zip(&part.outcomes[0].0) {
+                    base[i] = a;
+                }
+                false
+            } else {
+                true
+            }
+        });
+        let profiles = parts
+            .iter()
+            .try_fold(1u64, |acc, p| acc.checked_mul(p.outcomes.len() as u64))
+            .filter(|&p| p <= MAX_EXACT_PROFILES)
+            .ok_or_else(|| {
+                let log10: f64 = parts.iter().map(|p| (p.outcomes.len() as f64).log10()).sum();
+                Error::TooLarge(format!(
+                    "exact enumeration needs about 10^{log10:.1} profiles, beyond 2^63; use sampling (--method sample)"
+                ))
+            })?;
+        Ok(Plan {
+            base,
+            parts,
+            profiles,
+        })
+    }
+}
+
+/// Expand `policy`, written for the players `own`, onto the players `target`
+/// (the same players, or a copier's run that plays what `own` would).
+fn expand(
+    problem: &Problem,
+    policy: &Policy,
+    own: &[usize],
+    target: &[usize],
+    base: &mut [usize],
+    parts: &mut Vec<Part>,
+) {
+    let k = problem.actions();
+    let single = |player: usize, dist: &[f64]| Part {
+        players: vec![player],
+        outcomes: dist
+            .iter()
+            .enumerate()
+            .filter(|(_, &p)| p > 0.0)
+            .map(|(a, &p)| (vec![a], p))
+            .collect(),
+    };
+    match policy {
+        Policy::Pure { actions } => {
+            for (&i, &a) in target.iter().zip(actions) {
+                base[i] = a;
+            }
+        }
+        Policy::Uniform => {
+            let uniform = vec![1.0 / k as f64; k];
+            parts.extend(target.iter().map(|&i| single(i, &uniform)));
+        }
+        Policy::Independent { marginals } => {
+            parts.extend(target.iter().zip(marginals).map(|(&i, m)| single(i, m)));
+        }
+        Policy::Common { dist } => {
+            let uniform = vec![1.0 / k as f64; k];
+            let dist = dist.as_deref().unwrap_or(&uniform);
+            parts.push(Part {
+                players: target.to_vec(),
+                outcomes: dist
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &p)| p > 0.0)
+                    .map(|(a, &p)| (vec![a; target.len()], p))
+                    .collect(),
+            });
+        }
+        Policy::Joint { support } => parts.push(Part {
+            players: target.to_vec(),
+            outcomes: support.iter().filter(|(_, p)| *p > 0.0).cloned().collect(),
+        }),
+        Policy::Copy { of, rest_action } => {
+            let coalitions = problem.coalitions();
+            let group: usize = of.iter().map(|&j| coalitions[j].members.len()).sum();
+            let runs = target.len() / group;
+            for run in 0..runs {
+                let mut at = run * group;
+                for &j in of {
+                    let copied = &coalitions[j];
+                    let len = copied.members.len();
+                    expand(
+                        problem,
+                        &copied.policy,
+                        &copied.members,
+                        &target[at..at + len],
+                        base,
+                        parts,
+                    );
+                    at += len;
+                }
+            }
+            for &i in &target[runs * group..] {
+                base[i] = *rest_action;
+            }
+        }
+        Policy::Blocks { blocks } => {
+            for block in blocks {
+                let sub: Vec<usize> = block
+                    .members
+                    .iter()
+                    .map(|m| {
+                        target[own
+                            .iter()
+                            .position(|o| o == m)
+                            .expect("validated partition")]
+                    })
+                    .collect();
+                expand(problem, &block.policy, &block.members, &sub, base, parts);
+            }
+        }
+    }
+    let _ = own;
+}
+
+/// Family ids shared with `shaders/families.wgsl` (must be kept in sync).
+pub mod family_id {
+    /// `plurality`
+    pub const PLURALITY: u32 = 0;
+    /// `proportional`
+    pub const PROPORTIONAL: u32 = 1;
+    /// `congestion`
+    pub const CONGESTION: u32 = 2;
+    /// `anonymous`
+    pub const ANONYMOUS: u32 = 3;
+    /// `table`
+    pub const TABLE: u32 = 4;
+}
+
+/// u32 words per part in the `part_info` table: radix, first player, player
+/// count, first outcome action, first outcome probability, 3 unused.
+pub const PART_INFO_STRIDE: usize = 8;
+
+/// Sizes and offsets into the flat arrays. Must be kept in sync with `Config`
+/// in `shaders/families.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Config {
+    /// n
+    pub players: u32,
+    /// k
+    pub actions: u32,
+    /// S
+    pub states: u32,
+    /// m
+    pub coalitions: u32,
+    /// Random parts (each ≥ 2 outcomes).
+    pub parts: u32,
+    /// One of [`family_id`].
+    pub family: u32,
+    /// Accumulator slots: coalitions × states, slot `j * states + x`.
+    pub slots: u32,
+    /// Rows per state of the `anonymous` weights (count vectors of n-1 over k).
+    pub anon_rows: u32,
+    /// Offset (u32 words) of the part table.
+    pub part_info: u32,
+    /// Offset of the k action counts of the base profile.
+    pub base_counts: u32,
+    /// Offset of the m×k per-coalition counts of the base profile.
+    pub base_coalition_counts: u32,
+    /// Offset of each player's coalition.
+    pub player_coalition: u32,
+    /// Offset of each player's table stride k^i (0 when not a table game).
+    pub player_stride: u32,
+    /// Offset of the binomial table `C(a, b)` at `a * k + b`.
+    pub binom: u32,
+    /// Profiles per state in a table game (k^n), else 0.
+    pub table_profiles: u32,
+    /// Table index of the base profile.
+    pub base_table_index: u32,
+    /// Offset (real words) of the family's parameters.
+    pub family_params: u32,
+    /// Unused, keeps the struct a multiple of 16 bytes.
+    pub pad: [u32; 3],
+}
+
+/// A plan flattened into one u32 array and one real array (f64 here; the GPU
+/// gets an f32 copy), read by the kernel and its Rust mirror alike.
+#[derive(Clone, Debug)]
+pub struct FlatPlan {
+    /// Sizes and offsets.
+    pub config: Config,
+    /// Integer data.
+    pub words: Vec<u32>,
+    /// Real data (probabilities, family parameters).
+    pub reals: Vec<f64>,
+    /// Profiles to enumerate.
+    pub profiles: u64,
+    /// Outcome count of every part, for decoding profile indices.
+    pub radices: Vec<u32>,
+}
+
+impl FlatPlan {
+    /// Flatten a problem's plan and game tables.
+    pub fn new(problem: &Problem, plan: &Plan) -> Result<FlatPlan> {
+        let n = problem.players();
+        let k = problem.actions();
+        let states = problem.states();
+        let m = problem.coalitions().len();
+        let mut coalition_of = vec![0u32; n];
+        for (j, c) in problem.coalitions().iter().enumerate() {
+            for &i in &c.members {
+                coalition_of[i] = j as u32;
+            }
+        }
+        let mut words: Vec<u32> = Vec::new();
+        let mut reals: Vec<f64> = Vec::new();
+        let too_large = |what: &str| {
+            Error::TooLarge(format!("{what} does not fit the kernel's 32-bit indices"))
+        };
+        let offset = |len: usize| u32::try_from(len).map_err(|_| too_large("the plan"));
+
+        let mut config = Config {
+            players: n as u32,
+            actions: k as u32,
+            states: states as u32,
+            coalitions: m as u32,
+            parts: plan.parts.len() as u32,
+            slots: (m * states) as u32,
+            ..Config::default()
+        };
+
+        // Parts: info table first, then players, actions and probabilities.
+        config.part_info = offset(words.len())?;
+        words.resize(words.len() + PART_INFO_STRIDE * plan.parts.len(), 0);
+        for (p, part) in plan.parts.iter().enumerate() {
+            let info = config.part_info as usize + PART_INFO_STRIDE * p;
+            words[info] = part.outcomes.len() as u32;
+            words[info + 1] = offset(words.len())?;
+            words[info + 2] = part.players.len() as u32;
+            words.extend(part.players.iter().map(|&i| i as u32));
+            words[info + 3] = offset(words.len())?;
+            for (actions, _) in &part.outcomes {
+                words.extend(actions.iter().map(|&a| a as u32));
+            }
+            words[info + 4] = offset(reals.len())?;
+            reals.extend(part.outcomes.iter().map(|(_, p)| *p));
+        }
+
+        // The base profile's counts (players in parts are added by the walker).
+        let in_part: std::collections::HashSet<usize> = plan
+            .parts
+            .iter()
+            .flat_map(|p| p.players.iter().copied())
+            .collect();
+        let mut base_counts = vec![0u32; k];
+        let mut base_coalition_counts = vec![0u32; m * k];
+        let table = matches!(problem.game(), Game::Table { .. });
+        let strides: Vec<u32> = (0..n)
+            .map(|i| if table { (k as u32).pow(i as u32) } else { 0 })
+            .collect();
+        let mut base_table_index = 0u32;
+        for i in (0..n).filter(|i| !in_part.contains(i)) {
+            let a = plan.base[i];
+            base_counts[a] += 1;
+            base_coalition_counts[coalition_of[i] as usize * k + a] += 1;
+            base_table_index += a as u32 * strides[i];
+        }
+        config.base_counts = offset(words.len())?;
+        words.extend(&base_counts);
+        config.base_coalition_counts = offset(words.len())?;
+        words.extend(&base_coalition_counts);
+        config.player_coalition = offset(words.len())?;
+        words.extend(&coalition_of);
+        config.player_stride = offset(words.len())?;
+        words.extend(&strides);
+        config.base_table_index = base_table_index;
+
+        // C(a, b) for a ≤ n + k, b < k (the anonymous rank needs a ≤ n + k - 2).
+        config.binom = offset(words.len())?;
+        for a in 0..=(n + k) as u64 {
+            for b in 0..k as u64 {
+                words.push(binomial(a, b).min(u64::from(u32::MAX)) as u32);
+            }
+        }
+
+        config.family_params = offset(reals.len())?;
+        match problem.game() {
+            Game::Plurality => config.family = family_id::PLURALITY,
+            Game::Proportional { weights } => {
+                config.family = family_id::PROPORTIONAL;
+                reals.extend(weights.iter().flatten());
+            }
+            Game::Congestion { values } => {
+                config.family = family_id::CONGESTION;
+                reals.extend(values.iter().flatten());
+            }
+            Game::Anonymous { weights } => {
+                config.family = family_id::ANONYMOUS;
+                config.anon_rows = weights[0].len() as u32;
+                reals.extend(weights.iter().flatten().flatten());
+            }
+            Game::Table { shares } => {
+                config.family = family_id::TABLE;
+                config.table_profiles = shares[0].len() as u32;
+                // Per coalition totals: the kernel needs Σ_{i∈c_j} s_i, not each s_i.
+                for state in shares {
+                    for row in state {
+                        let mut totals = vec![0.0; m];
+                        for (i, s) in row.iter().enumerate() {
+                            totals[coalition_of[i] as usize] += s;
+                        }
+                        reals.extend(totals);
+                    }
+                }
+            }
+        }
+        offset(words.len())?;
+        offset(reals.len())?;
+        Ok(FlatPlan {
+            config,
+            words,
+            reals,
+            profiles: plan.profiles,
+            radices: plan.parts.iter().map(|p| p.outcomes.len() as u32).collect(),
+        })
+    }
+
+    /// Mixed-radix digits (one per part, part 0 least significant) of a
+    /// profile number.
+    pub fn digits(&self, mut index: u64) -> Vec<u32> {
+        self.radices
+            .iter()
+            .map(|&r| {
+                let d = (index % u64::from(r)) as u32;
+                index /= u64::from(r);
+                d
+            })
+            .collect()
+    }
+}
+
+/// Twin of `add_to_digits` (shaders/digits.wgsl): `digits += offset` in the
+/// mixed radix `radices`, with the kernel's u32 arithmetic.
+pub fn add_to_digits(radices: &[u32], digits: &mut [u32], offset: u32) {
+    let mut carry = offset;
+    for (digit, &radix) in digits.iter_mut().zip(radices) {
+        let v = *digit + carry % radix;
+        carry = carry / radix + u32::from(v >= radix);
+        *digit = if v >= radix { v - radix } else { v };
+    }
+}

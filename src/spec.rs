@@ -1,0 +1,286 @@
+//! The JSON spec format (README, "Spec format"): parsing with errors that
+//! name the JSON path of the offending value.
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::game::Game;
+use crate::policy::{Block, Policy};
+use crate::problem::{validate_distribution, Coalition, Problem};
+
+/// Read and validate a spec file.
+pub fn load_spec(path: &std::path::Path) -> Result<Problem> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    parse_spec(&text)
+}
+
+/// Parse and validate a spec from JSON text.
+///
+/// ```
+/// let problem = unitsum_gpu::parse_spec(r#"{ "players": 3, "actions": 2,
+///   "game": { "family": "plurality" },
+///   "coalitions": [ { "members": [0, 1], "policy": { "kind": "common" } },
+///                   { "members": [2], "policy": { "kind": "uniform" } } ] }"#)?;
+/// assert_eq!(problem.players(), 3);
+/// # Ok::<(), unitsum_gpu::Error>(())
+/// ```
+pub fn parse_spec(text: &str) -> Result<Problem> {
+    let root: Value = serde_json::from_str(text)
+        .map_err(|e| Error::spec("(file)", format!("not valid JSON: {e}")))?;
+    parse_value(&root)
+}
+
+/// Build a problem from an already parsed JSON value.
+pub fn parse_value(root: &Value) -> Result<Problem> {
+    let root_obj = object(root, "(root)")?;
+    let _ = root_obj;
+    let players = uint(field(root, "", "players")?, "players")?;
+    let actions = uint(field(root, "", "actions")?, "actions")?;
+    let game = parse_game(field(root, "", "game")?, players)?;
+    let list = array(field(root, "", "coalitions")?, "coalitions")?;
+    let mut coalitions = Vec::with_capacity(list.len());
+    for (j, c) in list.iter().enumerate() {
+        let path = format!("coalitions[{j}]");
+        let members = uints(field(c, &path, "members")?, &format!("{path}.members"))?;
+        let policy = parse_policy(
+            field(c, &path, "policy")?,
+            &format!("{path}.policy"),
+            members.len(),
+            actions,
+        )?;
+        coalitions.push(Coalition::new(members, policy));
+    }
+    Problem::new(players, actions, game, coalitions)
+}
+
+fn parse_game(v: &Value, _players: usize) -> Result<Game> {
+    let family = string(field(v, "game", "family")?, "game.family")?;
+    Ok(match family {
+        "plurality" => Game::Plurality,
+        "proportional" => Game::Proportional {
+            weights: matrix(field(v, "game", "weights")?, "game.weights")?,
+        },
+        "congestion" => Game::Congestion {
+            values: matrix(field(v, "game", "values")?, "game.values")?,
+        },
+        "anonymous" => Game::Anonymous {
+            weights: cube(field(v, "game", "weights")?, "game.weights")?,
+        },
+        "table" => Game::Table {
+            shares: cube(field(v, "game", "shares")?, "game.shares")?,
+        },
+        other => {
+            return Err(Error::spec(
+                "game.family",
+                format!("unknown family {other:?}; expected one of plurality, proportional, congestion, anonymous, table"),
+            ))
+        }
+    })
+}
+
+fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -> Result<Policy> {
+    let kind = string(field(v, path, "kind")?, &format!("{path}.kind"))?;
+    let at = |key: &str| format!("{path}.{key}");
+    Ok(match kind {
+        "pure" => Policy::Pure {
+            actions: uints(field(v, path, "actions")?, &at("actions"))?,
+        },
+        "uniform" => Policy::Uniform,
+        "independent" => {
+            let marginals = match (v.get("marginals"), v.get("marginal")) {
+                (Some(m), None) => matrix(m, &at("marginals"))?,
+                (None, Some(m)) => {
+                    let shared = numbers(m, &at("marginal"))?;
+                    validate_distribution(&shared, actions, &at("marginal"))?;
+                    vec![shared; size]
+                }
+                (Some(_), Some(_)) => {
+                    return Err(Error::spec(path, "give either \"marginals\" or \"marginal\", not both"))
+                }
+                (None, None) => {
+                    return Err(Error::spec(
+                        path,
+                        "missing key \"marginals\" (one distribution per member) or \"marginal\" (one shared by all)",
+                    ))
+                }
+            };
+            Policy::Independent { marginals }
+        }
+        "common" => Policy::Common {
+            dist: match v.get("dist") {
+                Some(d) => Some(numbers(d, &at("dist"))?),
+                None => None,
+            },
+        },
+        "joint" => {
+            let entries = array(field(v, path, "support")?, &at("support"))?;
+            let mut support = Vec::with_capacity(entries.len());
+            for (s, e) in entries.iter().enumerate() {
+                let ep = format!("{path}.support[{s}]");
+                let acts = uints(field(e, &ep, "actions")?, &format!("{ep}.actions"))?;
+                let p = number(field(e, &ep, "p")?, &format!("{ep}.p"))?;
+                support.push((acts, p));
+            }
+            Policy::Joint { support }
+        }
+        "copy" => {
+            let of_value = field(v, path, "of")?;
+            let of = if of_value.is_array() {
+                uints(of_value, &at("of"))?
+            } else {
+                vec![uint(of_value, &at("of"))?]
+            };
+            let rest_action = match v.get("rest_action") {
+                Some(r) => uint(r, &at("rest_action"))?,
+                None => 0,
+            };
+            Policy::Copy { of, rest_action }
+        }
+        "blocks" => {
+            let entries = array(field(v, path, "blocks")?, &at("blocks"))?;
+            let mut blocks = Vec::with_capacity(entries.len());
+            for (b, e) in entries.iter().enumerate() {
+                let bp = format!("{path}.blocks[{b}]");
+                let members = uints(field(e, &bp, "members")?, &format!("{bp}.members"))?;
+                let policy = parse_policy(field(e, &bp, "policy")?, &format!("{bp}.policy"), members.len(), actions)?;
+                blocks.push(Block { members, policy });
+            }
+            Policy::Blocks { blocks }
+        }
+        other => {
+            return Err(Error::spec(
+                at("kind"),
+                format!("unknown policy kind {other:?}; expected one of pure, uniform, independent, common, joint, copy, blocks"),
+            ))
+        }
+    })
+}
+
+fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+fn object<'a>(v: &'a Value, path: &str) -> Result<&'a serde_json::Map<String, Value>> {
+    v.as_object()
+        .ok_or_else(|| Error::spec(path, format!("expected an object, got {}", describe(v))))
+}
+
+fn field<'a>(v: &'a Value, parent: &str, key: &str) -> Result<&'a Value> {
+    let shown = if parent.is_empty() { "(root)" } else { parent };
+    object(v, shown)?
+        .get(key)
+        .ok_or_else(|| Error::spec(join(parent, key), "missing"))
+}
+
+fn describe(v: &Value) -> String {
+    let text = v.to_string();
+    let short: String = text.chars().take(40).collect();
+    if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+fn string<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
+    v.as_str()
+        .ok_or_else(|| Error::spec(path, format!("expected a string, got {}", describe(v))))
+}
+
+fn uint(v: &Value, path: &str) -> Result<usize> {
+    v.as_u64()
+        .and_then(|u| usize::try_from(u).ok())
+        .ok_or_else(|| {
+            Error::spec(
+                path,
+                format!("expected a non-negative integer, got {}", describe(v)),
+            )
+        })
+}
+
+fn number(v: &Value, path: &str) -> Result<f64> {
+    v.as_f64()
+        .ok_or_else(|| Error::spec(path, format!("expected a number, got {}", describe(v))))
+}
+
+fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>> {
+    v.as_array()
+        .ok_or_else(|| Error::spec(path, format!("expected an array, got {}", describe(v))))
+}
+
+fn uints(v: &Value, path: &str) -> Result<Vec<usize>> {
+    array(v, path)?
+        .iter()
+        .enumerate()
+        .map(|(i, e)| uint(e, &format!("{path}[{i}]")))
+        .collect()
+}
+
+fn numbers(v: &Value, path: &str) -> Result<Vec<f64>> {
+    array(v, path)?
+        .iter()
+        .enumerate()
+        .map(|(i, e)| number(e, &format!("{path}[{i}]")))
+        .collect()
+}
+
+fn matrix(v: &Value, path: &str) -> Result<Vec<Vec<f64>>> {
+    array(v, path)?
+        .iter()
+        .enumerate()
+        .map(|(i, e)| numbers(e, &format!("{path}[{i}]")))
+        .collect()
+}
+
+fn cube(v: &Value, path: &str) -> Result<Vec<Vec<Vec<f64>>>> {
+    array(v, path)?
+        .iter()
+        .enumerate()
+        .map(|(i, e)| matrix(e, &format!("{path}[{i}]")))
+        .collect()
+}
+
+/// Write a problem back as a spec (JSON value) that [`parse_value`] accepts.
+pub fn to_value(problem: &Problem) -> Value {
+    use serde_json::json;
+    let game = match problem.game() {
+        Game::Plurality => json!({ "family": "plurality" }),
+        Game::Proportional { weights } => json!({ "family": "proportional", "weights": weights }),
+        Game::Congestion { values } => json!({ "family": "congestion", "values": values }),
+        Game::Anonymous { weights } => json!({ "family": "anonymous", "weights": weights }),
+        Game::Table { shares } => json!({ "family": "table", "shares": shares }),
+    };
+    fn policy(p: &Policy) -> Value {
+        match p {
+            Policy::Pure { actions } => json!({ "kind": "pure", "actions": actions }),
+            Policy::Uniform => json!({ "kind": "uniform" }),
+            Policy::Independent { marginals } => {
+                json!({ "kind": "independent", "marginals": marginals })
+            }
+            Policy::Common { dist: Some(d) } => json!({ "kind": "common", "dist": d }),
+            Policy::Common { dist: None } => json!({ "kind": "common" }),
+            Policy::Joint { support } => json!({ "kind": "joint", "support": support.iter()
+                .map(|(a, p)| json!({ "actions": a, "p": p })).collect::<Vec<_>>() }),
+            Policy::Copy { of, rest_action } => {
+                json!({ "kind": "copy", "of": of, "rest_action": rest_action })
+            }
+            Policy::Blocks { blocks } => json!({ "kind": "blocks", "blocks": blocks.iter()
+                .map(|b| json!({ "members": b.members, "policy": policy(&b.policy) })).collect::<Vec<_>>() }),
+        }
+    }
+    json!({
+        "players": problem.players(),
+        "actions": problem.actions(),
+        "game": game,
+        "coalitions": problem.coalitions().iter()
+            .map(|c| json!({ "members": c.members, "policy": policy(&c.policy) }))
+            .collect::<Vec<_>>(),
+    })
+}
