@@ -167,7 +167,6 @@ fn expand(
             }
         }
     }
-    let _ = own;
 }
 
 /// Family ids shared with `shaders/families.wgsl` (must be kept in sync).

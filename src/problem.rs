@@ -64,6 +64,13 @@ impl Problem {
         if coalitions.is_empty() {
             return Err(Error::spec("coalitions", "needs at least one coalition"));
         }
+        let listed: usize = coalitions.iter().map(|c| c.members.len()).sum();
+        if listed != players {
+            return Err(Error::spec(
+                "coalitions",
+                format!("the coalitions list {listed} members but players = {players}: coalitions must partition 0..{players}"),
+            ));
+        }
         let mut owner: Vec<Option<usize>> = vec![None; players];
         for (j, c) in coalitions.iter().enumerate() {
             if c.members.is_empty() {

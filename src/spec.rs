@@ -35,11 +35,10 @@ pub fn parse_spec(text: &str) -> Result<Problem> {
 
 /// Build a problem from an already parsed JSON value.
 pub fn parse_value(root: &Value) -> Result<Problem> {
-    let root_obj = object(root, "(root)")?;
-    let _ = root_obj;
+    object(root, "(root)")?;
     let players = uint(field(root, "", "players")?, "players")?;
     let actions = uint(field(root, "", "actions")?, "actions")?;
-    let game = parse_game(field(root, "", "game")?, players)?;
+    let game = parse_game(field(root, "", "game")?)?;
     let list = array(field(root, "", "coalitions")?, "coalitions")?;
     let mut coalitions = Vec::with_capacity(list.len());
     for (j, c) in list.iter().enumerate() {
@@ -56,7 +55,7 @@ pub fn parse_value(root: &Value) -> Result<Problem> {
     Problem::new(players, actions, game, coalitions)
 }
 
-fn parse_game(v: &Value, _players: usize) -> Result<Game> {
+fn parse_game(v: &Value) -> Result<Game> {
     let family = string(field(v, "game", "family")?, "game.family")?;
     Ok(match family {
         "plurality" => Game::Plurality,

@@ -16,13 +16,29 @@ const MAX_COALITION_COUNTS: u32 = 256;
 /// invocation's loops after 65535 iterations in total; half of it leaves room
 /// for the estimate below being rough.
 const LOOP_BUDGET: u64 = 32_768;
-/// At most this many workgroups per dispatch: bounds the partials buffer and
-/// keeps each dispatch short on GPUs with a watchdog.
-const MAX_WORKGROUPS: u64 = 4096;
-/// Dispatches per submit (and per readback).
-const DISPATCHES_PER_SUBMIT: u64 = 16;
-/// Profiles per thread never exceed this, so that threads × profiles < 2^32.
-const MAX_PROFILES_PER_THREAD: u64 = 16_383;
+
+/// How work is cut into threads, dispatches and submits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// Workgroups per dispatch at most: bounds the partials buffer and keeps
+    /// each dispatch short on GPUs with a watchdog.
+    pub max_workgroups: u64,
+    /// Dispatches per submit (and per readback).
+    pub dispatches_per_submit: u64,
+    /// Profiles per thread at most (below the loop budget's own bound).
+    pub max_profiles_per_thread: u64,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            max_workgroups: 4096,
+            dispatches_per_submit: 16,
+            // 4096 × 64 threads × 16383 profiles < 2^32: the kernel's u32 offsets.
+            max_profiles_per_thread: 16_383,
+        }
+    }
+}
 
 /// Must be kept in sync with `Dispatch` in shaders/enumerate.wgsl.
 #[repr(C)]
@@ -159,9 +175,15 @@ impl GpuContext {
         let slots = u64::from(flat.config.slots);
         let acc_bytes: u64 = if self.shader_f64 { 8 } else { 4 };
         let per_profile = iterations_per_profile(flat, Self::max_part(flat));
-        let budget = ((LOOP_BUDGET - Self::init_iterations(flat)) / per_profile)
-            .clamp(1, MAX_PROFILES_PER_THREAD);
-        let max_threads = MAX_WORKGROUPS * WORKGROUP_SIZE;
+        let limits = Schedule::default();
+        let schedule = self.schedule;
+        let budget = ((LOOP_BUDGET - Self::init_iterations(flat)) / per_profile).clamp(
+            1,
+            schedule
+                .max_profiles_per_thread
+                .clamp(1, limits.max_profiles_per_thread),
+        );
+        let max_threads = schedule.max_workgroups.clamp(1, limits.max_workgroups) * WORKGROUP_SIZE;
         // Spread small problems over many threads; large ones fill each thread's budget.
         let per_thread = flat.profiles.div_ceil(max_threads).clamp(1, budget);
         let per_dispatch = max_threads * per_thread;
@@ -169,12 +191,14 @@ impl GpuContext {
         let alignment = u64::from(self.limits.min_uniform_buffer_offset_alignment);
         let params_stride =
             (std::mem::size_of::<DispatchParams>() as u64).next_multiple_of(alignment);
-        let partials_per_dispatch = MAX_WORKGROUPS * slots;
-        let batch = DISPATCHES_PER_SUBMIT
+        let partials_per_dispatch = (max_threads / WORKGROUP_SIZE) * slots;
+        let batch = schedule
+            .dispatches_per_submit
+            .max(1)
             .min(flat.profiles.div_ceil(per_dispatch))
             .max(1);
         let partials_bytes = batch * partials_per_dispatch * acc_bytes;
-        if partials_bytes > u64::from(self.limits.max_storage_buffer_binding_size) {
+        if partials_bytes > self.limits.max_storage_buffer_binding_size {
             return Err(Error::TooLarge(format!(
                 "the partial sums need {partials_bytes} bytes, beyond this adapter's storage binding limit"
             )));

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 
-pub use enumerate::GpuEnumeration;
+pub use enumerate::{GpuEnumeration, Schedule};
 
 /// The WGSL pieces, composed by concatenation (module-scope declarations in
 /// WGSL are order-independent).
@@ -110,6 +110,7 @@ pub struct GpuContext {
     shader_f64: bool,
     errors: Arc<Mutex<Vec<String>>>,
     enumerate: Option<enumerate::EnumeratePipeline>,
+    schedule: Schedule,
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -165,6 +166,7 @@ impl GpuContext {
             shader_f64,
             errors,
             enumerate: None,
+            schedule: Schedule::default(),
         })
     }
 
@@ -174,6 +176,12 @@ impl GpuContext {
             "{} ({:?}, {:?})",
             self.info.name, self.info.backend, self.info.device_type
         )
+    }
+
+    /// Change how work is cut into dispatches (tests use tiny schedules to
+    /// exercise many dispatches and submits on small problems).
+    pub fn set_schedule(&mut self, schedule: Schedule) {
+        self.schedule = schedule;
     }
 
     /// Whether accumulators are f64 (else f32).
@@ -276,7 +284,7 @@ impl GpuContext {
         let storage = wgpu::BufferUsages::STORAGE;
         let words_bytes = 4 * flat.words.len() as u64;
         let reals_bytes = 4 * reals.len() as u64;
-        let limit = u64::from(self.limits.max_storage_buffer_binding_size);
+        let limit = self.limits.max_storage_buffer_binding_size;
         if words_bytes.max(reals_bytes) > limit {
             return Err(Error::TooLarge(format!(
                 "the game's tables need {} bytes, beyond this adapter's storage binding limit of {limit}; use --backend cpu",

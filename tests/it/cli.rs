@@ -1,0 +1,140 @@
+//! The binary: outputs, exit codes and error messages.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_spec(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("unitsum-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn eval_json_has_the_shares() {
+    let (code, out, err) = run(&[
+        "eval",
+        "examples/theorem1.json",
+        "--backend",
+        "cpu",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let shares = v["shares"].as_array().unwrap();
+    assert_eq!(shares.len(), 2);
+    let r0 = shares[0][0].as_f64().unwrap();
+    let r1 = shares[1][0].as_f64().unwrap();
+    assert!((r0 + r1 - 1.0).abs() < 1e-12);
+    assert!(r0 >= 1.0 - 1.0 / 3.0);
+    assert_eq!(v["backend"], "cpu");
+    assert_eq!(v["profiles"], 81);
+}
+
+#[test]
+fn eval_table_and_csv() {
+    let (code, out, _) = run(&["eval", "examples/theorem1.json", "--backend", "cpu"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("min over x") && out.contains("common") && out.contains("uniform"),
+        "{out}"
+    );
+    let (code, out, _) = run(&[
+        "eval",
+        "examples/theorem1.json",
+        "--backend",
+        "cpu",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "backend,coalition,state,share");
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("cpu,0,0,"));
+}
+
+#[test]
+fn eval_both_agrees_on_every_example() {
+    if super::common::gpu().is_none() {
+        return;
+    }
+    let mut checked = 0;
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let p = path.display().to_string();
+            let (code, out, err) = run(&["eval", &p, "--backend", "both", "--format", "json"]);
+            assert_eq!(code, 0, "{p}: {out}{err}");
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(v["agree"], true, "{p}");
+            assert_eq!(v["gpu"]["backend"], "gpu");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "examples/ should hold several specs");
+}
+
+#[test]
+fn bad_specs_exit_2_naming_the_file_and_path() {
+    let path = temp_spec(
+        "bad.json",
+        r#"{ "players": 2, "actions": 2, "game": { "family": "plurality" },
+        "coalitions": [ { "members": [0], "policy": { "kind": "pure", "actions": [5] } },
+                        { "members": [1], "policy": { "kind": "uniform" } } ] }"#,
+    );
+    let (code, out, err) = run(&["eval", &path, "--backend", "cpu"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains(&path)
+            && err.contains("coalitions[0].policy.actions[0]")
+            && err.contains("out of range"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["eval", "no/such/file.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/file.json"), "{err}");
+    let broken = temp_spec("broken.json", "{ \"players\": ");
+    let (code, _, err) = run(&["eval", &broken]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not valid JSON"), "{err}");
+    let (code, _, _) = run(&["eval"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = run(&["eval", "examples/theorem1.json", "--backend", "quantum"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn too_many_profiles_suggests_sampling() {
+    let members: Vec<usize> = (0..70).collect();
+    let spec = serde_json::json!({ "players": 70, "actions": 2, "game": { "family": "plurality" },
+        "coalitions": [ { "members": members, "policy": { "kind": "uniform" } } ] });
+    let path = temp_spec("huge.json", &spec.to_string());
+    let (code, _, err) = run(&["eval", &path, "--backend", "cpu"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("sampl"), "{err}");
+}
+
+#[test]
+fn devices_lists_adapters() {
+    let (code, out, _) = run(&["devices", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let list = v.as_array().unwrap();
+    if super::common::gpu().is_some() {
+        assert!(list.iter().any(|a| a["selected"] == true), "{out}");
+    }
+}

@@ -1,0 +1,286 @@
+//! Seeded random problems of every family and policy kind, and the shared GPU.
+
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use unitsum_gpu::{
+    Backend, Block, Coalition, Evaluation, Evaluator, Game, Options, Policy, Problem,
+};
+
+/// CPU exact vs the brute-force oracle: both f64 over ≤ 4096 profiles.
+pub const CPU_ORACLE_TOLERANCE: f64 = 1e-12;
+/// GPU vs CPU: the GPU's shares and weights are f32 (relative 6e-8 each),
+/// summed over at most a few thousand profiles in f64: 1e-5 is the bound.
+pub const GPU_TOLERANCE: f64 = 1e-5;
+
+pub const FAMILIES: [&str; 5] = [
+    "plurality",
+    "proportional",
+    "congestion",
+    "anonymous",
+    "table",
+];
+pub const KINDS: [&str; 7] = [
+    "pure",
+    "uniform",
+    "independent",
+    "common",
+    "joint",
+    "copy",
+    "blocks",
+];
+
+fn distribution(rng: &mut StdRng, k: usize) -> Vec<f64> {
+    // Some zeros, so that dropping zero-probability outcomes is exercised.
+    let raw: Vec<f64> = (0..k)
+        .map(|_| {
+            if rng.random_bool(0.2) {
+                0.0
+            } else {
+                rng.random_range(0.05..1.0)
+            }
+        })
+        .collect();
+    let total: f64 = raw.iter().sum();
+    if total == 0.0 {
+        return vec![1.0 / k as f64; k];
+    }
+    raw.iter().map(|r| r / total).collect()
+}
+
+pub fn random_game(rng: &mut StdRng, family: &str, n: usize, k: usize) -> Game {
+    let states = rng.random_range(1..=3);
+    let rows = |rng: &mut StdRng| -> Vec<Vec<f64>> {
+        (0..states)
+            .map(|_| (0..k).map(|_| rng.random_range(0.1..2.0)).collect())
+            .collect()
+    };
+    match family {
+        "plurality" => Game::Plurality,
+        "proportional" => Game::Proportional { weights: rows(rng) },
+        "congestion" => Game::Congestion { values: rows(rng) },
+        "anonymous" => {
+            let count = unitsum_gpu::counts::count_vectors(n as u64 - 1, k as u64) as usize;
+            Game::Anonymous {
+                weights: (0..states)
+                    .map(|_| {
+                        (0..count)
+                            .map(|_| (0..k).map(|_| rng.random_range(0.05..1.0)).collect())
+                            .collect()
+                    })
+                    .collect(),
+            }
+        }
+        "table" => {
+            let profiles = k.pow(n as u32);
+            Game::Table {
+                shares: (0..states)
+                    .map(|_| (0..profiles).map(|_| distribution(rng, n)).collect())
+                    .collect(),
+            }
+        }
+        other => panic!("unknown family {other}"),
+    }
+}
+
+/// A random policy of `kind` for `members`; `copyable` are the coalitions a
+/// copy may name (their policies contain no copy), with their sizes.
+pub fn random_policy(
+    rng: &mut StdRng,
+    kind: &str,
+    members: &[usize],
+    k: usize,
+    copyable: &[(usize, usize)],
+) -> Policy {
+    let size = members.len();
+    match kind {
+        "pure" => Policy::Pure {
+            actions: (0..size).map(|_| rng.random_range(0..k)).collect(),
+        },
+        "uniform" => Policy::Uniform,
+        "independent" => Policy::Independent {
+            marginals: (0..size).map(|_| distribution(rng, k)).collect(),
+        },
+        "common" => Policy::Common {
+            dist: if rng.random_bool(0.5) {
+                Some(distribution(rng, k))
+            } else {
+                None
+            },
+        },
+        "joint" => {
+            let entries = rng.random_range(1..=4);
+            let p = distribution(rng, entries);
+            Policy::Joint {
+                support: p
+                    .into_iter()
+                    .map(|p| ((0..size).map(|_| rng.random_range(0..k)).collect(), p))
+                    .collect(),
+            }
+        }
+        "copy" => {
+            let fitting: Vec<usize> = copyable
+                .iter()
+                .filter(|(_, s)| *s <= size)
+                .map(|(j, _)| *j)
+                .collect();
+            if fitting.is_empty() {
+                return Policy::Uniform;
+            }
+            Policy::Copy {
+                of: vec![fitting[rng.random_range(0..fitting.len())]],
+                rest_action: rng.random_range(0..k),
+            }
+        }
+        "blocks" => {
+            if size < 2 {
+                return Policy::Uniform;
+            }
+            let cut = rng.random_range(1..size);
+            let mut shuffled = members.to_vec();
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, rng.random_range(0..=i));
+            }
+            let simple = ["pure", "uniform", "independent", "common", "joint"];
+            let blocks = [&shuffled[..cut], &shuffled[cut..]]
+                .iter()
+                .map(|part| {
+                    let kind = simple[rng.random_range(0..simple.len())];
+                    Block {
+                        members: part.to_vec(),
+                        policy: random_policy(rng, kind, part, k, &[]),
+                    }
+                })
+                .collect();
+            Policy::Blocks { blocks }
+        }
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+/// A random problem of `family` in which coalition 0 plays `kind` (the
+/// others random). Small enough for the oracle: k^n ≤ 3^7.
+pub fn random_problem(seed: u64, family: &str, kind: &str) -> Problem {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let k = rng.random_range(2..=3);
+    let n = rng.random_range(2..=if k == 2 { 8 } else { 6 });
+    let mut players: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        players.swap(i, rng.random_range(0..=i));
+    }
+    // Coalition 0 is the largest, so that copy usually fits.
+    let m = rng.random_range(2..=3.min(n));
+    let mut cuts: Vec<usize> = vec![0, n.div_ceil(2)];
+    if m == 3 && n - cuts[1] >= 2 {
+        cuts.push(rng.random_range(cuts[1] + 1..n));
+    }
+    cuts.push(n);
+    let groups: Vec<Vec<usize>> = cuts
+        .windows(2)
+        .map(|w| players[w[0]..w[1]].to_vec())
+        .collect();
+    let others = [
+        "pure",
+        "uniform",
+        "independent",
+        "common",
+        "joint",
+        "blocks",
+    ];
+    let mut policies: Vec<Option<Policy>> = vec![None; groups.len()];
+    for j in 1..groups.len() {
+        let kind = others[rng.random_range(0..others.len())];
+        policies[j] = Some(random_policy(&mut rng, kind, &groups[j], k, &[]));
+    }
+    let copyable: Vec<(usize, usize)> = (1..groups.len()).map(|j| (j, groups[j].len())).collect();
+    policies[0] = Some(random_policy(&mut rng, kind, &groups[0], k, &copyable));
+    let game = random_game(&mut rng, family, n, k);
+    let coalitions = groups
+        .into_iter()
+        .zip(policies)
+        .map(|(members, policy)| Coalition::new(members, policy.expect("set")))
+        .collect();
+    Problem::new(n, k, game, coalitions).expect("random problems are valid")
+}
+
+/// Every (family, kind) pair, `per_pair` seeds each.
+pub fn all_random_problems(per_pair: u64) -> Vec<(String, Problem)> {
+    let mut out = Vec::new();
+    for (f, family) in FAMILIES.iter().enumerate() {
+        for (p, kind) in KINDS.iter().enumerate() {
+            for s in 0..per_pair {
+                let seed = 1000 * f as u64 + 100 * p as u64 + s;
+                out.push((
+                    format!("{family}/{kind}/seed {seed}"),
+                    random_problem(seed, family, kind),
+                ));
+            }
+        }
+    }
+    out
+}
+
+pub fn cpu(problem: &Problem) -> Evaluation {
+    unitsum_gpu::evaluate(
+        problem,
+        &Options {
+            backend: Backend::Cpu,
+            ..Default::default()
+        },
+    )
+    .expect("cpu evaluation")
+}
+
+/// The shared GPU evaluator, or `None` (with a note) when this machine has no
+/// adapter and the GPU is not required. CI sets UNITSUM_REQUIRE_GPU=1: there a
+/// missing adapter fails the test instead of skipping it.
+pub fn gpu() -> Option<MutexGuard<'static, Evaluator>> {
+    static GPU: OnceLock<Option<Mutex<Evaluator>>> = OnceLock::new();
+    let shared = GPU.get_or_init(|| {
+        let mut evaluator = Evaluator::new();
+        match evaluator.gpu() {
+            Ok(_) => Some(Mutex::new(evaluator)),
+            Err(e) => {
+                if std::env::var("UNITSUM_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+                    panic!("UNITSUM_REQUIRE_GPU=1 but no GPU adapter: {e}");
+                }
+                eprintln!("note: skipping GPU checks, no adapter: {e}");
+                None
+            }
+        }
+    });
+    shared
+        .as_ref()
+        .map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+}
+
+pub fn assert_close(what: &str, a: &[Vec<f64>], b: &[Vec<f64>], tolerance: f64) {
+    assert_eq!(a.len(), b.len(), "{what}: coalition count");
+    for (j, (ra, rb)) in a.iter().zip(b).enumerate() {
+        for (x, (va, vb)) in ra.iter().zip(rb).enumerate() {
+            let d = (va - vb).abs();
+            assert!(
+                d <= tolerance,
+                "{what}: r_{j}({x}) = {va} vs {vb}, difference {d:.3e} > tolerance {tolerance:.0e}"
+            );
+        }
+    }
+}
+
+pub fn assert_identities(what: &str, r: &[Vec<f64>], tolerance: f64) {
+    for x in 0..r[0].len() {
+        let total: f64 = r.iter().map(|row| row[x]).sum();
+        assert!(
+            (total - 1.0).abs() <= tolerance,
+            "{what}: Σ_j r_j({x}) = {total}"
+        );
+        for (j, row) in r.iter().enumerate() {
+            assert!(
+                row[x] >= -tolerance && row[x] <= 1.0 + tolerance,
+                "{what}: r_{j}({x}) = {} outside [0, 1]",
+                row[x]
+            );
+        }
+    }
+}

@@ -1,0 +1,7 @@
+pub mod cli;
+pub mod common;
+pub mod errors;
+pub mod gpu;
+pub mod hand;
+pub mod reference;
+pub mod theorems;
