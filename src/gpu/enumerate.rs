@@ -17,6 +17,10 @@ const MAX_COALITION_COUNTS: u32 = 256;
 /// for the estimate below being rough.
 const LOOP_BUDGET: u64 = 32_768;
 
+/// Profiles per thread at least (when the loop budget allows): a thread's
+/// start (decoding digits, counting the base profile) costs about as much.
+const MIN_PROFILES_PER_THREAD: u64 = 64;
+
 /// How work is cut into threads, dispatches and submits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Schedule {
@@ -184,8 +188,13 @@ impl GpuContext {
                 .clamp(1, limits.max_profiles_per_thread),
         );
         let max_threads = schedule.max_workgroups.clamp(1, limits.max_workgroups) * WORKGROUP_SIZE;
-        // Spread small problems over many threads; large ones fill each thread's budget.
-        let per_thread = flat.profiles.div_ceil(max_threads).clamp(1, budget);
+        // Each thread walks at least MIN_PROFILES_PER_THREAD profiles (its start
+        // costs about as much as that many steps), more when the dispatch is full.
+        let per_thread = flat
+            .profiles
+            .div_ceil(max_threads)
+            .max(MIN_PROFILES_PER_THREAD)
+            .clamp(1, budget);
         let per_dispatch = max_threads * per_thread;
 
         let alignment = u64::from(self.limits.min_uniform_buffer_offset_alignment);
