@@ -2,16 +2,11 @@
 // significant), radix = the part's outcome count. 64-bit profile numbers stay
 // on the host; a kernel gets a dispatch's first profile as digits and adds
 // its thread's u32 offset with carries. Rust twin: add_to_digits in src/plan.rs.
-// Needs `words` and `config` (families.wgsl).
+// Needs profile.wgsl (part_word).
 
 const MAX_PARTS: u32 = 64u;
-const PART_INFO_STRIDE: u32 = 8u;
 
 var<private> digit: array<u32, MAX_PARTS>;
-
-fn part_word(p: u32, field: u32) -> u32 {
-    return words[config.part_info + p * PART_INFO_STRIDE + field];
-}
 
 // digit += offset (radices < 2^31, so no sum overflows).
 fn add_to_digits(offset: u32) {

@@ -1,70 +1,14 @@
 // Exact enumeration of the product of the parts' supports (src/plan.rs).
-// Each thread walks a contiguous run of `profiles_per_thread` profiles with
-// an odometer over the parts' outcome digits, updating counts, the table
-// index and the weight's suffix products incrementally; the workgroup
-// reduces its threads' accumulators with a fixed-shape tree and writes one
-// partial per slot; the host adds partials in f64. Every thread adds the
-// number of profiles it processed to `processed`, which the host checks.
-// Rust mirror: src/cpu/enumerate.rs (same function names).
-// Composed with families.wgsl and digits.wgsl; the host prepends `alias acc_t = f64;` (or f32).
+// Each thread walks a contiguous run of profiles with an odometer over the
+// parts' outcome digits, updating the profile (profile.wgsl) and the weight's
+// suffix products incrementally, and accumulates weight × coalition share
+// per slot `j * states + x`. Rust mirror: src/cpu/enumerate.rs.
+// Composed with families.wgsl, profile.wgsl, digits.wgsl and dispatch.wgsl.
 
-const WORKGROUP_SIZE: u32 = 64u;
-const MAX_SLOTS: u32 = 64u;
-const MAX_COALITION_COUNTS: u32 = 256u;
-
-// Must be kept in sync with `DispatchParams` in src/gpu/enumerate.rs.
-struct Dispatch {
-    // Mixed-radix digits of the dispatch's first profile, part 0 first.
-    digits: array<vec4<u32>, 16>,
-    profiles: u32,
-    profiles_per_thread: u32,
-    // Index into `processed`, and first partial of this dispatch.
-    counter: u32,
-    partial_base: u32,
-}
-
-@group(0) @binding(1) var<uniform> dispatch: Dispatch;
-@group(0) @binding(4) var<storage, read_write> partials: array<acc_t>;
-@group(0) @binding(5) var<storage, read_write> processed: array<atomic<u32>>;
-
-var<private> coalition_counts: array<u32, MAX_COALITION_COUNTS>;
 var<private> suffix_weight: array<f32, 65>;
-var<private> table_index: u32;
-var<private> acc: array<acc_t, MAX_SLOTS>;
-var<workgroup> scratch: array<acc_t, WORKGROUP_SIZE>;
 
 fn outcome_probability(p: u32, o: u32) -> f32 {
     return reals[part_word(p, 4u) + o];
-}
-
-fn start_digits(offset: u32) {
-    for (var p = 0u; p < config.parts; p++) {
-        digit[p] = dispatch.digits[p / 4u][p % 4u];
-    }
-    add_to_digits(offset);
-}
-
-// Add (or remove) the actions of outcome `o` of part `p` to the counts.
-fn apply_outcome(p: u32, o: u32, add: bool) {
-    let first_player = part_word(p, 1u);
-    let size = part_word(p, 2u);
-    let first_action = part_word(p, 3u) + o * size;
-    let k = config.actions;
-    for (var r = 0u; r < size; r++) {
-        let i = words[first_player + r];
-        let a = words[first_action + r];
-        let c = words[config.player_coalition + i] * k + a;
-        let step = a * words[config.player_stride + i];
-        if add {
-            counts[a] += 1u;
-            coalition_counts[c] += 1u;
-            table_index += step;
-        } else {
-            counts[a] -= 1u;
-            coalition_counts[c] -= 1u;
-            table_index -= step;
-        }
-    }
 }
 
 fn update_weights(top: u32) {
@@ -75,15 +19,11 @@ fn update_weights(top: u32) {
 }
 
 fn start_walk(offset: u32) {
-    start_digits(offset);
-    let k = config.actions;
-    for (var b = 0u; b < k; b++) {
-        counts[b] = words[config.base_counts + b];
+    for (var p = 0u; p < config.parts; p++) {
+        digit[p] = dispatch.digits[p / 4u][p % 4u];
     }
-    for (var c = 0u; c < config.coalitions * k; c++) {
-        coalition_counts[c] = words[config.base_coalition_counts + c];
-    }
-    table_index = config.base_table_index;
+    add_to_digits(offset);
+    reset_to_base();
     for (var p = 0u; p < config.parts; p++) {
         apply_outcome(p, digit[p], true);
     }
@@ -91,9 +31,7 @@ fn start_walk(offset: u32) {
     if config.parts > 0u {
         update_weights(config.parts - 1u);
     }
-    if config.family == FAMILY_ANONYMOUS {
-        anonymous_ranks();
-    }
+    profile_changed();
 }
 
 // Odometer step: part 0 moves every step, part p+1 when part p wraps.
@@ -114,29 +52,14 @@ fn advance() {
         p += 1u;
     }
     update_weights(min(p, config.parts - 1u));
-    if config.family == FAMILY_ANONYMOUS {
-        anonymous_ranks();
-    }
+    profile_changed();
 }
 
 fn accumulate(weight: f32) {
-    let k = config.actions;
-    let m = config.coalitions;
     for (var x = 0u; x < config.states; x++) {
-        if config.family == FAMILY_TABLE {
-            let row = config.family_params + (x * config.table_profiles + table_index) * m;
-            for (var j = 0u; j < m; j++) {
-                acc[j * config.states + x] += acc_t(weight * reals[row + j]);
-            }
-        } else {
-            action_shares(x);
-            for (var j = 0u; j < m; j++) {
-                var total = 0.0;
-                for (var b = 0u; b < k; b++) {
-                    total += f32(coalition_counts[j * k + b]) * action_share[b];
-                }
-                acc[j * config.states + x] += acc_t(weight * total);
-            }
+        prepare_state(x);
+        for (var j = 0u; j < config.coalitions; j++) {
+            acc[j * config.states + x] += acc_t(weight * coalition_share(j, x));
         }
     }
 }
@@ -147,37 +70,16 @@ fn enumerate(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
 ) {
-    for (var s = 0u; s < config.slots; s++) {
-        acc[s] = acc_t(0);
-    }
-    let per_thread = dispatch.profiles_per_thread;
-    let start = gid.x * per_thread;
-    var mine = 0u;
-    if start < dispatch.profiles {
-        mine = min(per_thread, dispatch.profiles - start);
-    }
+    clear_accumulators(config.slots);
+    let mine = thread_items(gid.x);
     if mine > 0u {
-        start_walk(start);
+        start_walk(gid.x * dispatch.per_thread);
         for (var t = 0u; t < mine; t++) {
             accumulate(suffix_weight[0]);
             if t + 1u < mine {
                 advance();
             }
         }
-        atomicAdd(&processed[dispatch.counter], mine);
     }
-    for (var s = 0u; s < config.slots; s++) {
-        scratch[lid.x] = acc[s];
-        workgroupBarrier();
-        for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-            if lid.x < stride {
-                scratch[lid.x] += scratch[lid.x + stride];
-            }
-            workgroupBarrier();
-        }
-        if lid.x == 0u {
-            partials[dispatch.partial_base + wid.x * config.slots + s] = scratch[0];
-        }
-        workgroupBarrier();
-    }
+    finish(lid.x, wid.x, config.slots, mine);
 }

@@ -1,6 +1,7 @@
-// Test kernels: run the shared WGSL functions (families.wgsl, digits.wgsl)
+// Test kernels: run the shared WGSL functions (families.wgsl, profile.wgsl,
+// digits.wgsl, philox.wgsl)
 // on inputs from the host so that tests compare them with their Rust twins
-// (src/families.rs, src/plan.rs) on the same inputs. Host side: src/gpu/probe.rs.
+// (src/families.rs, src/cpu/profile.rs, src/plan.rs, src/random.rs) on the same inputs. Host side: src/gpu/probe.rs.
 
 @group(0) @binding(1) var<storage, read_write> probe_words: array<u32>;
 @group(0) @binding(4) var<storage, read> probe_in: array<u32>;
@@ -53,4 +54,32 @@ fn probe_digits(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var p = 0u; p < config.parts; p++) {
         probe_words[t * config.parts + p] = digit[p];
     }
+}
+
+// One case per invocation: counter (4 words) and key (2 words); the four
+// Philox words go to probe_words.
+@compute @workgroup_size(64)
+fn probe_philox(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let t = gid.x;
+    if t >= arrayLength(&probe_in) / 6u {
+        return;
+    }
+    let i = t * 6u;
+    let r = philox4x32_10(
+        vec4<u32>(probe_in[i], probe_in[i + 1u], probe_in[i + 2u], probe_in[i + 3u]),
+        vec2<u32>(probe_in[i + 4u], probe_in[i + 5u]),
+    );
+    for (var w = 0u; w < 4u; w++) {
+        probe_words[t * 4u + w] = r[w];
+    }
+}
+
+// One case per invocation: a part and a uniform word; the outcome goes to probe_words.
+@compute @workgroup_size(64)
+fn probe_outcomes(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let t = gid.x;
+    if t >= arrayLength(&probe_in) / 2u {
+        return;
+    }
+    probe_words[t] = sample_outcome(probe_in[2u * t], probe_in[2u * t + 1u]);
 }

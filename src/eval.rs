@@ -25,19 +25,50 @@ pub enum Backend {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Method {
-    /// Enumerate the product of the policies' supports.
+    /// Exact when the product of the policies' supports is at most
+    /// [`AUTO_EXACT_MAX_PROFILES`], else sample.
     #[default]
+    Auto,
+    /// Enumerate the product of the policies' supports.
     Exact,
+    /// Monte Carlo with [`Options::samples`] samples keyed by [`Options::seed`].
+    Sample,
 }
 
+/// `Method::Auto` enumerates up to this many profiles (about a second on
+/// two CPU cores) and samples beyond.
+pub const AUTO_EXACT_MAX_PROFILES: u64 = 100_000_000;
+
+/// Samples when none are given.
+pub const DEFAULT_SAMPLES: u64 = 1_000_000;
+
 /// What to evaluate with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Backend.
     pub backend: Backend,
     /// Method.
     pub method: Method,
+    /// Samples (sampling only).
+    pub samples: u64,
+    /// Seed of the random stream (sampling only): the same seed draws the
+    /// same profiles on both backends.
+    pub seed: u64,
 }
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            backend: Backend::Auto,
+            method: Method::Auto,
+            samples: DEFAULT_SAMPLES,
+            seed: 0,
+        }
+    }
+}
+
+/// A progress callback: (items done, items in all); called from worker threads.
+pub type ProgressFn = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
 
 /// The expected coalition shares `r_j(x)` and how they were obtained.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -48,10 +79,19 @@ pub struct Evaluation {
     pub backend: &'static str,
     /// The adapter (GPU) or the thread count (CPU) that produced the result.
     pub adapter: String,
-    /// `"exact"`.
+    /// `"exact"` or `"sample"`.
     pub method: &'static str,
-    /// Profiles enumerated (the product of the policies' supports).
-    pub profiles: u64,
+    /// Profiles in the product of the policies' supports (`None` beyond 2^63).
+    pub profiles: Option<u64>,
+    /// Sampling: samples drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u64>,
+    /// Sampling: the seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Sampling: the standard error of each estimate, `stderr[j][x]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<Vec<Vec<f64>>>,
     /// Wall-clock seconds of the evaluation (plan, transfer and compute).
     pub seconds: f64,
     /// `max_x |Σ_j r_j(x) - 1|`: the unit-sum identity's residual.
@@ -65,6 +105,13 @@ impl Evaluation {
     /// `min_x r_j(x)`: what coalition j gets whatever the state.
     pub fn min_over_states(&self, j: usize) -> f64 {
         self.shares[j].iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    /// The 95% interval `estimate ± 1.96 stderr` of `r_j(x)` (a point for exact results).
+    pub fn interval95(&self, j: usize, x: usize) -> (f64, f64) {
+        let r = self.shares[j][x];
+        let half = self.stderr.as_ref().map_or(0.0, |se| 1.96 * se[j][x]);
+        (r - half, r + half)
     }
 
     /// `max_{j,x} |self - other|`.
@@ -94,9 +141,16 @@ impl Evaluation {
 /// assert!((result.shares[1][0] - 1.0 / 6.0).abs() < 1e-12);
 /// # Ok::<(), unitsum_gpu::Error>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Evaluator {
     gpu: Option<GpuContext>,
+    progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator").field("gpu", &self.gpu).finish()
+    }
 }
 
 impl Evaluator {
@@ -113,40 +167,94 @@ impl Evaluator {
         Ok(self.gpu.as_mut().expect("just opened"))
     }
 
+    /// Report progress of long evaluations to `progress` (items done, in all).
+    pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
+        self.progress = progress;
+    }
+
     /// Evaluate `r_j(x)` for every coalition and state.
     pub fn evaluate(&mut self, problem: &Problem, options: &Options) -> Result<Evaluation> {
         let started = Instant::now();
-        let Method::Exact = options.method;
-        let plan = Plan::new(problem)?;
+        let plan = Plan::new(problem);
         let flat = FlatPlan::new(problem, &plan)?;
-        let (sums, backend, adapter, note) = match options.backend {
-            Backend::Cpu => (crate::cpu::exact(&flat), "cpu", cpu_name(), None),
-            Backend::Gpu => {
-                let gpu = self.gpu()?;
-                let run = gpu.enumerate(&flat)?;
-                (run.sums, "gpu", gpu.adapter_name(), None)
-            }
-            Backend::Auto => match self.gpu().and_then(|gpu| {
-                GpuContext::check_limits(&flat)?;
-                Ok(gpu)
-            }) {
-                Ok(gpu) => {
-                    let run = gpu.enumerate(&flat)?;
-                    (run.sums, "gpu", gpu.adapter_name(), None)
+        let mut notes = Vec::new();
+        let sample = match options.method {
+            Method::Exact => false,
+            Method::Sample => true,
+            Method::Auto => match flat.profiles {
+                Some(p) if p <= AUTO_EXACT_MAX_PROFILES => false,
+                _ => {
+                    notes.push(format!(
+                        "method auto: sampling, exact enumeration would need 10^{:.1} profiles (> 10^8)",
+                        flat.log10_profiles
+                    ));
+                    true
                 }
-                Err(e @ (Error::NoAdapter(_) | Error::TooLarge(_) | Error::Gpu(_))) => (
-                    crate::cpu::exact(&flat),
-                    "cpu",
-                    cpu_name(),
-                    Some(format!("using the CPU backend: {e}")),
-                ),
+            },
+        };
+        if sample && options.samples < 2 {
+            return Err(Error::spec(
+                "--samples",
+                "needs at least 2 samples for an error bar",
+            ));
+        }
+        let slots = flat.config.slots;
+        let accumulators = if sample { 2 * slots } else { slots };
+        let use_gpu = match options.backend {
+            Backend::Cpu => false,
+            Backend::Gpu => true,
+            Backend::Auto => match self
+                .gpu()
+                .and_then(|_| GpuContext::check_limits(&flat, accumulators))
+            {
+                Ok(()) => true,
+                Err(e @ (Error::NoAdapter(_) | Error::TooLarge(_) | Error::Gpu(_))) => {
+                    notes.push(format!("using the CPU backend: {e}"));
+                    false
+                }
                 Err(e) => return Err(e),
             },
         };
+        let progress = self.progress.clone();
+        let progress = progress.as_deref();
+        let (sums, backend, adapter) = if use_gpu {
+            let gpu = self.gpu()?;
+            let sums = if sample {
+                gpu.sample(&flat, options.samples, options.seed, progress)?
+            } else {
+                gpu.enumerate(&flat, progress)?
+            };
+            (sums, "gpu", gpu.adapter_name())
+        } else {
+            let sums = if sample {
+                crate::cpu::sample(&flat, options.samples, options.seed, progress)
+            } else {
+                crate::cpu::exact(&flat, progress)?
+            };
+            (sums, "cpu", cpu_name())
+        };
         let states = problem.states();
-        let shares: Vec<Vec<f64>> = (0..problem.coalitions().len())
-            .map(|j| sums[j * states..(j + 1) * states].to_vec())
-            .collect();
+        let per_coalition = |values: &[f64], f: &dyn Fn(f64, usize) -> f64| -> Vec<Vec<f64>> {
+            (0..problem.coalitions().len())
+                .map(|j| {
+                    (0..states)
+                        .map(|x| f(values[j * states + x], j * states + x))
+                        .collect()
+                })
+                .collect()
+        };
+        let (shares, stderr) = if sample {
+            let n = options.samples as f64;
+            let shares = per_coalition(&sums, &|sum, _| sum / n);
+            let stderr = per_coalition(&sums, &|sum, slot| {
+                // Var = (Σy² − (Σy)²/N)/(N−1); rounding can make it a hair negative.
+                let squares = sums[slots as usize + slot];
+                ((squares - sum * sum / n) / (n - 1.0)).max(0.0).sqrt() / n.sqrt()
+            });
+            (shares, Some(stderr))
+        } else {
+            (per_coalition(&sums, &|sum, _| sum), None)
+        };
         let unit_sum_error = (0..states)
             .map(|x| (shares.iter().map(|r| r[x]).sum::<f64>() - 1.0).abs())
             .fold(0.0, f64::max);
@@ -154,11 +262,14 @@ impl Evaluator {
             shares,
             backend,
             adapter,
-            method: "exact",
+            method: if sample { "sample" } else { "exact" },
             profiles: flat.profiles,
+            samples: sample.then_some(options.samples),
+            seed: sample.then_some(options.seed),
+            stderr,
             seconds: started.elapsed().as_secs_f64(),
             unit_sum_error,
-            note,
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
         })
     }
 }

@@ -29,11 +29,15 @@ pub mod gpu;
 pub mod plan;
 mod policy;
 mod problem;
+pub mod random;
 pub mod report;
 mod spec;
 
 pub use error::{Error, Result};
-pub use eval::{evaluate, Backend, Evaluation, Evaluator, Method, Options};
+pub use eval::{
+    evaluate, Backend, Evaluation, Evaluator, Method, Options, ProgressFn, AUTO_EXACT_MAX_PROFILES,
+    DEFAULT_SAMPLES,
+};
 pub use game::{profile_index, Game, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use policy::{Block, Policy};
 pub use problem::{Coalition, Problem, MAX_ACTIONS};

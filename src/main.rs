@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use unitsum_gpu::report::{Format, Report};
-use unitsum_gpu::{Backend, Error, Evaluator, Options};
+use unitsum_gpu::{Backend, Error, Evaluator, Method, Options};
+
+mod progress;
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +31,17 @@ enum Command {
         /// runs the CPU and the GPU and compares them.
         #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
         backend: BackendArg,
+        /// exact enumerates the product of the policies' supports; sample
+        /// draws --samples profiles; auto is exact up to 10^8 profiles.
+        #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+        method: MethodArg,
+        /// Samples to draw (sampling).
+        #[arg(long, default_value_t = unitsum_gpu::DEFAULT_SAMPLES)]
+        samples: u64,
+        /// Seed of the random stream (sampling): the same seed draws the same
+        /// profiles on both backends.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
@@ -50,6 +63,13 @@ enum BackendArg {
     Cpu,
     Gpu,
     Both,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Auto,
+    Exact,
+    Sample,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -93,6 +113,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Eval {
             spec,
             backend,
+            method,
+            samples,
+            seed,
             format,
             tolerance,
         } => {
@@ -105,6 +128,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             let problem = unitsum_gpu::load_spec(&spec).map_err(|e| (format!("{source}: "), e))?;
             let mut evaluator = Evaluator::new();
+            let method = match method {
+                MethodArg::Auto => Method::Auto,
+                MethodArg::Exact => Method::Exact,
+                MethodArg::Sample => Method::Sample,
+            };
             let backends: &[Backend] = match backend {
                 BackendArg::Auto => &[Backend::Auto],
                 BackendArg::Cpu => &[Backend::Cpu],
@@ -113,15 +141,22 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             let mut runs = Vec::new();
             for &b in backends {
+                let bar = progress::Bar::new(match b {
+                    Backend::Cpu => "cpu",
+                    _ => "gpu",
+                });
+                evaluator.set_progress(Some(bar.callback()));
+                let options = Options {
+                    backend: b,
+                    method,
+                    samples,
+                    seed,
+                };
                 let run = evaluator
-                    .evaluate(
-                        &problem,
-                        &Options {
-                            backend: b,
-                            ..Default::default()
-                        },
-                    )
-                    .map_err(|e| (format!("{source}: "), e))?;
+                    .evaluate(&problem, &options)
+                    .map_err(|e| (format!("{source}: "), e));
+                bar.finish();
+                let run = run?;
                 if let Some(note) = &run.note {
                     eprintln!("note: {note}");
                 }

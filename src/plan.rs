@@ -31,8 +31,9 @@ pub struct Plan {
     pub base: Vec<usize>,
     /// The random parts (each with at least two outcomes).
     pub parts: Vec<Part>,
-    /// Profiles in the product of the parts' supports.
-    pub profiles: u64,
+    /// Profiles in the product of the parts' supports; `None` beyond
+    /// [`MAX_EXACT_PROFILES`].
+    pub profiles: Option<u64>,
 }
 
 /// Largest profile count the exact evaluator accepts; beyond it, sample.
@@ -40,7 +41,7 @@ pub const MAX_EXACT_PROFILES: u64 = 1 << 63;
 
 impl Plan {
     /// Expand every coalition's policy into parts.
-    pub fn new(problem: &Problem) -> Result<Plan> {
+    pub fn new(problem: &Problem) -> Plan {
         let mut base = vec![0; problem.players()];
         let mut parts = Vec::new();
         for c in problem.coalitions() {
@@ -62,18 +63,20 @@ impl Plan {
         let profiles = parts
             .iter()
             .try_fold(1u64, |acc, p| acc.checked_mul(p.outcomes.len() as u64))
-            .filter(|&p| p <= MAX_EXACT_PROFILES)
-            .ok_or_else(|| {
-                let log10: f64 = parts.iter().map(|p| (p.outcomes.len() as f64).log10()).sum();
-                Error::TooLarge(format!(
-                    "exact enumeration needs about 10^{log10:.1} profiles, beyond 2^63; use sampling (--method sample)"
-                ))
-            })?;
-        Ok(Plan {
+            .filter(|&p| p <= MAX_EXACT_PROFILES);
+        Plan {
             base,
             parts,
             profiles,
-        })
+        }
+    }
+
+    /// `log10` of the number of profiles to enumerate (finite even beyond u64).
+    pub fn log10_profiles(&self) -> f64 {
+        self.parts
+            .iter()
+            .map(|p| (p.outcomes.len() as f64).log10())
+            .sum()
     }
 }
 
@@ -184,7 +187,8 @@ pub mod family_id {
 }
 
 /// u32 words per part in the `part_info` table: radix, first player, player
-/// count, first outcome action, first outcome probability, 3 unused.
+/// count, first outcome action, first outcome probability, first sampling
+/// threshold, 2 unused. Must be kept in sync with shaders/profile.wgsl.
 pub const PART_INFO_STRIDE: usize = 8;
 
 /// Sizes and offsets into the flat arrays. Must be kept in sync with `Config`
@@ -240,8 +244,10 @@ pub struct FlatPlan {
     pub words: Vec<u32>,
     /// Real data (probabilities, family parameters).
     pub reals: Vec<f64>,
-    /// Profiles to enumerate.
-    pub profiles: u64,
+    /// Profiles to enumerate (`None`: too many, see [`Plan::profiles`]).
+    pub profiles: Option<u64>,
+    /// `log10` of the profile count.
+    pub log10_profiles: f64,
     /// Outcome count of every part, for decoding profile indices.
     pub radices: Vec<u32>,
 }
@@ -291,6 +297,8 @@ impl FlatPlan {
             }
             words[info + 4] = offset(reals.len())?;
             reals.extend(part.outcomes.iter().map(|(_, p)| *p));
+            words[info + 5] = offset(words.len())?;
+            words.extend(sampling_thresholds(&part.outcomes));
         }
 
         // The base profile's counts (players in parts are added by the walker).
@@ -368,7 +376,18 @@ impl FlatPlan {
             words,
             reals,
             profiles: plan.profiles,
+            log10_profiles: plan.log10_profiles(),
             radices: plan.parts.iter().map(|p| p.outcomes.len() as u32).collect(),
+        })
+    }
+
+    /// The profile count for exact enumeration, or the error that says to sample.
+    pub fn exact_profiles(&self) -> Result<u64> {
+        self.profiles.ok_or_else(|| {
+            Error::TooLarge(format!(
+                "exact enumeration needs about 10^{:.1} profiles, beyond 2^63; use sampling (--method sample)",
+                self.log10_profiles
+            ))
         })
     }
 
@@ -395,4 +414,21 @@ pub fn add_to_digits(radices: &[u32], digits: &mut [u32], offset: u32) {
         carry = carry / radix + u32::from(v >= radix);
         *digit = if v >= radix { v - radix } else { v };
     }
+}
+
+/// Thresholds `T_o = floor(cdf_o · 2^32)` for o < outcomes − 1: a uniform u32
+/// word r selects the outcome numbered by how many thresholds are ≤ r, which
+/// is exact given r (probabilities rounded to multiples of 2^-32).
+pub fn sampling_thresholds(outcomes: &[(Vec<usize>, f64)]) -> Vec<u32> {
+    let total: f64 = outcomes.iter().map(|(_, p)| p).sum();
+    let mut cumulative = 0.0;
+    outcomes[..outcomes.len() - 1]
+        .iter()
+        .map(|(_, p)| {
+            cumulative += p;
+            ((cumulative / total) * 4_294_967_296.0)
+                .floor()
+                .min(u32::MAX as f64) as u32
+        })
+        .collect()
 }

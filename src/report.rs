@@ -61,6 +61,19 @@ impl Report<'_> {
             .collect();
         let mut v = serde_json::to_value(run).expect("serialisable");
         v["min_over_states"] = json!(mins);
+        if run.stderr.is_some() {
+            let intervals: Vec<Vec<[f64; 2]>> = (0..run.shares.len())
+                .map(|j| {
+                    (0..run.shares[j].len())
+                        .map(|x| {
+                            let (lo, hi) = run.interval95(j, x);
+                            [lo, hi]
+                        })
+                        .collect()
+                })
+                .collect();
+            v["interval95"] = json!(intervals);
+        }
         v
     }
 
@@ -95,11 +108,18 @@ impl Report<'_> {
     }
 
     fn csv(&self) -> String {
-        let mut out = String::from("backend,coalition,state,share\n");
+        let mut out =
+            String::from("backend,method,coalition,state,share,stderr,low95,high95,samples\n");
         for run in &self.runs {
             for (j, row) in run.shares.iter().enumerate() {
                 for (x, r) in row.iter().enumerate() {
-                    out.push_str(&format!("{},{j},{x},{r:.17e}\n", run.backend));
+                    let se = run.stderr.as_ref().map_or(0.0, |se| se[j][x]);
+                    let (lo, hi) = run.interval95(j, x);
+                    let samples = run.samples.map_or(String::new(), |n| n.to_string());
+                    out.push_str(&format!(
+                        "{},{},{j},{x},{r:.17e},{se:.6e},{lo:.17e},{hi:.17e},{samples}\n",
+                        run.backend, run.method
+                    ));
                 }
             }
         }
@@ -120,14 +140,25 @@ impl Report<'_> {
             p.coalitions().len()
         );
         for run in &self.runs {
+            let size = match (run.samples, run.profiles) {
+                (Some(n), _) => format!("{n} samples (seed {})", run.seed.unwrap_or(0)),
+                (None, Some(p)) => format!("{p} profiles"),
+                (None, None) => String::new(),
+            };
             out.push_str(&format!(
-                "\n{} backend on {}: {}, {} profiles, {:.3} s, unit-sum error {:.1e}\n",
-                run.backend, run.adapter, run.method, run.profiles, run.seconds, run.unit_sum_error
+                "\n{} backend on {}: {}, {size}, {:.3} s, unit-sum error {:.1e}\n",
+                run.backend, run.adapter, run.method, run.seconds, run.unit_sum_error
             ));
+            if run.stderr.is_some() {
+                out.push_str(
+                    "(estimate ± standard error; 95% interval = estimate ± 1.96 standard errors)\n",
+                );
+            }
             let shown = states.min(8);
             let mut header = format!("{:>9}  {:>7}  {:<11}", "coalition", "members", "policy");
+            let width = if run.stderr.is_some() { 17 } else { 12 };
             for x in 0..shown {
-                header.push_str(&format!("  {:>12}", format!("r(x={x})")));
+                header.push_str(&format!("  {:>width$}", format!("r(x={x})")));
             }
             if states > shown {
                 header.push_str("  …");
@@ -137,7 +168,11 @@ impl Report<'_> {
             for (j, c) in p.coalitions().iter().enumerate() {
                 let mut line = format!("{j:>9}  {:>7}  {:<11}", c.members.len(), c.policy.kind());
                 for x in 0..shown {
-                    line.push_str(&format!("  {:>12.9}", run.shares[j][x]));
+                    match &run.stderr {
+                        Some(se) => line
+                            .push_str(&format!("  {:>8.6}±{:<8.2e}", run.shares[j][x], se[j][x])),
+                        None => line.push_str(&format!("  {:>12.9}", run.shares[j][x])),
+                    }
                 }
                 if states > shown {
                     line.push_str("  …");

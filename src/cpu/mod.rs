@@ -1,36 +1,77 @@
-//! The CPU backend: the reference in f64. [`exact`] runs the Rust mirror of
-//! the enumeration kernel on every core; [`oracle`] computes `r_j(x)` straight
-//! from THEORY.md's formula over all k^n profiles, for tests.
+//! The CPU backend: the reference in f64. [`exact`] and [`sample`] run the
+//! Rust mirrors of the kernels on every core; [`oracle`] computes `r_j(x)`
+//! straight from THEORY.md's formula over all k^n profiles, for tests.
 
 pub mod enumerate;
 pub mod oracle;
+pub mod profile;
+pub mod sample;
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use crate::error::Result;
 use crate::plan::FlatPlan;
 
-/// Profiles per CPU task: large enough to amortise the walker's start, small
-/// enough to balance the cores.
+/// Items per CPU task at least: large enough to amortise a walker's start,
+/// small enough to balance the cores.
 const MIN_CHUNK: u64 = 1 << 14;
 
-/// Sums per slot over all profiles of the plan, on all cores. Chunks are
-/// fixed by the profile count and added in order, so the result does not
-/// depend on the number of threads.
-pub fn exact(flat: &FlatPlan) -> Vec<f64> {
-    let chunk = MIN_CHUNK.max(flat.profiles.div_ceil(1024));
-    let chunks = flat.profiles.div_ceil(chunk);
+/// A progress callback: (items done, items in all). Called from worker threads.
+pub type Progress<'a> = Option<&'a (dyn Fn(u64, u64) + Sync + Send)>;
+
+/// Run `work(first, count)` over `items` in fixed chunks on every core and add
+/// the chunks' results in order, so that the sum does not depend on the
+/// number of threads (bit-identical run to run).
+fn chunked(
+    items: u64,
+    width: usize,
+    progress: Progress<'_>,
+    work: impl Fn(u64, u64) -> Vec<f64> + Sync,
+) -> Vec<f64> {
+    let chunk = MIN_CHUNK.max(items.div_ceil(4096));
+    let chunks = items.div_ceil(chunk);
+    let done = AtomicU64::new(0);
     let partials: Vec<Vec<f64>> = (0..chunks)
         .into_par_iter()
         .map(|c| {
-            let start = c * chunk;
-            enumerate::enumerate(flat, start, chunk.min(flat.profiles - start))
+            let first = c * chunk;
+            let count = chunk.min(items - first);
+            let partial = work(first, count);
+            let finished = done.fetch_add(count, Ordering::Relaxed) + count;
+            if let Some(report) = progress {
+                report(finished, items);
+            }
+            partial
         })
         .collect();
-    let mut sums = vec![0.0; flat.config.slots as usize];
+    let mut sums = vec![0.0; width];
     for partial in partials {
         for (s, v) in sums.iter_mut().zip(partial) {
             *s += v;
         }
     }
     sums
+}
+
+/// Sums per slot `j * states + x` over all profiles of the plan.
+pub fn exact(flat: &FlatPlan, progress: Progress<'_>) -> Result<Vec<f64>> {
+    let profiles = flat.exact_profiles()?;
+    Ok(chunked(
+        profiles,
+        flat.config.slots as usize,
+        progress,
+        |first, count| enumerate::enumerate(flat, first, count),
+    ))
+}
+
+/// Σ y per slot then Σ y² per slot over `samples` Philox samples keyed by `seed`.
+pub fn sample(flat: &FlatPlan, samples: u64, seed: u64, progress: Progress<'_>) -> Vec<f64> {
+    chunked(
+        samples,
+        2 * flat.config.slots as usize,
+        progress,
+        |first, count| sample::sample(flat, seed, first, count),
+    )
 }

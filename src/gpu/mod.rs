@@ -4,20 +4,62 @@
 
 mod enumerate;
 pub mod probe;
+mod run;
+mod sample;
 
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 
-pub use enumerate::{GpuEnumeration, Schedule};
+pub use run::Schedule;
 
 /// The WGSL pieces, composed by concatenation (module-scope declarations in
 /// WGSL are order-independent).
 pub(crate) mod shaders {
     pub const FAMILIES: &str = include_str!("../../shaders/families.wgsl");
+    pub const PROFILE: &str = include_str!("../../shaders/profile.wgsl");
+    pub const DISPATCH: &str = include_str!("../../shaders/dispatch.wgsl");
+    pub const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
+    pub const SAMPLE: &str = include_str!("../../shaders/sample.wgsl");
     pub const DIGITS: &str = include_str!("../../shaders/digits.wgsl");
     pub const ENUMERATE: &str = include_str!("../../shaders/enumerate.wgsl");
     pub const PROBE: &str = include_str!("../../shaders/probe.wgsl");
+}
+
+/// The kernels that run over many dispatches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Kernel {
+    /// shaders/enumerate.wgsl
+    Enumerate,
+    /// shaders/sample.wgsl
+    Sample,
+}
+
+impl Kernel {
+    fn name(self) -> &'static str {
+        match self {
+            Kernel::Enumerate => "enumerate",
+            Kernel::Sample => "sample",
+        }
+    }
+
+    /// What one item of the kernel is, for messages.
+    fn item(self) -> &'static str {
+        match self {
+            Kernel::Enumerate => "profile",
+            Kernel::Sample => "sample",
+        }
+    }
+
+    /// The kernel's WGSL: its own file composed with the shared pieces.
+    fn source(self, accumulator: &str) -> String {
+        use shaders::*;
+        let pieces: &[&str] = match self {
+            Kernel::Enumerate => &[FAMILIES, PROFILE, DIGITS, DISPATCH, ENUMERATE],
+            Kernel::Sample => &[FAMILIES, PROFILE, PHILOX, DISPATCH, SAMPLE],
+        };
+        format!("alias acc_t = {accumulator};\n{}", pieces.join("\n"))
+    }
 }
 
 /// What the user is told when no adapter exists.
@@ -109,7 +151,7 @@ pub struct GpuContext {
     limits: wgpu::Limits,
     shader_f64: bool,
     errors: Arc<Mutex<Vec<String>>>,
-    enumerate: Option<enumerate::EnumeratePipeline>,
+    kernels: std::collections::HashMap<Kernel, (wgpu::BindGroupLayout, wgpu::ComputePipeline)>,
     schedule: Schedule,
 }
 
@@ -165,7 +207,7 @@ impl GpuContext {
             limits,
             shader_f64,
             errors,
-            enumerate: None,
+            kernels: Default::default(),
             schedule: Schedule::default(),
         })
     }
@@ -199,6 +241,31 @@ impl GpuContext {
             errors.clear();
             Err(Error::Gpu(all))
         }
+    }
+
+    /// A kernel's layout and pipeline, compiled on first use.
+    fn kernel(&mut self, kernel: Kernel) -> Result<(wgpu::BindGroupLayout, wgpu::ComputePipeline)> {
+        if let Some(built) = self.kernels.get(&kernel) {
+            return Ok(built.clone());
+        }
+        use wgpu::BufferBindingType as B;
+        let storage = |read_only| B::Storage { read_only };
+        let layout = self.layout(
+            kernel.name(),
+            &[
+                (0, B::Uniform, false),
+                (1, B::Uniform, true),
+                (2, storage(true), false),
+                (3, storage(true), false),
+                (4, storage(false), false),
+                (5, storage(false), false),
+            ],
+        );
+        let source = kernel.source(if self.shader_f64 { "f64" } else { "f32" });
+        let pipeline = self.pipeline(kernel.name(), &source, kernel.name(), &layout)?;
+        self.kernels
+            .insert(kernel, (layout.clone(), pipeline.clone()));
+        Ok((layout, pipeline))
     }
 
     /// Compile composed WGSL into a compute pipeline inside an error scope.

@@ -28,12 +28,14 @@ impl GpuContext {
                 (5, storage(false), false),
             ],
         );
-        let source = format!(
-            "{}\n{}\n{}",
+        let source = [
             shaders::FAMILIES,
+            shaders::PROFILE,
             shaders::DIGITS,
-            shaders::PROBE
-        );
+            shaders::PHILOX,
+            shaders::PROBE,
+        ]
+        .join("\n");
         let pipeline = self.pipeline(entry, &source, entry, &layout)?;
         let (config, words, reals) = self.plan_buffers(flat)?;
         let input = self.buffer_with("probe in", input, wgpu::BufferUsages::STORAGE);
@@ -109,6 +111,41 @@ impl GpuContext {
             &input,
             cases.len() as u32,
             cases.len() * parts,
+            0,
+        )?;
+        Ok(words)
+    }
+
+    /// For each (counter, key): the WGSL `philox4x32_10` words.
+    pub fn probe_philox(
+        &mut self,
+        flat: &FlatPlan,
+        cases: &[([u32; 4], [u32; 2])],
+    ) -> Result<Vec<[u32; 4]>> {
+        let input: Vec<u32> = cases
+            .iter()
+            .flat_map(|(c, k)| c.iter().chain(k).copied())
+            .collect();
+        let (words, _) = self.run_probe(
+            flat,
+            "probe_philox",
+            &input,
+            cases.len() as u32,
+            4 * cases.len(),
+            0,
+        )?;
+        Ok(words.chunks(4).map(|w| [w[0], w[1], w[2], w[3]]).collect())
+    }
+
+    /// For each (part, uniform word): the WGSL `sample_outcome`.
+    pub fn probe_outcomes(&mut self, flat: &FlatPlan, cases: &[(u32, u32)]) -> Result<Vec<u32>> {
+        let input: Vec<u32> = cases.iter().flat_map(|&(p, r)| [p, r]).collect();
+        let (words, _) = self.run_probe(
+            flat,
+            "probe_outcomes",
+            &input,
+            cases.len() as u32,
+            cases.len(),
             0,
         )?;
         Ok(words)

@@ -62,9 +62,12 @@ fn eval_table_and_csv() {
     ]);
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "backend,coalition,state,share");
+    assert_eq!(
+        lines[0],
+        "backend,method,coalition,state,share,stderr,low95,high95,samples"
+    );
     assert_eq!(lines.len(), 3);
-    assert!(lines[1].starts_with("cpu,0,0,"));
+    assert!(lines[1].starts_with("cpu,exact,0,0,"));
 }
 
 #[test]
@@ -77,7 +80,16 @@ fn eval_both_agrees_on_every_example() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "json") {
             let p = path.display().to_string();
-            let (code, out, err) = run(&["eval", &p, "--backend", "both", "--format", "json"]);
+            let (code, out, err) = run(&[
+                "eval",
+                &p,
+                "--backend",
+                "both",
+                "--samples",
+                "200000",
+                "--format",
+                "json",
+            ]);
             assert_eq!(code, 0, "{p}: {out}{err}");
             let v: serde_json::Value = serde_json::from_str(&out).unwrap();
             assert_eq!(v["agree"], true, "{p}");
@@ -123,9 +135,79 @@ fn too_many_profiles_suggests_sampling() {
     let spec = serde_json::json!({ "players": 70, "actions": 2, "game": { "family": "plurality" },
         "coalitions": [ { "members": members, "policy": { "kind": "uniform" } } ] });
     let path = temp_spec("huge.json", &spec.to_string());
-    let (code, _, err) = run(&["eval", &path, "--backend", "cpu"]);
+    let (code, _, err) = run(&["eval", &path, "--backend", "cpu", "--method", "exact"]);
     assert_eq!(code, 2);
-    assert!(err.contains("sampl"), "{err}");
+    assert!(err.contains("--method sample"), "{err}");
+    // auto samples instead, and says so.
+    let (code, out, err) = run(&[
+        "eval",
+        &path,
+        "--backend",
+        "cpu",
+        "--samples",
+        "20000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("sampling"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["method"], "sample");
+    assert_eq!(v["samples"], 20000);
+    assert_eq!(v["stderr"].as_array().unwrap().len(), 1);
+    assert_eq!(v["interval95"][0][0].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn sampling_csv_and_table_show_error_bars() {
+    let (code, out, _) = run(&[
+        "eval",
+        "examples/theorem1.json",
+        "--backend",
+        "cpu",
+        "--method",
+        "sample",
+        "--samples",
+        "1000",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[1], "sample");
+    assert_eq!(row[8], "1000");
+    let (share, se, lo, hi): (f64, f64, f64, f64) = (
+        row[4].parse().unwrap(),
+        row[5].parse().unwrap(),
+        row[6].parse().unwrap(),
+        row[7].parse().unwrap(),
+    );
+    assert!(
+        se > 0.0
+            && (lo - (share - 1.96 * se)).abs() < 1e-9
+            && (hi - (share + 1.96 * se)).abs() < 1e-9
+    );
+    let (code, out, _) = run(&[
+        "eval",
+        "examples/theorem1.json",
+        "--backend",
+        "cpu",
+        "--method",
+        "sample",
+        "--samples",
+        "1000",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("±") && out.contains("1000 samples"), "{out}");
+    let (code, _, err) = run(&[
+        "eval",
+        "examples/theorem1.json",
+        "--method",
+        "sample",
+        "--samples",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]

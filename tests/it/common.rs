@@ -226,6 +226,7 @@ pub fn cpu(problem: &Problem) -> Evaluation {
         problem,
         &Options {
             backend: Backend::Cpu,
+            method: unitsum_gpu::Method::Exact,
             ..Default::default()
         },
     )

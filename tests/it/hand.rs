@@ -18,6 +18,7 @@ fn check(problem: Problem, expected: &[f64]) {
                 &problem,
                 &unitsum_gpu::Options {
                     backend: unitsum_gpu::Backend::Gpu,
+                    method: unitsum_gpu::Method::Exact,
                     ..Default::default()
                 },
             )

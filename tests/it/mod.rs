@@ -4,4 +4,5 @@ pub mod errors;
 pub mod gpu;
 pub mod hand;
 pub mod reference;
+pub mod sampling;
 pub mod theorems;

@@ -1,0 +1,121 @@
+//! Twin of `shaders/profile.wgsl`: the current profile as the counts the
+//! share functions need, with parts' outcomes added or removed one at a time.
+
+use crate::families::{action_shares, anonymous_ranks};
+use crate::plan::{family_id, FlatPlan, PART_INFO_STRIDE};
+
+/// What a kernel thread keeps in private memory about the current profile.
+pub struct ProfileState<'a> {
+    flat: &'a FlatPlan,
+    counts: Vec<u32>,
+    coalition_counts: Vec<u32>,
+    table_index: u32,
+    others_rank: Vec<u32>,
+    action_share: Vec<f64>,
+}
+
+impl<'a> ProfileState<'a> {
+    /// A state at the base profile.
+    pub fn new(flat: &'a FlatPlan) -> Self {
+        let k = flat.config.actions as usize;
+        let mut state = ProfileState {
+            flat,
+            counts: vec![0; k],
+            coalition_counts: vec![0; flat.config.coalitions as usize * k],
+            table_index: 0,
+            others_rank: vec![0; k],
+            action_share: vec![0.0; k],
+        };
+        state.reset_to_base();
+        state
+    }
+
+    /// Twin of `part_word`.
+    pub fn part_word(&self, p: usize, field: usize) -> u32 {
+        part_word(self.flat, p, field)
+    }
+
+    /// Twin of `sample_outcome`: the number of part `p`'s sampling thresholds
+    /// ≤ the uniform word `r` (see [`crate::plan::sampling_thresholds`]).
+    pub fn sample_outcome(&self, p: usize, r: u32) -> u32 {
+        let first = self.part_word(p, 5) as usize;
+        let thresholds = &self.flat.words[first..first + self.part_word(p, 0) as usize - 1];
+        thresholds.partition_point(|&t| t <= r) as u32
+    }
+
+    /// Twin of `reset_to_base`.
+    pub fn reset_to_base(&mut self) {
+        let c = &self.flat.config;
+        let k = c.actions as usize;
+        let words = &self.flat.words;
+        self.counts
+            .copy_from_slice(&words[c.base_counts as usize..][..k]);
+        self.coalition_counts.copy_from_slice(
+            &words[c.base_coalition_counts as usize..][..c.coalitions as usize * k],
+        );
+        self.table_index = c.base_table_index;
+    }
+
+    /// Twin of `apply_outcome`.
+    pub fn apply_outcome(&mut self, p: usize, o: u32, add: bool) {
+        let flat = self.flat;
+        let first_player = self.part_word(p, 1) as usize;
+        let size = self.part_word(p, 2) as usize;
+        let first_action = (self.part_word(p, 3) + o * size as u32) as usize;
+        let k = flat.config.actions as usize;
+        for r in 0..size {
+            let i = flat.words[first_player + r] as usize;
+            let a = flat.words[first_action + r] as usize;
+            let c = flat.words[flat.config.player_coalition as usize + i] as usize * k + a;
+            let step = a as u32 * flat.words[flat.config.player_stride as usize + i];
+            if add {
+                self.counts[a] += 1;
+                self.coalition_counts[c] += 1;
+                self.table_index = self.table_index.wrapping_add(step);
+            } else {
+                self.counts[a] -= 1;
+                self.coalition_counts[c] -= 1;
+                self.table_index = self.table_index.wrapping_sub(step);
+            }
+        }
+    }
+
+    /// Twin of `profile_changed`.
+    pub fn profile_changed(&mut self) {
+        if self.flat.config.family == family_id::ANONYMOUS {
+            anonymous_ranks(self.flat, &self.counts, &mut self.others_rank);
+        }
+    }
+
+    /// Twin of `prepare_state`.
+    pub fn prepare_state(&mut self, x: usize) {
+        if self.flat.config.family != family_id::TABLE {
+            action_shares(
+                self.flat,
+                x as u32,
+                &self.counts,
+                &self.others_rank,
+                &mut self.action_share,
+            );
+        }
+    }
+
+    /// Twin of `coalition_share`.
+    pub fn coalition_share(&self, j: usize, x: usize) -> f64 {
+        let c = &self.flat.config;
+        if c.family == family_id::TABLE {
+            let row =
+                (x * c.table_profiles as usize + self.table_index as usize) * c.coalitions as usize;
+            return self.flat.reals[c.family_params as usize + row + j];
+        }
+        let k = c.actions as usize;
+        (0..k)
+            .map(|b| f64::from(self.coalition_counts[j * k + b]) * self.action_share[b])
+            .sum()
+    }
+}
+
+/// Twin of `part_word`: field `field` of part `p`'s entry in the part table.
+pub fn part_word(flat: &FlatPlan, p: usize, field: usize) -> u32 {
+    flat.words[flat.config.part_info as usize + p * PART_INFO_STRIDE + field]
+}

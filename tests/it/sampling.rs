@@ -1,0 +1,237 @@
+//! Monte Carlo: the generator against its published vectors, the estimates
+//! against exact values, and the GPU against the CPU on the same samples.
+
+use super::common::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use unitsum_gpu::plan::{FlatPlan, Plan};
+use unitsum_gpu::random::philox4x32_10;
+use unitsum_gpu::{Backend, Coalition, Evaluation, Game, Method, Options, Policy, Problem};
+
+fn sampled(backend: Backend, samples: u64, seed: u64) -> Options {
+    Options {
+        backend,
+        method: Method::Sample,
+        samples,
+        seed,
+    }
+}
+
+/// GPU vs CPU on the same samples: f32 shares against f64, both averaged
+/// over the same profiles: relative 1e-5 (plus an absolute floor for zeros).
+fn assert_same_samples(what: &str, gpu: &Evaluation, cpu: &Evaluation) {
+    for (j, (g, c)) in gpu.shares.iter().zip(&cpu.shares).enumerate() {
+        for (x, (g, c)) in g.iter().zip(c).enumerate() {
+            let d = (g - c).abs();
+            assert!(
+                d <= 1e-5 * c.abs() + 1e-12,
+                "{what}: r_{j}({x}) gpu {g} cpu {c}, difference {d:.3e}"
+            );
+        }
+    }
+    let (gs, cs) = (gpu.stderr.as_ref().unwrap(), cpu.stderr.as_ref().unwrap());
+    for (g, c) in gs.iter().flatten().zip(cs.iter().flatten()) {
+        // Σy² − (Σy)²/N in f64 leaves ~1e-8 of noise where the variance is 0.
+        assert!(
+            (g - c).abs() <= 1e-3 * c + 1e-7,
+            "{what}: stderr gpu {g} cpu {c}"
+        );
+    }
+}
+
+#[test]
+fn philox_matches_known_answers_on_the_gpu() {
+    let Some(mut gpu) = gpu() else { return };
+    let problem = random_problem(1, "plurality", "uniform");
+    let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
+    let mut cases = vec![
+        ([0u32; 4], [0u32; 2]),
+        ([u32::MAX; 4], [u32::MAX; 2]),
+        (
+            [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+            [0xa4093822, 0x299f31d0],
+        ),
+    ];
+    let known = [
+        [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+        [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+        [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+    ];
+    let mut rng = StdRng::seed_from_u64(3);
+    for _ in 0..200 {
+        cases.push((
+            std::array::from_fn(|_| rng.random()),
+            std::array::from_fn(|_| rng.random()),
+        ));
+    }
+    let words = gpu.gpu().unwrap().probe_philox(&flat, &cases).unwrap();
+    for (t, (counter, key)) in cases.iter().enumerate() {
+        assert_eq!(words[t], philox4x32_10(*counter, *key), "case {t}");
+        if t < known.len() {
+            assert_eq!(words[t], known[t], "known-answer vector {t}");
+        }
+    }
+}
+
+#[test]
+fn sample_outcome_matches_its_twin_on_the_gpu() {
+    let Some(mut gpu) = gpu() else { return };
+    let mut rng = StdRng::seed_from_u64(4);
+    for seed in 0..20 {
+        let problem = random_problem(seed, "proportional", "joint");
+        let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
+        let parts = flat.radices.len() as u32;
+        if parts == 0 {
+            continue;
+        }
+        let mut cases = Vec::new();
+        for p in 0..parts {
+            // Every threshold and its neighbours, the ends, and random words.
+            let first = unitsum_gpu::cpu::profile::part_word(&flat, p as usize, 5) as usize;
+            for &t in &flat.words[first..first + flat.radices[p as usize] as usize - 1] {
+                cases.extend([(p, t.wrapping_sub(1)), (p, t), (p, t.wrapping_add(1))]);
+            }
+            cases.extend([(p, 0), (p, u32::MAX)]);
+            cases.extend((0..20).map(|_| (p, rng.random())));
+        }
+        let got = gpu.gpu().unwrap().probe_outcomes(&flat, &cases).unwrap();
+        let state = unitsum_gpu::cpu::profile::ProfileState::new(&flat);
+        for (t, &(p, r)) in cases.iter().enumerate() {
+            let expected = state.sample_outcome(p as usize, r);
+            assert!(expected < flat.radices[p as usize]);
+            assert_eq!(got[t], expected, "part {p} word {r:#x}");
+        }
+    }
+}
+
+#[test]
+fn thresholds_follow_the_probabilities() {
+    // Outcome o has 2^32 · p_o words (up to rounding): uniform over 4 has T = 2^30, 2^31, 3·2^30.
+    let outcomes: Vec<(Vec<usize>, f64)> = (0..4).map(|a| (vec![a], 0.25)).collect();
+    assert_eq!(
+        unitsum_gpu::plan::sampling_thresholds(&outcomes),
+        vec![1 << 30, 1 << 31, 3 << 30]
+    );
+}
+
+#[test]
+fn estimates_are_within_5_standard_errors_of_the_exact_value() {
+    let problems = all_random_problems(3);
+    let mut compared = 0;
+    for (name, problem) in &problems {
+        let exact = cpu(problem);
+        for seed in [1, 2] {
+            let est = unitsum_gpu::evaluate(problem, &sampled(Backend::Cpu, 20_000, seed)).unwrap();
+            let se = est.stderr.as_ref().unwrap();
+            assert_eq!(est.samples, Some(20_000));
+            for j in 0..exact.shares.len() {
+                for x in 0..exact.shares[j].len() {
+                    let d = (est.shares[j][x] - exact.shares[j][x]).abs();
+                    assert!(d <= 5.0 * se[j][x] + 1e-12,
+                        "{name} seed {seed}: r_{j}({x}) estimate {} exact {} (|d| = {d:.2e} > 5 × {:.2e})",
+                        est.shares[j][x], exact.shares[j][x], se[j][x]);
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 500);
+}
+
+#[test]
+fn the_same_seed_gives_bit_identical_cpu_results() {
+    let problem = random_problem(9, "congestion", "blocks");
+    let a = unitsum_gpu::evaluate(&problem, &sampled(Backend::Cpu, 100_000, 42)).unwrap();
+    let b = unitsum_gpu::evaluate(&problem, &sampled(Backend::Cpu, 100_000, 42)).unwrap();
+    let c = unitsum_gpu::evaluate(&problem, &sampled(Backend::Cpu, 100_000, 43)).unwrap();
+    assert_eq!(a.shares, b.shares);
+    assert_eq!(a.stderr, b.stderr);
+    assert_ne!(a.shares, c.shares, "another seed must draw other samples");
+}
+
+#[test]
+fn gpu_draws_the_same_samples_as_the_cpu() {
+    let Some(mut gpu) = gpu() else { return };
+    for (name, problem) in all_random_problems(2) {
+        let c = unitsum_gpu::evaluate(&problem, &sampled(Backend::Cpu, 5_000, 7)).unwrap();
+        let g = gpu
+            .evaluate(&problem, &sampled(Backend::Gpu, 5_000, 7))
+            .unwrap();
+        assert_eq!(g.backend, "gpu");
+        assert_same_samples(&name, &g, &c);
+    }
+}
+
+#[test]
+fn sample_indices_beyond_2_pow_32_on_both_backends() {
+    // A seed far from 0 and many dispatches: the 64-bit sample index carries.
+    let Some(mut gpu) = gpu() else { return };
+    let problem = random_problem(12, "plurality", "independent");
+    let options = |backend| sampled(backend, 300_000, u64::MAX - 5);
+    let c = unitsum_gpu::evaluate(&problem, &options(Backend::Cpu)).unwrap();
+    let context = gpu.gpu().unwrap();
+    context.set_schedule(unitsum_gpu::gpu::Schedule {
+        max_workgroups: 3,
+        dispatches_per_submit: 4,
+        max_items_per_thread: 100,
+    });
+    let g = gpu.evaluate(&problem, &options(Backend::Gpu));
+    gpu.gpu().unwrap().set_schedule(Default::default());
+    assert_same_samples("many dispatches", &g.unwrap(), &c);
+}
+
+fn big(family: &str, rng: &mut StdRng) -> Problem {
+    let (n, k) = (200, 4);
+    let game = match family {
+        "plurality" => Game::Plurality,
+        "proportional" => Game::Proportional {
+            weights: vec![vec![1.0, 2.0, 3.0, 4.0], vec![4.0, 1.0, 1.0, 1.0]],
+        },
+        "congestion" => Game::Congestion {
+            values: vec![vec![1.0, 1.0, 1.0, 1.0], vec![5.0, 1.0, 2.0, 1.0]],
+        },
+        _ => random_game(rng, "anonymous", n, k),
+    };
+    let opponents: Vec<usize> = (101..n).collect();
+    let marginals = (0..opponents.len())
+        .map(|_| {
+            let w: Vec<f64> = (0..k).map(|_| rng.random_range(0.1..1.0)).collect();
+            let t: f64 = w.iter().sum();
+            w.iter().map(|v| v / t).collect()
+        })
+        .collect();
+    Problem::new(
+        n,
+        k,
+        game,
+        vec![
+            Coalition::new((0..101).collect(), Policy::Common { dist: None }),
+            Coalition::new(opponents, Policy::Independent { marginals }),
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn large_games_200_players_a_million_samples_on_both_backends() {
+    let Some(mut gpu) = gpu() else { return };
+    let mut rng = StdRng::seed_from_u64(200);
+    for family in ["plurality", "proportional", "congestion", "anonymous"] {
+        let problem = big(family, &mut rng);
+        let c = unitsum_gpu::evaluate(&problem, &sampled(Backend::Cpu, 1_000_000, 1)).unwrap();
+        let g = gpu
+            .evaluate(&problem, &sampled(Backend::Gpu, 1_000_000, 1))
+            .unwrap();
+        assert_same_samples(family, &g, &c);
+        assert_identities(family, &c.shares, 1e-9);
+        if family == "plurality" {
+            // Theorem 1: a strict majority playing a common action gets ≥ 1 − 1/k.
+            let se = c.stderr.as_ref().unwrap()[0][0];
+            assert!(
+                c.shares[0][0] >= 0.75 - 5.0 * se,
+                "r_0 = {} ± {se}",
+                c.shares[0][0]
+            );
+        }
+    }
+}
