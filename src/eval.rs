@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 use crate::plan::{FlatPlan, Plan};
 use crate::problem::Problem;
+use crate::symmetric::CountsPlan;
 
 /// Where to evaluate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,6 +34,30 @@ pub enum Method {
     Exact,
     /// Monte Carlo with [`Options::samples`] samples keyed by [`Options::seed`].
     Sample,
+    /// Exact, over count vectors (symmetric families only): polynomial in n.
+    Counts,
+}
+
+/// `Method::Auto` uses the counts method up to this many pairs of count
+/// vectors (a few seconds on two CPU cores); exact methods beyond it are
+/// left for an explicit `--method`.
+pub const AUTO_COUNTS_MAX_PAIRS: u64 = 10_000_000_000;
+
+/// The method an evaluation runs, with what it precomputed.
+enum Chosen {
+    Exact,
+    Sample,
+    Counts(CountsPlan),
+}
+
+impl Chosen {
+    fn name(&self) -> &'static str {
+        match self {
+            Chosen::Exact => "exact",
+            Chosen::Sample => "sample",
+            Chosen::Counts(_) => "counts",
+        }
+    }
 }
 
 /// `Method::Auto` enumerates up to this many profiles (about a second on
@@ -79,10 +104,13 @@ pub struct Evaluation {
     pub backend: &'static str,
     /// The adapter (GPU) or the thread count (CPU) that produced the result.
     pub adapter: String,
-    /// `"exact"` or `"sample"`.
+    /// `"exact"`, `"counts"` or `"sample"`.
     pub method: &'static str,
     /// Profiles in the product of the policies' supports (`None` beyond 2^63).
     pub profiles: Option<u64>,
+    /// Counts method: pairs of count vectors summed (Σ_j |P_j| · |Q_j|).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count_pairs: Option<u64>,
     /// Sampling: samples drawn.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub samples: Option<u64>,
@@ -172,26 +200,75 @@ impl Evaluator {
         self.progress = progress;
     }
 
+    /// The method to run: the requested one, or for `auto` the cheapest exact
+    /// method within its limits (work ≈ profiles × coalitions for enumeration,
+    /// pairs for counts), else sampling; `notes` says what auto picked.
+    fn choose(
+        &self,
+        problem: &Problem,
+        plan: &Plan,
+        flat: &FlatPlan,
+        options: &Options,
+        notes: &mut Vec<String>,
+    ) -> Result<Chosen> {
+        match options.method {
+            Method::Exact => Ok(Chosen::Exact),
+            Method::Sample => Ok(Chosen::Sample),
+            Method::Counts => Ok(Chosen::Counts(CountsPlan::new(problem, plan)?)),
+            Method::Auto => {
+                let m = problem.coalitions().len() as u64;
+                let enumeration = flat
+                    .profiles
+                    .filter(|&p| p <= AUTO_EXACT_MAX_PROFILES)
+                    .map(|p| p.saturating_mul(m));
+                // The counts method's distributions are cheap next to its pair sum.
+                let counts =
+                    if problem.game().is_symmetric() && enumeration.is_none_or(|e| e > 1000) {
+                        CountsPlan::new(problem, plan)
+                            .ok()
+                            .filter(|c| c.pairs() <= AUTO_COUNTS_MAX_PAIRS)
+                    } else {
+                        None
+                    };
+                Ok(match (enumeration, counts) {
+                    (Some(e), Some(c)) if e <= c.pairs() => Chosen::Exact,
+                    (_, Some(c)) => {
+                        notes.push(format!(
+                            "method auto: counts ({} pairs of count vectors{})",
+                            c.pairs(),
+                            match flat.profiles {
+                                Some(p) => format!(" instead of {p} profiles"),
+                                None => String::new(),
+                            }
+                        ));
+                        Chosen::Counts(c)
+                    }
+                    (Some(_), None) => Chosen::Exact,
+                    (None, None) => {
+                        notes.push(format!(
+                            "method auto: sampling, exact enumeration would need 10^{:.1} profiles (> 10^8){}",
+                            flat.log10_profiles,
+                            if problem.game().is_symmetric() {
+                                " and the counts method more than 10^10 pairs"
+                            } else {
+                                ""
+                            }
+                        ));
+                        Chosen::Sample
+                    }
+                })
+            }
+        }
+    }
+
     /// Evaluate `r_j(x)` for every coalition and state.
     pub fn evaluate(&mut self, problem: &Problem, options: &Options) -> Result<Evaluation> {
         let started = Instant::now();
         let plan = Plan::new(problem);
         let flat = FlatPlan::new(problem, &plan)?;
         let mut notes = Vec::new();
-        let sample = match options.method {
-            Method::Exact => false,
-            Method::Sample => true,
-            Method::Auto => match flat.profiles {
-                Some(p) if p <= AUTO_EXACT_MAX_PROFILES => false,
-                _ => {
-                    notes.push(format!(
-                        "method auto: sampling, exact enumeration would need 10^{:.1} profiles (> 10^8)",
-                        flat.log10_profiles
-                    ));
-                    true
-                }
-            },
-        };
+        let chosen = self.choose(problem, &plan, &flat, options, &mut notes)?;
+        let sample = matches!(chosen, Chosen::Sample);
         if sample && options.samples < 2 {
             return Err(Error::spec(
                 "--samples",
@@ -219,17 +296,19 @@ impl Evaluator {
         let progress = progress.as_deref();
         let (sums, backend, adapter) = if use_gpu {
             let gpu = self.gpu()?;
-            let sums = if sample {
-                gpu.sample(&flat, options.samples, options.seed, progress)?
-            } else {
-                gpu.enumerate(&flat, progress)?
+            let sums = match &chosen {
+                Chosen::Sample => gpu.sample(&flat, options.samples, options.seed, progress)?,
+                Chosen::Exact => gpu.enumerate(&flat, progress)?,
+                Chosen::Counts(counts) => gpu.counts(&flat, counts, progress)?,
             };
             (sums, "gpu", gpu.adapter_name())
         } else {
-            let sums = if sample {
-                crate::cpu::sample(&flat, options.samples, options.seed, progress)
-            } else {
-                crate::cpu::exact(&flat, progress)?
+            let sums = match &chosen {
+                Chosen::Sample => {
+                    crate::cpu::sample(&flat, options.samples, options.seed, progress)
+                }
+                Chosen::Exact => crate::cpu::exact(&flat, progress)?,
+                Chosen::Counts(counts) => crate::cpu::counts(&flat, counts, progress)?,
             };
             (sums, "cpu", cpu_name())
         };
@@ -262,7 +341,11 @@ impl Evaluator {
             shares,
             backend,
             adapter,
-            method: if sample { "sample" } else { "exact" },
+            method: chosen.name(),
+            count_pairs: match &chosen {
+                Chosen::Counts(counts) => Some(counts.pairs()),
+                _ => None,
+            },
             profiles: flat.profiles,
             samples: sample.then_some(options.samples),
             seed: sample.then_some(options.seed),

@@ -19,6 +19,7 @@
 //! # Ok::<(), unitsum_gpu::Error>(())
 //! ```
 
+pub mod check;
 pub mod counts;
 pub mod cpu;
 mod error;
@@ -32,11 +33,12 @@ mod problem;
 pub mod random;
 pub mod report;
 mod spec;
+pub mod symmetric;
 
 pub use error::{Error, Result};
 pub use eval::{
-    evaluate, Backend, Evaluation, Evaluator, Method, Options, ProgressFn, AUTO_EXACT_MAX_PROFILES,
-    DEFAULT_SAMPLES,
+    evaluate, Backend, Evaluation, Evaluator, Method, Options, ProgressFn, AUTO_COUNTS_MAX_PAIRS,
+    AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES,
 };
 pub use game::{profile_index, Game, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use policy::{Block, Policy};

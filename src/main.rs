@@ -31,8 +31,11 @@ enum Command {
         /// runs the CPU and the GPU and compares them.
         #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
         backend: BackendArg,
-        /// exact enumerates the product of the policies' supports; sample
-        /// draws --samples profiles; auto is exact up to 10^8 profiles.
+        /// exact enumerates the product of the policies' supports; counts
+        /// sums over count vectors (symmetric games, polynomial in n); sample
+        /// draws --samples profiles; auto picks the cheapest exact method
+        /// within its limits, else samples.
+
         #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
         method: MethodArg,
         /// Samples to draw (sampling).
@@ -48,6 +51,21 @@ enum Command {
         /// Largest allowed max |GPU - CPU| with --backend both (exit 1 beyond).
         #[arg(long, default_value_t = 1e-5)]
         tolerance: f64,
+    },
+    /// Check that a spec's game is unit-sum and symmetric (every profile where
+    /// feasible, else random ones); exit 1 with the first violation.
+    Check {
+        /// The spec file.
+        spec: PathBuf,
+        /// Random profiles to check when there are too many to check all.
+        #[arg(long, default_value_t = 20_000)]
+        samples: u64,
+        /// Seed of the random profiles.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
     },
     /// List the GPU adapters wgpu sees and which one would be used.
     Devices {
@@ -70,6 +88,7 @@ enum MethodArg {
     Auto,
     Exact,
     Sample,
+    Counts,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -132,6 +151,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 MethodArg::Auto => Method::Auto,
                 MethodArg::Exact => Method::Exact,
                 MethodArg::Sample => Method::Sample,
+                MethodArg::Counts => Method::Counts,
             };
             let backends: &[Backend] = match backend {
                 BackendArg::Auto => &[Backend::Auto],
@@ -177,6 +197,40 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            spec,
+            samples,
+            seed,
+            format,
+        } => {
+            let source = spec.display().to_string();
+            let problem = unitsum_gpu::load_spec(&spec).map_err(|e| (format!("{source}: "), e))?;
+            let report = unitsum_gpu::check::check_game(&problem, samples, seed);
+            match format {
+                FormatArg::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("serialisable")
+                ),
+                _ => {
+                    println!(
+                        "{source}: {} game, n = {}, k = {}: checked {} in {} state(s)",
+                        problem.game().family(),
+                        problem.players(),
+                        problem.actions(),
+                        report.coverage,
+                        problem.states()
+                    );
+                    match &report.violation {
+                        None => println!("non-negativity, unit sum and symmetry hold"),
+                        Some(v) => println!(
+                            "{} fails in state {} at profile {:?}: {}",
+                            v.property, v.state, v.profile, v.message
+                        ),
+                    }
+                }
+            }
+            Ok(ExitCode::from(if report.passed() { 0 } else { 1 }))
         }
         Command::Devices { format } => {
             let adapters = unitsum_gpu::gpu::list_adapters();

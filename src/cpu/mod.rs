@@ -2,6 +2,8 @@
 //! Rust mirrors of the kernels on every core; [`oracle`] computes `r_j(x)`
 //! straight from THEORY.md's formula over all k^n profiles, for tests.
 
+pub mod count_pairs;
+pub mod count_shares;
 pub mod enumerate;
 pub mod oracle;
 pub mod profile;
@@ -13,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::plan::FlatPlan;
+use crate::symmetric::{CountsFlat, CountsPlan};
 
 /// Items per CPU task at least: large enough to amortise a walker's start,
 /// small enough to balance the cores.
@@ -64,6 +67,30 @@ pub fn exact(flat: &FlatPlan, progress: Progress<'_>) -> Result<Vec<f64>> {
         progress,
         |first, count| enumerate::enumerate(flat, first, count),
     ))
+}
+
+/// `r_j(x)` by the counts method: sums per slot `j * states + x`.
+pub fn counts(flat: &FlatPlan, counts: &CountsPlan, progress: Progress<'_>) -> Result<Vec<f64>> {
+    let states = flat.config.states as usize;
+    let vectors = crate::symmetric::all_count_vectors(&counts.space);
+    let mut layout = CountsFlat::new(counts, states, &vectors)?;
+    layout.set_shares(&count_shares::count_shares(flat, &vectors));
+    let total: u64 = (0..layout.configs.len()).map(|j| layout.items(j)).sum();
+    let mut done = 0;
+    let mut sums = Vec::with_capacity(layout.configs.len() * states);
+    for (j, config) in layout.configs.iter().enumerate() {
+        let items = layout.items(j);
+        let report = |d: u64, _: u64| {
+            if let Some(p) = progress {
+                p(done + d, total);
+            }
+        };
+        sums.extend(chunked(items, states, Some(&report), |first, count| {
+            count_pairs::count_pairs(config, &layout.words, &layout.reals, first, count)
+        }));
+        done += items;
+    }
+    Ok(sums)
 }
 
 /// Σ y per slot then Σ y² per slot over `samples` Philox samples keyed by `seed`.

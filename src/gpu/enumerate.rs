@@ -80,8 +80,10 @@ impl GpuContext {
         }
         let parts = flat.radices.len() as u64;
         let digits = |first: u64| flat.digits(first);
+        let (config, data) = self.plan_buffers(flat)?;
         self.run(
-            flat,
+            &config,
+            &data,
             Job {
                 kernel: Kernel::Enumerate,
                 items: profiles,

@@ -2,6 +2,7 @@
 //! that the next wgpu upgrade touches one place. A [`GpuContext`] (adapter,
 //! device, pipelines) is built once and reused for every evaluation.
 
+mod counts;
 mod enumerate;
 pub mod probe;
 mod run;
@@ -21,6 +22,8 @@ pub(crate) mod shaders {
     pub const DISPATCH: &str = include_str!("../../shaders/dispatch.wgsl");
     pub const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
     pub const SAMPLE: &str = include_str!("../../shaders/sample.wgsl");
+    pub const COUNT_SHARES: &str = include_str!("../../shaders/count_shares.wgsl");
+    pub const COUNT_PAIRS: &str = include_str!("../../shaders/count_pairs.wgsl");
     pub const DIGITS: &str = include_str!("../../shaders/digits.wgsl");
     pub const ENUMERATE: &str = include_str!("../../shaders/enumerate.wgsl");
     pub const PROBE: &str = include_str!("../../shaders/probe.wgsl");
@@ -33,6 +36,8 @@ pub(crate) enum Kernel {
     Enumerate,
     /// shaders/sample.wgsl
     Sample,
+    /// shaders/count_pairs.wgsl
+    CountPairs,
 }
 
 impl Kernel {
@@ -40,6 +45,7 @@ impl Kernel {
         match self {
             Kernel::Enumerate => "enumerate",
             Kernel::Sample => "sample",
+            Kernel::CountPairs => "count_pairs",
         }
     }
 
@@ -48,6 +54,7 @@ impl Kernel {
         match self {
             Kernel::Enumerate => "profile",
             Kernel::Sample => "sample",
+            Kernel::CountPairs => "pair of count vectors",
         }
     }
 
@@ -57,6 +64,7 @@ impl Kernel {
         let pieces: &[&str] = match self {
             Kernel::Enumerate => &[FAMILIES, PROFILE, DIGITS, DISPATCH, ENUMERATE],
             Kernel::Sample => &[FAMILIES, PROFILE, PHILOX, DISPATCH, SAMPLE],
+            Kernel::CountPairs => &[DISPATCH, COUNT_PAIRS],
         };
         format!("alias acc_t = {accumulator};\n{}", pieces.join("\n"))
     }
@@ -68,7 +76,14 @@ pub const NO_ADAPTER_HINT: &str =
 install a software Vulkan driver with `apt-get install mesa-vulkan-drivers libvulkan1` (lavapipe), \
 or use --backend cpu";
 
+/// A kernel's data on the device: integers at binding 2, reals (f32) at 3.
+pub(crate) struct KernelData {
+    words: wgpu::Buffer,
+    reals: wgpu::Buffer,
+}
+
 /// One adapter as wgpu lists it.
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AdapterSummary {
     /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
@@ -343,26 +358,37 @@ impl GpuContext {
     }
 
     /// The buffers every kernel binds at 0 (config), 2 (words) and 3 (reals, in f32).
-    fn plan_buffers(
-        &self,
-        flat: &crate::plan::FlatPlan,
-    ) -> Result<(wgpu::Buffer, wgpu::Buffer, wgpu::Buffer)> {
-        let reals: Vec<f32> = flat.reals.iter().map(|&r| r as f32).collect();
+    fn plan_buffers(&self, flat: &crate::plan::FlatPlan) -> Result<(wgpu::Buffer, KernelData)> {
+        Ok((
+            self.uniform(&flat.config),
+            self.upload(&flat.words, &flat.reals)?,
+        ))
+    }
+
+    /// A uniform buffer holding a kernel's config struct (binding 0).
+    fn uniform<C: bytemuck::Pod>(&self, config: &C) -> wgpu::Buffer {
+        self.buffer_with(
+            "config",
+            std::slice::from_ref(config),
+            wgpu::BufferUsages::UNIFORM,
+        )
+    }
+
+    /// Upload a kernel's integer and real data (the reals as f32).
+    fn upload(&self, words: &[u32], reals: &[f64]) -> Result<KernelData> {
+        let reals: Vec<f32> = reals.iter().map(|&r| r as f32).collect();
         let storage = wgpu::BufferUsages::STORAGE;
-        let words_bytes = 4 * flat.words.len() as u64;
-        let reals_bytes = 4 * reals.len() as u64;
+        let bytes = 4 * words.len().max(reals.len()) as u64;
         let limit = self.limits.max_storage_buffer_binding_size;
-        if words_bytes.max(reals_bytes) > limit {
+        if bytes > limit {
             return Err(Error::TooLarge(format!(
-                "the game's tables need {} bytes, beyond this adapter's storage binding limit of {limit}; use --backend cpu",
-                words_bytes.max(reals_bytes)
+                "the game's tables need {bytes} bytes, beyond this adapter's storage binding limit of {limit}; use --backend cpu"
             )));
         }
-        Ok((
-            self.buffer_with("config", &[flat.config], wgpu::BufferUsages::UNIFORM),
-            self.buffer_with("words", &flat.words, storage),
-            self.buffer_with("reals", &reals, storage),
-        ))
+        Ok(KernelData {
+            words: self.buffer_with("words", words, storage),
+            reals: self.buffer_with("reals", &reals, storage),
+        })
     }
 
     /// A buffer holding `data` (padded so that it is never empty).

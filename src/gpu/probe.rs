@@ -37,7 +37,7 @@ impl GpuContext {
         ]
         .join("\n");
         let pipeline = self.pipeline(entry, &source, entry, &layout)?;
-        let (config, words, reals) = self.plan_buffers(flat)?;
+        let (config, data) = self.plan_buffers(flat)?;
         let input = self.buffer_with("probe in", input, wgpu::BufferUsages::STORAGE);
         let out_usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
         // Poison: a value the kernel failed to write cannot pass as correct.
@@ -51,8 +51,8 @@ impl GpuContext {
             entries: &[
                 super::entire(0, &config),
                 super::entire(1, &words_out_buffer),
-                super::entire(2, &words),
-                super::entire(3, &reals),
+                super::entire(2, &data.words),
+                super::entire(3, &data.reals),
                 super::entire(4, &input),
                 super::entire(5, &reals_out_buffer),
             ],

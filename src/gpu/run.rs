@@ -5,9 +5,8 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::GpuContext;
+use super::{GpuContext, KernelData};
 use crate::error::{Error, Result};
-use crate::plan::FlatPlan;
 
 pub(super) const WORKGROUP_SIZE: u64 = 64;
 /// Kernel array sizes (must be kept in sync with the WGSL constants).
@@ -77,7 +76,12 @@ pub(super) struct Job<'a> {
 
 impl GpuContext {
     /// Run `job`: the sums of every accumulator over all items, in f64.
-    pub(super) fn run(&mut self, flat: &FlatPlan, job: Job<'_>) -> Result<Vec<f64>> {
+    pub(super) fn run(
+        &mut self,
+        config: &wgpu::Buffer,
+        data: &KernelData,
+        job: Job<'_>,
+    ) -> Result<Vec<f64>> {
         if job.iterations_at_start + job.iterations_per_item > LOOP_BUDGET {
             return Err(Error::TooLarge(format!(
                 "one {} needs about {} loop iterations, beyond one GPU thread's budget of {LOOP_BUDGET} \
@@ -121,7 +125,6 @@ impl GpuContext {
             )));
         }
 
-        let (config, words, reals) = self.plan_buffers(flat)?;
         let params = self.buffer(
             "dispatch params",
             params_stride * batch,
@@ -144,7 +147,7 @@ impl GpuContext {
             label: Some(job.kernel.name()),
             layout: &layout,
             entries: &[
-                super::entire(0, &config),
+                super::entire(0, config),
                 wgpu::BindGroupEntry {
                     binding: 1,
                     resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -153,8 +156,8 @@ impl GpuContext {
                         size: wgpu::BufferSize::new(std::mem::size_of::<DispatchParams>() as u64),
                     }),
                 },
-                super::entire(2, &words),
-                super::entire(3, &reals),
+                super::entire(2, &data.words),
+                super::entire(3, &data.reals),
                 super::entire(4, &partials),
                 super::entire(5, &processed),
             ],

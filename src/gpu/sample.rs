@@ -24,8 +24,10 @@ impl GpuContext {
             .sum();
         let widest = flat.radices.iter().copied().max().unwrap_or(1);
         let search = u64::from(32 - widest.leading_zeros()) + 1;
+        let (config, data) = self.plan_buffers(flat)?;
         self.run(
-            flat,
+            &config,
+            &data,
             Job {
                 kernel: Kernel::Sample,
                 items: samples,

@@ -132,7 +132,7 @@ fn bad_specs_exit_2_naming_the_file_and_path() {
 #[test]
 fn too_many_profiles_suggests_sampling() {
     let members: Vec<usize> = (0..70).collect();
-    let spec = serde_json::json!({ "players": 70, "actions": 2, "game": { "family": "plurality" },
+    let spec = serde_json::json!({ "players": 70, "actions": 6, "game": { "family": "plurality" },
         "coalitions": [ { "members": members, "policy": { "kind": "uniform" } } ] });
     let path = temp_spec("huge.json", &spec.to_string());
     let (code, _, err) = run(&["eval", &path, "--backend", "cpu", "--method", "exact"]);

@@ -1,5 +1,6 @@
 pub mod cli;
 pub mod common;
+pub mod counts;
 pub mod errors;
 pub mod gpu;
 pub mod hand;

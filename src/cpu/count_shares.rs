@@ -1,0 +1,32 @@
+//! Rust mirror of `shaders/count_shares.wgsl`: the share table `h_b(x, C)`
+//! for every count vector C of all n players, from the family twins.
+
+use rayon::prelude::*;
+
+use crate::families::{action_shares, anonymous_ranks};
+use crate::plan::FlatPlan;
+
+/// Count vectors per parallel task.
+const CHUNK: usize = 4096;
+
+/// `table[(x * rows + r) * k + b] = h_b(x, C_r)` for the count vectors
+/// `vectors` (k words each, rank order).
+pub fn count_shares(flat: &FlatPlan, vectors: &[u32]) -> Vec<f64> {
+    let k = flat.config.actions as usize;
+    let states = flat.config.states as usize;
+    let rows = vectors.len() / k;
+    let mut table = vec![0.0; states * rows * k];
+    for (x, state) in table.chunks_mut(rows * k).enumerate() {
+        state
+            .par_chunks_mut(CHUNK * k)
+            .zip(vectors.par_chunks(CHUNK * k))
+            .for_each(|(out, counts)| {
+                let mut others_rank = vec![0; k];
+                for (h, c) in out.chunks_mut(k).zip(counts.chunks(k)) {
+                    anonymous_ranks(flat, c, &mut others_rank);
+                    action_shares(flat, x as u32, c, &others_rank, h);
+                }
+            });
+    }
+    table
+}

@@ -1,0 +1,416 @@
+//! The count-vector method for symmetric games (THEORY.md, "What the project
+//! adds"). Coalition j's total share depends only on N_j (its members' action
+//! counts) and C = N_j + M_j (everyone's):
+//! `r_j(x) = Σ_{N, M} P_j(N) Q_j(M) Σ_b N_b h_b(x, N + M)`,
+//! with P_j the distribution of N_j (the convolution of its independent
+//! parts' count distributions) and Q_j that of the others (the convolution of
+//! the other coalitions' P). Polynomial in n instead of exponential.
+//!
+//! Count vectors are stored by a *cube index* `Σ_{b<k-1} c_b (n+1)^b` (the
+//! last count is implied by the total): the index of a sum of vectors is the
+//! sum of their indices, so convolutions need no ranking.
+
+use rayon::prelude::*;
+
+use crate::counts::CountVectors;
+use crate::error::{Error, Result};
+use crate::plan::Plan;
+use crate::problem::Problem;
+
+/// Largest cube `(n+1)^(k-1)` the method accepts (a few hundred MB of scratch).
+pub const MAX_CUBE: u64 = 1 << 25;
+
+/// The count vectors of a game: n players over k actions.
+#[derive(Clone, Debug)]
+pub struct CountSpace {
+    /// Players n.
+    pub players: u32,
+    /// Actions k.
+    pub actions: usize,
+    /// Radix n + 1 of the cube index.
+    pub radix: u32,
+    /// `(n+1)^(k-1)`.
+    pub cube: usize,
+}
+
+impl CountSpace {
+    /// The space of `problem`, or an error when the cube is too large.
+    pub fn new(players: usize, actions: usize) -> Result<CountSpace> {
+        let radix = players as u64 + 1;
+        let cube = radix.checked_pow(actions as u32 - 1).filter(|&c| c <= MAX_CUBE).ok_or_else(|| {
+            Error::TooLarge(format!(
+                "the counts method indexes count vectors in (n+1)^(k-1) = {radix}^{} cells, beyond {MAX_CUBE}; \
+                 use --method sample",
+                actions - 1
+            ))
+        })?;
+        Ok(CountSpace {
+            players: players as u32,
+            actions,
+            radix: radix as u32,
+            cube: cube as usize,
+        })
+    }
+
+    /// Cube index of a count vector (its last entry is implied).
+    pub fn index(&self, counts: &[u32]) -> u32 {
+        counts[..self.actions - 1]
+            .iter()
+            .rev()
+            .fold(0, |acc, &c| acc * self.radix + c)
+    }
+
+    /// The count vector of cube index `index` whose entries sum to `total`.
+    pub fn decode(&self, mut index: u32, total: u32, counts: &mut [u32]) {
+        let mut used = 0;
+        for c in counts.iter_mut().take(self.actions - 1) {
+            *c = index % self.radix;
+            index /= self.radix;
+            used += *c;
+        }
+        counts[self.actions - 1] = total - used;
+    }
+}
+
+/// A distribution of count vectors of `total` players: (cube index, probability).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CountDistribution {
+    /// Players counted.
+    pub total: u32,
+    /// Support (cube index, probability > 0), in a deterministic order.
+    pub entries: Vec<(u32, f64)>,
+}
+
+impl CountDistribution {
+    /// All mass on one count vector.
+    pub fn point(space: &CountSpace, counts: &[u32]) -> Self {
+        CountDistribution {
+            total: counts.iter().sum(),
+            entries: vec![(space.index(counts), 1.0)],
+        }
+    }
+}
+
+/// Scratch for convolutions: a dense cube with the list of touched cells, so
+/// that each convolution costs its pairs, not the cube.
+pub struct Convolver {
+    mass: Vec<f64>,
+    touched: Vec<bool>,
+    cells: Vec<u32>,
+}
+
+impl Convolver {
+    /// Scratch for `space`.
+    pub fn new(space: &CountSpace) -> Self {
+        Convolver {
+            mass: vec![0.0; space.cube],
+            touched: vec![false; space.cube],
+            cells: Vec::new(),
+        }
+    }
+
+    /// The distribution of the sum of independent `a` and `b`.
+    pub fn convolve(&mut self, a: &CountDistribution, b: &CountDistribution) -> CountDistribution {
+        for &(ia, pa) in &a.entries {
+            for &(ib, pb) in &b.entries {
+                let cell = (ia + ib) as usize;
+                if !self.touched[cell] {
+                    self.touched[cell] = true;
+                    self.cells.push(cell as u32);
+                }
+                self.mass[cell] += pa * pb;
+            }
+        }
+        // Cells stay in first-touched order: deterministic for given inputs,
+        // and sorting them cost more than the convolution itself.
+        let entries = self
+            .cells
+            .drain(..)
+            .map(|cell| {
+                let c = cell as usize;
+                let p = std::mem::take(&mut self.mass[c]);
+                self.touched[c] = false;
+                (cell, p)
+            })
+            .filter(|&(_, p)| p > 0.0)
+            .collect();
+        CountDistribution {
+            total: a.total + b.total,
+            entries,
+        }
+    }
+
+    /// The convolution of all `parts`, smallest first (cheaper).
+    pub fn convolve_all(
+        &mut self,
+        space: &CountSpace,
+        parts: &[&CountDistribution],
+    ) -> CountDistribution {
+        let mut order: Vec<&CountDistribution> = parts.to_vec();
+        order.sort_by_key(|d| d.entries.len());
+        let mut acc = CountDistribution::point(space, &vec![0; space.actions]);
+        for d in order {
+            acc = self.convolve(&acc, d);
+        }
+        acc
+    }
+}
+
+/// Each coalition's count distribution P_j: its base players' counts and the
+/// convolution of its parts' count distributions.
+pub fn coalition_distributions(
+    problem: &Problem,
+    plan: &Plan,
+    space: &CountSpace,
+) -> Vec<CountDistribution> {
+    let k = problem.actions();
+    let m = problem.coalitions().len();
+    let mut coalition_of = vec![0; problem.players()];
+    for (j, c) in problem.coalitions().iter().enumerate() {
+        for &i in &c.members {
+            coalition_of[i] = j;
+        }
+    }
+    let in_part: std::collections::HashSet<usize> = plan
+        .parts
+        .iter()
+        .flat_map(|p| p.players.iter().copied())
+        .collect();
+    let mut base = vec![vec![0u32; k]; m];
+    for i in (0..problem.players()).filter(|i| !in_part.contains(i)) {
+        base[coalition_of[i]][plan.base[i]] += 1;
+    }
+    let mut parts: Vec<Vec<CountDistribution>> = base
+        .iter()
+        .map(|b| vec![CountDistribution::point(space, b)])
+        .collect();
+    for part in &plan.parts {
+        let mut dist: Vec<(u32, f64)> = part
+            .outcomes
+            .iter()
+            .map(|(actions, p)| {
+                let mut counts = vec![0u32; k];
+                for &a in actions {
+                    counts[a] += 1;
+                }
+                (space.index(&counts), *p)
+            })
+            .collect();
+        // Outcomes with the same counts (e.g. permutations in a joint policy) merge.
+        dist.sort_by_key(|e| e.0);
+        dist.dedup_by(|next, kept| {
+            if next.0 == kept.0 {
+                kept.1 += next.1;
+                true
+            } else {
+                false
+            }
+        });
+        parts[coalition_of[part.players[0]]].push(CountDistribution {
+            total: part.players.len() as u32,
+            entries: dist,
+        });
+    }
+    parts
+        .par_iter()
+        .map(|p| {
+            let refs: Vec<&CountDistribution> = p.iter().collect();
+            Convolver::new(space).convolve_all(space, &refs)
+        })
+        .collect()
+}
+
+/// Q_j for every j: the convolution of the other coalitions' distributions.
+pub fn others_distributions(
+    space: &CountSpace,
+    coalitions: &[CountDistribution],
+) -> Vec<CountDistribution> {
+    (0..coalitions.len())
+        .into_par_iter()
+        .map(|j| {
+            let others: Vec<&CountDistribution> = coalitions
+                .iter()
+                .enumerate()
+                .filter(|&(o, _)| o != j)
+                .map(|(_, d)| d)
+                .collect();
+            Convolver::new(space).convolve_all(space, &others)
+        })
+        .collect()
+}
+
+/// Every count vector of all n players, k words each, in rank order.
+pub fn all_count_vectors(space: &CountSpace) -> Vec<u32> {
+    let mut walk = CountVectors::new(space.players, space.actions);
+    let mut all = Vec::new();
+    while let Some(v) = walk.next_vector() {
+        all.extend_from_slice(v);
+    }
+    all
+}
+
+/// For every cube cell of a count vector of all n players, its rank.
+pub fn rank_of_cell(space: &CountSpace, vectors: &[u32]) -> Vec<u32> {
+    let mut lookup = vec![u32::MAX; space.cube];
+    for (rank, v) in vectors.chunks(space.actions).enumerate() {
+        lookup[space.index(v) as usize] = rank as u32;
+    }
+    lookup
+}
+
+/// Sizes and offsets of one coalition's pair sum. Must be kept in sync with
+/// `CountsConfig` in shaders/count_pairs.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct CountsConfig {
+    /// k
+    pub actions: u32,
+    /// S
+    pub states: u32,
+    /// n + 1
+    pub radix: u32,
+    /// Count vectors of all n players (rows of the share table).
+    pub rows: u32,
+    /// |P_j|
+    pub p_entries: u32,
+    /// |Q_j|
+    pub q_entries: u32,
+    /// Q entries per item.
+    pub chunk: u32,
+    /// Items per P entry: ceil(|Q_j| / chunk).
+    pub chunks: u32,
+    /// Players of coalition j (the total of its count vectors).
+    pub p_total: u32,
+    /// Word offset of the P cells.
+    pub p_cell: u32,
+    /// Word offset of the Q cells.
+    pub q_cell: u32,
+    /// Word offset of the rank of each cube cell.
+    pub rank_of_cell: u32,
+    /// Real offset of the P probabilities.
+    pub p_prob: u32,
+    /// Real offset of the Q probabilities.
+    pub q_prob: u32,
+    /// Real offset of the share table.
+    pub shares: u32,
+    /// Unused, keeps the struct a multiple of 16 bytes.
+    pub pad: u32,
+}
+
+/// Loop iterations one item of the pair sum may take (well below lavapipe's
+/// 65535 per invocation, see src/gpu/run.rs).
+const ITERATIONS_PER_ITEM: u64 = 4096;
+
+/// The pair sums of every coalition flattened for the kernel and its mirror:
+/// one config per coalition over shared words and reals.
+pub struct CountsFlat {
+    /// One config per coalition.
+    pub configs: Vec<CountsConfig>,
+    /// Integer data.
+    pub words: Vec<u32>,
+    /// Real data; the share table is filled in by [`CountsFlat::set_shares`].
+    pub reals: Vec<f64>,
+}
+
+impl CountsFlat {
+    /// Lay out the distributions; the share table (`states × rows × k` reals
+    /// at offset 0) is left zero for the caller to fill.
+    pub fn new(counts: &CountsPlan, states: usize, vectors: &[u32]) -> Result<CountsFlat> {
+        let space = &counts.space;
+        let k = space.actions;
+        let rows = vectors.len() / k;
+        let too_large = || {
+            Error::TooLarge(
+                "the counts method's tables exceed 32-bit indices; use --method sample".into(),
+            )
+        };
+        let offset = |len: usize| u32::try_from(len).map_err(|_| too_large());
+        let mut words = rank_of_cell(space, vectors);
+        let mut reals = vec![0.0; states * rows * k];
+        let per_item = (states * (k + 2) + 2) as u64;
+        let mut configs = Vec::new();
+        for (p, q) in counts.coalitions.iter().zip(&counts.others) {
+            let chunk = (ITERATIONS_PER_ITEM / per_item).clamp(1, q.entries.len() as u64) as u32;
+            let q_entries = offset(q.entries.len())?;
+            let config = CountsConfig {
+                actions: k as u32,
+                states: states as u32,
+                radix: space.radix,
+                rows: offset(rows)?,
+                p_entries: offset(p.entries.len())?,
+                q_entries,
+                chunk,
+                chunks: q_entries.div_ceil(chunk),
+                p_total: p.total,
+                p_cell: offset(words.len())?,
+                q_cell: offset(words.len() + p.entries.len())?,
+                rank_of_cell: 0,
+                p_prob: offset(reals.len())?,
+                q_prob: offset(reals.len() + p.entries.len())?,
+                shares: 0,
+                pad: 0,
+            };
+            words.extend(p.entries.iter().map(|e| e.0));
+            words.extend(q.entries.iter().map(|e| e.0));
+            reals.extend(p.entries.iter().map(|e| e.1));
+            reals.extend(q.entries.iter().map(|e| e.1));
+            configs.push(config);
+        }
+        offset(words.len())?;
+        offset(reals.len())?;
+        Ok(CountsFlat {
+            configs,
+            words,
+            reals,
+        })
+    }
+
+    /// Items of coalition j's pair sum: |P_j| × chunks.
+    pub fn items(&self, j: usize) -> u64 {
+        u64::from(self.configs[j].p_entries) * u64::from(self.configs[j].chunks)
+    }
+
+    /// Put the share table `h_b(x, C)` in place.
+    pub fn set_shares(&mut self, shares: &[f64]) {
+        self.reals[..shares.len()].copy_from_slice(shares);
+    }
+}
+
+/// Everything the counts method needs, shared by the CPU and GPU backends.
+pub struct CountsPlan {
+    /// The count space.
+    pub space: CountSpace,
+    /// P_j.
+    pub coalitions: Vec<CountDistribution>,
+    /// Q_j.
+    pub others: Vec<CountDistribution>,
+}
+
+impl CountsPlan {
+    /// Build the distributions of `problem` (symmetric families only).
+    pub fn new(problem: &Problem, plan: &Plan) -> Result<CountsPlan> {
+        if !problem.game().is_symmetric() {
+            return Err(Error::spec(
+                "game.family",
+                "the counts method needs a symmetric game; a table game is not symmetric (use --method exact or sample)",
+            ));
+        }
+        let space = CountSpace::new(problem.players(), problem.actions())?;
+        let coalitions = coalition_distributions(problem, plan, &space);
+        let others = others_distributions(&space, &coalitions);
+        Ok(CountsPlan {
+            space,
+            coalitions,
+            others,
+        })
+    }
+
+    /// Pairs the final sum visits: Σ_j |P_j| · |Q_j|.
+    pub fn pairs(&self) -> u64 {
+        self.coalitions
+            .iter()
+            .zip(&self.others)
+            .map(|(p, q)| p.entries.len() as u64 * q.entries.len() as u64)
+            .sum()
+    }
+}
