@@ -56,7 +56,8 @@ fn check_profile(game: &Game, x: usize, profile: &[usize], k: usize) -> Option<V
             message,
         })
     };
-    if let Some(i) = shares.iter().position(|&s| !(s >= 0.0)) {
+    // NaN fails too: it is not ≥ 0.
+    if let Some(i) = shares.iter().position(|&s| s < 0.0 || s.is_nan()) {
         return found("non-negativity", format!("player {i} gets {}", shares[i]));
     }
     let total: f64 = shares.iter().sum();
@@ -71,7 +72,7 @@ fn check_profile(game: &Game, x: usize, profile: &[usize], k: usize) -> Option<V
         swapped.swap(i, i + 1);
         let after = game.player_shares(x, &swapped, k);
         swapped.swap(i, i + 1);
-        for l in 0..profile.len() {
+        for (l, &share) in shares.iter().enumerate() {
             // Player l's share moves with l: to i+1 if l = i, to i if l = i+1.
             let moved = if l == i {
                 i + 1
@@ -80,13 +81,13 @@ fn check_profile(game: &Game, x: usize, profile: &[usize], k: usize) -> Option<V
             } else {
                 l
             };
-            if (after[moved] - shares[l]).abs() > SYMMETRY_TOLERANCE {
+            if (after[moved] - share).abs() > SYMMETRY_TOLERANCE {
                 return found(
                     "symmetry",
                     format!(
                         "swapping players {i} and {} moves player {l}'s share {} to {}, where player {moved} gets {}",
                         i + 1,
-                        shares[l],
+                        share,
                         moved,
                         after[moved]
                     ),
