@@ -220,3 +220,35 @@ fn devices_lists_adapters() {
         assert!(list.iter().any(|a| a["selected"] == true), "{out}");
     }
 }
+
+#[test]
+fn check_exit_codes() {
+    let (code, out, _) = run(&["check", "examples/theorem1.json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("every profile") && out.contains("hold"),
+        "{out}"
+    );
+    // The table example is not symmetric in its second state.
+    let (code, out, _) = run(&["check", "examples/table.json", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["violation"]["property"], "symmetry");
+    assert_eq!(v["violation"]["state"], 1);
+    let (code, _, err) = run(&["check", "no/such.json"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn counts_on_a_table_game_is_refused_with_exit_2() {
+    let (code, _, err) = run(&[
+        "eval",
+        "examples/table.json",
+        "--method",
+        "counts",
+        "--backend",
+        "cpu",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("symmetric"), "{err}");
+}
