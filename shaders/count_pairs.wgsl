@@ -49,11 +49,13 @@ fn count_pairs(
         let p = reals[config.p_prob + a];
         var rest = cell_n;
         var used = 0u;
-        for (var b = 0u; b + 1u < k; b++) {
-            n[b] = rest % config.radix;
+        // c_0 is the most significant digit of the cube index.
+        for (var b = k - 1u; b > 0u; b--) {
+            n[b - 1u] = rest % config.radix;
             rest /= config.radix;
-            used += n[b];
+            used += n[b - 1u];
         }
+
         n[k - 1u] = config.p_total - used;
         let end = min((chunk + 1u) * config.chunk, config.q_entries);
         for (var q = chunk * config.chunk; q < end; q++) {

@@ -79,6 +79,9 @@ pub struct Options {
     /// Seed of the random stream (sampling only): the same seed draws the
     /// same profiles on both backends.
     pub seed: u64,
+    /// `Method::Auto` uses the counts method up to this many pairs of count
+    /// vectors ([`AUTO_COUNTS_MAX_PAIRS`] by default; sweeps use less).
+    pub auto_max_pairs: u64,
 }
 
 impl Default for Options {
@@ -88,6 +91,7 @@ impl Default for Options {
             method: Method::Auto,
             samples: DEFAULT_SAMPLES,
             seed: 0,
+            auto_max_pairs: AUTO_COUNTS_MAX_PAIRS,
         }
     }
 }
@@ -226,7 +230,7 @@ impl Evaluator {
                     if problem.game().is_symmetric() && enumeration.is_none_or(|e| e > 1000) {
                         CountsPlan::new(problem, plan)
                             .ok()
-                            .filter(|c| c.pairs() <= AUTO_COUNTS_MAX_PAIRS)
+                            .filter(|c| c.pairs() <= options.auto_max_pairs)
                     } else {
                         None
                     };
@@ -249,7 +253,8 @@ impl Evaluator {
                             "method auto: sampling, exact enumeration would need 10^{:.1} profiles (> 10^8){}",
                             flat.log10_profiles,
                             if problem.game().is_symmetric() {
-                                " and the counts method more than 10^10 pairs"
+                                " and the counts method more pairs than its limit"
+
                             } else {
                                 ""
                             }

@@ -26,6 +26,7 @@ mod error;
 mod eval;
 pub mod families;
 mod game;
+pub mod generate;
 pub mod gpu;
 pub mod plan;
 mod policy;
@@ -33,6 +34,7 @@ mod problem;
 pub mod random;
 pub mod report;
 mod spec;
+pub mod sweep;
 pub mod symmetric;
 
 pub use error::{Error, Result};

@@ -9,6 +9,7 @@ use unitsum_gpu::report::{Format, Report};
 use unitsum_gpu::{Backend, Error, Evaluator, Method, Options};
 
 mod progress;
+mod sweep_cli;
 
 #[derive(Parser)]
 #[command(
@@ -67,6 +68,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
+    /// Evaluate grids of games, sizes and opponents, checking the theorems' bounds.
+    #[command(subcommand)]
+    Sweep(sweep_cli::Preset),
     /// List the GPU adapters wgpu sees and which one would be used.
     Devices {
         /// Output format (table or json).
@@ -171,6 +175,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     method,
                     samples,
                     seed,
+                    ..Default::default()
                 };
                 let run = evaluator
                     .evaluate(&problem, &options)
@@ -232,6 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::from(if report.passed() { 0 } else { 1 }))
         }
+        Command::Sweep(preset) => sweep_cli::run(preset),
         Command::Devices { format } => {
             let adapters = unitsum_gpu::gpu::list_adapters();
             match format {

@@ -1,5 +1,7 @@
 //! A validated problem: players, actions, a game and coalitions with policies.
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::game::{Game, UNIT_SUM_TOLERANCE};
 use crate::policy::Policy;
@@ -35,8 +37,51 @@ impl Coalition {
 pub struct Problem {
     players: usize,
     actions: usize,
-    game: Game,
+    game: Arc<Game>,
     coalitions: Vec<Coalition>,
+}
+
+/// Coalitions must partition `0..players`; errors name the offending member.
+fn check_partition(players: usize, coalitions: &[Coalition]) -> Result<()> {
+    if coalitions.is_empty() {
+        return Err(Error::spec("coalitions", "needs at least one coalition"));
+    }
+    let listed: usize = coalitions.iter().map(|c| c.members.len()).sum();
+    if listed != players {
+        return Err(Error::spec(
+            "coalitions",
+            format!("the coalitions list {listed} members but players = {players}: coalitions must partition 0..{players}"),
+        ));
+    }
+    let mut owner: Vec<Option<usize>> = vec![None; players];
+    for (j, c) in coalitions.iter().enumerate() {
+        if c.members.is_empty() {
+            return Err(Error::spec(format!("coalitions[{j}].members"), "is empty"));
+        }
+        for (r, &i) in c.members.iter().enumerate() {
+            let path = format!("coalitions[{j}].members[{r}]");
+            if i >= players {
+                return Err(Error::spec(
+                    path,
+                    format!("player {i} is out of range 0..{players}"),
+                ));
+            }
+            if let Some(other) = owner[i] {
+                return Err(Error::spec(
+                    path,
+                    format!("player {i} is already a member of coalitions[{other}]: coalitions must partition the players"),
+                ));
+            }
+            owner[i] = Some(j);
+        }
+    }
+    if let Some(missing) = owner.iter().position(Option::is_none) {
+        return Err(Error::spec(
+            "coalitions",
+            format!("player {missing} is in no coalition: coalitions must partition 0..{players}"),
+        ));
+    }
+    Ok(())
 }
 
 /// At most this many actions: actions are stored in u32 on the GPU and the
@@ -61,51 +106,27 @@ impl Problem {
                 format!("must be between 1 and {MAX_ACTIONS}, got {actions}"),
             ));
         }
-        if coalitions.is_empty() {
-            return Err(Error::spec("coalitions", "needs at least one coalition"));
-        }
-        let listed: usize = coalitions.iter().map(|c| c.members.len()).sum();
-        if listed != players {
-            return Err(Error::spec(
-                "coalitions",
-                format!("the coalitions list {listed} members but players = {players}: coalitions must partition 0..{players}"),
-            ));
-        }
-        let mut owner: Vec<Option<usize>> = vec![None; players];
-        for (j, c) in coalitions.iter().enumerate() {
-            if c.members.is_empty() {
-                return Err(Error::spec(format!("coalitions[{j}].members"), "is empty"));
-            }
-            for (r, &i) in c.members.iter().enumerate() {
-                let path = format!("coalitions[{j}].members[{r}]");
-                if i >= players {
-                    return Err(Error::spec(
-                        path,
-                        format!("player {i} is out of range 0..{players}"),
-                    ));
-                }
-                if let Some(other) = owner[i] {
-                    return Err(Error::spec(
-                        path,
-                        format!("player {i} is already a member of coalitions[{other}]: coalitions must partition the players"),
-                    ));
-                }
-                owner[i] = Some(j);
-            }
-        }
-        if let Some(missing) = owner.iter().position(Option::is_none) {
-            return Err(Error::spec(
-                "coalitions",
-                format!(
-                    "player {missing} is in no coalition: coalitions must partition 0..{players}"
-                ),
-            ));
-        }
+        // The partition first: a spec that lists few players must not make
+        // the game's validation allocate for a huge `players`.
+        check_partition(players, &coalitions)?;
         game.validate(players, actions)?;
-        let problem = Problem {
+        let base = Problem {
             players,
             actions,
-            game,
+            game: Arc::new(game),
+            coalitions: Vec::new(),
+        };
+        base.with_coalitions(coalitions)
+    }
+
+    /// The same game with other coalitions (the game is shared, not copied
+    /// or validated again: sweeps derive thousands of problems from one game).
+    pub fn with_coalitions(&self, coalitions: Vec<Coalition>) -> Result<Problem> {
+        check_partition(self.players, &coalitions)?;
+        let problem = Problem {
+            players: self.players,
+            actions: self.actions,
+            game: self.game.clone(),
             coalitions,
         };
         for (j, c) in problem.coalitions.iter().enumerate() {
@@ -119,7 +140,15 @@ impl Problem {
         Ok(problem)
     }
 
+    /// The same problem with coalition `j` playing `policy` (validated again).
+    pub fn with_policy(&self, j: usize, policy: crate::policy::Policy) -> Result<Problem> {
+        let mut coalitions = self.coalitions.clone();
+        coalitions[j].policy = policy;
+        self.with_coalitions(coalitions)
+    }
+
     /// Number of players n.
+
     pub fn players(&self) -> usize {
         self.players
     }

@@ -55,7 +55,7 @@ pub fn parse_value(root: &Value) -> Result<Problem> {
     Problem::new(players, actions, game, coalitions)
 }
 
-fn parse_game(v: &Value) -> Result<Game> {
+pub(crate) fn parse_game(v: &Value) -> Result<Game> {
     let family = string(field(v, "game", "family")?, "game.family")?;
     Ok(match family {
         "plurality" => Game::Plurality,
@@ -80,7 +80,7 @@ fn parse_game(v: &Value) -> Result<Game> {
     })
 }
 
-fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -> Result<Policy> {
+pub(crate) fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -> Result<Policy> {
     let kind = string(field(v, path, "kind")?, &format!("{path}.kind"))?;
     let at = |key: &str| format!("{path}.{key}");
     Ok(match kind {
@@ -166,12 +166,12 @@ fn join(parent: &str, key: &str) -> String {
     }
 }
 
-fn object<'a>(v: &'a Value, path: &str) -> Result<&'a serde_json::Map<String, Value>> {
+pub(crate) fn object<'a>(v: &'a Value, path: &str) -> Result<&'a serde_json::Map<String, Value>> {
     v.as_object()
         .ok_or_else(|| Error::spec(path, format!("expected an object, got {}", describe(v))))
 }
 
-fn field<'a>(v: &'a Value, parent: &str, key: &str) -> Result<&'a Value> {
+pub(crate) fn field<'a>(v: &'a Value, parent: &str, key: &str) -> Result<&'a Value> {
     let shown = if parent.is_empty() { "(root)" } else { parent };
     object(v, shown)?
         .get(key)
@@ -188,12 +188,12 @@ fn describe(v: &Value) -> String {
     }
 }
 
-fn string<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
+pub(crate) fn string<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
     v.as_str()
         .ok_or_else(|| Error::spec(path, format!("expected a string, got {}", describe(v))))
 }
 
-fn uint(v: &Value, path: &str) -> Result<usize> {
+pub(crate) fn uint(v: &Value, path: &str) -> Result<usize> {
     v.as_u64()
         .and_then(|u| usize::try_from(u).ok())
         .ok_or_else(|| {
@@ -204,17 +204,17 @@ fn uint(v: &Value, path: &str) -> Result<usize> {
         })
 }
 
-fn number(v: &Value, path: &str) -> Result<f64> {
+pub(crate) fn number(v: &Value, path: &str) -> Result<f64> {
     v.as_f64()
         .ok_or_else(|| Error::spec(path, format!("expected a number, got {}", describe(v))))
 }
 
-fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>> {
+pub(crate) fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>> {
     v.as_array()
         .ok_or_else(|| Error::spec(path, format!("expected an array, got {}", describe(v))))
 }
 
-fn uints(v: &Value, path: &str) -> Result<Vec<usize>> {
+pub(crate) fn uints(v: &Value, path: &str) -> Result<Vec<usize>> {
     array(v, path)?
         .iter()
         .enumerate()

@@ -6,9 +6,13 @@
 //! parts' count distributions) and Q_j that of the others (the convolution of
 //! the other coalitions' P). Polynomial in n instead of exponential.
 //!
-//! Count vectors are stored by a *cube index* `Σ_{b<k-1} c_b (n+1)^b` (the
-//! last count is implied by the total): the index of a sum of vectors is the
-//! sum of their indices, so convolutions need no ranking.
+//! Count vectors are stored by a *cube index* `Σ_{b<k-1} c_b (n+1)^(k-2-b)`
+//! (c_0 most significant, the last count implied by the total): the index of a
+//! sum of vectors is the sum of their indices, so convolutions need no
+//! ranking; and among vectors of one total, index order is lexicographic
+//! order, which adding a fixed vector preserves. So with each distribution
+//! sorted by index, the pair sum walks the rank table and the share table
+//! forwards for each N, instead of jumping around them.
 
 use rayon::prelude::*;
 
@@ -56,14 +60,13 @@ impl CountSpace {
     pub fn index(&self, counts: &[u32]) -> u32 {
         counts[..self.actions - 1]
             .iter()
-            .rev()
             .fold(0, |acc, &c| acc * self.radix + c)
     }
 
     /// The count vector of cube index `index` whose entries sum to `total`.
     pub fn decode(&self, mut index: u32, total: u32, counts: &mut [u32]) {
         let mut used = 0;
-        for c in counts.iter_mut().take(self.actions - 1) {
+        for c in counts[..self.actions - 1].iter_mut().rev() {
             *c = index % self.radix;
             index /= self.radix;
             used += *c;
@@ -82,7 +85,14 @@ pub struct CountDistribution {
 }
 
 impl CountDistribution {
+    /// The same distribution with its entries in cube-index order.
+    pub fn sorted(mut self) -> Self {
+        self.entries.sort_unstable_by_key(|e| e.0);
+        self
+    }
+
     /// All mass on one count vector.
+
     pub fn point(space: &CountSpace, counts: &[u32]) -> Self {
         CountDistribution {
             total: counts.iter().sum(),
@@ -215,7 +225,7 @@ pub fn coalition_distributions(
         .par_iter()
         .map(|p| {
             let refs: Vec<&CountDistribution> = p.iter().collect();
-            Convolver::new(space).convolve_all(space, &refs)
+            Convolver::new(space).convolve_all(space, &refs).sorted()
         })
         .collect()
 }
@@ -234,7 +244,7 @@ pub fn others_distributions(
                 .filter(|&(o, _)| o != j)
                 .map(|(_, d)| d)
                 .collect();
-            Convolver::new(space).convolve_all(space, &others)
+            Convolver::new(space).convolve_all(space, &others).sorted()
         })
         .collect()
 }

@@ -14,30 +14,37 @@ pub fn count_pairs(
     count: u64,
 ) -> Vec<f64> {
     let k = c.actions as usize;
-    let mut acc = vec![0.0; c.states as usize];
-    let mut n = vec![0u32; k];
+    let states = c.states as usize;
+    let rows = c.rows as usize;
+    let q_cells = &words[c.q_cell as usize..][..c.q_entries as usize];
+    let q_probs = &reals[c.q_prob as usize..][..c.q_entries as usize];
+    let rank_of_cell = &words[c.rank_of_cell as usize..];
+    let shares = &reals[c.shares as usize..][..states * rows * k];
+    let mut acc = vec![0.0; states];
+    let mut n = [0.0f64; crate::problem::MAX_ACTIONS];
     for item in first..first + count {
         let item = item as u32;
         let a = item / c.chunks;
         let chunk = item % c.chunks;
         let cell_n = words[(c.p_cell + a) as usize];
         let p = reals[(c.p_prob + a) as usize];
-        // Decode N from its cube index (the last count is implied).
+        // Decode N from its cube index (c_0 most significant, the last count implied).
         let mut rest = cell_n;
         let mut used = 0;
-        for count in n.iter_mut().take(k - 1) {
-            *count = rest % c.radix;
+        for count in n[..k - 1].iter_mut().rev() {
+            *count = f64::from(rest % c.radix);
+            used += rest % c.radix;
             rest /= c.radix;
-            used += *count;
         }
-        n[k - 1] = c.p_total - used;
-        let end = ((chunk + 1) * c.chunk).min(c.q_entries);
-        for q in chunk * c.chunk..end {
-            let r = words[(c.rank_of_cell + cell_n + words[(c.q_cell + q) as usize]) as usize];
-            let w = p * reals[(c.q_prob + q) as usize];
+        n[k - 1] = f64::from(c.p_total - used);
+        let start = (chunk * c.chunk) as usize;
+        let end = ((chunk + 1) * c.chunk).min(c.q_entries) as usize;
+        for (&cell_m, &q) in q_cells[start..end].iter().zip(&q_probs[start..end]) {
+            let r = rank_of_cell[(cell_n + cell_m) as usize] as usize;
+            let w = p * q;
             for (x, a) in acc.iter_mut().enumerate() {
-                let h = (c.shares + (x as u32 * c.rows + r) * c.actions) as usize;
-                let total: f64 = (0..k).map(|b| f64::from(n[b]) * reals[h + b]).sum();
+                let h = &shares[(x * rows + r) * k..][..k];
+                let total: f64 = n[..k].iter().zip(h).map(|(n, h)| n * h).sum();
                 *a += w * total;
             }
         }

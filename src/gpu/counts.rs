@@ -2,7 +2,7 @@
 //! (the share table) and `shaders/count_pairs.wgsl` (each coalition's pair sum).
 
 use super::run::Job;
-use super::{shaders, GpuContext, Kernel};
+use super::{GpuContext, Kernel};
 use crate::error::{Error, Result};
 use crate::plan::FlatPlan;
 use crate::symmetric::{all_count_vectors, CountsFlat, CountsPlan};
@@ -11,20 +11,8 @@ impl GpuContext {
     /// The share table `h_b(x, C)` (f32) for the count vectors `vectors`
     /// (k words each), as the WGSL family functions compute it.
     pub fn count_shares(&mut self, flat: &FlatPlan, vectors: &[u32]) -> Result<Vec<f32>> {
-        use wgpu::BufferBindingType as B;
-        let storage = |read_only| B::Storage { read_only };
-        let layout = self.layout(
-            "count_shares",
-            &[
-                (0, B::Uniform, false),
-                (2, storage(true), false),
-                (3, storage(true), false),
-                (4, storage(true), false),
-                (5, storage(false), false),
-            ],
-        );
-        let source = [shaders::FAMILIES, shaders::COUNT_SHARES].join("\n");
-        let pipeline = self.pipeline("count_shares", &source, "count_shares", &layout)?;
+        let (layout, pipeline) = self.kernel(Kernel::CountShares)?;
+
         let (config, data) = self.plan_buffers(flat)?;
         let k = flat.config.actions as usize;
         let rows = (vectors.len() / k) as u64;

@@ -38,6 +38,8 @@ pub(crate) enum Kernel {
     Sample,
     /// shaders/count_pairs.wgsl
     CountPairs,
+    /// shaders/count_shares.wgsl (one dispatch, its own bindings)
+    CountShares,
 }
 
 impl Kernel {
@@ -46,6 +48,7 @@ impl Kernel {
             Kernel::Enumerate => "enumerate",
             Kernel::Sample => "sample",
             Kernel::CountPairs => "count_pairs",
+            Kernel::CountShares => "count_shares",
         }
     }
 
@@ -55,6 +58,7 @@ impl Kernel {
             Kernel::Enumerate => "profile",
             Kernel::Sample => "sample",
             Kernel::CountPairs => "pair of count vectors",
+            Kernel::CountShares => "count vector",
         }
     }
 
@@ -65,6 +69,7 @@ impl Kernel {
             Kernel::Enumerate => &[FAMILIES, PROFILE, DIGITS, DISPATCH, ENUMERATE],
             Kernel::Sample => &[FAMILIES, PROFILE, PHILOX, DISPATCH, SAMPLE],
             Kernel::CountPairs => &[DISPATCH, COUNT_PAIRS],
+            Kernel::CountShares => return [FAMILIES, COUNT_SHARES].join("\n"),
         };
         format!("alias acc_t = {accumulator};\n{}", pieces.join("\n"))
     }
@@ -265,17 +270,33 @@ impl GpuContext {
         }
         use wgpu::BufferBindingType as B;
         let storage = |read_only| B::Storage { read_only };
-        let layout = self.layout(
-            kernel.name(),
-            &[
-                (0, B::Uniform, false),
-                (1, B::Uniform, true),
-                (2, storage(true), false),
-                (3, storage(true), false),
-                (4, storage(false), false),
-                (5, storage(false), false),
-            ],
-        );
+        // Kernels run over many dispatches bind the dispatch parameters at 1
+        // and write partials at 4; count_shares reads count vectors at 4.
+        let layout = if kernel == Kernel::CountShares {
+            self.layout(
+                kernel.name(),
+                &[
+                    (0, B::Uniform, false),
+                    (2, storage(true), false),
+                    (3, storage(true), false),
+                    (4, storage(true), false),
+                    (5, storage(false), false),
+                ],
+            )
+        } else {
+            self.layout(
+                kernel.name(),
+                &[
+                    (0, B::Uniform, false),
+                    (1, B::Uniform, true),
+                    (2, storage(true), false),
+                    (3, storage(true), false),
+                    (4, storage(false), false),
+                    (5, storage(false), false),
+                ],
+            )
+        };
+
         let source = kernel.source(if self.shader_f64 { "f64" } else { "f32" });
         let pipeline = self.pipeline(kernel.name(), &source, kernel.name(), &layout)?;
         self.kernels

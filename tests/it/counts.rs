@@ -23,6 +23,7 @@ fn run(problem: &Problem, backend: Backend, method: Method) -> Evaluation {
             method,
             samples: 200_000,
             seed: 3,
+            ..Default::default()
         },
     )
     .unwrap()

@@ -14,6 +14,7 @@ fn sampled(backend: Backend, samples: u64, seed: u64) -> Options {
         method: Method::Sample,
         samples,
         seed,
+        ..Default::default()
     }
 }
 

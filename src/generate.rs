@@ -1,0 +1,95 @@
+//! Seeded random games and policies, for sweeps (`--games`, `random:R`
+//! opponents) and tests: the same seed always gives the same draw.
+
+use rand::rngs::StdRng;
+use rand::Rng;
+
+use crate::counts::count_vectors;
+use crate::game::Game;
+use crate::policy::Policy;
+
+/// A random distribution over `len` outcomes, some entries zero (so that
+/// dropping zero-probability outcomes is exercised).
+pub fn distribution(rng: &mut StdRng, len: usize) -> Vec<f64> {
+    let raw: Vec<f64> = (0..len)
+        .map(|_| {
+            if rng.random_bool(0.2) {
+                0.0
+            } else {
+                rng.random_range(0.05..1.0)
+            }
+        })
+        .collect();
+    let total: f64 = raw.iter().sum();
+    if total == 0.0 {
+        return vec![1.0 / len as f64; len];
+    }
+    raw.iter().map(|r| r / total).collect()
+}
+
+/// A random game of `family` for n players and k actions, with `states`
+/// states where the family has parameters. Weights and values lie in
+/// [0.1, 2) (anonymous weights in [0.05, 1)), table rows are random
+/// distributions over the players.
+pub fn random_game(
+    rng: &mut StdRng,
+    family: &str,
+    n: usize,
+    k: usize,
+    states: usize,
+) -> Option<Game> {
+    let rows = |rng: &mut StdRng| -> Vec<Vec<f64>> {
+        (0..states)
+            .map(|_| (0..k).map(|_| rng.random_range(0.1..2.0)).collect())
+            .collect()
+    };
+    Some(match family {
+        "plurality" => Game::Plurality,
+        "proportional" => Game::Proportional { weights: rows(rng) },
+        "congestion" => Game::Congestion { values: rows(rng) },
+        "anonymous" => {
+            let count = count_vectors(n as u64 - 1, k as u64) as usize;
+            Game::Anonymous {
+                weights: (0..states)
+                    .map(|_| {
+                        (0..count)
+                            .map(|_| (0..k).map(|_| rng.random_range(0.05..1.0)).collect())
+                            .collect()
+                    })
+                    .collect(),
+            }
+        }
+        "table" => {
+            let profiles = k.pow(n as u32);
+            Game::Table {
+                shares: (0..states)
+                    .map(|_| (0..profiles).map(|_| distribution(rng, n)).collect())
+                    .collect(),
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Random independent marginals, all entries positive.
+pub fn random_marginals(rng: &mut StdRng, members: usize, k: usize) -> Vec<Vec<f64>> {
+    (0..members)
+        .map(|_| {
+            let w: Vec<f64> = (0..k).map(|_| rng.random_range(0.1..1.0)).collect();
+            let t: f64 = w.iter().sum();
+            w.iter().map(|v| v / t).collect()
+        })
+        .collect()
+}
+
+/// A random joint policy: 1 to 4 random joint actions with random weights.
+pub fn random_joint(rng: &mut StdRng, members: usize, k: usize) -> Policy {
+    let entries = rng.random_range(1..=4);
+    let p = distribution(rng, entries);
+    Policy::Joint {
+        support: p
+            .into_iter()
+            .map(|p| ((0..members).map(|_| rng.random_range(0..k)).collect(), p))
+            .collect(),
+    }
+}

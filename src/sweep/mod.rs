@@ -1,0 +1,397 @@
+//! Sweeps: many evaluations over grids of games, sizes and opponents, each
+//! checked against the theorem that applies (THEORY.md). A sweep is a list of
+//! [`Point`]s (from a preset or a grid file), each evaluated into a [`Row`].
+
+pub mod grid;
+pub mod output;
+pub mod plot;
+pub mod presets;
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::eval::{Backend, Evaluation, Evaluator, Method, Options};
+use crate::policy::Policy;
+use crate::problem::Problem;
+
+/// The bound on coalition 0's shares in every state that a theorem promises.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bound {
+    /// Theorem 1: a strict majority playing a common uniform action in the
+    /// plurality game gets at least `1 − 1/k`.
+    Theorem1 {
+        /// Actions k.
+        actions: usize,
+    },
+    /// Theorem 2: copying a group of m2 players q = ⌊m1/m2⌋ times gets at
+    /// least `q/(q+1)` in a symmetric game.
+    Theorem2 {
+        /// Copies q.
+        copies: usize,
+    },
+}
+
+impl Bound {
+    /// The bound's value.
+    pub fn value(self) -> f64 {
+        match self {
+            Bound::Theorem1 { actions } => 1.0 - 1.0 / actions as f64,
+            Bound::Theorem2 { copies } => copies as f64 / (copies + 1) as f64,
+        }
+    }
+}
+
+/// How coalition 1 plays at a point.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Opponent {
+    /// The policy in the point's problem.
+    Given,
+    /// Every pure joint action of coalition 1 in turn; the row reports the
+    /// minimum (coalition 0's guarantee against coalition 1).
+    Worst,
+}
+
+/// One point of a sweep.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// Stable identifier: `--resume` skips points whose key is in the output.
+    pub key: String,
+    /// `theorem1`, `theorem2` or the grid's name.
+    pub sweep: String,
+    /// The opponent's label (`uniform`, `random#2`, `worst`, …).
+    pub opponent_label: String,
+    /// Which game of the grid point (`--games`).
+    pub game: usize,
+    /// The problem (for [`Opponent::Worst`], coalition 1's policy is replaced).
+    pub problem: Problem,
+    /// How coalition 1 plays.
+    pub opponent: Opponent,
+    /// The theorem's bound on coalition 0, where one applies.
+    pub bound: Option<Bound>,
+}
+
+/// In sweeps, `--method auto` uses the counts method up to this many pairs of
+/// count vectors (about 0.2 s on two CPU cores) and samples beyond: a sweep
+/// is thousands of points.
+pub const SWEEP_AUTO_MAX_PAIRS: u64 = 100_000_000;
+
+/// The largest number of pure joint actions `worst` evaluates (count vectors
+/// in symmetric games, every joint action in table games).
+pub const WORST_MAX_EVALUATIONS: u64 = 10_000;
+
+/// One evaluated point: what every output format writes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// The point's key.
+    pub point: String,
+    /// The sweep (preset or grid name).
+    pub sweep: String,
+    /// Game family.
+    pub family: String,
+    /// n.
+    pub players: usize,
+    /// k.
+    pub actions: usize,
+    /// S.
+    pub states: usize,
+    /// Coalition sizes.
+    pub sizes: Vec<usize>,
+    /// Opponent label.
+    pub opponent: String,
+    /// Game index at the grid point.
+    pub game: usize,
+    /// `cpu`, `gpu` or `both`.
+    pub backend: String,
+    /// `exact`, `counts` or `sample`.
+    pub method: String,
+    /// Profiles, count pairs or samples of one evaluation.
+    pub work: u64,
+    /// Evaluations run for the point (more than 1 for `worst` and `both`).
+    pub evaluations: u64,
+    /// `min_x r_j(x)` per coalition (the minimum over `worst`'s replies for coalition 0).
+    pub min_shares: Vec<f64>,
+    /// The theorem's bound on coalition 0, if one applies.
+    pub bound: Option<f64>,
+    /// Whether `min_shares[0] ≥ bound` (up to the backend's rounding, or 5
+    /// standard errors when sampled).
+    pub holds: Option<bool>,
+    /// `min_shares[0] − bound`.
+    pub margin: Option<f64>,
+    /// Wall-clock seconds for the point.
+    pub seconds: f64,
+    /// With `--backend both`: `max |GPU − CPU|` over the point's evaluations.
+    pub max_gpu_cpu: Option<f64>,
+    /// With `--backend both`: whether that is within the tolerance.
+    pub agree: Option<bool>,
+    /// For `worst`: coalition 1's pure joint action that attains the minimum.
+    #[serde(default)]
+    pub worst_actions: Option<Vec<usize>>,
+}
+
+impl Row {
+    /// Whether the point failed a check (bound or backend agreement).
+    pub fn failed(&self) -> bool {
+        self.holds == Some(false) || self.agree == Some(false)
+    }
+}
+
+/// How to evaluate a sweep.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SweepOptions {
+    /// Backend; `both` is [`SweepBackend::Both`].
+    pub backend: SweepBackend,
+    /// Method.
+    pub method: Method,
+    /// Samples when sampling.
+    pub samples: u64,
+    /// Seed of the random stream when sampling.
+    pub seed: u64,
+    /// Largest allowed `|GPU − CPU|` with both backends.
+    pub tolerance: f64,
+}
+
+/// Backends of a sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepBackend {
+    /// One backend.
+    One(Backend),
+    /// The CPU and the GPU, compared.
+    Both,
+}
+
+/// Rounding allowed below a bound: f64 sums of up to ~10^7 terms on the CPU
+/// (see tests/it/counts.rs), f32 shares on the GPU.
+fn rounding(backend: &str) -> f64 {
+    if backend == "gpu" {
+        1e-5
+    } else {
+        1e-10
+    }
+}
+
+/// Coalition 1's pure joint actions that `worst` evaluates: one per multiset
+/// (in non-increasing order) in a symmetric game, where only the counts
+/// matter; every joint action otherwise.
+fn worst_replies(problem: &Problem) -> Result<Vec<Vec<usize>>> {
+    let m2 = problem.coalitions()[1].members.len();
+    let k = problem.actions();
+    let symmetric = problem.game().is_symmetric();
+    let count = if symmetric {
+        crate::counts::count_vectors(m2 as u64, k as u64)
+    } else {
+        (k as u64).checked_pow(m2 as u32).unwrap_or(u64::MAX)
+    };
+    if count > WORST_MAX_EVALUATIONS {
+        return Err(Error::TooLarge(format!(
+            "opponent `worst` at n = {}, k = {k}, {m2} opponents needs {count} evaluations, beyond {WORST_MAX_EVALUATIONS}; \
+             drop `worst` from --opponents or reduce the sizes",
+            problem.players()
+        )));
+    }
+    let mut replies = Vec::with_capacity(count as usize);
+    let mut actions = vec![0usize; m2];
+    loop {
+        replies.push(actions.clone());
+        // Next joint action in mixed radix k; in a symmetric game only the
+        // non-increasing ones (one per multiset): after a carry, the lower
+        // digits restart at the new digit's value instead of 0.
+        let Some(i) = (0..m2).find(|&i| actions[i] < k - 1) else {
+            break;
+        };
+        actions[i] += 1;
+        let restart = if symmetric { actions[i] } else { 0 };
+        for a in &mut actions[..i] {
+            *a = restart;
+        }
+    }
+    Ok(replies)
+}
+
+/// Check a point before running it (e.g. `worst` past its size).
+pub fn validate_point(point: &Point) -> Result<()> {
+    if point.opponent == Opponent::Worst {
+        worst_replies(&point.problem)?;
+    }
+    Ok(())
+}
+
+/// The problems a point evaluates: one, or one per `worst` reply.
+fn point_problems(point: &Point) -> Result<Vec<(Option<Vec<usize>>, Problem)>> {
+    match point.opponent {
+        Opponent::Given => Ok(vec![(None, point.problem.clone())]),
+        Opponent::Worst => worst_replies(&point.problem)?
+            .into_iter()
+            .map(|a| {
+                let p = point
+                    .problem
+                    .with_policy(1, Policy::Pure { actions: a.clone() })?;
+                Ok((Some(a), p))
+            })
+            .collect(),
+    }
+}
+
+/// Evaluate a point into a row; also returns the problem that attains the
+/// minimum of coalition 0 (to save when the bound fails).
+pub fn evaluate_point(
+    evaluator: &mut Evaluator,
+    point: &Point,
+    options: &SweepOptions,
+) -> Result<(Row, Problem)> {
+    let started = Instant::now();
+    let backends: &[Backend] = match options.backend {
+        SweepBackend::One(b) => std::slice::from_ref(match b {
+            Backend::Cpu => &Backend::Cpu,
+            Backend::Gpu => &Backend::Gpu,
+            _ => &Backend::Auto,
+        }),
+        SweepBackend::Both => &[Backend::Cpu, Backend::Gpu],
+    };
+    let m = point.problem.coalitions().len();
+    let mut min_shares = vec![f64::INFINITY; m];
+    let mut min_stderr = 0.0;
+    let mut worst: Option<(Option<Vec<usize>>, Problem)> = None;
+    let mut max_diff: Option<f64> = None;
+    let mut evaluations = 0;
+    let mut first: Option<Evaluation> = None;
+    let mut backend_used = "";
+    for (reply, problem) in point_problems(point)? {
+        let mut runs = Vec::new();
+        for &backend in backends {
+            let run = evaluator.evaluate(
+                &problem,
+                &Options {
+                    backend,
+                    method: options.method,
+                    samples: options.samples,
+                    seed: options.seed,
+                    auto_max_pairs: SWEEP_AUTO_MAX_PAIRS,
+                },
+            )?;
+            evaluations += 1;
+            runs.push(run);
+        }
+        if let [c, g] = runs.as_slice() {
+            let d = c.max_abs_difference(g);
+            max_diff = Some(max_diff.map_or(d, |m: f64| m.max(d)));
+        }
+        // The last backend's result is reported (the GPU's with both).
+        let run = runs.pop().expect("one backend at least");
+        backend_used = run.backend;
+        for (j, slot) in min_shares.iter_mut().enumerate() {
+            let v = run.min_over_states(j);
+            if j == 0 && v < *slot {
+                worst = Some((reply.clone(), problem.clone()));
+                min_stderr = run
+                    .stderr
+                    .as_ref()
+                    .map_or(0.0, |se| se[0].iter().copied().fold(0.0, f64::max));
+            }
+            *slot = slot.min(v);
+        }
+        first.get_or_insert(run);
+    }
+    let first = first.expect("a point evaluates at least once");
+    let bound = point.bound.map(Bound::value);
+    let holds = bound.map(|b| min_shares[0] + 5.0 * min_stderr + rounding(backend_used) >= b);
+    let (worst_actions, worst_problem) = worst.expect("evaluated");
+    let game = point.problem.game();
+    let row = Row {
+        point: point.key.clone(),
+        sweep: point.sweep.clone(),
+        family: game.family().to_string(),
+        players: point.problem.players(),
+        actions: point.problem.actions(),
+        states: point.problem.states(),
+        sizes: point
+            .problem
+            .coalitions()
+            .iter()
+            .map(|c| c.members.len())
+            .collect(),
+        opponent: point.opponent_label.clone(),
+        game: point.game,
+        backend: match options.backend {
+            SweepBackend::Both => "both".to_string(),
+            SweepBackend::One(_) => backend_used.to_string(),
+        },
+        method: first.method.to_string(),
+        work: first
+            .samples
+            .or(first.count_pairs)
+            .or(first.profiles)
+            .unwrap_or(0),
+        evaluations,
+        bound,
+        holds,
+        margin: bound.map(|b| min_shares[0] - b),
+        min_shares,
+        seconds: started.elapsed().as_secs_f64(),
+        max_gpu_cpu: max_diff,
+        agree: max_diff.map(|d| d <= options.tolerance),
+        worst_actions,
+    };
+    Ok((row, worst_problem))
+}
+
+/// Keep the points of shard `index` of `count` (points `i` with `i % count == index`).
+pub fn shard(points: Vec<Point>, index: usize, count: usize) -> Vec<Point> {
+    points
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % count == index)
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// Evaluate `points` in order, writing each row as it completes and saving a
+/// spec of every point whose bound fails to `save_failures`; `on_row` sees
+/// each row with the number of points done. Returns the rows.
+pub fn run(
+    evaluator: &mut Evaluator,
+    points: &[Point],
+    options: &SweepOptions,
+    writer: &mut output::RowWriter,
+    save_failures: Option<&std::path::Path>,
+    on_row: &mut dyn FnMut(&Row, usize),
+) -> Result<Vec<Row>> {
+    if let Some(dir) = save_failures {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    let mut rows = Vec::with_capacity(points.len());
+    for (i, point) in points.iter().enumerate() {
+        let (row, attaining) = evaluate_point(evaluator, point, options)
+            .map_err(|e| Error::spec(format!("point {}", point.key), e.to_string()))?;
+        writer.write(&row)?;
+        if let (Some(dir), Some(false)) = (save_failures, row.holds) {
+            let file = dir.join(format!("{}.json", file_name(&point.key)));
+            let spec = serde_json::to_string_pretty(&crate::spec::to_value(&attaining))
+                .expect("serialisable");
+            std::fs::write(&file, spec + "\n").map_err(|e| Error::Io {
+                path: file.display().to_string(),
+                message: e.to_string(),
+            })?;
+        }
+        on_row(&row, i + 1);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// A point key as a file name: letters, digits, `-`, `_`, `.` and `=` kept.
+pub fn file_name(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.=".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,178 @@
+//! Sweep output: CSV or JSON lines, one row per point, written and flushed
+//! as each point completes (a crash loses nothing finished), and read back
+//! for `--resume` and plots.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+
+use super::Row;
+use crate::error::{Error, Result};
+
+/// Output format of a sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepFormat {
+    /// Comma-separated, lists joined by `;`, a header line.
+    Csv,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The CSV header (column order of [`to_csv`]).
+pub const CSV_HEADER: &str =
+    "point,sweep,family,players,actions,states,sizes,opponent,game,backend,method,work,\
+evaluations,min_shares,bound,holds,margin,seconds,max_gpu_cpu,agree,worst_actions";
+
+fn join<T: ToString>(items: &[T]) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(";")
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map_or(String::new(), T::to_string)
+}
+
+/// A row as a CSV line (no newline).
+pub fn to_csv(r: &Row) -> String {
+    [
+        r.point.replace(',', ";"),
+        r.sweep.replace(',', ";"),
+        r.family.clone(),
+        r.players.to_string(),
+        r.actions.to_string(),
+        r.states.to_string(),
+        join(&r.sizes),
+        r.opponent.clone(),
+        r.game.to_string(),
+        r.backend.clone(),
+        r.method.clone(),
+        r.work.to_string(),
+        r.evaluations.to_string(),
+        join(&r.min_shares),
+        opt(&r.bound),
+        opt(&r.holds),
+        opt(&r.margin),
+        format!("{:.6}", r.seconds),
+        opt(&r.max_gpu_cpu),
+        opt(&r.agree),
+        r.worst_actions.as_ref().map_or(String::new(), |a| join(a)),
+    ]
+    .join(",")
+}
+
+/// Parse a line written by [`to_csv`].
+pub fn from_csv(line: &str) -> Option<Row> {
+    let f: Vec<&str> = line.split(',').collect();
+    if f.len() != 21 {
+        return None;
+    }
+    fn list<T: std::str::FromStr>(s: &str) -> Option<Vec<T>> {
+        if s.is_empty() {
+            return Some(Vec::new());
+        }
+        s.split(';').map(|v| v.parse().ok()).collect()
+    }
+    fn option<T: std::str::FromStr>(s: &str) -> Option<Option<T>> {
+        if s.is_empty() {
+            Some(None)
+        } else {
+            s.parse().ok().map(Some)
+        }
+    }
+    Some(Row {
+        point: f[0].to_string(),
+        sweep: f[1].to_string(),
+        family: f[2].to_string(),
+        players: f[3].parse().ok()?,
+        actions: f[4].parse().ok()?,
+        states: f[5].parse().ok()?,
+        sizes: list(f[6])?,
+        opponent: f[7].to_string(),
+        game: f[8].parse().ok()?,
+        backend: f[9].to_string(),
+        method: f[10].to_string(),
+        work: f[11].parse().ok()?,
+        evaluations: f[12].parse().ok()?,
+        min_shares: list(f[13])?,
+        bound: option(f[14])?,
+        holds: option(f[15])?,
+        margin: option(f[16])?,
+        seconds: f[17].parse().ok()?,
+        max_gpu_cpu: option(f[18])?,
+        agree: option(f[19])?,
+        worst_actions: if f[20].is_empty() {
+            None
+        } else {
+            Some(list(f[20])?)
+        },
+    })
+}
+
+/// Writes rows as they complete.
+pub struct RowWriter {
+    out: Box<dyn Write>,
+    format: SweepFormat,
+}
+
+impl RowWriter {
+    /// A writer on `out`; `header` writes the CSV header first.
+    pub fn new(mut out: Box<dyn Write>, format: SweepFormat, header: bool) -> Result<RowWriter> {
+        if header && format == SweepFormat::Csv {
+            writeln!(out, "{CSV_HEADER}").map_err(io)?;
+        }
+        Ok(RowWriter { out, format })
+    }
+
+    /// Write one row and flush it.
+    pub fn write(&mut self, row: &Row) -> Result<()> {
+        match self.format {
+            SweepFormat::Csv => writeln!(self.out, "{}", to_csv(row)),
+            SweepFormat::Json => writeln!(
+                self.out,
+                "{}",
+                serde_json::to_string(row).expect("serialisable")
+            ),
+        }
+        .and_then(|_| self.out.flush())
+        .map_err(io)
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Io {
+        path: "sweep output".into(),
+        message: e.to_string(),
+    }
+}
+
+/// The rows of an existing output file (both formats; unreadable lines,
+/// e.g. one cut short by a crash, are skipped).
+pub fn read_rows(path: &std::path::Path) -> Result<Vec<Row>> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        }
+    };
+    let mut rows = Vec::new();
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let row = if line.starts_with('{') {
+            serde_json::from_str(&line).ok()
+        } else {
+            from_csv(&line)
+        };
+        rows.extend(row);
+    }
+    Ok(rows)
+}
+
+/// Keys of the points already in an output file.
+pub fn done_keys(rows: &[Row]) -> HashSet<String> {
+    rows.iter().map(|r| r.point.replace(',', ";")).collect()
+}

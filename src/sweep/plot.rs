@@ -1,0 +1,178 @@
+//! SVG plots of the preset sweeps (plotters, SVG backend): r_0 against n per
+//! k with the 1 − 1/k lines (Theorem 1), and min r_0 against coalition 0's
+//! fraction of the players with the q/(q+1) staircase (Theorem 2).
+
+use std::collections::BTreeMap;
+
+use plotters::prelude::*;
+
+use super::Row;
+use crate::error::{Error, Result};
+
+const SIZE: (u32, u32) = (960, 640);
+const COLORS: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+fn plot_error(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        message: format!("cannot draw the plot: {e}"),
+    }
+}
+
+/// Theorem 1: for each k, the minimum over opponents and sizes of r_0
+/// against n, with the bound 1 − 1/k dashed in the same colour.
+pub fn theorem1(rows: &[Row], path: &std::path::Path) -> Result<()> {
+    let mut series: BTreeMap<usize, BTreeMap<usize, f64>> = BTreeMap::new();
+    for r in rows {
+        let e = series
+            .entry(r.actions)
+            .or_default()
+            .entry(r.players)
+            .or_insert(f64::INFINITY);
+        *e = e.min(r.min_shares[0]);
+    }
+    let (x0, x1) = rows.iter().fold((usize::MAX, 0), |(a, b), r| {
+        (a.min(r.players), b.max(r.players))
+    });
+    let y0 = rows
+        .iter()
+        .map(|r| r.min_shares[0])
+        .fold(1.0f64, f64::min)
+        .min(0.4);
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::new(path, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Theorem 1: a strict majority playing one common uniform action (plurality game)",
+                ("sans-serif", 20),
+            )
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d((x0 as f64 - 0.5)..(x1 as f64 + 0.5), (y0 - 0.02)..1.0)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_labels((x1 - x0 + 1).min(20))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_desc("players n")
+            .y_desc("majority's share r_0 (min over states and opponents)")
+            .draw()?;
+        for (i, (&k, points)) in series.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            let line: Vec<(f64, f64)> = points.iter().map(|(&n, &r)| (n as f64, r)).collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
+                .label(format!("k = {k}"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+            let bound = 1.0 - 1.0 / k as f64;
+            chart.draw_series(DashedLineSeries::new(
+                vec![(x0 as f64 - 0.5, bound), (x1 as f64 + 0.5, bound)],
+                6,
+                4,
+                color.stroke_width(1),
+            ))?;
+        }
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("dashed: the bound 1 − 1/k")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| plot_error(path, e))
+}
+
+/// Theorem 2: min over states of r_0 for every row against coalition 0's
+/// fraction (n − m2)/n, one colour per family, with the staircase q/(q+1).
+pub fn theorem2(rows: &[Row], path: &std::path::Path) -> Result<()> {
+    let mut families: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for r in rows {
+        let fraction = r.sizes[0] as f64 / r.players as f64;
+        families
+            .entry(r.family.as_str())
+            .or_default()
+            .push((fraction, r.min_shares[0]));
+    }
+    let x0 = rows
+        .iter()
+        .map(|r| r.sizes[0] as f64 / r.players as f64)
+        .fold(1.0f64, f64::min);
+    let y0 = rows
+        .iter()
+        .map(|r| r.min_shares[0])
+        .fold(1.0f64, f64::min)
+        .min(0.45);
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::new(path, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Theorem 2: a coalition copying the others q times (symmetric games)",
+                ("sans-serif", 20),
+            )
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d((x0 - 0.02)..1.0, (y0 - 0.02)..1.0)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_desc("coalition's fraction of the players (n − m2)/n")
+            .y_desc("copier's share r_0 (min over states)")
+            .draw()?;
+        // The staircase: q/(q+1) on [q/(q+1), (q+1)/(q+2)).
+        let mut stairs = Vec::new();
+        for q in 1..200u32 {
+            let (start, end) = (q as f64 / (q + 1) as f64, (q + 1) as f64 / (q + 2) as f64);
+            let level = q as f64 / (q + 1) as f64;
+            if end < x0 {
+                continue;
+            }
+            stairs.push((start.max(x0 - 0.02), level));
+            stairs.push((end.min(1.0), level));
+            if end >= 1.0 {
+                break;
+            }
+        }
+        chart
+            .draw_series(LineSeries::new(stairs, BLACK.stroke_width(2)))?
+            .label("bound q/(q+1), q = ⌊(n − m2)/m2⌋")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+        for (i, (family, points)) in families.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))?
+                .label(family.to_string())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| plot_error(path, e))
+}

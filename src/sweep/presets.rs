@@ -1,0 +1,291 @@
+//! The two preset sweeps: Theorem 1 (plurality game, a majority playing a
+//! common uniform action) and Theorem 2 (a coalition copying the others),
+//! against lists of opponent policies.
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use super::{Bound, Opponent, Point};
+use crate::error::{Error, Result};
+use crate::game::Game;
+use crate::generate::{random_game, random_joint, random_marginals};
+use crate::policy::Policy;
+use crate::problem::{Coalition, Problem};
+
+/// An opponent kind of `--opponents`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpponentKind {
+    /// Independent uniform.
+    Uniform,
+    /// Everyone on action 0.
+    Pure,
+    /// A common uniform action.
+    Common,
+    /// R seeded random policies, alternating independent marginals and joint supports.
+    Random(usize),
+    /// Every pure joint action; the minimum is reported.
+    Worst,
+}
+
+/// Parse `uniform,pure,common,random:3,worst`.
+pub fn parse_opponents(list: &str) -> Result<Vec<OpponentKind>> {
+    list.split(',')
+        .map(|item| {
+            let item = item.trim();
+            Ok(match item {
+                "uniform" => OpponentKind::Uniform,
+                "pure" => OpponentKind::Pure,
+                "common" => OpponentKind::Common,
+                "worst" => OpponentKind::Worst,
+                _ => match item.strip_prefix("random:").map(str::parse::<usize>) {
+                    Some(Ok(r)) if r > 0 => OpponentKind::Random(r),
+                    _ => {
+                        return Err(Error::spec(
+                            "--opponents",
+                            format!("unknown opponent {item:?}; expected uniform, pure, common, random:R (R ≥ 1) or worst"),
+                        ))
+                    }
+                },
+            })
+        })
+        .collect()
+}
+
+/// Parse an integer range: `5`, `3..=11`, `101..=301..50` (step 50), or a
+/// comma list of those.
+pub fn parse_range(text: &str, what: &str) -> Result<Vec<usize>> {
+    let bad = || {
+        Error::spec(
+            what,
+            format!("{text:?} is not a list of integers or ranges like 3..=11 or 101..=301..50"),
+        )
+    };
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        if let Some((start, rest)) = part.split_once("..=") {
+            let (end, step) = match rest.split_once("..") {
+                Some((end, step)) => (end, step),
+                None => (rest, "1"),
+            };
+            let (start, end, step): (usize, usize, usize) = (
+                start.parse().map_err(|_| bad())?,
+                end.parse().map_err(|_| bad())?,
+                step.parse().map_err(|_| bad())?,
+            );
+            if step == 0 || end < start {
+                return Err(bad());
+            }
+            out.extend((start..=end).step_by(step));
+        } else {
+            out.push(part.parse().map_err(|_| bad())?);
+        }
+    }
+    Ok(out)
+}
+
+/// A seed for one random draw, from the sweep seed and the draw's name (FNV-1a).
+pub fn derived_seed(seed: u64, name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The opponent policies of one point: (label, policy or worst).
+fn opponents(
+    kinds: &[OpponentKind],
+    members: usize,
+    k: usize,
+    seed: u64,
+    key: &str,
+) -> Vec<(String, Option<Policy>)> {
+    let mut out = Vec::new();
+    for kind in kinds {
+        match kind {
+            OpponentKind::Uniform => out.push(("uniform".into(), Some(Policy::Uniform))),
+            OpponentKind::Pure => out.push((
+                "pure".into(),
+                Some(Policy::Pure {
+                    actions: vec![0; members],
+                }),
+            )),
+            OpponentKind::Common => {
+                out.push(("common".into(), Some(Policy::Common { dist: None })))
+            }
+            OpponentKind::Worst => out.push(("worst".into(), None)),
+            OpponentKind::Random(r) => {
+                for i in 0..*r {
+                    let label = format!("random#{i}");
+                    let mut rng =
+                        StdRng::seed_from_u64(derived_seed(seed, &format!("{key} {label}")));
+                    let policy = if i % 2 == 0 {
+                        Policy::Independent {
+                            marginals: random_marginals(&mut rng, members, k),
+                        }
+                    } else {
+                        random_joint(&mut rng, members, k)
+                    };
+                    out.push((label, Some(policy)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn point(
+    sweep: &str,
+    key: String,
+    label: String,
+    game: usize,
+    problem: Problem,
+    worst: bool,
+    bound: Bound,
+) -> Point {
+    Point {
+        key: format!("{key} opponent={label}"),
+        sweep: sweep.to_string(),
+        opponent_label: label,
+        game,
+        problem,
+        opponent: if worst {
+            Opponent::Worst
+        } else {
+            Opponent::Given
+        },
+        bound: Some(bound),
+    }
+}
+
+/// Coalition sizes of the Theorem 1 preset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sizes {
+    /// ⌊n/2⌋ + 1 only.
+    Majority,
+    /// Every strict majority short of everyone.
+    All,
+}
+
+/// Theorem 1's grid: plurality game; coalition 0 = the first s players
+/// playing a common uniform action, coalition 1 the rest.
+pub fn theorem1(
+    players: &[usize],
+    actions: &[usize],
+    sizes: Sizes,
+    kinds: &[OpponentKind],
+    seed: u64,
+) -> Result<Vec<Point>> {
+    let mut points = Vec::new();
+    for &n in players {
+        for &k in actions {
+            let majorities: Vec<usize> = match sizes {
+                Sizes::Majority => vec![n / 2 + 1],
+                Sizes::All => (n / 2 + 1..n).collect(),
+            };
+            for s in majorities.into_iter().filter(|&s| s < n) {
+                let key = format!("theorem1 n={n} k={k} s={s}");
+                for (label, policy) in opponents(kinds, n - s, k, seed, &key) {
+                    let worst = policy.is_none();
+                    let problem = Problem::new(
+                        n,
+                        k,
+                        Game::Plurality,
+                        vec![
+                            Coalition::new((0..s).collect(), Policy::Common { dist: None }),
+                            Coalition::new((s..n).collect(), policy.unwrap_or(Policy::Uniform)),
+                        ],
+                    )
+                    .map_err(|e| Error::spec("theorem1", format!("{key}: {e}")))?;
+                    points.push(point(
+                        "theorem1",
+                        key.clone(),
+                        label,
+                        0,
+                        problem,
+                        worst,
+                        Bound::Theorem1 { actions: k },
+                    ));
+                }
+            }
+        }
+    }
+    Ok(points)
+}
+
+/// Theorem 2's grid: for every opponent size m2 = 1..⌊n/2⌋, coalition 0 (the
+/// other n − m2 players) copies coalition 1; `games` seeded games per family,
+/// n and k (one for plurality, which has no parameters).
+pub fn theorem2(
+    families: &[String],
+    players: &[usize],
+    actions: &[usize],
+    games: usize,
+    kinds: &[OpponentKind],
+    seed: u64,
+) -> Result<Vec<Point>> {
+    let mut points = Vec::new();
+    for family in families {
+        if !["plurality", "proportional", "congestion", "anonymous"].contains(&family.as_str()) {
+            return Err(Error::spec(
+                "--family",
+                format!("{family:?} is not a symmetric family (plurality, proportional, congestion, anonymous)"),
+            ));
+        }
+        for &n in players {
+            for &k in actions {
+                let draws = if family == "plurality" { 1 } else { games };
+                for g in 0..draws {
+                    let mut rng = StdRng::seed_from_u64(derived_seed(
+                        seed,
+                        &format!("{family} n={n} k={k} game={g}"),
+                    ));
+                    let game = random_game(&mut rng, family, n, k, 1).expect("known family");
+                    // Validated once; every point shares it.
+                    let base = Problem::new(
+                        n,
+                        k,
+                        game,
+                        vec![Coalition::new((0..n).collect(), Policy::Uniform)],
+                    )
+                    .map_err(|e| Error::spec("theorem2", format!("{family} n={n} k={k}: {e}")))?;
+                    for m2 in 1..=n / 2 {
+                        let m1 = n - m2;
+                        let key = format!("theorem2 {family} n={n} k={k} game={g} m2={m2}");
+                        for (label, policy) in opponents(kinds, m2, k, seed, &key) {
+                            let worst = policy.is_none();
+                            let problem = base
+                                .with_coalitions(vec![
+                                    Coalition::new(
+                                        (0..m1).collect(),
+                                        Policy::Copy {
+                                            of: vec![1],
+                                            rest_action: 0,
+                                        },
+                                    ),
+                                    Coalition::new(
+                                        (m1..n).collect(),
+                                        policy.unwrap_or(Policy::Uniform),
+                                    ),
+                                ])
+                                .map_err(|e| Error::spec("theorem2", format!("{key}: {e}")))?;
+                            let bound = Bound::Theorem2 { copies: m1 / m2 };
+                            points.push(point(
+                                "theorem2",
+                                key.clone(),
+                                label,
+                                g,
+                                problem,
+                                worst,
+                                bound,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(points)
+}
