@@ -23,6 +23,10 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing would only obscure the clap derive"
+)]
 enum Command {
     /// Evaluate r_j(x) for every coalition j and state x of a spec file.
     Eval {
@@ -36,7 +40,6 @@ enum Command {
         /// sums over count vectors (symmetric games, polynomial in n); sample
         /// draws --samples profiles; auto picks the cheapest exact method
         /// within its limits, else samples.
-
         #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
         method: MethodArg,
         /// Samples to draw (sampling).

@@ -148,7 +148,6 @@ impl Problem {
     }
 
     /// Number of players n.
-
     pub fn players(&self) -> usize {
         self.players
     }

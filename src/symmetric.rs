@@ -92,7 +92,6 @@ impl CountDistribution {
     }
 
     /// All mass on one count vector.
-
     pub fn point(space: &CountSpace, counts: &[u32]) -> Self {
         CountDistribution {
             total: counts.iter().sum(),

@@ -88,7 +88,6 @@ pub(crate) struct KernelData {
 }
 
 /// One adapter as wgpu lists it.
-
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AdapterSummary {
     /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.

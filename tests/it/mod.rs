@@ -6,4 +6,5 @@ pub mod gpu;
 pub mod hand;
 pub mod reference;
 pub mod sampling;
+pub mod sweep;
 pub mod theorems;

@@ -1,0 +1,375 @@
+//! `unitsum-gpu sweep`: both presets with every opponent kind, resume,
+//! shards, a planted counterexample, plots and bad grids.
+
+use std::collections::HashSet;
+use std::process::Command;
+
+use unitsum_gpu::sweep::output::read_rows;
+use unitsum_gpu::sweep::Row;
+
+fn sweep(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
+        .arg("sweep")
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("unitsum-sweep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rows(path: &std::path::Path) -> Vec<Row> {
+    read_rows(path).unwrap()
+}
+
+fn backend() -> &'static str {
+    if super::common::gpu().is_some() {
+        "both"
+    } else {
+        "cpu"
+    }
+}
+
+const EVERY_OPPONENT: &str = "uniform,pure,common,random:2,worst";
+
+#[test]
+fn theorem1_small_grid_every_opponent_holds_and_backends_agree() {
+    let dir = temp_dir("t1");
+    let out = dir.join("t1.jsonl");
+    let (code, _, err) = sweep(&[
+        "theorem1",
+        "--players",
+        "3..=7",
+        "--actions",
+        "2..=3",
+        "--sizes",
+        "all",
+        "--opponents",
+        EVERY_OPPONENT,
+        "--backend",
+        backend(),
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = rows(&out);
+    // n = 3..7 with every strict majority below n, 2 action counts, 6 opponents.
+    let sizes: usize = (3..=7).map(|n: usize| n - (n / 2 + 1)).sum();
+    assert_eq!(rows.len(), sizes * 2 * 6);
+    for r in &rows {
+        assert_eq!(r.holds, Some(true), "{}", r.point);
+        assert!(
+            r.min_shares[0] >= 1.0 - 1.0 / r.actions as f64 - 1e-5,
+            "{}",
+            r.point
+        );
+        if backend() == "both" {
+            assert_eq!(r.agree, Some(true), "{}: {:?}", r.point, r.max_gpu_cpu);
+        }
+    }
+    let worst: Vec<&Row> = rows.iter().filter(|r| r.opponent == "worst").collect();
+    assert!(worst
+        .iter()
+        .all(|r| r.evaluations > 1 && r.worst_actions.is_some()));
+}
+
+#[test]
+fn theorem2_small_grid_every_opponent_holds_and_backends_agree() {
+    let dir = temp_dir("t2");
+    let out = dir.join("t2.csv");
+    let (code, _, err) = sweep(&[
+        "theorem2",
+        "--players",
+        "3..=6",
+        "--actions",
+        "2..=3",
+        "--games",
+        "1",
+        "--opponents",
+        EVERY_OPPONENT,
+        "--backend",
+        backend(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = rows(&out);
+    let m2: usize = (3..=6).map(|n: usize| n / 2).sum();
+    assert_eq!(rows.len(), 4 * m2 * 2 * 6);
+    for r in &rows {
+        assert_eq!(r.holds, Some(true), "{}", r.point);
+        let q = r.sizes[0] / r.sizes[1];
+        assert_eq!(r.bound, Some(q as f64 / (q + 1) as f64));
+        if backend() == "both" {
+            assert_eq!(r.agree, Some(true), "{}", r.point);
+        }
+    }
+}
+
+#[test]
+fn large_n_presets_run_with_the_counts_method() {
+    let (code, out, err) = sweep(&[
+        "theorem1",
+        "--players",
+        "101..=301..100",
+        "--actions",
+        "3",
+        "--opponents",
+        "uniform,common,random:1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(lines.len(), 3 * 3);
+    assert!(lines.iter().any(|l| l.contains(",counts,")), "{out}");
+    let (code, _, err) = sweep(&[
+        "theorem2",
+        "--players",
+        "50..=100..50",
+        "--actions",
+        "2",
+        "--family",
+        "plurality,congestion",
+        "--games",
+        "1",
+        "--opponents",
+        "uniform",
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn resume_skips_finished_points_and_survives_a_cut_line() {
+    let dir = temp_dir("resume");
+    let full = dir.join("full.csv");
+    let args = |out: &std::path::Path| -> Vec<String> {
+        [
+            "theorem1",
+            "--players",
+            "3..=6",
+            "--actions",
+            "2..=3",
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let a = args(&full);
+    assert_eq!(
+        sweep(&a.iter().map(String::as_str).collect::<Vec<_>>()).0,
+        0
+    );
+    let all = rows(&full);
+    // A crash after 5 rows, in the middle of the sixth.
+    let text = std::fs::read_to_string(&full).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = dir.join("cut.csv");
+    std::fs::write(
+        &cut,
+        format!("{}\n{}", lines[..6].join("\n"), &lines[6][..20]),
+    )
+    .unwrap();
+    let mut b = args(&cut);
+    b.push("--resume".into());
+    let (code, _, err) = sweep(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    let resumed = rows(&cut);
+    let keys: Vec<&str> = resumed.iter().map(|r| r.point.as_str()).collect();
+    let unique: HashSet<&str> = keys.iter().copied().collect();
+    assert_eq!(keys.len(), unique.len(), "a point twice");
+    let expected: HashSet<&str> = all.iter().map(|r| r.point.as_str()).collect();
+    assert_eq!(unique, expected);
+    // Resuming a finished file runs nothing and changes nothing.
+    let before = std::fs::read_to_string(&cut).unwrap();
+    assert_eq!(
+        sweep(&b.iter().map(String::as_str).collect::<Vec<_>>()).0,
+        0
+    );
+    assert_eq!(std::fs::read_to_string(&cut).unwrap(), before);
+}
+
+#[test]
+fn shards_partition_the_grid() {
+    let dir = temp_dir("shards");
+    let mut union = Vec::new();
+    for i in 0..3 {
+        let out = dir.join(format!("shard{i}.jsonl"));
+        let shard = format!("{i}/3");
+        let (code, _, err) = sweep(&[
+            "theorem2",
+            "--players",
+            "3..=5",
+            "--actions",
+            "2",
+            "--games",
+            "1",
+            "--format",
+            "json",
+            "--shard",
+            &shard,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        union.extend(rows(&out).into_iter().map(|r| r.point));
+    }
+    let (code, out, _) = sweep(&[
+        "theorem2",
+        "--players",
+        "3..=5",
+        "--actions",
+        "2",
+        "--games",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let full: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Row>(l).unwrap().point)
+        .collect();
+    let unique: HashSet<&String> = union.iter().collect();
+    assert_eq!(unique.len(), union.len(), "a point in two shards");
+    assert_eq!(unique, full.iter().collect::<HashSet<_>>());
+    assert_eq!(sweep(&["theorem2", "--shard", "3/3"]).0, 2);
+}
+
+#[test]
+fn a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it() {
+    let dir = temp_dir("planted");
+    // A table game (not symmetric) that pays everything to player 2 whatever
+    // is played: copying player 2 cannot protect the pair.
+    let shares: Vec<Vec<f64>> = (0..8).map(|_| vec![0.0, 0.0, 1.0]).collect();
+    let grid = serde_json::json!({
+        "name": "planted", "players": [3], "actions": [2],
+        "games": [ { "family": "table", "shares": [shares] } ],
+        "coalitions": [
+            { "size": 2, "policies": [ { "kind": "copy", "of": 1 } ] },
+            { "size": "rest", "policies": [ { "kind": "uniform" }, { "kind": "worst" } ] } ],
+        "bound": "theorem2" });
+    let file = dir.join("grid.json");
+    std::fs::write(&file, grid.to_string()).unwrap();
+    let failures = dir.join("failures");
+    let (code, _, err) = sweep(&[
+        "grid",
+        file.to_str().unwrap(),
+        "--save-failures",
+        failures.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("counterexample"), "{err}");
+    let saved: Vec<_> = std::fs::read_dir(&failures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 2);
+    for spec in saved {
+        let out = Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
+            .args([
+                "eval",
+                spec.to_str().unwrap(),
+                "--backend",
+                "cpu",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            v["shares"][0][0].as_f64().unwrap() < 0.5,
+            "{spec:?} does not reproduce the failure"
+        );
+    }
+}
+
+#[test]
+fn plots_are_svg_with_titles() {
+    let dir = temp_dir("plots");
+    for preset in ["theorem1", "theorem2"] {
+        let plot = dir.join(format!("{preset}.svg"));
+        let (code, _, err) = sweep(&[
+            preset,
+            "--players",
+            "3..=6",
+            "--actions",
+            "2..=3",
+            "--plot",
+            plot.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let svg = std::fs::read_to_string(&plot).unwrap();
+        assert!(
+            svg.starts_with("<svg")
+                && svg.contains(if preset == "theorem1" {
+                    "Theorem 1"
+                } else {
+                    "Theorem 2"
+                })
+        );
+        assert!(
+            svg.contains("players n") || svg.contains("fraction"),
+            "axis labels"
+        );
+    }
+}
+
+#[test]
+fn bad_sweep_input_exits_2_with_a_message() {
+    let dir = temp_dir("bad");
+    let file = dir.join("grid.json");
+    std::fs::write(
+        &file,
+        r#"{ "players": [4], "actions": [2], "games": [ { "family": "plurality" } ],
+        "coalitions": [ { "size": "majority", "policies": [ { "kind": "common" } ] },
+                        { "size": 5, "policies": [ { "kind": "uniform" } ] } ] }"#,
+    )
+    .unwrap();
+    let (code, _, err) = sweep(&["grid", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("grid.json") && err.contains("partition"),
+        "{err}"
+    );
+    assert_eq!(sweep(&["theorem1", "--players", "3..=x"]).0, 2);
+    assert_eq!(sweep(&["theorem1", "--opponents", "nasty"]).0, 2);
+    let (code, _, err) = sweep(&[
+        "theorem1",
+        "--players",
+        "41",
+        "--opponents",
+        "worst",
+        "--actions",
+        "6",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("worst"), "{err}");
+    assert_eq!(sweep(&["theorem1", "--resume"]).0, 2);
+    let (code, _, _) = sweep(&[
+        "grid",
+        "examples/sweep-grid.json",
+        "--plot",
+        dir.join("x.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "plots are for presets");
+}
+
+#[test]
+fn the_example_grid_runs() {
+    let (code, out, err) = sweep(&["grid", "examples/sweep-grid.json", "--backend", backend()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1 + 3 * 2 * 4 * 4);
+}
