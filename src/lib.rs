@@ -28,7 +28,9 @@ pub mod families;
 mod game;
 pub mod generate;
 pub mod gpu;
+pub mod guarantee;
 pub mod plan;
+pub mod plot;
 mod policy;
 mod problem;
 pub mod random;
@@ -45,4 +47,4 @@ pub use eval::{
 pub use game::{profile_index, Game, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use policy::{Block, Policy};
 pub use problem::{Coalition, Problem, MAX_ACTIONS};
-pub use spec::{load_spec, parse_spec, parse_value, to_value};
+pub use spec::{load_spec, parse_spec, parse_value, policy_to_value, to_value};

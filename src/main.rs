@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use unitsum_gpu::report::{Format, Report};
 use unitsum_gpu::{Backend, Error, Evaluator, Method, Options};
 
+mod guarantee_cli;
 mod progress;
 mod sweep_cli;
 
@@ -74,6 +75,9 @@ enum Command {
     /// Evaluate grids of games, sizes and opponents, checking the theorems' bounds.
     #[command(subcommand)]
     Sweep(sweep_cli::Preset),
+    /// The most a coalition can secure (its security value, by linear
+    /// programming), its best response to given policies, or the power curve.
+    Guarantee(guarantee_cli::GuaranteeArgs),
     /// List the GPU adapters wgpu sees and which one would be used.
     Devices {
         /// Output format (table or json).
@@ -241,6 +245,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::from(if report.passed() { 0 } else { 1 }))
         }
         Command::Sweep(preset) => sweep_cli::run(preset),
+        Command::Guarantee(args) => guarantee_cli::run(args),
         Command::Devices { format } => {
             let adapters = unitsum_gpu::gpu::list_adapters();
             match format {

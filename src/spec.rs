@@ -256,30 +256,33 @@ pub fn to_value(problem: &Problem) -> Value {
         Game::Anonymous { weights } => json!({ "family": "anonymous", "weights": weights }),
         Game::Table { shares } => json!({ "family": "table", "shares": shares }),
     };
-    fn policy(p: &Policy) -> Value {
-        match p {
-            Policy::Pure { actions } => json!({ "kind": "pure", "actions": actions }),
-            Policy::Uniform => json!({ "kind": "uniform" }),
-            Policy::Independent { marginals } => {
-                json!({ "kind": "independent", "marginals": marginals })
-            }
-            Policy::Common { dist: Some(d) } => json!({ "kind": "common", "dist": d }),
-            Policy::Common { dist: None } => json!({ "kind": "common" }),
-            Policy::Joint { support } => json!({ "kind": "joint", "support": support.iter()
-                .map(|(a, p)| json!({ "actions": a, "p": p })).collect::<Vec<_>>() }),
-            Policy::Copy { of, rest_action } => {
-                json!({ "kind": "copy", "of": of, "rest_action": rest_action })
-            }
-            Policy::Blocks { blocks } => json!({ "kind": "blocks", "blocks": blocks.iter()
-                .map(|b| json!({ "members": b.members, "policy": policy(&b.policy) })).collect::<Vec<_>>() }),
-        }
-    }
     json!({
         "players": problem.players(),
         "actions": problem.actions(),
         "game": game,
         "coalitions": problem.coalitions().iter()
-            .map(|c| json!({ "members": c.members, "policy": policy(&c.policy) }))
+            .map(|c| json!({ "members": c.members, "policy": policy_to_value(&c.policy) }))
             .collect::<Vec<_>>(),
     })
+}
+
+/// A policy as a spec's `"policy"` object.
+pub fn policy_to_value(p: &Policy) -> Value {
+    use serde_json::json;
+    match p {
+        Policy::Pure { actions } => json!({ "kind": "pure", "actions": actions }),
+        Policy::Uniform => json!({ "kind": "uniform" }),
+        Policy::Independent { marginals } => {
+            json!({ "kind": "independent", "marginals": marginals })
+        }
+        Policy::Common { dist: Some(d) } => json!({ "kind": "common", "dist": d }),
+        Policy::Common { dist: None } => json!({ "kind": "common" }),
+        Policy::Joint { support } => json!({ "kind": "joint", "support": support.iter()
+            .map(|(a, p)| json!({ "actions": a, "p": p })).collect::<Vec<_>>() }),
+        Policy::Copy { of, rest_action } => {
+            json!({ "kind": "copy", "of": of, "rest_action": rest_action })
+        }
+        Policy::Blocks { blocks } => json!({ "kind": "blocks", "blocks": blocks.iter()
+            .map(|b| json!({ "members": b.members, "policy": policy_to_value(&b.policy) })).collect::<Vec<_>>() }),
+    }
 }

@@ -303,8 +303,8 @@ pub fn run(preset: Preset) -> Result<ExitCode, (String, Error)> {
     let all: Vec<_> = previous.into_iter().chain(rows).collect();
     if let Some(path) = &common.plot {
         match kind {
-            "theorem1" => sweep::plot::theorem1(&all, path).map_err(plain)?,
-            "theorem2" => sweep::plot::theorem2(&all, path).map_err(plain)?,
+            "theorem1" => unitsum_gpu::plot::theorem1(&all, path).map_err(plain)?,
+            "theorem2" => unitsum_gpu::plot::theorem2(&all, path).map_err(plain)?,
             _ => {
                 return Err(plain(usage(
                     "--plot",

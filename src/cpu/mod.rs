@@ -6,6 +6,7 @@ pub mod count_pairs;
 pub mod count_shares;
 pub mod enumerate;
 pub mod oracle;
+pub mod payoff;
 pub mod profile;
 pub mod sample;
 

@@ -11,46 +11,11 @@ impl GpuContext {
     /// The share table `h_b(x, C)` (f32) for the count vectors `vectors`
     /// (k words each), as the WGSL family functions compute it.
     pub fn count_shares(&mut self, flat: &FlatPlan, vectors: &[u32]) -> Result<Vec<f32>> {
-        let (layout, pipeline) = self.kernel(Kernel::CountShares)?;
-
         let (config, data) = self.plan_buffers(flat)?;
-        let k = flat.config.actions as usize;
-        let rows = (vectors.len() / k) as u64;
-        let out_len = rows * u64::from(flat.config.states) * k as u64;
-        if 4 * out_len > self.limits.max_storage_buffer_binding_size {
-            return Err(Error::TooLarge(format!(
-                "the counts method's share table needs {} bytes, beyond this adapter's storage binding limit; use --backend cpu",
-                4 * out_len
-            )));
-        }
-        let input = self.buffer_with("count vectors", vectors, wgpu::BufferUsages::STORAGE);
-        let output = self.buffer(
-            "share table",
-            4 * out_len,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        );
-        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("count_shares"),
-            layout: &layout,
-            entries: &[
-                super::entire(0, &config),
-                super::entire(2, &data.words),
-                super::entire(3, &data.reals),
-                super::entire(4, &input),
-                super::entire(5, &output),
-            ],
-        });
-        let groups = rows.div_ceil(64).max(1);
-        let (x, y) = (groups.min(65_535) as u32, groups.div_ceil(65_535) as u32);
-        let mut encoder = self.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups(x, y, 1);
-        }
-        let bytes = self.read_back(encoder, &[(&output, 4 * out_len)])?;
-        Ok(bytemuck::cast_slice(&bytes[0]).to_vec())
+        let k = flat.config.actions as u64;
+        let rows = vectors.len() as u64 / k;
+        let out_len = rows * u64::from(flat.config.states) * k;
+        self.run_entries(Kernel::CountShares, &config, &data, vectors, rows, out_len)
     }
 
     /// `r_j(x)` by the counts method: sums per slot `j * states + x`.

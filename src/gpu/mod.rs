@@ -4,6 +4,7 @@
 
 mod counts;
 mod enumerate;
+mod payoff;
 pub mod probe;
 mod run;
 mod sample;
@@ -24,6 +25,9 @@ pub(crate) mod shaders {
     pub const SAMPLE: &str = include_str!("../../shaders/sample.wgsl");
     pub const COUNT_SHARES: &str = include_str!("../../shaders/count_shares.wgsl");
     pub const COUNT_PAIRS: &str = include_str!("../../shaders/count_pairs.wgsl");
+    pub const PAYOFF: &str = include_str!("../../shaders/payoff.wgsl");
+    pub const PAYOFF_COUNTS: &str = include_str!("../../shaders/payoff_counts.wgsl");
+    pub const PAYOFF_PROFILES: &str = include_str!("../../shaders/payoff_profiles.wgsl");
     pub const DIGITS: &str = include_str!("../../shaders/digits.wgsl");
     pub const ENUMERATE: &str = include_str!("../../shaders/enumerate.wgsl");
     pub const PROBE: &str = include_str!("../../shaders/probe.wgsl");
@@ -40,6 +44,10 @@ pub(crate) enum Kernel {
     CountPairs,
     /// shaders/count_shares.wgsl (one dispatch, its own bindings)
     CountShares,
+    /// payoff_counts in shaders/payoff_counts.wgsl (one dispatch)
+    PayoffCounts,
+    /// payoff_profiles in shaders/payoff_profiles.wgsl (one dispatch)
+    PayoffProfiles,
 }
 
 impl Kernel {
@@ -49,6 +57,8 @@ impl Kernel {
             Kernel::Sample => "sample",
             Kernel::CountPairs => "count_pairs",
             Kernel::CountShares => "count_shares",
+            Kernel::PayoffCounts => "payoff_counts",
+            Kernel::PayoffProfiles => "payoff_profiles",
         }
     }
 
@@ -59,6 +69,7 @@ impl Kernel {
             Kernel::Sample => "sample",
             Kernel::CountPairs => "pair of count vectors",
             Kernel::CountShares => "count vector",
+            Kernel::PayoffCounts | Kernel::PayoffProfiles => "payoff entry",
         }
     }
 
@@ -70,6 +81,10 @@ impl Kernel {
             Kernel::Sample => &[FAMILIES, PROFILE, PHILOX, DISPATCH, SAMPLE],
             Kernel::CountPairs => &[DISPATCH, COUNT_PAIRS],
             Kernel::CountShares => return [FAMILIES, COUNT_SHARES].join("\n"),
+            Kernel::PayoffCounts => return [PAYOFF, PAYOFF_COUNTS].join("\n"),
+            Kernel::PayoffProfiles => {
+                return [FAMILIES, PROFILE, PAYOFF, PAYOFF_PROFILES].join("\n")
+            }
         };
         format!("alias acc_t = {accumulator};\n{}", pieces.join("\n"))
     }
@@ -271,7 +286,11 @@ impl GpuContext {
         let storage = |read_only| B::Storage { read_only };
         // Kernels run over many dispatches bind the dispatch parameters at 1
         // and write partials at 4; count_shares reads count vectors at 4.
-        let layout = if kernel == Kernel::CountShares {
+        let single = matches!(
+            kernel,
+            Kernel::CountShares | Kernel::PayoffCounts | Kernel::PayoffProfiles
+        );
+        let layout = if single {
             self.layout(
                 kernel.name(),
                 &[

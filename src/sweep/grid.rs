@@ -26,6 +26,11 @@ pub fn load_grid(path: &std::path::Path) -> Result<Vec<Point>> {
     grid_points(&root)
 }
 
+/// A game object of a spec (`{"family": …, parameters}`), parsed on its own.
+pub fn parse_game_value(v: &Value) -> Result<crate::game::Game> {
+    parse_game(v)
+}
+
 /// A coalition's size rule.
 #[derive(Clone, Debug)]
 enum Size {

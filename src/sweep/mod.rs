@@ -4,7 +4,7 @@
 
 pub mod grid;
 pub mod output;
-pub mod plot;
+
 pub mod presets;
 
 use std::time::Instant;

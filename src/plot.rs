@@ -1,13 +1,14 @@
-//! SVG plots of the preset sweeps (plotters, SVG backend): r_0 against n per
+//! SVG plots (plotters, SVG backend) of the preset sweeps: r_0 against n per
 //! k with the 1 − 1/k lines (Theorem 1), and min r_0 against coalition 0's
-//! fraction of the players with the q/(q+1) staircase (Theorem 2).
+//! fraction of the players with the q/(q+1) staircase (Theorem 2); and the
+//! guarantee curve v(s) with both theorems' lines.
 
 use std::collections::BTreeMap;
 
 use plotters::prelude::*;
 
-use super::Row;
 use crate::error::{Error, Result};
+use crate::sweep::Row;
 
 const SIZE: (u32, u32) = (960, 640);
 const COLORS: [RGBColor; 8] = [
@@ -170,6 +171,84 @@ pub fn theorem2(rows: &[Row], path: &std::path::Path) -> Result<()> {
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| plot_error(path, e))
+}
+
+/// The guarantee curve v(s) against s, with Theorem 1's 1 − 1/k over the
+/// strict majorities (plurality) and Theorem 2's q/(q+1) staircase.
+pub fn curve(
+    points: &[crate::guarantee::CurvePoint],
+    title: &str,
+    path: &std::path::Path,
+) -> Result<()> {
+    let n = points.len() + 1;
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::new(path, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..n as f64, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_desc("coalition size s (the others: n − s players, who may coordinate)")
+            .y_desc("security value v(s) = max over policies of min over states and replies")
+            .draw()?;
+        let line: Vec<(f64, f64)> = points.iter().map(|p| (p.size as f64, p.value)).collect();
+        let blue = COLORS[0];
+        chart
+            .draw_series(LineSeries::new(line.clone(), blue.stroke_width(2)))?
+            .label("v(s), by linear programming")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], blue.stroke_width(2))
+            });
+        chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, blue.filled())))?;
+        let orange = COLORS[1];
+        let majority: Vec<(f64, f64)> = points
+            .iter()
+            .filter_map(|p| p.theorem1.map(|b| (p.size as f64, b)))
+            .collect();
+        if let (Some(first), Some(last)) = (majority.first(), majority.last()) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(first.0 - 0.5, first.1), (last.0 + 0.5, last.1)],
+                    6,
+                    4,
+                    orange.stroke_width(2),
+                ))?
+                .label("Theorem 1: 1 − 1/k for a strict majority")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], orange.stroke_width(2))
+                });
+        }
+        let green = COLORS[2];
+        let mut stairs = Vec::new();
+        for p in points {
+            if let Some(b) = p.theorem2 {
+                stairs.push((p.size as f64 - 0.5, b));
+                stairs.push((p.size as f64 + 0.5, b));
+            }
+        }
+        if !stairs.is_empty() {
+            chart
+                .draw_series(LineSeries::new(stairs, green.stroke_width(2)))?
+                .label("Theorem 2: q/(q+1), q = ⌊s/(n − s)⌋")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], green.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
             .draw()?;
         root.present()?;
         Ok(())
