@@ -198,6 +198,7 @@ pub fn curve(
         chart
             .configure_mesh()
             .light_line_style(WHITE)
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("coalition size s (the others: n − s players, who may coordinate)")
             .y_desc("security value v(s) = max over policies of min over states and replies")
             .draw()?;

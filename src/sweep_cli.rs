@@ -54,7 +54,7 @@ pub enum Preset {
         #[command(flatten)]
         common: CommonArgs,
     },
-    /// A general grid from a file (README, "Sweep grids"; examples/sweep-grid.json).
+    /// A general grid from a file (README, "Sweep grids"; examples/grids/copy-grid.json).
     Grid {
         /// The grid file (JSON).
         file: PathBuf,

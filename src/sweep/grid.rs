@@ -1,6 +1,6 @@
 //! `sweep grid SWEEP.json`: a general grid of evaluations. The file gives the
 //! axes (players, actions, games, and per coalition a size and a list of
-//! policies); the grid is their product. `examples/sweep-grid.json` is a
+//! policies); the grid is their product. `examples/grids/copy-grid.json` is a
 //! complete example and the README documents every key.
 
 use rand::rngs::StdRng;

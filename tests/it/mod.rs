@@ -3,6 +3,7 @@ pub mod common;
 pub mod counts;
 pub mod errors;
 pub mod gpu;
+pub mod guarantee;
 pub mod hand;
 pub mod reference;
 pub mod sampling;

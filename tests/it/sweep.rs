@@ -360,7 +360,7 @@ fn bad_sweep_input_exits_2_with_a_message() {
     assert_eq!(sweep(&["theorem1", "--resume"]).0, 2);
     let (code, _, _) = sweep(&[
         "grid",
-        "examples/sweep-grid.json",
+        "examples/grids/copy-grid.json",
         "--plot",
         dir.join("x.svg").to_str().unwrap(),
     ]);
@@ -369,7 +369,12 @@ fn bad_sweep_input_exits_2_with_a_message() {
 
 #[test]
 fn the_example_grid_runs() {
-    let (code, out, err) = sweep(&["grid", "examples/sweep-grid.json", "--backend", backend()]);
+    let (code, out, err) = sweep(&[
+        "grid",
+        "examples/grids/copy-grid.json",
+        "--backend",
+        backend(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 1 + 3 * 2 * 4 * 4);
 }
