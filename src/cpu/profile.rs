@@ -12,13 +12,44 @@ pub struct ProfileState<'a> {
     table_index: u32,
     others_rank: Vec<u32>,
     action_share: Vec<f64>,
+    parts: Vec<PartCache>,
+}
+
+/// A part's entries of the flat arrays, looked up once (the kernel reads
+/// them from `words` each time; the values are the same).
+struct PartCache {
+    size: usize,
+    first_action: usize,
+    /// Per player of the part: `coalition * k` and the table stride k^i.
+    coalition_base: Vec<usize>,
+    strides: Vec<u32>,
 }
 
 impl<'a> ProfileState<'a> {
     /// A state at the base profile.
     pub fn new(flat: &'a FlatPlan) -> Self {
         let k = flat.config.actions as usize;
+        let parts = (0..flat.config.parts as usize)
+            .map(|p| {
+                let first_player = part_word(flat, p, 1) as usize;
+                let size = part_word(flat, p, 2) as usize;
+                let players = &flat.words[first_player..first_player + size];
+                PartCache {
+                    size,
+                    first_action: part_word(flat, p, 3) as usize,
+                    coalition_base: players
+                        .iter()
+                        .map(|&i| flat.words[flat.config.player_coalition as usize + i as usize] as usize * k)
+                        .collect(),
+                    strides: players
+                        .iter()
+                        .map(|&i| flat.words[flat.config.player_stride as usize + i as usize])
+                        .collect(),
+                }
+            })
+            .collect();
         let mut state = ProfileState {
+            parts,
             flat,
             counts: vec![0; k],
             coalition_counts: vec![0; flat.config.coalitions as usize * k],
@@ -58,16 +89,12 @@ impl<'a> ProfileState<'a> {
 
     /// Twin of `apply_outcome`.
     pub fn apply_outcome(&mut self, p: usize, o: u32, add: bool) {
-        let flat = self.flat;
-        let first_player = self.part_word(p, 1) as usize;
-        let size = self.part_word(p, 2) as usize;
-        let first_action = (self.part_word(p, 3) + o * size as u32) as usize;
-        let k = flat.config.actions as usize;
-        for r in 0..size {
-            let i = flat.words[first_player + r] as usize;
-            let a = flat.words[first_action + r] as usize;
-            let c = flat.words[flat.config.player_coalition as usize + i] as usize * k + a;
-            let step = a as u32 * flat.words[flat.config.player_stride as usize + i];
+        let part = &self.parts[p];
+        let actions = &self.flat.words[part.first_action + o as usize * part.size..][..part.size];
+        for ((&a, &base), &stride) in actions.iter().zip(&part.coalition_base).zip(&part.strides) {
+            let a = a as usize;
+            let c = base + a;
+            let step = a as u32 * stride;
             if add {
                 self.counts[a] += 1;
                 self.coalition_counts[c] += 1;
