@@ -19,6 +19,7 @@
 //! # Ok::<(), unitsum_gpu::Error>(())
 //! ```
 
+pub mod bench;
 pub mod check;
 pub mod counts;
 pub mod cpu;

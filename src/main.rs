@@ -78,6 +78,16 @@ enum Command {
     /// The most a coalition can secure (its security value, by linear
     /// programming), its best response to given policies, or the power curve.
     Guarantee(guarantee_cli::GuaranteeArgs),
+    /// Measure throughput on this machine (profiles/s, samples/s, per-evaluation
+    /// overhead) for every backend with an adapter. Build with --release.
+    Bench {
+        /// Smaller sizes (a few seconds in all).
+        #[arg(long)]
+        quick: bool,
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
     /// List the GPU adapters wgpu sees and which one would be used.
     Devices {
         /// Output format (table or json).
@@ -246,6 +256,31 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Sweep(preset) => sweep_cli::run(preset),
         Command::Guarantee(args) => guarantee_cli::run(args),
+        Command::Bench { quick, format } => {
+            let json = matches!(format, FormatArg::Json);
+            if !json {
+                println!(
+                    "{:<58} {:<7} {:>14} {:>10} {:>14}  adapter",
+                    "case", "backend", "work", "seconds", "rate"
+                );
+            }
+            let rows = unitsum_gpu::bench::run(quick, &mut |r| {
+                if !json {
+                    println!(
+                        "{:<58} {:<7} {:>14} {:>10.4} {:>14.4e} {}  {}",
+                        r.case, r.backend, r.work, r.seconds, r.rate, r.unit, r.adapter
+                    );
+                }
+            })
+            .map_err(|e| (String::new(), e))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows).expect("serialisable")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Devices { format } => {
             let adapters = unitsum_gpu::gpu::list_adapters();
             match format {

@@ -11,11 +11,15 @@ struct Walker<'a> {
     profile: ProfileState<'a>,
     digit: Vec<u32>,
     suffix_weight: Vec<f64>,
+    /// Each part's radix and first probability (read once; the kernel reads
+    /// them from the part table each time).
+    radix: Vec<u32>,
+    first_probability: Vec<usize>,
 }
 
 impl<'a> Walker<'a> {
     fn outcome_probability(&self, p: usize, o: u32) -> f64 {
-        self.flat.reals[(self.profile.part_word(p, 4) + o) as usize]
+        self.flat.reals[self.first_probability[p] + o as usize]
     }
 
     /// Twin of `update_weights`.
@@ -29,11 +33,18 @@ impl<'a> Walker<'a> {
     /// Twin of `start_walk`; the digits come from the u64 profile number.
     fn start_walk(flat: &'a FlatPlan, start: u64) -> Self {
         let parts = flat.config.parts as usize;
+        let profile = ProfileState::new(flat);
+        let radix = (0..parts).map(|p| profile.part_word(p, 0)).collect();
+        let first_probability = (0..parts)
+            .map(|p| profile.part_word(p, 4) as usize)
+            .collect();
         let mut walker = Walker {
             flat,
-            profile: ProfileState::new(flat),
+            profile,
             digit: flat.digits(start),
             suffix_weight: vec![1.0; parts + 1],
+            radix,
+            first_probability,
         };
         for p in 0..parts {
             walker.profile.apply_outcome(p, walker.digit[p], true);
@@ -52,7 +63,7 @@ impl<'a> Walker<'a> {
         while p < parts {
             self.profile.apply_outcome(p, self.digit[p], false);
             self.digit[p] += 1;
-            if self.digit[p] < self.profile.part_word(p, 0) {
+            if self.digit[p] < self.radix[p] {
                 self.profile.apply_outcome(p, self.digit[p], true);
                 break;
             }

@@ -39,7 +39,10 @@ impl<'a> ProfileState<'a> {
                     first_action: part_word(flat, p, 3) as usize,
                     coalition_base: players
                         .iter()
-                        .map(|&i| flat.words[flat.config.player_coalition as usize + i as usize] as usize * k)
+                        .map(|&i| {
+                            flat.words[flat.config.player_coalition as usize + i as usize] as usize
+                                * k
+                        })
                         .collect(),
                     strides: players
                         .iter()

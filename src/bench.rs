@@ -1,0 +1,175 @@
+//! `unitsum-gpu bench`: the throughput figures of the README measured on the
+//! user's own machine, per backend and adapter. Each case is run once to warm
+//! up (device, pipelines, caches) and then timed.
+
+use std::time::Instant;
+
+use crate::error::Result;
+use crate::eval::{Backend, Evaluator, Method, Options};
+use crate::game::Game;
+use crate::generate::random_marginals;
+use crate::policy::Policy;
+use crate::problem::{Coalition, Problem};
+
+/// One measured figure.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BenchRow {
+    /// What was evaluated.
+    pub case: String,
+    /// `exact`, `sample`, `counts` or `overhead`.
+    pub method: &'static str,
+    /// `cpu` or `gpu`.
+    pub backend: &'static str,
+    /// The adapter or CPU thread count.
+    pub adapter: String,
+    /// Profiles, samples, count pairs or evaluations timed.
+    pub work: u64,
+    /// Wall-clock seconds of the timed run.
+    pub seconds: f64,
+    /// `work / seconds`, in the unit of `unit`.
+    pub rate: f64,
+    /// `profiles/s`, `samples/s`, `pairs/s` or `ms/evaluation` (then `rate` is ms).
+    pub unit: &'static str,
+}
+
+fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
+    let s = n / 2 + 1;
+    Problem::new(
+        n,
+        k,
+        game,
+        vec![
+            Coalition::new((0..s).collect(), Policy::Uniform),
+            Coalition::new((s..n).collect(), Policy::Uniform),
+        ],
+    )
+    .expect("valid bench problem")
+}
+
+/// Run the benchmark; `quick` uses smaller sizes (a few seconds in all).
+/// Backends without an adapter are skipped.
+pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>> {
+    let mut evaluator = Evaluator::new();
+    let mut backends = vec![Backend::Cpu];
+    if evaluator.gpu().is_ok() {
+        backends.push(Backend::Gpu);
+    }
+    let n_exact = if quick { 10 } else { 12 };
+    let samples = if quick { 200_000 } else { 2_000_000 };
+    let weights = vec![vec![1.0, 2.0, 3.0, 4.0]];
+    let mut cases: Vec<(String, Method, Problem)> = vec![
+        (
+            format!("plurality n={n_exact} k=4 uniform"),
+            Method::Exact,
+            uniform_split(n_exact, 4, Game::Plurality),
+        ),
+        (
+            format!("proportional n={n_exact} k=4 uniform"),
+            Method::Exact,
+            uniform_split(
+                n_exact,
+                4,
+                Game::Proportional {
+                    weights: weights.clone(),
+                },
+            ),
+        ),
+        (
+            format!("congestion n={n_exact} k=4 uniform"),
+            Method::Exact,
+            uniform_split(n_exact, 4, Game::Congestion { values: weights }),
+        ),
+        (
+            "plurality n=50 k=4 uniform".into(),
+            Method::Sample,
+            uniform_split(50, 4, Game::Plurality),
+        ),
+    ];
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    let n = if quick { 100 } else { 200 };
+    cases.push((
+        format!("plurality n={n} k=3 majority common vs random marginals"),
+        Method::Counts,
+        Problem::new(
+            n,
+            3,
+            Game::Plurality,
+            vec![
+                Coalition::new((0..n / 2 + 1).collect(), Policy::Common { dist: None }),
+                Coalition::new(
+                    (n / 2 + 1..n).collect(),
+                    Policy::Independent {
+                        marginals: random_marginals(&mut rng, n - n / 2 - 1, 3),
+                    },
+                ),
+            ],
+        )?,
+    ));
+    let mut rows = Vec::new();
+    for (case, method, problem) in &cases {
+        for &backend in &backends {
+            let options = Options {
+                backend,
+                method: *method,
+                samples,
+                ..Default::default()
+            };
+            evaluator.evaluate(
+                problem,
+                &Options {
+                    samples: samples.min(10_000),
+                    ..options
+                },
+            )?;
+            let started = Instant::now();
+            let run = evaluator.evaluate(problem, &options)?;
+            let seconds = started.elapsed().as_secs_f64();
+            let (work, unit) = match method {
+                Method::Sample => (samples, "samples/s"),
+                Method::Counts => (run.count_pairs.unwrap_or(0), "pairs/s"),
+                _ => (run.profiles.unwrap_or(0), "profiles/s"),
+            };
+            let row = BenchRow {
+                case: case.clone(),
+                method: run.method,
+                backend: run.backend,
+                adapter: run.adapter.clone(),
+                work,
+                seconds,
+                rate: work as f64 / seconds,
+                unit,
+            };
+            progress(&row);
+            rows.push(row);
+        }
+    }
+    // Small evaluations, as in sweeps: device, pipelines and buffers reused.
+    let small = uniform_split(7, 3, Game::Plurality);
+    let repeats = if quick { 50 } else { 300 };
+    for &backend in &backends {
+        let options = Options {
+            backend,
+            method: Method::Exact,
+            ..Default::default()
+        };
+        let warm = evaluator.evaluate(&small, &options)?;
+        let started = Instant::now();
+        for _ in 0..repeats {
+            evaluator.evaluate(&small, &options)?;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let row = BenchRow {
+            case: "overhead: plurality n=7 k=3 (81 profiles)".into(),
+            method: "exact",
+            backend: warm.backend,
+            adapter: warm.adapter,
+            work: repeats,
+            seconds,
+            rate: 1000.0 * seconds / repeats as f64,
+            unit: "ms/evaluation",
+        };
+        progress(&row);
+        rows.push(row);
+    }
+    Ok(rows)
+}
