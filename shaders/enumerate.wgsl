@@ -41,14 +41,14 @@ fn advance() {
         if p >= config.parts {
             break;
         }
-        apply_outcome(p, digit[p], false);
+        let before = digit[p];
         digit[p] += 1u;
         if digit[p] < part_word(p, 0u) {
-            apply_outcome(p, digit[p], true);
+            change_outcome(p, before, digit[p]);
             break;
         }
         digit[p] = 0u;
-        apply_outcome(p, 0u, true);
+        change_outcome(p, before, 0u);
         p += 1u;
     }
     update_weights(min(p, config.parts - 1u));

@@ -72,6 +72,12 @@ fn apply_outcome(p: u32, o: u32, add: bool) {
     }
 }
 
+// Part `p` moves from outcome `before` to outcome `after`.
+fn change_outcome(p: u32, before: u32, after: u32) {
+    apply_outcome(p, before, false);
+    apply_outcome(p, after, true);
+}
+
 // After the counts changed: what the share functions precompute per profile.
 fn profile_changed() {
     if config.family == FAMILY_ANONYMOUS {

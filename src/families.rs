@@ -108,6 +108,7 @@ pub fn anonymous_action_shares(
 }
 
 /// Twin of `action_shares`: dispatch on the family (symmetric families only).
+#[inline]
 pub fn action_shares(
     flat: &FlatPlan,
     x: u32,

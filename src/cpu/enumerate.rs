@@ -61,14 +61,14 @@ impl<'a> Walker<'a> {
         let parts = self.flat.config.parts as usize;
         let mut p = 0;
         while p < parts {
-            self.profile.apply_outcome(p, self.digit[p], false);
+            let from = self.digit[p];
             self.digit[p] += 1;
             if self.digit[p] < self.radix[p] {
-                self.profile.apply_outcome(p, self.digit[p], true);
+                self.profile.change_outcome(p, from, self.digit[p]);
                 break;
             }
             self.digit[p] = 0;
-            self.profile.apply_outcome(p, 0, true);
+            self.profile.change_outcome(p, from, 0);
             p += 1;
         }
         if parts > 0 {

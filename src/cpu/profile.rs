@@ -8,7 +8,9 @@ use crate::plan::{family_id, FlatPlan, PART_INFO_STRIDE};
 pub struct ProfileState<'a> {
     flat: &'a FlatPlan,
     counts: Vec<u32>,
-    coalition_counts: Vec<u32>,
+    /// Each coalition's action counts, as f64 (exact: small integers) so that
+    /// the shares' dot products need no conversions.
+    coalition_counts: Vec<f64>,
     table_index: u32,
     others_rank: Vec<u32>,
     action_share: Vec<f64>,
@@ -55,7 +57,7 @@ impl<'a> ProfileState<'a> {
             parts,
             flat,
             counts: vec![0; k],
-            coalition_counts: vec![0; flat.config.coalitions as usize * k],
+            coalition_counts: vec![0.0; flat.config.coalitions as usize * k],
             table_index: 0,
             others_rank: vec![0; k],
             action_share: vec![0.0; k],
@@ -84,13 +86,18 @@ impl<'a> ProfileState<'a> {
         let words = &self.flat.words;
         self.counts
             .copy_from_slice(&words[c.base_counts as usize..][..k]);
-        self.coalition_counts.copy_from_slice(
-            &words[c.base_coalition_counts as usize..][..c.coalitions as usize * k],
-        );
+        for (dst, &src) in self
+            .coalition_counts
+            .iter_mut()
+            .zip(&words[c.base_coalition_counts as usize..][..c.coalitions as usize * k])
+        {
+            *dst = f64::from(src);
+        }
         self.table_index = c.base_table_index;
     }
 
     /// Twin of `apply_outcome`.
+    #[inline]
     pub fn apply_outcome(&mut self, p: usize, o: u32, add: bool) {
         let part = &self.parts[p];
         let actions = &self.flat.words[part.first_action + o as usize * part.size..][..part.size];
@@ -100,12 +107,39 @@ impl<'a> ProfileState<'a> {
             let step = a as u32 * stride;
             if add {
                 self.counts[a] += 1;
-                self.coalition_counts[c] += 1;
+                self.coalition_counts[c] += 1.0;
                 self.table_index = self.table_index.wrapping_add(step);
             } else {
                 self.counts[a] -= 1;
-                self.coalition_counts[c] -= 1;
+                self.coalition_counts[c] -= 1.0;
                 self.table_index = self.table_index.wrapping_sub(step);
+            }
+        }
+    }
+
+    /// Twin of `change_outcome`: the same counts as removing `from` and adding
+    /// `to`, in one pass over the part's players.
+    #[inline]
+    pub fn change_outcome(&mut self, p: usize, from: u32, to: u32) {
+        let part = &self.parts[p];
+        let words = &self.flat.words;
+        let old = &words[part.first_action + from as usize * part.size..][..part.size];
+        let new = &words[part.first_action + to as usize * part.size..][..part.size];
+        for (((&a, &b), &base), &stride) in old
+            .iter()
+            .zip(new)
+            .zip(&part.coalition_base)
+            .zip(&part.strides)
+        {
+            if a != b {
+                let (a, b) = (a as usize, b as usize);
+                self.counts[a] -= 1;
+                self.counts[b] += 1;
+                self.coalition_counts[base + a] -= 1.0;
+                self.coalition_counts[base + b] += 1.0;
+                self.table_index = self
+                    .table_index
+                    .wrapping_add((b as u32).wrapping_sub(a as u32).wrapping_mul(stride));
             }
         }
     }
@@ -118,6 +152,7 @@ impl<'a> ProfileState<'a> {
     }
 
     /// Twin of `prepare_state`.
+    #[inline]
     pub fn prepare_state(&mut self, x: usize) {
         if self.flat.config.family != family_id::TABLE {
             action_shares(
@@ -131,6 +166,7 @@ impl<'a> ProfileState<'a> {
     }
 
     /// Twin of `coalition_share`.
+    #[inline]
     pub fn coalition_share(&self, j: usize, x: usize) -> f64 {
         let c = &self.flat.config;
         if c.family == family_id::TABLE {
@@ -140,7 +176,7 @@ impl<'a> ProfileState<'a> {
         }
         let k = c.actions as usize;
         (0..k)
-            .map(|b| f64::from(self.coalition_counts[j * k + b]) * self.action_share[b])
+            .map(|b| self.coalition_counts[j * k + b] * self.action_share[b])
             .sum()
     }
 }
