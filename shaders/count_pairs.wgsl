@@ -2,33 +2,8 @@
 // Σ_N P(N) Σ_M Q(M) Σ_b N_b h_b(x, N + M). An item is one P entry against one
 // chunk of Q entries; N + M is found by adding cube indices and looking up
 // its rank; h comes from the share table (count_shares.wgsl).
-// Rust mirror: src/cpu/count_pairs.rs. Composed with dispatch.wgsl.
-
-const MAX_ACTIONS: u32 = 16u;
-
-// Must be kept in sync with `CountsConfig` in src/symmetric.rs.
-struct CountsConfig {
-    actions: u32,
-    states: u32,
-    radix: u32,
-    rows: u32,
-    p_entries: u32,
-    q_entries: u32,
-    chunk: u32,
-    chunks: u32,
-    p_total: u32,
-    p_cell: u32,
-    q_cell: u32,
-    rank_of_cell: u32,
-    p_prob: u32,
-    q_prob: u32,
-    shares: u32,
-    pad: u32,
-}
-
-@group(0) @binding(0) var<uniform> config: CountsConfig;
-@group(0) @binding(2) var<storage, read> words: array<u32>;
-@group(0) @binding(3) var<storage, read> reals: array<f32>;
+// Rust mirror: src/cpu/count_pairs.rs. Composed with counts_layout.wgsl and
+// dispatch.wgsl.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn count_pairs(
@@ -39,7 +14,6 @@ fn count_pairs(
     clear_accumulators(config.states);
     let mine = thread_items(gid.x);
     let k = config.actions;
-    var n: array<u32, MAX_ACTIONS>;
     for (var t = 0u; t < mine; t++) {
         // Items stay below 2^32 (checked by the host): no high word.
         let item = dispatch.first_lo + gid.x * dispatch.per_thread + t;
@@ -47,16 +21,7 @@ fn count_pairs(
         let chunk = item % config.chunks;
         let cell_n = words[config.p_cell + a];
         let p = reals[config.p_prob + a];
-        var rest = cell_n;
-        var used = 0u;
-        // c_0 is the most significant digit of the cube index.
-        for (var b = k - 1u; b > 0u; b--) {
-            n[b - 1u] = rest % config.radix;
-            rest /= config.radix;
-            used += n[b - 1u];
-        }
-
-        n[k - 1u] = config.p_total - used;
+        var n = decode_cell(cell_n);
         let end = min((chunk + 1u) * config.chunk, config.q_entries);
         for (var q = chunk * config.chunk; q < end; q++) {
             let r = words[config.rank_of_cell + cell_n + words[config.q_cell + q]];

@@ -62,17 +62,6 @@ impl CountSpace {
             .iter()
             .fold(0, |acc, &c| acc * self.radix + c)
     }
-
-    /// The count vector of cube index `index` whose entries sum to `total`.
-    pub fn decode(&self, mut index: u32, total: u32, counts: &mut [u32]) {
-        let mut used = 0;
-        for c in counts[..self.actions - 1].iter_mut().rev() {
-            *c = index % self.radix;
-            index /= self.radix;
-            used += *c;
-        }
-        counts[self.actions - 1] = total - used;
-    }
 }
 
 /// A distribution of count vectors of `total` players: (cube index, probability).
@@ -304,6 +293,23 @@ pub struct CountsConfig {
     pub shares: u32,
     /// Unused, keeps the struct a multiple of 16 bytes.
     pub pad: u32,
+}
+
+impl CountsConfig {
+    /// Twin of `decode_cell` (shaders/counts_layout.wgsl): the count vector of
+    /// cube index `cell` whose entries sum to `p_total` (c_0 most significant,
+    /// the last count implied).
+    pub fn decode_cell(&self, cell: u32, counts: &mut [u32]) {
+        let k = self.actions as usize;
+        let mut rest = cell;
+        let mut used = 0;
+        for c in counts[..k - 1].iter_mut().rev() {
+            *c = rest % self.radix;
+            rest /= self.radix;
+            used += *c;
+        }
+        counts[k - 1] = self.p_total - used;
+    }
 }
 
 /// Loop iterations one item of the pair sum may take (well below lavapipe's

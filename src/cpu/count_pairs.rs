@@ -21,6 +21,7 @@ pub fn count_pairs(
     let rank_of_cell = &words[c.rank_of_cell as usize..];
     let shares = &reals[c.shares as usize..][..states * rows * k];
     let mut acc = vec![0.0; states];
+    let mut counts = [0u32; crate::problem::MAX_ACTIONS];
     let mut n = [0.0f64; crate::problem::MAX_ACTIONS];
     for item in first..first + count {
         let item = item as u32;
@@ -28,15 +29,10 @@ pub fn count_pairs(
         let chunk = item % c.chunks;
         let cell_n = words[(c.p_cell + a) as usize];
         let p = reals[(c.p_prob + a) as usize];
-        // Decode N from its cube index (c_0 most significant, the last count implied).
-        let mut rest = cell_n;
-        let mut used = 0;
-        for count in n[..k - 1].iter_mut().rev() {
-            *count = f64::from(rest % c.radix);
-            used += rest % c.radix;
-            rest /= c.radix;
+        c.decode_cell(cell_n, &mut counts);
+        for (f, &c) in n.iter_mut().zip(&counts[..k]) {
+            *f = f64::from(c);
         }
-        n[k - 1] = f64::from(c.p_total - used);
         let start = (chunk * c.chunk) as usize;
         let end = ((chunk + 1) * c.chunk).min(c.q_entries) as usize;
         for (&cell_m, &q) in q_cells[start..end].iter().zip(&q_probs[start..end]) {

@@ -24,6 +24,7 @@ pub(crate) mod shaders {
     pub const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
     pub const SAMPLE: &str = include_str!("../../shaders/sample.wgsl");
     pub const COUNT_SHARES: &str = include_str!("../../shaders/count_shares.wgsl");
+    pub const COUNTS_LAYOUT: &str = include_str!("../../shaders/counts_layout.wgsl");
     pub const COUNT_PAIRS: &str = include_str!("../../shaders/count_pairs.wgsl");
     pub const PAYOFF: &str = include_str!("../../shaders/payoff.wgsl");
     pub const PAYOFF_COUNTS: &str = include_str!("../../shaders/payoff_counts.wgsl");
@@ -79,9 +80,9 @@ impl Kernel {
         let pieces: &[&str] = match self {
             Kernel::Enumerate => &[FAMILIES, PROFILE, DIGITS, DISPATCH, ENUMERATE],
             Kernel::Sample => &[FAMILIES, PROFILE, PHILOX, DISPATCH, SAMPLE],
-            Kernel::CountPairs => &[DISPATCH, COUNT_PAIRS],
+            Kernel::CountPairs => &[COUNTS_LAYOUT, DISPATCH, COUNT_PAIRS],
             Kernel::CountShares => return [FAMILIES, COUNT_SHARES].join("\n"),
-            Kernel::PayoffCounts => return [PAYOFF, PAYOFF_COUNTS].join("\n"),
+            Kernel::PayoffCounts => return [COUNTS_LAYOUT, PAYOFF, PAYOFF_COUNTS].join("\n"),
             Kernel::PayoffProfiles => {
                 return [FAMILIES, PROFILE, PAYOFF, PAYOFF_PROFILES].join("\n")
             }

@@ -31,57 +31,12 @@ pub const KINDS: [&str; 7] = [
     "blocks",
 ];
 
-fn distribution(rng: &mut StdRng, k: usize) -> Vec<f64> {
-    // Some zeros, so that dropping zero-probability outcomes is exercised.
-    let raw: Vec<f64> = (0..k)
-        .map(|_| {
-            if rng.random_bool(0.2) {
-                0.0
-            } else {
-                rng.random_range(0.05..1.0)
-            }
-        })
-        .collect();
-    let total: f64 = raw.iter().sum();
-    if total == 0.0 {
-        return vec![1.0 / k as f64; k];
-    }
-    raw.iter().map(|r| r / total).collect()
-}
+use unitsum_gpu::generate::distribution;
 
+/// A random game of `family` with 1 to 3 states (the library's generator).
 pub fn random_game(rng: &mut StdRng, family: &str, n: usize, k: usize) -> Game {
     let states = rng.random_range(1..=3);
-    let rows = |rng: &mut StdRng| -> Vec<Vec<f64>> {
-        (0..states)
-            .map(|_| (0..k).map(|_| rng.random_range(0.1..2.0)).collect())
-            .collect()
-    };
-    match family {
-        "plurality" => Game::Plurality,
-        "proportional" => Game::Proportional { weights: rows(rng) },
-        "congestion" => Game::Congestion { values: rows(rng) },
-        "anonymous" => {
-            let count = unitsum_gpu::counts::count_vectors(n as u64 - 1, k as u64) as usize;
-            Game::Anonymous {
-                weights: (0..states)
-                    .map(|_| {
-                        (0..count)
-                            .map(|_| (0..k).map(|_| rng.random_range(0.05..1.0)).collect())
-                            .collect()
-                    })
-                    .collect(),
-            }
-        }
-        "table" => {
-            let profiles = k.pow(n as u32);
-            Game::Table {
-                shares: (0..states)
-                    .map(|_| (0..profiles).map(|_| distribution(rng, n)).collect())
-                    .collect(),
-            }
-        }
-        other => panic!("unknown family {other}"),
-    }
+    unitsum_gpu::generate::random_game(rng, family, n, k, states).expect("known family")
 }
 
 /// A random policy of `kind` for `members`; `copyable` are the coalitions a

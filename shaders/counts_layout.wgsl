@@ -1,0 +1,45 @@
+// The counts method's data layout (src/symmetric.rs, `CountsFlat`), shared by
+// count_pairs.wgsl and payoff_counts.wgsl. Rust twin of `decode_cell`:
+// `CountsConfig::decode_cell` in src/symmetric.rs.
+
+const MAX_ACTIONS: u32 = 16u;
+
+// Must be kept in sync with `CountsConfig` in src/symmetric.rs.
+struct CountsConfig {
+    actions: u32,
+    states: u32,
+    radix: u32,
+    rows: u32,
+    p_entries: u32,
+    q_entries: u32,
+    chunk: u32,
+    chunks: u32,
+    p_total: u32,
+    p_cell: u32,
+    q_cell: u32,
+    rank_of_cell: u32,
+    p_prob: u32,
+    q_prob: u32,
+    shares: u32,
+    pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> config: CountsConfig;
+@group(0) @binding(2) var<storage, read> words: array<u32>;
+@group(0) @binding(3) var<storage, read> reals: array<f32>;
+
+// The count vector of a cube index (c_0 the most significant digit) whose
+// entries sum to config.p_total; the last count is implied.
+fn decode_cell(cell: u32) -> array<u32, MAX_ACTIONS> {
+    let k = config.actions;
+    var n: array<u32, MAX_ACTIONS>;
+    var rest = cell;
+    var used = 0u;
+    for (var b = k - 1u; b > 0u; b--) {
+        n[b - 1u] = rest % config.radix;
+        rest /= config.radix;
+        used += n[b - 1u];
+    }
+    n[k - 1u] = config.p_total - used;
+    return n;
+}
