@@ -5,8 +5,10 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use crate::counts::count_vectors;
-use crate::game::Game;
+use crate::error::{Error, Result};
+use crate::game::{Game, MAX_TABLE_ENTRIES};
 use crate::policy::Policy;
+use crate::problem::MAX_ACTIONS;
 
 /// A random distribution over `len` outcomes, some entries zero (so that
 /// dropping zero-probability outcomes is exercised).
@@ -30,20 +32,42 @@ pub fn distribution(rng: &mut StdRng, len: usize) -> Vec<f64> {
 /// A random game of `family` for n players and k actions, with `states`
 /// states where the family has parameters. Weights and values lie in
 /// [0.1, 2) (anonymous weights in [0.05, 1)), table rows are random
-/// distributions over the players.
+/// distributions over the players. Errors: an unknown family, sizes out of
+/// range, or a table too large to hold (checked before anything is drawn).
 pub fn random_game(
     rng: &mut StdRng,
     family: &str,
     n: usize,
     k: usize,
     states: usize,
-) -> Option<Game> {
+) -> Result<Game> {
+    if n == 0 || k == 0 || k > MAX_ACTIONS {
+        return Err(Error::spec(
+            "game",
+            format!(
+                "a random {family} game needs n ≥ 1 and 1 ≤ k ≤ {MAX_ACTIONS} (n = {n}, k = {k})"
+            ),
+        ));
+    }
+    let entries = match family {
+        "anonymous" => count_vectors(n as u64 - 1, k as u64).saturating_mul(k as u64),
+        "table" => (k as u64)
+            .checked_pow(n as u32)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(n as u64),
+        _ => 0,
+    };
+    if entries.saturating_mul(states as u64) > MAX_TABLE_ENTRIES {
+        return Err(Error::TooLarge(format!(
+            "a random {family} game with n = {n}, k = {k} and {states} state(s) needs more than {MAX_TABLE_ENTRIES} numbers"
+        )));
+    }
     let rows = |rng: &mut StdRng| -> Vec<Vec<f64>> {
         (0..states)
             .map(|_| (0..k).map(|_| rng.random_range(0.1..2.0)).collect())
             .collect()
     };
-    Some(match family {
+    Ok(match family {
         "plurality" => Game::Plurality,
         "proportional" => Game::Proportional { weights: rows(rng) },
         "congestion" => Game::Congestion { values: rows(rng) },
@@ -67,7 +91,12 @@ pub fn random_game(
                     .collect(),
             }
         }
-        _ => return None,
+        other => {
+            return Err(Error::spec(
+                "game.family",
+                format!("unknown family {other:?}; expected plurality, proportional, congestion, anonymous or table"),
+            ))
+        }
     })
 }
 

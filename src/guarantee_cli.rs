@@ -169,6 +169,9 @@ fn curve(
     evaluator: &mut Evaluator,
     backend: Backend,
 ) -> Result<ExitCode, Error> {
+    if args.players < 2 {
+        return Err(Error::spec("--players", "a curve needs at least 2 players"));
+    }
     let mut game = match &args.params {
         Some(text) => serde_json::from_str::<serde_json::Value>(text)
             .map_err(|e| Error::spec("--params", format!("not valid JSON: {e}")))?,
@@ -192,12 +195,8 @@ fn curve(
             args.players,
             args.actions,
             args.states.max(1),
-        )
-        .ok_or_else(|| Error::spec("--family", format!("unknown family {:?}", args.family)))?
+        )?
     };
-    if args.players < 2 {
-        return Err(Error::spec("--players", "a curve needs at least 2 players"));
-    }
     let family = game.family();
     let points: Vec<CurvePoint> = guarantee::curve(
         evaluator,

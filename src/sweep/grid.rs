@@ -71,6 +71,7 @@ pub fn grid_points(root: &Value) -> Result<Vec<Point>> {
     };
     let players = uints(field(root, "", "players")?, "players")?;
     let actions = uints(field(root, "", "actions")?, "actions")?;
+    super::presets::check_actions(&actions, "actions")?;
     let games: Vec<GameAxis> = array(field(root, "", "games")?, "games")?
         .iter()
         .enumerate()
@@ -139,13 +140,8 @@ pub fn grid_points(root: &Value) -> Result<Vec<Point>> {
                             seed,
                             &format!("{name} n={n} k={k} game={g}"),
                         ));
-                        let game =
-                            random_game(&mut rng, family, n, k, *states).ok_or_else(|| {
-                                Error::spec(
-                                    format!("games[{g}].family"),
-                                    format!("unknown family {family:?}"),
-                                )
-                            })?;
+                        let game = random_game(&mut rng, family, n, k, *states)
+                            .map_err(|e| Error::spec(format!("games[{g}]"), e.to_string()))?;
                         (game, family.clone())
                     }
                 };

@@ -84,6 +84,21 @@ pub fn parse_range(text: &str, what: &str) -> Result<Vec<usize>> {
     Ok(out)
 }
 
+/// Every k of a grid must be a valid action count (checked before anything
+/// is drawn for it).
+pub fn check_actions(actions: &[usize], what: &str) -> Result<()> {
+    match actions
+        .iter()
+        .find(|&&k| k == 0 || k > crate::problem::MAX_ACTIONS)
+    {
+        Some(k) => Err(Error::spec(
+            what,
+            format!("{k} actions: expected 1 to {}", crate::problem::MAX_ACTIONS),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A seed for one random draw, from the sweep seed and the draw's name (FNV-1a).
 pub fn derived_seed(seed: u64, name: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
@@ -178,6 +193,7 @@ pub fn theorem1(
     kinds: &[OpponentKind],
     seed: u64,
 ) -> Result<Vec<Point>> {
+    check_actions(actions, "--actions")?;
     let mut points = Vec::new();
     for &n in players {
         for &k in actions {
@@ -226,6 +242,7 @@ pub fn theorem2(
     kinds: &[OpponentKind],
     seed: u64,
 ) -> Result<Vec<Point>> {
+    check_actions(actions, "--actions")?;
     let mut points = Vec::new();
     for family in families {
         if !["plurality", "proportional", "congestion", "anonymous"].contains(&family.as_str()) {
@@ -242,7 +259,9 @@ pub fn theorem2(
                         seed,
                         &format!("{family} n={n} k={k} game={g}"),
                     ));
-                    let game = random_game(&mut rng, family, n, k, 1).expect("known family");
+                    let game = random_game(&mut rng, family, n, k, 1).map_err(|e| {
+                        Error::spec("theorem2", format!("{family} n={n} k={k}: {e}"))
+                    })?;
                     // Validated once; every point shares it.
                     let base = Problem::new(
                         n,

@@ -356,6 +356,45 @@ fn guarantee_cli_errors_and_curve_output() {
         run(&[
             "--curve",
             "--family",
+            "anonymous",
+            "--players",
+            "0",
+            "--actions",
+            "3"
+        ])
+        .0,
+        2
+    );
+    assert_eq!(
+        run(&[
+            "--curve",
+            "--family",
+            "anonymous",
+            "--players",
+            "400",
+            "--actions",
+            "6"
+        ])
+        .0,
+        2
+    );
+    assert_eq!(
+        run(&[
+            "--curve",
+            "--family",
+            "poker",
+            "--players",
+            "6",
+            "--actions",
+            "2"
+        ])
+        .0,
+        2
+    );
+    assert_eq!(
+        run(&[
+            "--curve",
+            "--family",
             "plurality",
             "--players",
             "6",

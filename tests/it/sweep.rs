@@ -358,6 +358,25 @@ fn bad_sweep_input_exits_2_with_a_message() {
     assert_eq!(code, 2);
     assert!(err.contains("worst"), "{err}");
     assert_eq!(sweep(&["theorem1", "--resume"]).0, 2);
+    assert_eq!(
+        sweep(&["theorem1", "--players", "5", "--actions", "0"]).0,
+        2
+    );
+    assert_eq!(
+        sweep(&["theorem2", "--players", "5", "--actions", "17"]).0,
+        2
+    );
+    let (code, _, err) = sweep(&[
+        "theorem2",
+        "--family",
+        "anonymous",
+        "--players",
+        "1000",
+        "--actions",
+        "4",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs more than"), "{err}");
     let (code, _, _) = sweep(&[
         "grid",
         "examples/grids/copy-grid.json",
