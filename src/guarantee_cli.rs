@@ -172,6 +172,7 @@ fn curve(
     if args.players < 2 {
         return Err(Error::spec("--players", "a curve needs at least 2 players"));
     }
+    unitsum_gpu::sweep::presets::check_players(&[args.players], "--players")?;
     let mut game = match &args.params {
         Some(text) => serde_json::from_str::<serde_json::Value>(text)
             .map_err(|e| Error::spec("--params", format!("not valid JSON: {e}")))?,

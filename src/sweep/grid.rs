@@ -72,6 +72,7 @@ pub fn grid_points(root: &Value) -> Result<Vec<Point>> {
     let players = uints(field(root, "", "players")?, "players")?;
     let actions = uints(field(root, "", "actions")?, "actions")?;
     super::presets::check_actions(&actions, "actions")?;
+    super::presets::check_players(&players, "players")?;
     let games: Vec<GameAxis> = array(field(root, "", "games")?, "games")?
         .iter()
         .enumerate()

@@ -84,6 +84,21 @@ pub fn parse_range(text: &str, what: &str) -> Result<Vec<usize>> {
     Ok(out)
 }
 
+/// Players a sweep, grid or curve point may have: player lists are built
+/// from the number, so it is bounded before anything is allocated.
+pub const MAX_GRID_PLAYERS: usize = 100_000;
+
+/// Every n of a grid must be at most [`MAX_GRID_PLAYERS`].
+pub fn check_players(players: &[usize], what: &str) -> Result<()> {
+    match players.iter().find(|&&n| n > MAX_GRID_PLAYERS) {
+        Some(n) => Err(Error::spec(
+            what,
+            format!("{n} players: at most {MAX_GRID_PLAYERS}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Every k of a grid must be a valid action count (checked before anything
 /// is drawn for it).
 pub fn check_actions(actions: &[usize], what: &str) -> Result<()> {
@@ -194,6 +209,7 @@ pub fn theorem1(
     seed: u64,
 ) -> Result<Vec<Point>> {
     check_actions(actions, "--actions")?;
+    check_players(players, "--players")?;
     let mut points = Vec::new();
     for &n in players {
         for &k in actions {
@@ -243,6 +259,7 @@ pub fn theorem2(
     seed: u64,
 ) -> Result<Vec<Point>> {
     check_actions(actions, "--actions")?;
+    check_players(players, "--players")?;
     let mut points = Vec::new();
     for family in families {
         if !["plurality", "proportional", "congestion", "anonymous"].contains(&family.as_str()) {

@@ -287,7 +287,7 @@ fn invalid_json_is_an_error() {
     }
 }
 
-fn mutate(rng: &mut StdRng, v: &mut Value, depth: u32) {
+pub fn mutate(rng: &mut StdRng, v: &mut Value, depth: u32) {
     let replacement = || -> Vec<Value> {
         vec![
             json!(-1),

@@ -397,3 +397,44 @@ fn the_example_grid_runs() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 1 + 3 * 2 * 4 * 4);
 }
+
+#[test]
+fn randomly_mutated_grids_never_panic() {
+    use rand::{Rng, SeedableRng};
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("examples/grids/copy-grid.json").unwrap())
+            .unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(31);
+    let mut accepted = 0;
+    for _ in 0..300 {
+        let mut v = original.clone();
+        for _ in 0..rng.random_range(1..=3) {
+            super::errors::mutate(&mut rng, &mut v, 0);
+        }
+        // Sizes from a mutation can be huge (4294967297 players): only parse
+        // grids whose axes stay small, the rest must fail cleanly or be skipped.
+        let small = |key: &str| {
+            v.get(key)
+                .and_then(|a| a.as_array())
+                .is_some_and(|a| a.iter().all(|x| x.as_u64().is_some_and(|n| n <= 12)))
+        };
+        if !(small("players") && small("actions")) {
+            // Too large or malformed: an error, never a panic or a huge allocation.
+            if v["players"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x.as_u64().is_some_and(|n| n > 100_000)))
+            {
+                assert!(unitsum_gpu::sweep::grid::grid_points(&v).is_err());
+            }
+            continue;
+        }
+        if let Ok(points) = unitsum_gpu::sweep::grid::grid_points(&v) {
+            accepted += 1;
+            assert!(points.iter().all(|p| p.problem.players() <= 12));
+        }
+    }
+    assert!(
+        accepted > 0,
+        "no mutated grid was accepted: the test checks nothing"
+    );
+}
