@@ -63,5 +63,5 @@ impl Error {
     }
 }
 
-/// Result with the library's [`Error`].
+/// Result with the library's [`enum@Error`].
 pub type Result<T> = std::result::Result<T, Error>;

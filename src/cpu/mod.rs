@@ -1,4 +1,4 @@
-//! The CPU backend: the reference in f64. [`exact`] and [`sample`] run the
+//! The CPU backend: the reference in f64. [`exact()`], [`sample()`] and [`counts()`] run the
 //! Rust mirrors of the kernels on every core; [`oracle`] computes `r_j(x)`
 //! straight from THEORY.md's formula over all k^n profiles, for tests.
 
