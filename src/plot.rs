@@ -22,6 +22,40 @@ const COLORS: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// A white canvas with a title and x, y ranges: the frame every plot shares.
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> DrawResult<Chart<'a, 'b>> {
+    root.fill(&WHITE)?;
+    Ok(ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x, y)?)
+}
+
+/// The legend box, on a translucent white background.
+fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> DrawResult<()> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(position)
+        .draw()?;
+    Ok(())
+}
+
 fn plot_error(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
     Error::Io {
         path: path.display().to_string(),
@@ -51,16 +85,12 @@ pub fn theorem1(rows: &[Row], path: &std::path::Path) -> Result<()> {
         .min(0.4);
     let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
         let root = SVGBackend::new(path, SIZE).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Theorem 1: a strict majority playing one common uniform action (plurality game)",
-                ("sans-serif", 20),
-            )
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d((x0 as f64 - 0.5)..(x1 as f64 + 0.5), (y0 - 0.02)..1.0)?;
+        let mut chart = frame(
+            &root,
+            "Theorem 1: a strict majority playing one common uniform action (plurality game)",
+            (x0 as f64 - 0.5)..(x1 as f64 + 0.5),
+            (y0 - 0.02)..1.0,
+        )?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
@@ -91,12 +121,7 @@ pub fn theorem1(rows: &[Row], path: &std::path::Path) -> Result<()> {
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label("dashed: the bound 1 − 1/k")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present()?;
         Ok(())
     };
@@ -125,16 +150,12 @@ pub fn theorem2(rows: &[Row], path: &std::path::Path) -> Result<()> {
         .min(0.45);
     let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
         let root = SVGBackend::new(path, SIZE).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Theorem 2: a coalition copying the others q times (symmetric games)",
-                ("sans-serif", 20),
-            )
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d((x0 - 0.02)..1.0, (y0 - 0.02)..1.0)?;
+        let mut chart = frame(
+            &root,
+            "Theorem 2: a coalition copying the others q times (symmetric games)",
+            (x0 - 0.02)..1.0,
+            (y0 - 0.02)..1.0,
+        )?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
@@ -166,12 +187,7 @@ pub fn theorem2(rows: &[Row], path: &std::path::Path) -> Result<()> {
                 .label(family.to_string())
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present()?;
         Ok(())
     };
@@ -188,13 +204,7 @@ pub fn curve(
     let n = points.len() + 1;
     let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
         let root = SVGBackend::new(path, SIZE).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..n as f64, 0.0..1.0)?;
+        let mut chart = frame(&root, title, 0.0..n as f64, 0.0..1.0)?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
@@ -245,12 +255,7 @@ pub fn curve(
                     PathElement::new(vec![(x, y), (x + 20, y)], green.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present()?;
         Ok(())
     };
