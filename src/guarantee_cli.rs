@@ -231,9 +231,12 @@ fn curve(
         }
     }
     if let Some(path) = &args.plot {
+        let states = game.states();
         let title = format!(
-            "Security value of s players against the rest: {family}, n = {}, k = {}",
-            args.players, args.actions
+            "Security value of s players against the rest: {family}, n = {}, k = {}, {states} state{}",
+            args.players,
+            args.actions,
+            if states == 1 { "" } else { "s" }
         );
         unitsum_gpu::plot::curve(&points, &title, path)?;
     }
