@@ -1,76 +1,110 @@
-//! Exact enumeration throughput per family and backend (criterion).
-//! Run: `cargo bench --bench exact`. Throughput is reported in profiles/s.
+//! Throughput of exact enumeration and sampling per family and backend, at
+//! several sizes, and the per-evaluation overhead of small evaluations
+//! (criterion). Run: `cargo bench --bench exact`. Throughput is reported in
+//! profiles/s (exact), samples/s (sampling) and evaluations/s (overhead).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Options, Policy, Problem};
+use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Method, Options, Policy, Problem};
 
-fn problems() -> Vec<(&'static str, Problem)> {
-    let n = 10;
-    let k = 4;
-    let uniform = || {
+fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
+    let s = n / 2 + 1;
+    Problem::new(
+        n,
+        k,
+        game,
         vec![
-            Coalition::new((0..6).collect(), Policy::Uniform),
-            Coalition::new((6..n).collect(), Policy::Uniform),
-        ]
-    };
+            Coalition::new((0..s).collect(), Policy::Uniform),
+            Coalition::new((s..n).collect(), Policy::Uniform),
+        ],
+    )
+    .unwrap()
+}
+
+fn games() -> Vec<(&'static str, Game)> {
+    let w = vec![vec![1.0, 2.0, 3.0, 4.0]];
     vec![
-        (
-            "plurality",
-            Problem::new(n, k, Game::Plurality, uniform()).unwrap(),
-        ),
-        (
-            "proportional",
-            Problem::new(
-                n,
-                k,
-                Game::Proportional {
-                    weights: vec![vec![1.0, 2.0, 3.0, 4.0]],
-                },
-                uniform(),
-            )
-            .unwrap(),
-        ),
-        (
-            "congestion",
-            Problem::new(
-                n,
-                k,
-                Game::Congestion {
-                    values: vec![vec![1.0, 2.0, 3.0, 4.0]],
-                },
-                uniform(),
-            )
-            .unwrap(),
-        ),
+        ("plurality", Game::Plurality),
+        ("proportional", Game::Proportional { weights: w.clone() }),
+        ("congestion", Game::Congestion { values: w }),
     ]
+}
+
+fn backends(evaluator: &mut Evaluator) -> Vec<(&'static str, Backend)> {
+    let mut out = vec![("cpu", Backend::Cpu)];
+    if evaluator.gpu().is_ok() {
+        out.push(("gpu", Backend::Gpu));
+    }
+    out
 }
 
 fn exact(c: &mut Criterion) {
     let mut evaluator = Evaluator::new();
-    let gpu_available = evaluator.gpu().is_ok();
-    let mut group = c.benchmark_group("exact n=10 k=4");
+    let backends = backends(&mut evaluator);
+    let mut group = c.benchmark_group("exact k=4");
     group.sample_size(10);
-    for (name, problem) in problems() {
-        group.throughput(Throughput::Elements(4u64.pow(10)));
-        let cpu = Options {
-            backend: Backend::Cpu,
-            ..Default::default()
-        };
-        group.bench_function(format!("{name}/cpu"), |b| {
-            b.iter(|| evaluator.evaluate(&problem, &cpu).unwrap())
-        });
-        if gpu_available {
-            let gpu = Options {
-                backend: Backend::Gpu,
-                ..Default::default()
-            };
-            group.bench_function(format!("{name}/gpu"), |b| {
-                b.iter(|| evaluator.evaluate(&problem, &gpu).unwrap())
-            });
+    for n in [8, 10, 12] {
+        for (name, game) in games() {
+            let problem = uniform_split(n, 4, game);
+            group.throughput(Throughput::Elements(4u64.pow(n as u32)));
+            for &(label, backend) in &backends {
+                let options = Options {
+                    backend,
+                    method: Method::Exact,
+                    ..Default::default()
+                };
+                group.bench_function(format!("{name} n={n}/{label}"), |b| {
+                    b.iter(|| evaluator.evaluate(&problem, &options).unwrap())
+                });
+            }
         }
     }
     group.finish();
 }
 
-criterion_group!(benches, exact);
+fn sample(c: &mut Criterion) {
+    let mut evaluator = Evaluator::new();
+    let backends = backends(&mut evaluator);
+    let mut group = c.benchmark_group("sample k=4");
+    group.sample_size(10);
+    let samples = 200_000;
+    for n in [20, 50, 200] {
+        for (name, game) in games() {
+            let problem = uniform_split(n, 4, game);
+            group.throughput(Throughput::Elements(samples));
+            for &(label, backend) in &backends {
+                let options = Options {
+                    backend,
+                    method: Method::Sample,
+                    samples,
+                    ..Default::default()
+                };
+                group.bench_function(format!("{name} n={n}/{label}"), |b| {
+                    b.iter(|| evaluator.evaluate(&problem, &options).unwrap())
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+fn overhead(c: &mut Criterion) {
+    let mut evaluator = Evaluator::new();
+    let backends = backends(&mut evaluator);
+    let mut group = c.benchmark_group("small evaluation");
+    let problem = uniform_split(7, 3, Game::Plurality);
+    group.throughput(Throughput::Elements(1));
+    for &(label, backend) in &backends {
+        let options = Options {
+            backend,
+            method: Method::Exact,
+            ..Default::default()
+        };
+        group.bench_function(format!("plurality n=7 k=3/{label}"), |b| {
+            b.iter(|| evaluator.evaluate(&problem, &options).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, exact, sample, overhead);
 criterion_main!(benches);
