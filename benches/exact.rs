@@ -4,21 +4,8 @@
 //! profiles/s (exact), samples/s (sampling) and evaluations/s (overhead).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Method, Options, Policy, Problem};
-
-fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
-    let s = n / 2 + 1;
-    Problem::new(
-        n,
-        k,
-        game,
-        vec![
-            Coalition::new((0..s).collect(), Policy::Uniform),
-            Coalition::new((s..n).collect(), Policy::Uniform),
-        ],
-    )
-    .unwrap()
-}
+use unitsum_gpu::bench::uniform_split;
+use unitsum_gpu::{Backend, Evaluator, Game, Method, Options};
 
 fn games() -> Vec<(&'static str, Game)> {
     let w = vec![vec![1.0, 2.0, 3.0, 4.0]];

@@ -32,7 +32,9 @@ pub struct BenchRow {
     pub unit: &'static str,
 }
 
-fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
+/// The benchmarks' standard case: a majority of ⌊n/2⌋+1 players against the
+/// rest, everyone independently uniform.
+pub fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
     let s = n / 2 + 1;
     Problem::new(
         n,

@@ -1,18 +1,6 @@
 //! The binary: outputs, exit codes and error messages.
 
-use std::process::Command;
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
-        .args(args)
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::common::binary as run;
 
 fn temp_spec(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("unitsum-cli-{}", std::process::id()));

@@ -240,3 +240,16 @@ pub fn assert_identities(what: &str, r: &[Vec<f64>], tolerance: f64) {
         }
     }
 }
+
+/// Run the `unitsum-gpu` binary: (exit code, stdout, stderr).
+pub fn binary(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

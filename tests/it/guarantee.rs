@@ -2,6 +2,7 @@
 //! a brute-force grid, the payoff kernels against their mirrors, and the
 //! printed policy fed back to `eval`.
 
+use super::common::binary;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use unitsum_gpu::guarantee::{best_response, curve, payoff_matrix, security_value};
@@ -71,27 +72,20 @@ fn two_player_table(u: [[f64; 2]; 2]) -> Problem {
     .unwrap()
 }
 
+/// Coalition 0's security value, on the CPU.
+fn secure(evaluator: &mut Evaluator, problem: &Problem) -> unitsum_gpu::guarantee::SecurityValue {
+    security_value(evaluator, problem, 0, Backend::Cpu).unwrap()
+}
+
 #[test]
 fn hand_worked_matrix_games() {
     let mut evaluator = Evaluator::new();
     // Matching pennies in unit-sum form: player 0 gets 1 on a match, 0 otherwise: v = 1/2, uniform.
-    let v = security_value(
-        &mut evaluator,
-        &two_player_table([[1.0, 0.0], [0.0, 1.0]]),
-        0,
-        Backend::Cpu,
-    )
-    .unwrap();
+    let v = secure(&mut evaluator, &two_player_table([[1.0, 0.0], [0.0, 1.0]]));
     assert!((v.value - 0.5).abs() < LP_TOLERANCE, "{}", v.value);
     // [[0.9, 0.2], [0.3, 0.6]]: no saddle point (maximin 0.3 < minimax 0.6), so
     // v = (ad − bc)/(a + d − b − c) = (0.54 − 0.06)/1.0 = 0.48, row 0 with (d − c)/1.0 = 0.3.
-    let v = security_value(
-        &mut evaluator,
-        &two_player_table([[0.9, 0.2], [0.3, 0.6]]),
-        0,
-        Backend::Cpu,
-    )
-    .unwrap();
+    let v = secure(&mut evaluator, &two_player_table([[0.9, 0.2], [0.3, 0.6]]));
     assert!((v.value - 0.48).abs() < LP_TOLERANCE, "{}", v.value);
     let Policy::Joint { support } = &v.policy else {
         panic!("{:?}", v.policy)
@@ -104,23 +98,11 @@ fn hand_worked_matrix_games() {
     assert!((p0 - 0.3).abs() < 1e-9, "{support:?}");
     // A saddle point: [[0.7, 0.6], [0.2, 0.5]]: row 0 guarantees 0.6 (its
     // minimum) and column 1 holds every row to at most 0.6: v = 0.6.
-    let v = security_value(
-        &mut evaluator,
-        &two_player_table([[0.7, 0.6], [0.2, 0.5]]),
-        0,
-        Backend::Cpu,
-    )
-    .unwrap();
+    let v = secure(&mut evaluator, &two_player_table([[0.7, 0.6], [0.2, 0.5]]));
     assert!((v.value - 0.6).abs() < LP_TOLERANCE, "{}", v.value);
     // [[0.7, 0.6], [0.2, 0.9]]: maximin 0.6 < minimax 0.7, mixed:
     // v = (0.63 − 0.12)/(0.7 + 0.9 − 0.6 − 0.2) = 0.6375.
-    let v = security_value(
-        &mut evaluator,
-        &two_player_table([[0.7, 0.6], [0.2, 0.9]]),
-        0,
-        Backend::Cpu,
-    )
-    .unwrap();
+    let v = secure(&mut evaluator, &two_player_table([[0.7, 0.6], [0.2, 0.9]]));
     assert!((v.value - 0.6375).abs() < LP_TOLERANCE, "{}", v.value);
     // Rock-paper-scissors (win 1, tie 1/2, loss 0), 3×3: v = 1/2.
     let shares = (0..9)
@@ -148,7 +130,7 @@ fn hand_worked_matrix_games() {
         ],
     )
     .unwrap();
-    let v = security_value(&mut evaluator, &rps, 0, Backend::Cpu).unwrap();
+    let v = secure(&mut evaluator, &rps);
     assert!((v.value - 0.5).abs() < LP_TOLERANCE, "{}", v.value);
 }
 
@@ -175,9 +157,7 @@ fn lp_value_matches_a_brute_force_grid_on_random_3x3_games() {
             ],
         )
         .unwrap();
-        let lp = security_value(&mut evaluator, &problem, 0, Backend::Cpu)
-            .unwrap()
-            .value;
+        let lp = secure(&mut evaluator, &problem).value;
         // Every mixed strategy on a grid of step 1/200: its worst reply.
         let steps = 200;
         let mut best = 0.0f64;
@@ -225,17 +205,9 @@ fn the_printed_policy_fed_back_to_eval_reproduces_the_value() {
         "examples/table.json",
         "examples/theorem2-proportional.json",
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
-            .args(["guarantee", spec, "--format", "json"])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (code, out, err) = binary(&["guarantee", spec, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let value = v["value"].as_f64().unwrap();
         assert!(v["check_error"].as_f64().unwrap() <= 1e-7);
         // The coalition plays the printed policy, the others their worst reply.
@@ -280,20 +252,17 @@ fn the_printed_policy_fed_back_to_eval_reproduces_the_value() {
             spec.replace('/', "_")
         ));
         std::fs::write(&path, doc.to_string()).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
-            .args([
-                "eval",
-                path.to_str().unwrap(),
-                "--backend",
-                "cpu",
-                "--method",
-                "exact",
-                "--format",
-                "json",
-            ])
-            .output()
-            .unwrap();
-        let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, out, _) = binary(&[
+            "eval",
+            path.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--method",
+            "exact",
+            "--format",
+            "json",
+        ]);
+        let e: serde_json::Value = serde_json::from_str(&out).unwrap();
         let min0 = e["min_over_states"][0].as_f64().unwrap();
         assert!(
             (min0 - value).abs() <= 1e-7,
@@ -338,16 +307,10 @@ fn best_response_beats_or_matches_copy() {
 #[test]
 fn guarantee_cli_errors_and_curve_output() {
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
-            .arg("guarantee")
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let all: Vec<&str> = std::iter::once("guarantee")
+            .chain(args.iter().copied())
+            .collect();
+        binary(&all)
     };
     assert_eq!(run(&["examples/theorem1.json", "--coalition", "5"]).0, 2);
     assert_eq!(run(&["examples/theorem1.json", "--against", "nobody"]).0, 2);

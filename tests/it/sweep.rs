@@ -2,22 +2,15 @@
 //! shards, a planted counterexample, plots and bad grids.
 
 use std::collections::HashSet;
-use std::process::Command;
 
 use unitsum_gpu::sweep::output::read_rows;
 use unitsum_gpu::sweep::Row;
 
 fn sweep(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
-        .arg("sweep")
-        .args(args)
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let all: Vec<&str> = std::iter::once("sweep")
+        .chain(args.iter().copied())
+        .collect();
+    super::common::binary(&all)
 }
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
@@ -277,18 +270,15 @@ fn a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it() {
         .collect();
     assert_eq!(saved.len(), 2);
     for spec in saved {
-        let out = Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
-            .args([
-                "eval",
-                spec.to_str().unwrap(),
-                "--backend",
-                "cpu",
-                "--format",
-                "json",
-            ])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, out, _) = super::common::binary(&[
+            "eval",
+            spec.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert!(
             v["shares"][0][0].as_f64().unwrap() < 0.5,
             "{spec:?} does not reproduce the failure"
