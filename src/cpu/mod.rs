@@ -5,6 +5,7 @@
 pub mod count_pairs;
 pub mod count_shares;
 pub mod enumerate;
+mod lanes;
 pub mod oracle;
 pub mod payoff;
 pub mod profile;

@@ -144,6 +144,23 @@ impl<'a> ProfileState<'a> {
         }
     }
 
+    /// Set the profile from its per-coalition action counts (`coalition * k +
+    /// action`) and table index, as drawn by the sampler's lanes.
+    pub fn set_counts(&mut self, coalition_counts: &[u32], table_index: u32) {
+        let k = self.counts.len();
+        self.counts.fill(0);
+        for (row, dst) in coalition_counts
+            .chunks_exact(k)
+            .zip(self.coalition_counts.chunks_exact_mut(k))
+        {
+            for b in 0..k {
+                self.counts[b] += row[b];
+                dst[b] = f64::from(row[b]);
+            }
+        }
+        self.table_index = table_index;
+    }
+
     /// Twin of `profile_changed`.
     pub fn profile_changed(&mut self) {
         if self.flat.config.family == family_id::ANONYMOUS {

@@ -1,42 +1,323 @@
 //! Rust mirror of `shaders/sample.wgsl`, in f64: the same Philox draws, the
 //! same threshold search, so that both backends see the same profiles.
+//!
+//! A kernel thread draws its samples one after the other. Here [`LANES`]
+//! consecutive samples advance together, part by part: the Philox rounds of
+//! the lanes are independent (vectorised, with AVX2 where the CPU has it), and so are the
+//! lanes' count updates, which would otherwise wait on each other through
+//! memory. Each lane's profile is then valued exactly as the kernel values it,
+//! and the lanes are added in sample order, so the sums are those of a
+//! one-sample-at-a-time loop.
 
-use super::profile::ProfileState;
-use crate::plan::FlatPlan;
-use crate::random::philox4x32_10;
+use super::lanes::{Lane, Lanes, Portable, LANES};
+use super::profile::{part_word, ProfileState};
+use crate::plan::{family_id, FlatPlan};
 
-/// Twin of `draw_profile`.
-fn draw_profile(profile: &mut ProfileState<'_>, flat: &FlatPlan, seed: u64, index: u64) {
-    profile.reset_to_base();
-    let key = [seed as u32, (seed >> 32) as u32];
-    let mut words = [0u32; 4];
-    for p in 0..flat.config.parts as usize {
-        if p % 4 == 0 {
-            words = philox4x32_10([index as u32, (index >> 32) as u32, (p / 4) as u32, 0], key);
+/// Parts with at most this many outcomes find theirs by counting thresholds
+/// (branch-free, vectorised over the lanes); larger ones binary-search.
+const LINEAR_SEARCH_MAX_OUTCOMES: usize = 16;
+
+/// The plan's parts as the lanes use them: per outcome, the coalition-count
+/// cells (`coalition * k + action`) that its players add to, and the table
+/// index step.
+struct LaneParts<'a> {
+    flat: &'a FlatPlan,
+    parts: Vec<LanePart>,
+    /// Consecutive single-player parts with the same thresholds and cells
+    /// (a uniform or common-marginal coalition): counted together.
+    runs: Vec<Run>,
+    /// The parts in no run, each drawn on its own.
+    singles: Vec<usize>,
+    cells: Vec<u32>,
+    table_steps: Vec<u32>,
+    base_cells: Vec<u32>,
+}
+
+struct LanePart {
+    size: usize,
+    outcomes: usize,
+    first_threshold: usize,
+    first_cell: usize,
+    first_step: usize,
+}
+
+/// Parts `first_part .. first_part + len`, all like `first_part`.
+struct Run {
+    first_part: usize,
+    len: usize,
+}
+
+impl<'a> LaneParts<'a> {
+    fn new(flat: &'a FlatPlan) -> Self {
+        let c = &flat.config;
+        let k = c.actions;
+        let words = &flat.words;
+        let (mut parts, mut cells, mut table_steps) = (Vec::new(), Vec::new(), Vec::new());
+        for p in 0..c.parts as usize {
+            let outcomes = part_word(flat, p, 0) as usize;
+            let first_player = part_word(flat, p, 1) as usize;
+            let size = part_word(flat, p, 2) as usize;
+            let first_action = part_word(flat, p, 3) as usize;
+            let players = &words[first_player..first_player + size];
+            parts.push(LanePart {
+                size,
+                outcomes,
+                first_threshold: part_word(flat, p, 5) as usize,
+                first_cell: cells.len(),
+                first_step: table_steps.len(),
+            });
+            for o in 0..outcomes {
+                let actions = &words[first_action + o * size..][..size];
+                let mut step = 0u32;
+                for (&i, &a) in players.iter().zip(actions) {
+                    let coalition = words[(c.player_coalition + i) as usize];
+                    cells.push(coalition * k + a);
+                    let stride = words[(c.player_stride + i) as usize];
+                    step = step.wrapping_add(a.wrapping_mul(stride));
+                }
+                table_steps.push(step);
+            }
         }
-        let o = profile.sample_outcome(p, words[p % 4]);
-        profile.apply_outcome(p, o, true);
+        let base = c.base_coalition_counts as usize;
+        let mut lanes = LaneParts {
+            flat,
+            parts,
+            runs: Vec::new(),
+            singles: Vec::new(),
+            cells,
+            table_steps,
+            base_cells: words[base..base + (c.coalitions * k) as usize].to_vec(),
+        };
+        lanes.find_runs();
+        lanes
     }
-    profile.profile_changed();
+
+    /// Group the parts into runs where [`Self::count_run`] applies: one
+    /// player, few outcomes, no table index to follow.
+    fn find_runs(&mut self) {
+        let table = self.flat.config.family == family_id::TABLE;
+        for p in 0..self.parts.len() {
+            let part = &self.parts[p];
+            if table || part.size != 1 || part.outcomes > LINEAR_SEARCH_MAX_OUTCOMES {
+                self.singles.push(p);
+                continue;
+            }
+            let extends = self.runs.last().is_some_and(|run| {
+                run.first_part + run.len == p && self.same_draw(run.first_part, p)
+            });
+            match self.runs.last_mut() {
+                Some(run) if extends => run.len += 1,
+                _ => self.runs.push(Run {
+                    first_part: p,
+                    len: 1,
+                }),
+            }
+        }
+    }
+
+    fn thresholds(&self, part: &LanePart) -> &[u32] {
+        &self.flat.words[part.first_threshold..part.first_threshold + part.outcomes - 1]
+    }
+
+    fn outcome_cells(&self, part: &LanePart) -> &[u32] {
+        &self.cells[part.first_cell..][..part.outcomes * part.size]
+    }
+
+    /// Whether parts `p` and `q` have the same thresholds and add to the same cells.
+    fn same_draw(&self, p: usize, q: usize) -> bool {
+        let (a, b) = (&self.parts[p], &self.parts[q]);
+        a.size == b.size
+            && self.thresholds(a) == self.thresholds(b)
+            && self.outcome_cells(a) == self.outcome_cells(b)
+    }
+
+    /// Add a run's draws to the cells without finding each outcome: in each
+    /// lane, the number of the run's words at or above threshold t is the
+    /// number of its parts whose outcome is beyond t, and consecutive
+    /// differences of these are the outcomes' counts. Each threshold's count
+    /// stays in registers over the whole run.
+    #[inline(always)]
+    fn count_run(&self, lanes: impl Lanes, run: &Run, words: &[Lane], cells: &mut [Lane]) {
+        let part = &self.parts[run.first_part];
+        let words = &words[run.first_part..run.first_part + run.len];
+        let outcome_cells = self.outcome_cells(part);
+        let mut at_or_beyond = [run.len as u32; LANES];
+        for (o, &t) in self.thresholds(part).iter().enumerate() {
+            let beyond = lanes.count_at_least(t, words);
+            let counts = &mut cells[outcome_cells[o] as usize];
+            for l in 0..LANES {
+                counts[l] += at_or_beyond[l] - beyond[l];
+            }
+            at_or_beyond = beyond;
+        }
+        let counts = &mut cells[outcome_cells[part.outcomes - 1] as usize];
+        for l in 0..LANES {
+            counts[l] += at_or_beyond[l];
+        }
+    }
+
+    /// The outcome of `part` in each lane (twin of `sample_outcome`).
+    #[inline(always)]
+    fn outcomes(&self, part: &LanePart, r: &Lane) -> [u32; LANES] {
+        let thresholds = self.thresholds(part);
+        let mut o = [0u32; LANES];
+        if part.outcomes <= LINEAR_SEARCH_MAX_OUTCOMES {
+            for &t in thresholds {
+                for l in 0..LANES {
+                    o[l] += u32::from(t <= r[l]);
+                }
+            }
+        } else {
+            for l in 0..LANES {
+                o[l] = thresholds.partition_point(|&t| t <= r[l]) as u32;
+            }
+        }
+        o
+    }
+
+    /// Draw part `p`'s outcome in each lane and add it to the cells and the
+    /// table index.
+    #[inline(always)]
+    fn draw_part(&self, p: usize, r: &Lane, cells: &mut [Lane], table_index: &mut [u32; LANES]) {
+        let part = &self.parts[p];
+        let o = self.outcomes(part, r);
+        let outcome_cells = self.outcome_cells(part);
+        if part.outcomes <= LINEAR_SEARCH_MAX_OUTCOMES {
+            // One-hot: each outcome's cells gain 1 in the lanes that drew it.
+            for (outcome, players) in outcome_cells.chunks_exact(part.size).enumerate() {
+                for &cell in players {
+                    let counts = &mut cells[cell as usize];
+                    for l in 0..LANES {
+                        counts[l] += u32::from(o[l] == outcome as u32);
+                    }
+                }
+            }
+        } else {
+            for (l, &o) in o.iter().enumerate() {
+                for &cell in &outcome_cells[o as usize * part.size..][..part.size] {
+                    cells[cell as usize][l] += 1;
+                }
+            }
+        }
+        if self.flat.config.family == family_id::TABLE {
+            for l in 0..LANES {
+                table_index[l] =
+                    table_index[l].wrapping_add(self.table_steps[part.first_step + o[l] as usize]);
+            }
+        }
+    }
+
+    /// Draw samples `first .. first + LANES`: `cells[cell][lane]` are the
+    /// coalition counts (cell `coalition * k + action`), lanes contiguous so
+    /// that one vector operation updates a cell in every lane. `words` holds
+    /// each part's Philox word per lane.
+    #[inline(always)]
+    fn draw(
+        &self,
+        lanes: impl Lanes,
+        seed: u64,
+        first: u64,
+        words: &mut [Lane],
+        cells: &mut [Lane],
+        table_index: &mut [u32; LANES],
+    ) {
+        let key = [seed as u32, (seed >> 32) as u32];
+        let index: [u64; LANES] = std::array::from_fn(|l| first + l as u64);
+        let lo = index.map(|i| i as u32);
+        let hi = index.map(|i| (i >> 32) as u32);
+        for (group, group_words) in words.chunks_mut(4).enumerate() {
+            let drawn = lanes.philox(lo, hi, group as u32, key);
+            group_words.copy_from_slice(&drawn[..group_words.len()]);
+        }
+        for (cell, &base) in cells.iter_mut().zip(&self.base_cells) {
+            *cell = [base; LANES];
+        }
+        *table_index = [self.flat.config.base_table_index; LANES];
+        for run in &self.runs {
+            self.count_run(lanes, run, words, cells);
+        }
+        for &p in &self.singles {
+            self.draw_part(p, &words[p], cells, table_index);
+        }
+    }
 }
 
 /// Twin of the `sample` kernel for one thread: Σ y per slot, then Σ y² per
 /// slot, over samples `first .. first + count`.
 pub fn sample(flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::lanes::{Avx2, Avx512};
+        if let Some(lanes) = Avx512::detect() {
+            // SAFETY: the CPU has AVX-512F (an Avx512 exists).
+            return unsafe { sample_avx512(lanes, flat, seed, first, count) };
+        }
+        if let Some(lanes) = Avx2::detect() {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { sample_avx2(lanes, flat, seed, first, count) };
+        }
+    }
+    sample_with(Portable, flat, seed, first, count)
+}
+
+/// [`sample`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sample_avx2(
+    lanes: super::lanes::Avx2,
+    flat: &FlatPlan,
+    seed: u64,
+    first: u64,
+    count: u64,
+) -> Vec<f64> {
+    sample_with(lanes, flat, seed, first, count)
+}
+
+/// [`sample`] compiled for AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn sample_avx512(
+    lanes: super::lanes::Avx512,
+    flat: &FlatPlan,
+    seed: u64,
+    first: u64,
+    count: u64,
+) -> Vec<f64> {
+    sample_with(lanes, flat, seed, first, count)
+}
+
+#[inline(always)]
+fn sample_with(lanes: impl Lanes, flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64> {
     let c = &flat.config;
     let (slots, states) = (c.slots as usize, c.states as usize);
     let mut acc = vec![0.0; 2 * slots];
+    let parts = LaneParts::new(flat);
+    let mut words = vec![[0u32; LANES]; parts.parts.len()];
+    let mut cells = vec![[0u32; LANES]; parts.base_cells.len()];
+    let mut lane_cells = vec![0u32; parts.base_cells.len()];
+    let mut table_index = [0u32; LANES];
     let mut profile = ProfileState::new(flat);
-    for index in first..first + count {
-        draw_profile(&mut profile, flat, seed, index);
-        for x in 0..states {
-            profile.prepare_state(x);
-            for j in 0..c.coalitions as usize {
-                let y = profile.coalition_share(j, x);
-                acc[j * states + x] += y;
-                acc[slots + j * states + x] += y * y;
+    let end = first + count;
+    let mut batch = first;
+    while batch < end {
+        parts.draw(lanes, seed, batch, &mut words, &mut cells, &mut table_index);
+        let valid = (end - batch).min(LANES as u64) as usize;
+        for l in 0..valid {
+            for (dst, cell) in lane_cells.iter_mut().zip(&cells) {
+                *dst = cell[l];
+            }
+            profile.set_counts(&lane_cells, table_index[l]);
+            profile.profile_changed();
+            for x in 0..states {
+                profile.prepare_state(x);
+                for j in 0..c.coalitions as usize {
+                    let y = profile.coalition_share(j, x);
+                    acc[j * states + x] += y;
+                    acc[slots + j * states + x] += y * y;
+                }
             }
         }
+        batch += LANES as u64;
     }
     acc
 }

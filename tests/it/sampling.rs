@@ -150,6 +150,80 @@ fn the_same_seed_gives_bit_identical_cpu_results() {
     assert_ne!(a.shares, c.shares, "another seed must draw other samples");
 }
 
+/// Samples `first .. first + count` one at a time through the kernel's twin
+/// functions, in the kernel's order: what the CPU sampler's lanes must equal.
+fn one_at_a_time(flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64> {
+    let c = &flat.config;
+    let (slots, states) = (c.slots as usize, c.states as usize);
+    let mut acc = vec![0.0; 2 * slots];
+    let mut profile = unitsum_gpu::cpu::profile::ProfileState::new(flat);
+    for index in first..first + count {
+        profile.reset_to_base();
+        let mut words = [0; 4];
+        for p in 0..c.parts as usize {
+            if p % 4 == 0 {
+                let counter = [index as u32, (index >> 32) as u32, (p / 4) as u32, 0];
+                words = philox4x32_10(counter, [seed as u32, (seed >> 32) as u32]);
+            }
+            let o = profile.sample_outcome(p, words[p % 4]);
+            profile.apply_outcome(p, o, true);
+        }
+        profile.profile_changed();
+        for x in 0..states {
+            profile.prepare_state(x);
+            for j in 0..c.coalitions as usize {
+                let y = profile.coalition_share(j, x);
+                acc[j * states + x] += y;
+                acc[slots + j * states + x] += y * y;
+            }
+        }
+    }
+    acc
+}
+
+#[test]
+fn cpu_lanes_add_up_to_one_sample_at_a_time() {
+    let mut problems = all_random_problems(2);
+    // A joint part with more outcomes than the lanes count linearly (binary
+    // search), beside uniform players (runs) and an independent one.
+    let mut rng = StdRng::seed_from_u64(5);
+    let p = unitsum_gpu::generate::distribution(&mut rng, 40);
+    let support = p
+        .into_iter()
+        .map(|p| ((0..4).map(|_| rng.random_range(0..3)).collect(), p))
+        .collect();
+    problems.push((
+        "plurality, 40-outcome joint part".into(),
+        Problem::new(
+            9,
+            3,
+            Game::Plurality,
+            vec![
+                Coalition::new(vec![0, 1, 2, 3], Policy::Joint { support }),
+                Coalition::new(vec![4, 5, 6, 7], Policy::Uniform),
+                Coalition::new(
+                    vec![8],
+                    Policy::Independent {
+                        marginals: vec![vec![0.2, 0.3, 0.5]],
+                    },
+                ),
+            ],
+        )
+        .unwrap(),
+    ));
+    for (name, problem) in problems {
+        let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
+        // Counts that are not a multiple of the lanes, from an odd start.
+        for (first, count) in [(0, 1), (3, 37), ((1 << 32) - 5, 21)] {
+            assert_eq!(
+                unitsum_gpu::cpu::sample::sample(&flat, 11, first, count),
+                one_at_a_time(&flat, 11, first, count),
+                "{name}: samples {first}..+{count}"
+            );
+        }
+    }
+}
+
 #[test]
 fn gpu_draws_the_same_samples_as_the_cpu() {
     let Some(mut gpu) = gpu() else { return };

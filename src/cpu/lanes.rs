@@ -1,0 +1,321 @@
+//! The CPU sampler's operations on [`LANES`] samples at once, in three builds:
+//! portable Rust, AVX2 and AVX-512. They compute the same words; the vector
+//! builds are written with intrinsics because the compiler, left to itself,
+//! vectorises these loops across the wrong axis (with gathers) or not at all.
+
+use crate::random::{philox4x32_10, PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1};
+
+/// Samples drawn together.
+pub const LANES: usize = 16;
+
+/// One u32 per lane.
+pub type Lane = [u32; LANES];
+
+/// The lane operations of one instruction set. A value of an implementing
+/// type exists only where the CPU has that set, so the methods are safe.
+pub trait Lanes: Copy {
+    /// Philox4x32-10 for the counters `(lo[l], hi[l], word2, 0)` under one
+    /// key: word `w` of lane `l` is `philox4x32_10(counter_l, key)[w]`.
+    fn philox(self, lo: Lane, hi: Lane, word2: u32, key: [u32; 2]) -> [Lane; 4];
+
+    /// In each lane, how many of `words` are ≥ `threshold`.
+    fn count_at_least(self, threshold: u32, words: &[Lane]) -> Lane;
+}
+
+/// Plain Rust, for any CPU.
+#[derive(Clone, Copy)]
+pub struct Portable;
+
+impl Lanes for Portable {
+    #[inline(always)]
+    fn philox(self, lo: Lane, hi: Lane, word2: u32, key: [u32; 2]) -> [Lane; 4] {
+        let mut words = [[0; LANES]; 4];
+        for l in 0..LANES {
+            let w = philox4x32_10([lo[l], hi[l], word2, 0], key);
+            for (dst, src) in words.iter_mut().zip(w) {
+                dst[l] = src;
+            }
+        }
+        words
+    }
+
+    #[inline(always)]
+    fn count_at_least(self, threshold: u32, words: &[Lane]) -> Lane {
+        let mut count = [0; LANES];
+        for r in words {
+            for l in 0..LANES {
+                count[l] += u32::from(threshold <= r[l]);
+            }
+        }
+        count
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub use x86::{Avx2, Avx512};
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::*;
+    use std::arch::x86_64::*;
+
+    /// AVX2: eight lanes per register.
+    #[derive(Clone, Copy)]
+    pub struct Avx2(());
+
+    /// AVX-512F: all sixteen lanes in one register.
+    #[derive(Clone, Copy)]
+    pub struct Avx512(());
+
+    impl Avx2 {
+        /// `Some` where the CPU has AVX2.
+        pub fn detect() -> Option<Self> {
+            std::arch::is_x86_feature_detected!("avx2").then_some(Avx2(()))
+        }
+    }
+
+    impl Avx512 {
+        /// `Some` where the CPU has AVX-512F.
+        pub fn detect() -> Option<Self> {
+            std::arch::is_x86_feature_detected!("avx512f").then_some(Avx512(()))
+        }
+    }
+
+    impl Lanes for Avx2 {
+        #[inline(always)]
+        fn philox(self, lo: Lane, hi: Lane, word2: u32, key: [u32; 2]) -> [Lane; 4] {
+            // SAFETY: an Avx2 exists only where the CPU has AVX2.
+            unsafe { philox_avx2(lo, hi, word2, key) }
+        }
+
+        #[inline(always)]
+        fn count_at_least(self, threshold: u32, words: &[Lane]) -> Lane {
+            // SAFETY: as above.
+            unsafe { count_at_least_avx2(threshold, words) }
+        }
+    }
+
+    impl Lanes for Avx512 {
+        #[inline(always)]
+        fn philox(self, lo: Lane, hi: Lane, word2: u32, key: [u32; 2]) -> [Lane; 4] {
+            // SAFETY: an Avx512 exists only where the CPU has AVX-512F.
+            unsafe { philox_avx512(lo, hi, word2, key) }
+        }
+
+        #[inline(always)]
+        fn count_at_least(self, threshold: u32, words: &[Lane]) -> Lane {
+            // SAFETY: as above.
+            unsafe { count_at_least_avx512(threshold, words) }
+        }
+    }
+
+    /// Eight-lane halves of a [`Lane`].
+    const HALVES: usize = LANES / 8;
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn load_avx2(a: &Lane, half: usize) -> __m256i {
+        // SAFETY: in bounds (half < HALVES); loadu has no alignment requirement.
+        unsafe { _mm256_loadu_si256(a.as_ptr().add(8 * half).cast()) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn store_avx2(a: &mut Lane, half: usize, v: __m256i) {
+        // SAFETY: as for the load.
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().add(8 * half).cast(), v) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn load_avx512(a: &Lane) -> __m512i {
+        // SAFETY: a Lane is one 512-bit register; loadu has no alignment requirement.
+        unsafe { _mm512_loadu_si512(a.as_ptr().cast()) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn store_avx512(a: &mut Lane, v: __m512i) {
+        // SAFETY: as for the load.
+        unsafe { _mm512_storeu_si512(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// Philox with the 32×32→64 products of even and odd lanes taken
+    /// separately and blended back into high and low halves.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn philox_avx2(lo: Lane, hi: Lane, word2: u32, key: [u32; 2]) -> [Lane; 4] {
+        let mul = |m: __m256i, a: __m256i| {
+            let even = _mm256_mul_epu32(a, m);
+            let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(a), m);
+            let high = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(even), odd);
+            let low = _mm256_blend_epi32::<0b1010_1010>(even, _mm256_slli_epi64::<32>(odd));
+            (high, low)
+        };
+        let m0 = _mm256_set1_epi32(PHILOX_M0 as i32);
+        let m1 = _mm256_set1_epi32(PHILOX_M1 as i32);
+        let mut c: [[__m256i; 4]; HALVES] = std::array::from_fn(|h| {
+            [
+                load_avx2(&lo, h),
+                load_avx2(&hi, h),
+                _mm256_set1_epi32(word2 as i32),
+                _mm256_setzero_si256(),
+            ]
+        });
+        let (mut k0, mut k1) = (key[0], key[1]);
+        for _ in 0..10 {
+            let (kv0, kv1) = (_mm256_set1_epi32(k0 as i32), _mm256_set1_epi32(k1 as i32));
+            for v in c.iter_mut() {
+                let (hi0, lo0) = mul(m0, v[0]);
+                let (hi1, lo1) = mul(m1, v[2]);
+                *v = [
+                    _mm256_xor_si256(_mm256_xor_si256(hi1, v[1]), kv0),
+                    lo1,
+                    _mm256_xor_si256(_mm256_xor_si256(hi0, v[3]), kv1),
+                    lo0,
+                ];
+            }
+            k0 = k0.wrapping_add(PHILOX_W0);
+            k1 = k1.wrapping_add(PHILOX_W1);
+        }
+        let mut words = [[0; LANES]; 4];
+        for (h, v) in c.iter().enumerate() {
+            for (dst, &reg) in words.iter_mut().zip(v) {
+                store_avx2(dst, h, reg);
+            }
+        }
+        words
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn philox_avx512(lo: Lane, hi: Lane, word2: u32, key: [u32; 2]) -> [Lane; 4] {
+        const ODD: __mmask16 = 0xAAAA;
+        let mul = |m: __m512i, a: __m512i| {
+            let even = _mm512_mul_epu32(a, m);
+            let odd = _mm512_mul_epu32(_mm512_srli_epi64::<32>(a), m);
+            let high = _mm512_mask_blend_epi32(ODD, _mm512_srli_epi64::<32>(even), odd);
+            let low = _mm512_mask_blend_epi32(ODD, even, _mm512_slli_epi64::<32>(odd));
+            (high, low)
+        };
+        let m0 = _mm512_set1_epi32(PHILOX_M0 as i32);
+        let m1 = _mm512_set1_epi32(PHILOX_M1 as i32);
+        let mut c = [
+            load_avx512(&lo),
+            load_avx512(&hi),
+            _mm512_set1_epi32(word2 as i32),
+            _mm512_setzero_si512(),
+        ];
+        let (mut k0, mut k1) = (key[0], key[1]);
+        for _ in 0..10 {
+            let (hi0, lo0) = mul(m0, c[0]);
+            let (hi1, lo1) = mul(m1, c[2]);
+            c = [
+                _mm512_xor_si512(_mm512_xor_si512(hi1, c[1]), _mm512_set1_epi32(k0 as i32)),
+                lo1,
+                _mm512_xor_si512(_mm512_xor_si512(hi0, c[3]), _mm512_set1_epi32(k1 as i32)),
+                lo0,
+            ];
+            k0 = k0.wrapping_add(PHILOX_W0);
+            k1 = k1.wrapping_add(PHILOX_W1);
+        }
+        let mut words = [[0; LANES]; 4];
+        for (dst, reg) in words.iter_mut().zip(c) {
+            store_avx512(dst, reg);
+        }
+        words
+    }
+
+    /// AVX2 has no unsigned compare: t ≤ r exactly where max(t, r) = r, and
+    /// the all-ones mask of a true compare is -1, so subtracting it counts.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn count_at_least_avx2(threshold: u32, words: &[Lane]) -> Lane {
+        let t = _mm256_set1_epi32(threshold as i32);
+        let mut count = [_mm256_setzero_si256(); HALVES];
+        for r in words {
+            for (h, c) in count.iter_mut().enumerate() {
+                let v = load_avx2(r, h);
+                *c = _mm256_sub_epi32(*c, _mm256_cmpeq_epi32(_mm256_max_epu32(t, v), v));
+            }
+        }
+        let mut out = [0; LANES];
+        for (h, &c) in count.iter().enumerate() {
+            store_avx2(&mut out, h, c);
+        }
+        out
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn count_at_least_avx512(threshold: u32, words: &[Lane]) -> Lane {
+        let t = _mm512_set1_epi32(threshold as i32);
+        let one = _mm512_set1_epi32(1);
+        let mut count = _mm512_setzero_si512();
+        for r in words {
+            let at_least = _mm512_cmple_epu32_mask(t, load_avx512(r));
+            count = _mm512_mask_add_epi32(count, at_least, count, one);
+        }
+        let mut out = [0; LANES];
+        store_avx512(&mut out, count);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lanes with counters across the 32-bit boundary and words near the
+    /// thresholds' edges.
+    fn counters() -> (Lane, Lane) {
+        let index: [u64; LANES] = std::array::from_fn(|l| (l as u64) * 0x1_0000_0001 + 7);
+        (index.map(|i| i as u32), index.map(|i| (i >> 32) as u32))
+    }
+
+    fn check_same_as_portable(lanes: impl Lanes) {
+        let (lo, hi) = counters();
+        let key = [0x9e37_79b9, 0x0123_4567];
+        let words = lanes.philox(lo, hi, 3, key);
+        assert_eq!(words, Portable.philox(lo, hi, 3, key));
+        let mut edge = words;
+        edge[0][0] = 0;
+        edge[1][1] = u32::MAX;
+        edge[2][2] = 0x8000_0000;
+        edge[3][3] = 0x7fff_ffff;
+        for t in [0, 1, 0x7fff_ffff, 0x8000_0000, 0xc000_0000, u32::MAX] {
+            assert_eq!(
+                lanes.count_at_least(t, &edge),
+                Portable.count_at_least(t, &edge),
+                "threshold {t:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn portable_lanes_draw_the_words_of_philox4x32_10() {
+        let (lo, hi) = counters();
+        let key = [0x9e37_79b9, 0x0123_4567];
+        let words = Portable.philox(lo, hi, 3, key);
+        for l in 0..LANES {
+            let expected = philox4x32_10([lo[l], hi[l], 3, 0], key);
+            for w in 0..4 {
+                assert_eq!(words[w][l], expected[w], "lane {l}, word {w}");
+            }
+        }
+        let r = [[5; LANES], [6; LANES], [7; LANES]];
+        assert_eq!(Portable.count_at_least(6, &r), [2; LANES]);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vector_lanes_match_the_portable_ones() {
+        // Each build that this CPU can run.
+        if let Some(lanes) = Avx2::detect() {
+            check_same_as_portable(lanes);
+        }
+        if let Some(lanes) = Avx512::detect() {
+            check_same_as_portable(lanes);
+        }
+    }
+}
