@@ -41,16 +41,14 @@ pub fn anonymous_ranks(flat: &FlatPlan, counts: &[u32], others_rank: &mut [u32])
 
 /// Twin of `plurality_action_shares`.
 pub fn plurality_action_shares(counts: &[u32], action_share: &mut [f64]) {
-    // The first most played action; selects rather than branches, since
-    // which action leads is unpredictable from one profile to the next.
-    let (mut top, mut most) = (0, counts[0]);
-    for (b, &c) in counts.iter().enumerate() {
-        let leads = c > most;
-        top = if leads { b } else { top };
-        most = if leads { c } else { most };
+    let mut top = 0;
+    for b in 0..counts.len() {
+        action_share[b] = 0.0;
+        if counts[b] > counts[top] {
+            top = b;
+        }
     }
-    action_share.fill(0.0);
-    action_share[top] = 1.0 / f64::from(most);
+    action_share[top] = 1.0 / f64::from(counts[top]);
 }
 
 /// Twin of `proportional_action_shares`.

@@ -63,11 +63,12 @@ fn chunked(
 /// Sums per slot `j * states + x` over all profiles of the plan.
 pub fn exact(flat: &FlatPlan, progress: Progress<'_>) -> Result<Vec<f64>> {
     let profiles = flat.exact_profiles()?;
+    let memo = enumerate::ShareMemo::new(flat, profiles);
     Ok(chunked(
         profiles,
         flat.config.slots as usize,
         progress,
-        |first, count| enumerate::enumerate(flat, first, count),
+        |first, count| enumerate::enumerate_with(flat, memo.as_ref(), first, count),
     ))
 }
 

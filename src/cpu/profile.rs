@@ -119,10 +119,26 @@ impl<'a> ProfileState<'a> {
 
     /// Twin of `change_outcome`: the same counts as removing `from` and adding
     /// `to`, in one pass over the part's players.
-    #[inline]
+    #[inline(always)]
     pub fn change_outcome(&mut self, p: usize, from: u32, to: u32) {
         let part = &self.parts[p];
         let words = &self.flat.words;
+        if part.size == 1 {
+            // The common case (independent players), without the loop.
+            let a = words[part.first_action + from as usize] as usize;
+            let b = words[part.first_action + to as usize] as usize;
+            let base = part.coalition_base[0];
+            self.counts[a] -= 1;
+            self.counts[b] += 1;
+            self.coalition_counts[base + a] -= 1.0;
+            self.coalition_counts[base + b] += 1.0;
+            self.table_index = self.table_index.wrapping_add(
+                (b as u32)
+                    .wrapping_sub(a as u32)
+                    .wrapping_mul(part.strides[0]),
+            );
+            return;
+        }
         let old = &words[part.first_action + from as usize * part.size..][..part.size];
         let new = &words[part.first_action + to as usize * part.size..][..part.size];
         for (((&a, &b), &base), &stride) in old
@@ -182,6 +198,34 @@ impl<'a> ProfileState<'a> {
         }
     }
 
+    /// The shares `h_b(x, C)` of one player on each action, as of the last
+    /// [`Self::prepare_state`] (symmetric families).
+    pub fn action_shares(&self) -> &[f64] {
+        &self.action_share
+    }
+
+    /// Each coalition's action counts, `coalition * k + action`.
+    pub fn coalition_counts(&self) -> &[f64] {
+        &self.coalition_counts
+    }
+
+    /// The action counts of all n players.
+    pub fn counts(&self) -> &[u32] {
+        &self.counts
+    }
+
+    /// Coalition j's share given the players' shares `h` on each action:
+    /// `Σ_b N_j[b] h_b` (symmetric families).
+    #[inline]
+    pub fn coalition_share_from(&self, j: usize, h: &[f64]) -> f64 {
+        let k = h.len();
+        self.coalition_counts[j * k..(j + 1) * k]
+            .iter()
+            .zip(h)
+            .map(|(n, h)| n * h)
+            .sum()
+    }
+
     /// Twin of `coalition_share`.
     #[inline]
     pub fn coalition_share(&self, j: usize, x: usize) -> f64 {
@@ -191,10 +235,7 @@ impl<'a> ProfileState<'a> {
                 (x * c.table_profiles as usize + self.table_index as usize) * c.coalitions as usize;
             return self.flat.reals[c.family_params as usize + row + j];
         }
-        let k = c.actions as usize;
-        (0..k)
-            .map(|b| self.coalition_counts[j * k + b] * self.action_share[b])
-            .sum()
+        self.coalition_share_from(j, &self.action_share)
     }
 }
 

@@ -45,3 +45,28 @@ fn cpu_result_does_not_depend_on_chunking() {
     let b = cpu(&problem);
     assert_eq!(a.shares, b.shares);
 }
+
+#[test]
+fn share_table_gives_the_sums_of_the_plain_walk_bit_for_bit() {
+    use unitsum_gpu::cpu::enumerate::{enumerate, enumerate_with, ShareMemo};
+    use unitsum_gpu::plan::{FlatPlan, Plan};
+    let mut memos = 0;
+    for (name, problem) in all_random_problems(2) {
+        let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
+        let profiles = flat.exact_profiles().unwrap();
+        // A table however few the profiles: every symmetric family gets one.
+        let Some(memo) = ShareMemo::new(&flat, u64::MAX) else {
+            assert_eq!(problem.game().family(), "table", "{name}: no share table");
+            continue;
+        };
+        memos += 1;
+        for (start, count) in [(0, profiles), (profiles / 3, profiles - profiles / 3)] {
+            assert_eq!(
+                enumerate_with(&flat, Some(&memo), start, count),
+                enumerate(&flat, start, count),
+                "{name}: profiles {start}..+{count}"
+            );
+        }
+    }
+    assert_eq!(memos, 4 * 7 * 2, "one table per symmetric problem");
+}
