@@ -78,7 +78,8 @@ fn overhead(c: &mut Criterion) {
     let mut evaluator = Evaluator::new();
     let backends = backends(&mut evaluator);
     let mut group = c.benchmark_group("small evaluation");
-    let problem = uniform_split(7, 3, Game::Plurality);
+    // 81 profiles: the time is the per-evaluation overhead.
+    let problem = uniform_split(4, 3, Game::Plurality);
     group.throughput(Throughput::Elements(1));
     for &(label, backend) in &backends {
         let options = Options {
@@ -86,7 +87,7 @@ fn overhead(c: &mut Criterion) {
             method: Method::Exact,
             ..Default::default()
         };
-        group.bench_function(format!("plurality n=7 k=3/{label}"), |b| {
+        group.bench_function(format!("plurality n=4 k=3/{label}"), |b| {
             b.iter(|| evaluator.evaluate(&problem, &options).unwrap())
         });
     }

@@ -107,22 +107,38 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
             ],
         )?,
     ));
+    // The throughput issue's CPU target: 2.7×10^8 profiles (seconds here, a
+    // minute on lavapipe, so the CPU only).
+    let cpu_only = (!quick).then(|| {
+        (
+            "plurality n=14 k=4 uniform".to_string(),
+            Method::Exact,
+            uniform_split(14, 4, Game::Plurality),
+        )
+    });
     let mut rows = Vec::new();
-    for (case, method, problem) in &cases {
-        for &backend in &backends {
+    // (case, backends, whether to warm up first: not for the long one).
+    let all = cases.iter().map(|case| (case, &backends[..], true));
+    let cpu_only = cpu_only
+        .iter()
+        .map(|case| (case, &[Backend::Cpu][..], false));
+    for ((case, method, problem), backends, warm_up) in all.chain(cpu_only) {
+        for &backend in backends {
             let options = Options {
                 backend,
                 method: *method,
                 samples,
                 ..Default::default()
             };
-            evaluator.evaluate(
-                problem,
-                &Options {
-                    samples: samples.min(10_000),
-                    ..options
-                },
-            )?;
+            if warm_up {
+                evaluator.evaluate(
+                    problem,
+                    &Options {
+                        samples: samples.min(10_000),
+                        ..options
+                    },
+                )?;
+            }
             let started = Instant::now();
             let run = evaluator.evaluate(problem, &options)?;
             let seconds = started.elapsed().as_secs_f64();
@@ -145,8 +161,9 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
             rows.push(row);
         }
     }
-    // Small evaluations, as in sweeps: device, pipelines and buffers reused.
-    let small = uniform_split(7, 3, Game::Plurality);
+    // Small evaluations, as in sweeps: device and pipelines reused. 81
+    // profiles cost microseconds, so the time is the per-evaluation overhead.
+    let small = uniform_split(4, 3, Game::Plurality);
     let repeats = if quick { 50 } else { 300 };
     for &backend in &backends {
         let options = Options {
@@ -161,7 +178,7 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
         }
         let seconds = started.elapsed().as_secs_f64();
         let row = BenchRow {
-            case: "overhead: plurality n=7 k=3 (81 profiles)".into(),
+            case: "overhead: plurality n=4 k=3 (81 profiles)".into(),
             method: "exact",
             backend: warm.backend,
             adapter: warm.adapter,

@@ -240,3 +240,39 @@ fn counts_on_a_table_game_is_refused_with_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("symmetric"), "{err}");
 }
+
+#[test]
+fn bench_quick_measures_every_case_on_the_cpu() {
+    let (code, out, err) = run(&["bench", "--quick", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v.as_array().expect("a JSON array of rows");
+    let cpu: Vec<&serde_json::Value> = rows.iter().filter(|r| r["backend"] == "cpu").collect();
+    let units: Vec<&str> = cpu.iter().map(|r| r["unit"].as_str().unwrap()).collect();
+    assert_eq!(
+        units,
+        [
+            "profiles/s",
+            "profiles/s",
+            "profiles/s",
+            "samples/s",
+            "pairs/s",
+            "ms/evaluation"
+        ]
+    );
+    // The GPU rows too, where there is an adapter (CI requires one).
+    let gpu_rows = rows.iter().filter(|r| r["backend"] == "gpu").count();
+    let has_gpu = super::common::gpu().is_some();
+    assert_eq!(gpu_rows, if has_gpu { cpu.len() } else { 0 });
+    for row in rows {
+        let (work, seconds, rate) = (
+            row["work"].as_f64().unwrap(),
+            row["seconds"].as_f64().unwrap(),
+            row["rate"].as_f64().unwrap(),
+        );
+        assert!(work > 0.0 && seconds > 0.0 && rate > 0.0, "{row}");
+        if row["unit"] != "ms/evaluation" {
+            assert!((rate - work / seconds).abs() <= 1e-9 * rate, "{row}");
+        }
+    }
+}
