@@ -66,6 +66,11 @@ impl<'a> ProfileState<'a> {
         state
     }
 
+    /// The plan's sizes and offsets.
+    pub fn config(&self) -> &'a crate::plan::Config {
+        &self.flat.config
+    }
+
     /// Twin of `part_word`.
     pub fn part_word(&self, p: usize, field: usize) -> u32 {
         part_word(self.flat, p, field)

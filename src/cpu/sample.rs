@@ -242,6 +242,22 @@ impl<'a> LaneParts<'a> {
     }
 }
 
+/// Twin of `accumulate_sample`: add the profile's shares y and y² per slot
+/// (Σ y in `acc[..slots]`, Σ y² in `acc[slots..]`).
+#[inline(always)]
+pub fn accumulate_sample(profile: &mut ProfileState<'_>, acc: &mut [f64]) {
+    let c = profile.config();
+    let (slots, states) = (c.slots as usize, c.states as usize);
+    for x in 0..states {
+        profile.prepare_state(x);
+        for j in 0..c.coalitions as usize {
+            let y = profile.coalition_share(j, x);
+            acc[j * states + x] += y;
+            acc[slots + j * states + x] += y * y;
+        }
+    }
+}
+
 /// Twin of the `sample` kernel for one thread: Σ y per slot, then Σ y² per
 /// slot, over samples `first .. first + count`.
 pub fn sample(flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64> {
@@ -289,8 +305,7 @@ fn sample_avx512(
 #[inline(always)]
 fn sample_with(lanes: impl Lanes, flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64> {
     let c = &flat.config;
-    let (slots, states) = (c.slots as usize, c.states as usize);
-    let mut acc = vec![0.0; 2 * slots];
+    let mut acc = vec![0.0; 2 * c.slots as usize];
     let parts = LaneParts::new(flat);
     let mut words = vec![[0u32; LANES]; parts.parts.len()];
     let mut cells = vec![[0u32; LANES]; parts.base_cells.len()];
@@ -308,14 +323,7 @@ fn sample_with(lanes: impl Lanes, flat: &FlatPlan, seed: u64, first: u64, count:
             }
             profile.set_counts(&lane_cells, table_index[l]);
             profile.profile_changed();
-            for x in 0..states {
-                profile.prepare_state(x);
-                for j in 0..c.coalitions as usize {
-                    let y = profile.coalition_share(j, x);
-                    acc[j * states + x] += y;
-                    acc[slots + j * states + x] += y * y;
-                }
-            }
+            accumulate_sample(&mut profile, &mut acc);
         }
         batch += LANES as u64;
     }

@@ -154,8 +154,7 @@ fn the_same_seed_gives_bit_identical_cpu_results() {
 /// functions, in the kernel's order: what the CPU sampler's lanes must equal.
 fn one_at_a_time(flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64> {
     let c = &flat.config;
-    let (slots, states) = (c.slots as usize, c.states as usize);
-    let mut acc = vec![0.0; 2 * slots];
+    let mut acc = vec![0.0; 2 * c.slots as usize];
     let mut profile = unitsum_gpu::cpu::profile::ProfileState::new(flat);
     for index in first..first + count {
         profile.reset_to_base();
@@ -169,14 +168,7 @@ fn one_at_a_time(flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64>
             profile.apply_outcome(p, o, true);
         }
         profile.profile_changed();
-        for x in 0..states {
-            profile.prepare_state(x);
-            for j in 0..c.coalitions as usize {
-                let y = profile.coalition_share(j, x);
-                acc[j * states + x] += y;
-                acc[slots + j * states + x] += y * y;
-            }
-        }
+        unitsum_gpu::cpu::sample::accumulate_sample(&mut profile, &mut acc);
     }
     acc
 }
