@@ -18,8 +18,8 @@ pub trait Lanes: Copy {
     /// key: word `w` of lane `l` is `philox4x32_10(counter_l, key)[w]`.
     fn philox(self, lo: Lane, hi: Lane, word2: u32, key: [u32; 2]) -> [Lane; 4];
 
-    /// In each lane, how many of `words` are ≥ `threshold`.
-    fn count_at_least(self, threshold: u32, words: &[Lane]) -> Lane;
+    /// In each lane, for how many i `words[i]` is ≥ `thresholds[i]`.
+    fn count_at_least(self, thresholds: &[u32], words: &[Lane]) -> Lane;
 }
 
 /// Plain Rust, for any CPU.
@@ -40,11 +40,11 @@ impl Lanes for Portable {
     }
 
     #[inline(always)]
-    fn count_at_least(self, threshold: u32, words: &[Lane]) -> Lane {
+    fn count_at_least(self, thresholds: &[u32], words: &[Lane]) -> Lane {
         let mut count = [0; LANES];
-        for r in words {
+        for (&t, r) in thresholds.iter().zip(words) {
             for l in 0..LANES {
-                count[l] += u32::from(threshold <= r[l]);
+                count[l] += u32::from(t <= r[l]);
             }
         }
         count
@@ -89,9 +89,9 @@ mod x86 {
         }
 
         #[inline(always)]
-        fn count_at_least(self, threshold: u32, words: &[Lane]) -> Lane {
+        fn count_at_least(self, thresholds: &[u32], words: &[Lane]) -> Lane {
             // SAFETY: as above.
-            unsafe { count_at_least_avx2(threshold, words) }
+            unsafe { count_at_least_avx2(thresholds, words) }
         }
     }
 
@@ -103,9 +103,9 @@ mod x86 {
         }
 
         #[inline(always)]
-        fn count_at_least(self, threshold: u32, words: &[Lane]) -> Lane {
+        fn count_at_least(self, thresholds: &[u32], words: &[Lane]) -> Lane {
             // SAFETY: as above.
-            unsafe { count_at_least_avx512(threshold, words) }
+            unsafe { count_at_least_avx512(thresholds, words) }
         }
     }
 
@@ -230,10 +230,10 @@ mod x86 {
     /// the all-ones mask of a true compare is -1, so subtracting it counts.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn count_at_least_avx2(threshold: u32, words: &[Lane]) -> Lane {
-        let t = _mm256_set1_epi32(threshold as i32);
+    fn count_at_least_avx2(thresholds: &[u32], words: &[Lane]) -> Lane {
         let mut count = [_mm256_setzero_si256(); HALVES];
-        for r in words {
+        for (&t, r) in thresholds.iter().zip(words) {
+            let t = _mm256_set1_epi32(t as i32);
             for (h, c) in count.iter_mut().enumerate() {
                 let v = load_avx2(r, h);
                 *c = _mm256_sub_epi32(*c, _mm256_cmpeq_epi32(_mm256_max_epu32(t, v), v));
@@ -248,11 +248,11 @@ mod x86 {
 
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn count_at_least_avx512(threshold: u32, words: &[Lane]) -> Lane {
-        let t = _mm512_set1_epi32(threshold as i32);
+    fn count_at_least_avx512(thresholds: &[u32], words: &[Lane]) -> Lane {
         let one = _mm512_set1_epi32(1);
         let mut count = _mm512_setzero_si512();
-        for r in words {
+        for (&t, r) in thresholds.iter().zip(words) {
+            let t = _mm512_set1_epi32(t as i32);
             let at_least = _mm512_cmple_epu32_mask(t, load_avx512(r));
             count = _mm512_mask_add_epi32(count, at_least, count, one);
         }
@@ -285,11 +285,16 @@ mod tests {
         edge[3][3] = 0x7fff_ffff;
         for t in [0, 1, 0x7fff_ffff, 0x8000_0000, 0xc000_0000, u32::MAX] {
             assert_eq!(
-                lanes.count_at_least(t, &edge),
-                Portable.count_at_least(t, &edge),
+                lanes.count_at_least(&[t; 4], &edge),
+                Portable.count_at_least(&[t; 4], &edge),
                 "threshold {t:#x}"
             );
         }
+        let mixed = [0x8000_0000, 1, u32::MAX, 0x4000_0000];
+        assert_eq!(
+            lanes.count_at_least(&mixed, &edge),
+            Portable.count_at_least(&mixed, &edge)
+        );
     }
 
     #[test]
@@ -304,7 +309,8 @@ mod tests {
             }
         }
         let r = [[5; LANES], [6; LANES], [7; LANES]];
-        assert_eq!(Portable.count_at_least(6, &r), [2; LANES]);
+        assert_eq!(Portable.count_at_least(&[6; 3], &r), [2; LANES]);
+        assert_eq!(Portable.count_at_least(&[5, 7, 7], &r), [2; LANES]);
     }
 
     #[cfg(target_arch = "x86_64")]

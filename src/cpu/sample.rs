@@ -23,9 +23,11 @@ const LINEAR_SEARCH_MAX_OUTCOMES: usize = 16;
 struct LaneParts<'a> {
     flat: &'a FlatPlan,
     parts: Vec<LanePart>,
-    /// Consecutive single-player parts with the same thresholds and cells
-    /// (a uniform or common-marginal coalition): counted together.
+    /// Consecutive single-player parts that add to the same cells (players
+    /// of one coalition with the same support): counted together.
     runs: Vec<Run>,
+    /// Per run, threshold t of its i-th part at `first_threshold + t * len + i`.
+    run_thresholds: Vec<u32>,
     /// The parts in no run, each drawn on its own.
     singles: Vec<usize>,
     cells: Vec<u32>,
@@ -41,10 +43,11 @@ struct LanePart {
     first_step: usize,
 }
 
-/// Parts `first_part .. first_part + len`, all like `first_part`.
+/// Parts `first_part .. first_part + len`, adding to the cells of `first_part`.
 struct Run {
     first_part: usize,
     len: usize,
+    first_threshold: usize,
 }
 
 impl<'a> LaneParts<'a> {
@@ -83,6 +86,7 @@ impl<'a> LaneParts<'a> {
             flat,
             parts,
             runs: Vec::new(),
+            run_thresholds: Vec::new(),
             singles: Vec::new(),
             cells,
             table_steps,
@@ -103,14 +107,24 @@ impl<'a> LaneParts<'a> {
                 continue;
             }
             let extends = self.runs.last().is_some_and(|run| {
-                run.first_part + run.len == p && self.same_draw(run.first_part, p)
+                run.first_part + run.len == p && self.same_cells(run.first_part, p)
             });
             match self.runs.last_mut() {
                 Some(run) if extends => run.len += 1,
                 _ => self.runs.push(Run {
                     first_part: p,
                     len: 1,
+                    first_threshold: 0,
                 }),
+            }
+        }
+        for r in 0..self.runs.len() {
+            let (first_part, len) = (self.runs[r].first_part, self.runs[r].len);
+            self.runs[r].first_threshold = self.run_thresholds.len();
+            for t in 0..self.parts[first_part].outcomes - 1 {
+                for part in &self.parts[first_part..first_part + len] {
+                    self.run_thresholds.push(self.thresholds(part)[t]);
+                }
             }
         }
     }
@@ -123,17 +137,15 @@ impl<'a> LaneParts<'a> {
         &self.cells[part.first_cell..][..part.outcomes * part.size]
     }
 
-    /// Whether parts `p` and `q` have the same thresholds and add to the same cells.
-    fn same_draw(&self, p: usize, q: usize) -> bool {
+    /// Whether parts `p` and `q` add to the same cells, outcome by outcome.
+    fn same_cells(&self, p: usize, q: usize) -> bool {
         let (a, b) = (&self.parts[p], &self.parts[q]);
-        a.size == b.size
-            && self.thresholds(a) == self.thresholds(b)
-            && self.outcome_cells(a) == self.outcome_cells(b)
+        a.size == b.size && self.outcome_cells(a) == self.outcome_cells(b)
     }
 
     /// Add a run's draws to the cells without finding each outcome: in each
-    /// lane, the number of the run's words at or above threshold t is the
-    /// number of its parts whose outcome is beyond t, and consecutive
+    /// lane, the number of the run's parts whose word is at or above their
+    /// threshold t is the number whose outcome is beyond t, and consecutive
     /// differences of these are the outcomes' counts. Each threshold's count
     /// stays in registers over the whole run.
     #[inline(always)]
@@ -142,8 +154,13 @@ impl<'a> LaneParts<'a> {
         let words = &words[run.first_part..run.first_part + run.len];
         let outcome_cells = self.outcome_cells(part);
         let mut at_or_beyond = [run.len as u32; LANES];
-        for (o, &t) in self.thresholds(part).iter().enumerate() {
-            let beyond = lanes.count_at_least(t, words);
+        let thresholds = &self.run_thresholds[run.first_threshold..];
+        for (o, thresholds) in thresholds
+            .chunks_exact(run.len)
+            .take(part.outcomes - 1)
+            .enumerate()
+        {
+            let beyond = lanes.count_at_least(thresholds, words);
             let counts = &mut cells[outcome_cells[o] as usize];
             for l in 0..LANES {
                 counts[l] += at_or_beyond[l] - beyond[l];
