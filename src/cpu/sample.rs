@@ -346,3 +346,45 @@ fn sample_with(lanes: impl Lanes, flat: &FlatPlan, seed: u64, first: u64, count:
     }
     acc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{random_game, random_joint, random_marginals};
+    use crate::plan::Plan;
+    use crate::policy::Policy;
+    use crate::problem::{Coalition, Problem};
+    use rand::SeedableRng;
+
+    /// Every build this CPU can run gives the sums of the portable one, bit
+    /// for bit: runs, single parts, a joint part and a table game.
+    #[test]
+    fn every_instruction_set_gives_the_portable_sums() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut problems = Vec::new();
+        for family in ["plurality", "proportional", "table"] {
+            let game = random_game(&mut rng, family, 7, 3, 2).unwrap();
+            let coalitions = vec![
+                Coalition::new(vec![0, 1, 2], Policy::Uniform),
+                Coalition::new(
+                    vec![3, 4],
+                    Policy::Independent {
+                        marginals: random_marginals(&mut rng, 2, 3),
+                    },
+                ),
+                Coalition::new(vec![5, 6], random_joint(&mut rng, 2, 3)),
+            ];
+            problems.push(Problem::new(7, 3, game, coalitions).unwrap());
+        }
+        for problem in &problems {
+            let flat = FlatPlan::new(problem, &Plan::new(problem)).unwrap();
+            let portable = sample_with(Portable, &flat, 5, 3, 45);
+            assert_eq!(sample(&flat, 5, 3, 45), portable);
+            #[cfg(target_arch = "x86_64")]
+            if let Some(lanes) = super::super::lanes::Avx2::detect() {
+                // SAFETY: the CPU has AVX2.
+                assert_eq!(unsafe { sample_avx2(lanes, &flat, 5, 3, 45) }, portable);
+            }
+        }
+    }
+}
