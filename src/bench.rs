@@ -30,6 +30,9 @@ pub struct BenchRow {
     pub rate: f64,
     /// `profiles/s`, `samples/s`, `pairs/s` or `ms/evaluation` (then `rate` is ms).
     pub unit: &'static str,
+    /// The most heap the timed run held at once beyond what was held before
+    /// it, where the program counts heap bytes ([`crate::heap`]).
+    pub peak_heap_bytes: Option<u64>,
 }
 
 /// The benchmarks' standard case: a majority of ⌊n/2⌋+1 players against the
@@ -139,9 +142,11 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
                     },
                 )?;
             }
+            let heap = crate::heap::start_measuring();
             let started = Instant::now();
             let run = evaluator.evaluate(problem, &options)?;
             let seconds = started.elapsed().as_secs_f64();
+            let peak_heap_bytes = crate::heap::peak_since(heap).map(|b| b as u64);
             let (work, unit) = match method {
                 Method::Sample => (samples, "samples/s"),
                 Method::Counts => (run.count_pairs.unwrap_or(0), "pairs/s"),
@@ -156,6 +161,7 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
                 seconds,
                 rate: work as f64 / seconds,
                 unit,
+                peak_heap_bytes,
             };
             progress(&row);
             rows.push(row);
@@ -172,11 +178,13 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
             ..Default::default()
         };
         let warm = evaluator.evaluate(&small, &options)?;
+        let heap = crate::heap::start_measuring();
         let started = Instant::now();
         for _ in 0..repeats {
             evaluator.evaluate(&small, &options)?;
         }
         let seconds = started.elapsed().as_secs_f64();
+        let peak_heap_bytes = crate::heap::peak_since(heap).map(|b| b as u64);
         let row = BenchRow {
             case: "overhead: plurality n=4 k=3 (81 profiles)".into(),
             method: "exact",
@@ -186,6 +194,7 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
             seconds,
             rate: 1000.0 * seconds / repeats as f64,
             unit: "ms/evaluation",
+            peak_heap_bytes,
         };
         progress(&row);
         rows.push(row);

@@ -30,6 +30,7 @@ mod game;
 pub mod generate;
 pub mod gpu;
 pub mod guarantee;
+pub mod heap;
 pub mod plan;
 pub mod plot;
 mod policy;

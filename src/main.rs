@@ -12,6 +12,10 @@ mod guarantee_cli;
 mod progress;
 mod sweep_cli;
 
+/// Counts heap bytes, for `bench`'s peak memory column.
+#[global_allocator]
+static HEAP: unitsum_gpu::heap::CountingAllocator = unitsum_gpu::heap::CountingAllocator;
+
 #[derive(Parser)]
 #[command(
     name = "unitsum-gpu",
@@ -260,15 +264,19 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let json = matches!(format, FormatArg::Json);
             if !json {
                 println!(
-                    "{:<58} {:<7} {:>14} {:>10} {:>14}  adapter",
-                    "case", "backend", "work", "seconds", "rate"
+                    "{:<58} {:<7} {:>14} {:>10} {:>14} {:<14} {:>10}  adapter",
+                    "case", "backend", "work", "seconds", "rate", "", "peak heap"
                 );
             }
             let rows = unitsum_gpu::bench::run(quick, &mut |r| {
                 if !json {
+                    let heap = r.peak_heap_bytes.map_or("n/a".into(), |b| match b {
+                        0..1_000_000 => format!("{:.0} kB", b as f64 / 1e3),
+                        _ => format!("{:.1} MB", b as f64 / 1e6),
+                    });
                     println!(
-                        "{:<58} {:<7} {:>14} {:>10.4} {:>14.4e} {}  {}",
-                        r.case, r.backend, r.work, r.seconds, r.rate, r.unit, r.adapter
+                        "{:<58} {:<7} {:>14} {:>10.4} {:>14.4e} {:<14} {:>10}  {}",
+                        r.case, r.backend, r.work, r.seconds, r.rate, r.unit, heap, r.adapter
                     );
                 }
             })

@@ -1,13 +1,13 @@
 //! Rust mirror of `shaders/sample.wgsl`, in f64: the same Philox draws, the
 //! same threshold search, so that both backends see the same profiles.
 //!
-//! A kernel thread draws its samples one after the other. Here [`LANES`]
-//! consecutive samples advance together, part by part: the Philox rounds of
-//! the lanes are independent (vectorised, with AVX2 where the CPU has it), and so are the
-//! lanes' count updates, which would otherwise wait on each other through
-//! memory. Each lane's profile is then valued exactly as the kernel values it,
-//! and the lanes are added in sample order, so the sums are those of a
-//! one-sample-at-a-time loop.
+//! A kernel thread draws its samples one after the other. Here 16
+//! consecutive samples advance together, part by part: their Philox rounds
+//! are independent (vectorised with AVX-512 or AVX2 where the CPU has them),
+//! and so are their count updates, which would otherwise wait on each other
+//! through memory. Each lane's profile is then valued exactly as the kernel
+//! values it, and the lanes are added in sample order, so the sums are those
+//! of a one-sample-at-a-time loop, bit for bit.
 
 use super::lanes::{Lane, Lanes, Portable, LANES};
 use super::profile::{part_word, ProfileState};

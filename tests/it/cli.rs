@@ -271,6 +271,9 @@ fn bench_quick_measures_every_case_on_the_cpu() {
             row["rate"].as_f64().unwrap(),
         );
         assert!(work > 0.0 && seconds > 0.0 && rate > 0.0, "{row}");
+        // The binary counts heap bytes; none of these cases holds 64 MB.
+        let heap = row["peak_heap_bytes"].as_u64().expect("a heap figure");
+        assert!(heap < 64 << 20, "{row}");
         if row["unit"] != "ms/evaluation" {
             assert!((rate - work / seconds).abs() <= 1e-9 * rate, "{row}");
         }
