@@ -17,8 +17,8 @@ const MEMO_MAX_ENTRIES: usize = 1 << 18;
 
 /// The shares `h_b(x, C)` of every count vector C of the n players, indexed
 /// by its cube index, so that the walk looks them up instead of computing
-/// them per profile. The entries are the family twins' own values, so the
-/// sums are bit for bit those of the plain walk.
+/// them per profile. The entries are the family twins' own values: a walk
+/// that looks them up adds exactly what the plain walk adds.
 pub struct ShareMemo {
     space: CountSpace,
     states: usize,

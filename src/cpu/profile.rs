@@ -203,12 +203,6 @@ impl<'a> ProfileState<'a> {
         }
     }
 
-    /// The shares `h_b(x, C)` of one player on each action, as of the last
-    /// [`Self::prepare_state`] (symmetric families).
-    pub fn action_shares(&self) -> &[f64] {
-        &self.action_share
-    }
-
     /// Each coalition's action counts, `coalition * k + action`.
     pub fn coalition_counts(&self) -> &[f64] {
         &self.coalition_counts
