@@ -2,10 +2,16 @@
 //! several sizes, and the per-evaluation overhead of small evaluations
 //! (criterion). Run: `cargo bench --bench exact`. Throughput is reported in
 //! profiles/s (exact), samples/s (sampling) and evaluations/s (overhead).
+//! Memory is not criterion's: `memory` prints the peak heap of one exact
+//! evaluation per size, counted by the library's counting allocator.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use unitsum_gpu::bench::uniform_split;
+use unitsum_gpu::heap;
 use unitsum_gpu::{Backend, Evaluator, Game, Method, Options};
+
+#[global_allocator]
+static HEAP: heap::CountingAllocator = heap::CountingAllocator;
 
 fn games() -> Vec<(&'static str, Game)> {
     let w = vec![vec![1.0, 2.0, 3.0, 4.0]];
@@ -94,5 +100,26 @@ fn overhead(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, exact, sample, overhead);
+/// Peak heap of one exact CPU evaluation per size: it must not grow with k^n.
+fn memory(_: &mut Criterion) {
+    let mut evaluator = Evaluator::new();
+    let options = Options {
+        backend: Backend::Cpu,
+        method: Method::Exact,
+        ..Default::default()
+    };
+    for n in [10, 12, 14] {
+        let problem = uniform_split(n, 4, Game::Plurality);
+        let start = heap::start_measuring();
+        let run = evaluator.evaluate(&problem, &options).unwrap();
+        let peak = heap::peak_since(start).expect("the counting allocator is installed");
+        println!(
+            "memory: exact plurality n={n} k=4 on the CPU ({} profiles): peak heap {:.0} kB",
+            run.profiles.unwrap_or(0),
+            peak as f64 / 1e3
+        );
+    }
+}
+
+criterion_group!(benches, exact, sample, overhead, memory);
 criterion_main!(benches);
