@@ -115,15 +115,17 @@ mod x86 {
     #[inline]
     #[target_feature(enable = "avx2")]
     fn load_avx2(a: &Lane, half: usize) -> __m256i {
-        // SAFETY: in bounds (half < HALVES); loadu has no alignment requirement.
-        unsafe { _mm256_loadu_si256(a.as_ptr().add(8 * half).cast()) }
+        let eight = &a[8 * half..8 * half + 8];
+        // SAFETY: `eight` is 8 u32 = 256 bits; loadu has no alignment requirement.
+        unsafe { _mm256_loadu_si256(eight.as_ptr().cast()) }
     }
 
     #[inline]
     #[target_feature(enable = "avx2")]
     fn store_avx2(a: &mut Lane, half: usize, v: __m256i) {
+        let eight = &mut a[8 * half..8 * half + 8];
         // SAFETY: as for the load.
-        unsafe { _mm256_storeu_si256(a.as_mut_ptr().add(8 * half).cast(), v) }
+        unsafe { _mm256_storeu_si256(eight.as_mut_ptr().cast(), v) }
     }
 
     #[inline]
