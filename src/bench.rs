@@ -60,7 +60,13 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
         backends.push(Backend::Gpu);
     }
     let n_exact = if quick { 10 } else { 12 };
-    let samples = if quick { 200_000 } else { 2_000_000 };
+    // Samples per backend: the CPU draws 2×10^7 in about a second here,
+    // long enough for a steady figure; lavapipe draws 10^6 per second.
+    let samples_on = |backend: Backend| match (quick, backend) {
+        (true, _) => 200_000,
+        (false, Backend::Cpu) => 20_000_000,
+        (false, _) => 2_000_000,
+    };
     let weights = vec![vec![1.0, 2.0, 3.0, 4.0]];
     let mut cases: Vec<(String, Method, Problem)> = vec![
         (
@@ -127,6 +133,7 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Bench
         .map(|case| (case, &[Backend::Cpu][..], false));
     for ((case, method, problem), backends, warm_up) in all.chain(cpu_only) {
         for &backend in backends {
+            let samples = samples_on(backend);
             let options = Options {
                 backend,
                 method: *method,
