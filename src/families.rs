@@ -5,6 +5,11 @@
 //! In a symmetric game a player's share depends only on the state, its action
 //! b and the counts C, so `s_i = h_{a_i}(x, C)` and coalition j gets
 //! `Σ_b N_j[b] h_b(x, C)`.
+//!
+//! The CPU sampler values 16 samples at once with the same operations for
+//! plurality, proportional and congestion (`lane_shares` in
+//! src/cpu/sample.rs): a change here must be made there too, or the
+//! sampler's bit-for-bit test against these twins fails.
 
 use crate::plan::{family_id, FlatPlan};
 

@@ -259,6 +259,105 @@ impl<'a> LaneParts<'a> {
     }
 }
 
+/// Every lane's coalition shares `r[x][j][lane]` at once, for the families
+/// whose per-action shares have a closed form (plurality, proportional,
+/// congestion): the same operations, in the same order, as the family twins
+/// and `coalition_share` apply to one lane (so the same bits). `false` for
+/// the others, valued lane by lane.
+#[inline(always)]
+fn lane_shares(flat: &FlatPlan, cells: &[Lane], r: &mut [[f64; LANES]]) -> bool {
+    let c = &flat.config;
+    let (k, m, states) = (c.actions as usize, c.coalitions as usize, c.states as usize);
+    let family = c.family;
+    if !matches!(
+        family,
+        family_id::PLURALITY | family_id::PROPORTIONAL | family_id::CONGESTION
+    ) {
+        return false;
+    }
+    let mut counts = [[0u32; LANES]; crate::problem::MAX_ACTIONS];
+    for (b, total) in counts.iter_mut().enumerate().take(k) {
+        for j in 0..m {
+            let cell = &cells[j * k + b];
+            for l in 0..LANES {
+                total[l] += cell[l];
+            }
+        }
+    }
+    let counts = &counts[..k];
+    let mut h = [[0.0f64; LANES]; crate::problem::MAX_ACTIONS];
+    for x in 0..states {
+        let params = &flat.reals[(c.family_params + x as u32 * c.actions) as usize..];
+        match family {
+            family_id::PLURALITY => {
+                // The first most played action gets 1 / its count.
+                let mut top = [0usize; LANES];
+                let mut most = counts[0];
+                for (b, count) in counts.iter().enumerate() {
+                    for l in 0..LANES {
+                        if count[l] > most[l] {
+                            top[l] = b;
+                            most[l] = count[l];
+                        }
+                    }
+                }
+                for (b, h) in h.iter_mut().enumerate().take(k) {
+                    for l in 0..LANES {
+                        h[l] = if top[l] == b {
+                            1.0 / f64::from(most[l])
+                        } else {
+                            0.0
+                        };
+                    }
+                }
+            }
+            family_id::PROPORTIONAL => {
+                let mut total = [0.0f64; LANES];
+                for (count, &w) in counts.iter().zip(params) {
+                    for l in 0..LANES {
+                        total[l] += f64::from(count[l]) * w;
+                    }
+                }
+                for (h, &w) in h.iter_mut().zip(params).take(k) {
+                    for l in 0..LANES {
+                        h[l] = w / total[l];
+                    }
+                }
+            }
+            _ => {
+                let mut total = [0.0f64; LANES];
+                for (count, &v) in counts.iter().zip(params) {
+                    for l in 0..LANES {
+                        if count[l] > 0 {
+                            total[l] += v;
+                        }
+                    }
+                }
+                for ((h, count), &v) in h.iter_mut().zip(counts).zip(params) {
+                    for l in 0..LANES {
+                        h[l] = if count[l] > 0 {
+                            v / f64::from(count[l]) / total[l]
+                        } else {
+                            0.0
+                        };
+                    }
+                }
+            }
+        }
+        for j in 0..m {
+            let share = &mut r[x * m + j];
+            *share = [0.0; LANES];
+            for b in 0..k {
+                let n = &cells[j * k + b];
+                for l in 0..LANES {
+                    share[l] += f64::from(n[l]) * h[b][l];
+                }
+            }
+        }
+    }
+    true
+}
+
 /// Twin of `accumulate_sample`: add the profile's shares y and y² per slot
 /// (Σ y in `acc[..slots]`, Σ y² in `acc[slots..]`).
 #[inline(always)]
@@ -310,12 +409,29 @@ fn sample_with(lanes: impl Lanes, flat: &FlatPlan, seed: u64, first: u64, count:
     let mut cells = vec![[0u32; LANES]; parts.base_cells.len()];
     let mut lane_cells = vec![0u32; parts.base_cells.len()];
     let mut table_index = [0u32; LANES];
+    let mut shares = vec![[0.0f64; LANES]; c.states as usize * c.coalitions as usize];
     let mut profile = ProfileState::new(flat);
     let end = first + count;
     let mut batch = first;
     while batch < end {
         parts.draw(lanes, seed, batch, &mut words, &mut cells, &mut table_index);
         let valid = (end - batch).min(LANES as u64) as usize;
+        if lane_shares(flat, &cells, &mut shares) {
+            // Added in the kernel's order: sample by sample, then state by
+            // state, then coalition by coalition.
+            let (m, states) = (c.coalitions as usize, c.states as usize);
+            let slots = c.slots as usize;
+            for l in 0..valid {
+                for (slot, share) in shares.iter().enumerate() {
+                    let (x, j) = (slot / m, slot % m);
+                    let y = share[l];
+                    acc[j * states + x] += y;
+                    acc[slots + j * states + x] += y * y;
+                }
+            }
+            batch += LANES as u64;
+            continue;
+        }
         for l in 0..valid {
             for (dst, cell) in lane_cells.iter_mut().zip(&cells) {
                 *dst = cell[l];
