@@ -239,7 +239,9 @@ impl<'a> LaneParts<'a> {
         table_index: &mut [u32; LANES],
     ) {
         let key = [seed as u32, (seed >> 32) as u32];
-        let index: [u64; LANES] = std::array::from_fn(|l| first + l as u64);
+        // Lanes past the last sample are drawn and discarded; wrapping keeps
+        // their indices defined even next to u64::MAX.
+        let index: [u64; LANES] = std::array::from_fn(|l| first.wrapping_add(l as u64));
         let lo = index.map(|i| i as u32);
         let hi = index.map(|i| (i >> 32) as u32);
         for (group, group_words) in words.chunks_mut(4).enumerate() {

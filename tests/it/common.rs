@@ -114,6 +114,18 @@ pub fn random_policy(
     }
 }
 
+/// `game` with one coalition of all n players, each uniform: every count
+/// vector of n players has positive probability.
+pub fn everyone_uniform(n: usize, k: usize, game: Game) -> Problem {
+    Problem::new(
+        n,
+        k,
+        game,
+        vec![Coalition::new((0..n).collect(), Policy::Uniform)],
+    )
+    .unwrap()
+}
+
 /// A random problem of `family` in which coalition 0 plays `kind` (the
 /// others random). Small enough for the oracle: k^n ≤ 3^7.
 pub fn random_problem(seed: u64, family: &str, kind: &str) -> Problem {

@@ -82,13 +82,7 @@ fn wgsl_share_table_equals_its_rust_twin() {
     for family in SYMMETRIC {
         for (n, k) in [(3, 2), (9, 3), (20, 4), (6, 7)] {
             let game = random_game(&mut rng, family, n, k);
-            let problem = Problem::new(
-                n,
-                k,
-                game,
-                vec![Coalition::new((0..n).collect(), Policy::Uniform)],
-            )
-            .unwrap();
+            let problem = everyone_uniform(n, k, game);
             let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
             let vectors = all_count_vectors(&CountSpace::new(n, k).unwrap());
             let cpu = unitsum_gpu::cpu::count_shares::count_shares(&flat, &vectors);

@@ -163,13 +163,7 @@ fn wgsl_family_functions_equal_their_rust_twins() {
                 continue;
             }
             let game = random_game(&mut rng, family, n, k);
-            let problem = Problem::new(
-                n,
-                k,
-                game,
-                vec![Coalition::new((0..n).collect(), Policy::Uniform)],
-            )
-            .unwrap();
+            let problem = everyone_uniform(n, k, game);
             let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
             let cases: Vec<Vec<u32>> = (0..50)
                 .map(|_| random_counts(&mut rng, n as u32, k))

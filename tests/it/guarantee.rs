@@ -50,17 +50,18 @@ fn one_state_curves_reach_theorem2_and_plurality_majorities_theorem1() {
     }
 }
 
-fn two_player_table(u: [[f64; 2]; 2]) -> Problem {
-    // Profile index a0 + 2 a1; player 0 gets u[a0][a1], player 1 the rest.
-    let shares = (0..4)
+/// A two-player table game, k actions each, both players uniform: profile
+/// index a0 + k a1, player 0 gets `u(a0, a1)` and player 1 the rest.
+fn two_player_table(k: usize, u: impl Fn(usize, usize) -> f64) -> Problem {
+    let shares = (0..k * k)
         .map(|p| {
-            let s = u[p % 2][p / 2];
+            let s = u(p % k, p / k);
             vec![s, 1.0 - s]
         })
         .collect();
     Problem::new(
         2,
-        2,
+        k,
         Game::Table {
             shares: vec![shares],
         },
@@ -72,6 +73,11 @@ fn two_player_table(u: [[f64; 2]; 2]) -> Problem {
     .unwrap()
 }
 
+/// [`two_player_table`] with 2 actions, from the 2×2 matrix `u[a0][a1]`.
+fn two_by_two(u: [[f64; 2]; 2]) -> Problem {
+    two_player_table(2, |a0, a1| u[a0][a1])
+}
+
 /// Coalition 0's security value, on the CPU.
 fn secure(evaluator: &mut Evaluator, problem: &Problem) -> unitsum_gpu::guarantee::SecurityValue {
     security_value(evaluator, problem, 0, Backend::Cpu).unwrap()
@@ -81,11 +87,11 @@ fn secure(evaluator: &mut Evaluator, problem: &Problem) -> unitsum_gpu::guarante
 fn hand_worked_matrix_games() {
     let mut evaluator = Evaluator::new();
     // Matching pennies in unit-sum form: player 0 gets 1 on a match, 0 otherwise: v = 1/2, uniform.
-    let v = secure(&mut evaluator, &two_player_table([[1.0, 0.0], [0.0, 1.0]]));
+    let v = secure(&mut evaluator, &two_by_two([[1.0, 0.0], [0.0, 1.0]]));
     assert!((v.value - 0.5).abs() < LP_TOLERANCE, "{}", v.value);
     // [[0.9, 0.2], [0.3, 0.6]]: no saddle point (maximin 0.3 < minimax 0.6), so
     // v = (ad − bc)/(a + d − b − c) = (0.54 − 0.06)/1.0 = 0.48, row 0 with (d − c)/1.0 = 0.3.
-    let v = secure(&mut evaluator, &two_player_table([[0.9, 0.2], [0.3, 0.6]]));
+    let v = secure(&mut evaluator, &two_by_two([[0.9, 0.2], [0.3, 0.6]]));
     assert!((v.value - 0.48).abs() < LP_TOLERANCE, "{}", v.value);
     let Policy::Joint { support } = &v.policy else {
         panic!("{:?}", v.policy)
@@ -98,38 +104,22 @@ fn hand_worked_matrix_games() {
     assert!((p0 - 0.3).abs() < 1e-9, "{support:?}");
     // A saddle point: [[0.7, 0.6], [0.2, 0.5]]: row 0 guarantees 0.6 (its
     // minimum) and column 1 holds every row to at most 0.6: v = 0.6.
-    let v = secure(&mut evaluator, &two_player_table([[0.7, 0.6], [0.2, 0.5]]));
+    let v = secure(&mut evaluator, &two_by_two([[0.7, 0.6], [0.2, 0.5]]));
     assert!((v.value - 0.6).abs() < LP_TOLERANCE, "{}", v.value);
     // [[0.7, 0.6], [0.2, 0.9]]: maximin 0.6 < minimax 0.7, mixed:
     // v = (0.63 − 0.12)/(0.7 + 0.9 − 0.6 − 0.2) = 0.6375.
-    let v = secure(&mut evaluator, &two_player_table([[0.7, 0.6], [0.2, 0.9]]));
+    let v = secure(&mut evaluator, &two_by_two([[0.7, 0.6], [0.2, 0.9]]));
     assert!((v.value - 0.6375).abs() < LP_TOLERANCE, "{}", v.value);
     // Rock-paper-scissors (win 1, tie 1/2, loss 0), 3×3: v = 1/2.
-    let shares = (0..9)
-        .map(|p| {
-            let (a0, a1) = (p % 3, p / 3);
-            let s = if a0 == a1 {
-                0.5
-            } else if (a0 + 3 - a1) % 3 == 1 {
-                1.0
-            } else {
-                0.0
-            };
-            vec![s, 1.0 - s]
-        })
-        .collect();
-    let rps = Problem::new(
-        2,
-        3,
-        Game::Table {
-            shares: vec![shares],
-        },
-        vec![
-            Coalition::new(vec![0], Policy::Uniform),
-            Coalition::new(vec![1], Policy::Uniform),
-        ],
-    )
-    .unwrap();
+    let rps = two_player_table(3, |a0, a1| {
+        if a0 == a1 {
+            0.5
+        } else if (a0 + 3 - a1) % 3 == 1 {
+            1.0
+        } else {
+            0.0
+        }
+    });
     let v = secure(&mut evaluator, &rps);
     assert!((v.value - 0.5).abs() < LP_TOLERANCE, "{}", v.value);
 }
@@ -142,21 +132,7 @@ fn lp_value_matches_a_brute_force_grid_on_random_3x3_games() {
         let u: Vec<Vec<f64>> = (0..3)
             .map(|_| (0..3).map(|_| rng.random_range(0.0..1.0)).collect())
             .collect();
-        let shares = (0..9)
-            .map(|p| vec![u[p % 3][p / 3], 1.0 - u[p % 3][p / 3]])
-            .collect();
-        let problem = Problem::new(
-            2,
-            3,
-            Game::Table {
-                shares: vec![shares],
-            },
-            vec![
-                Coalition::new(vec![0], Policy::Uniform),
-                Coalition::new(vec![1], Policy::Uniform),
-            ],
-        )
-        .unwrap();
+        let problem = two_player_table(3, |a0, a1| u[a0][a1]);
         let lp = secure(&mut evaluator, &problem).value;
         // Every mixed strategy on a grid of step 1/200: its worst reply.
         let steps = 200;
