@@ -1,7 +1,7 @@
 // The share table of the counts method: h_b(x, C) at (x * rows + r) * k + b
 // for every count vector C of all n players (the r-th in rank order, given in
 // count_vectors), from the family functions (families.wgsl). One invocation
-// per count vector. Rust mirror: src/cpu/count_shares.rs.
+// per count vector. Rust twin: src/cpu/count_shares.rs (keep in sync).
 
 @group(0) @binding(4) var<storage, read> count_vectors: array<u32>;
 @group(0) @binding(5) var<storage, read_write> share_table: array<f32>;

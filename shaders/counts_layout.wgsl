@@ -1,8 +1,6 @@
 // The counts method's data layout (src/symmetric.rs, `CountsFlat`), shared by
 // count_pairs.wgsl and payoff_counts.wgsl. Rust twin of `decode_cell`:
-// `CountsConfig::decode_cell` in src/symmetric.rs.
-
-const MAX_ACTIONS: u32 = 16u;
+// src/cpu/counts_layout.rs (keep in sync). MAX_ACTIONS comes from src/limits.rs.
 
 // Must be kept in sync with `CountsConfig` in src/symmetric.rs.
 struct CountsConfig {

@@ -1,13 +1,11 @@
 // What every kernel that runs over many dispatches shares: the per-dispatch
 // parameters, the per-thread accumulators, the workgroup reduction into one
 // partial per accumulator, and the processed-items counter the host checks.
-// Host side: src/gpu/mod.rs (`DispatchParams`, `run_dispatches`).
-// The host prepends `alias acc_t = f64;` (or f32 without SHADER_F64).
+// Host side (no Rust twin: it computes nothing of the model): src/gpu/run.rs
+// (`DispatchParams`, `GpuContext::run`). The host prepends
+// `alias acc_t = f64;` (or f32 without SHADER_F64) and src/limits.rs's constants.
 
-const WORKGROUP_SIZE: u32 = 64u;
-const MAX_ACCUMULATORS: u32 = 128u;
-
-// Must be kept in sync with `DispatchParams` in src/gpu/mod.rs.
+// Must be kept in sync with `DispatchParams` in src/gpu/run.rs.
 struct Dispatch {
     // enumerate: mixed-radix digits of the dispatch's first profile.
     digits: array<vec4<u32>, 16>,

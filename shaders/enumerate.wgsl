@@ -2,13 +2,13 @@
 // Each thread walks a contiguous run of profiles with an odometer over the
 // parts' outcome digits, updating the profile (profile.wgsl) and the weight's
 // suffix products incrementally, and accumulates weight × coalition share
-// per slot `j * states + x`. Rust mirror: src/cpu/enumerate.rs.
+// per slot `j * states + x`. Rust twin: src/cpu/enumerate.rs (keep in sync).
 // Composed with families.wgsl, profile.wgsl, digits.wgsl and dispatch.wgsl.
 
 var<private> suffix_weight: array<f32, 65>;
 
 fn outcome_probability(p: u32, o: u32) -> f32 {
-    return reals[part_word(p, 4u) + o];
+    return reals[part_word(p, PART_FIRST_PROBABILITY) + o];
 }
 
 fn update_weights(top: u32) {
@@ -43,7 +43,7 @@ fn advance() {
         }
         let before = digit[p];
         digit[p] += 1u;
-        if digit[p] < part_word(p, 0u) {
+        if digit[p] < part_word(p, PART_OUTCOMES) {
             change_outcome(p, before, digit[p]);
             break;
         }

@@ -1,15 +1,9 @@
 // Game families: the share of one player on each action given the action
 // counts, for every symmetric family, and the count-vector rank of the
 // `anonymous` family. Shared by every kernel (composed, not copied).
-// Rust twins: src/families.rs (same function names). `Config` must be kept
-// in sync with `Config` in src/plan.rs.
-
-const MAX_ACTIONS: u32 = 16u;
-const FAMILY_PLURALITY: u32 = 0u;
-const FAMILY_PROPORTIONAL: u32 = 1u;
-const FAMILY_CONGESTION: u32 = 2u;
-const FAMILY_ANONYMOUS: u32 = 3u;
-const FAMILY_TABLE: u32 = 4u;
+// Rust twins: src/cpu/families.rs (same function names; keep in sync).
+// `Config` must be kept in sync with `Config` in src/plan.rs; MAX_ACTIONS and
+// the FAMILY_* ids come from src/limits.rs.
 
 struct Config {
     players: u32,

@@ -1,5 +1,6 @@
 // Payoff matrices of the guarantee LP (src/guarantee.rs), one invocation per
-// entry (2-D grid). Rust mirrors: src/cpu/payoff.rs (same function names).
+// entry (2-D grid): the bindings and the entry index they share (no Rust
+// twin: it computes nothing of the model; host side src/gpu/payoff.rs).
 // payoff_counts: composed with payoff_counts.wgsl (its CountsConfig, words and
 // reals); payoff_profiles: with payoff_profiles.wgsl, families.wgsl and
 // profile.wgsl.

@@ -1,8 +1,8 @@
 // The count-vector payoff matrix: out[(x * |P| + a) * |Q| + q] =
 // Σ_b N_a[b] h_b(x, N_a + M_q), P = the coalition's count vectors, Q the
-// others' (layout of CountsConfig, src/symmetric.rs). Rust mirror:
-// payoff_counts in src/cpu/payoff.rs. Composed with counts_layout.wgsl and
-// payoff.wgsl.
+// others' (layout of CountsConfig, src/symmetric.rs). Rust twin:
+// src/cpu/payoff_counts.rs (keep in sync). Composed with counts_layout.wgsl
+// and payoff.wgsl.
 
 @compute @workgroup_size(64)
 fn payoff_counts(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {

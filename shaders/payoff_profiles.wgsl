@@ -1,12 +1,12 @@
 // The joint-action payoff matrix: out[(x * R0 + d0) * R1 + d1] = the share of
 // coalition payoff_in[0] when part 0 (its members) plays outcome d0 and part 1
-// (everyone else) outcome d1. Rust mirror: payoff_profiles in
-// src/cpu/payoff.rs. Composed with families.wgsl, profile.wgsl and payoff.wgsl.
+// (everyone else) outcome d1. Rust twin: src/cpu/payoff_profiles.rs (keep in
+// sync). Composed with families.wgsl, profile.wgsl and payoff.wgsl.
 
 @compute @workgroup_size(64)
 fn payoff_profiles(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let r0 = part_word(0u, 0u);
-    let r1 = part_word(1u, 0u);
+    let r0 = part_word(0u, PART_OUTCOMES);
+    let r1 = part_word(1u, PART_OUTCOMES);
     let t = entry_index(gid, groups);
     if t >= r0 * r1 {
         return;

@@ -1,7 +1,8 @@
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
 // SC'11; the Random123 generator used by cuRAND, JAX and PyTorch): a
 // counter-based generator, so that any sample's draws can be computed on
-// their own, identically here and in Rust. Rust twin: src/random.rs.
+// their own, identically here and in Rust. Rust twin: src/cpu/philox.rs
+// (keep in sync).
 
 const PHILOX_M0: u32 = 0xD2511F53u;
 const PHILOX_M1: u32 = 0xCD9E8D57u;

@@ -1,7 +1,8 @@
 // Test kernels: run the shared WGSL functions (families.wgsl, profile.wgsl,
 // digits.wgsl, philox.wgsl)
 // on inputs from the host so that tests compare them with their Rust twins
-// (src/families.rs, src/cpu/profile.rs, src/plan.rs, src/random.rs) on the same inputs. Host side: src/gpu/probe.rs.
+// (src/cpu/families.rs, src/cpu/profile.rs, src/cpu/digits.rs,
+// src/cpu/philox.rs) on the same inputs. Host side: src/gpu/probe.rs.
 
 @group(0) @binding(1) var<storage, read_write> probe_words: array<u32>;
 @group(0) @binding(4) var<storage, read> probe_in: array<u32>;

@@ -4,11 +4,8 @@
 // Rust twin: src/cpu/profile.rs (same function names).
 // Needs families.wgsl (config, words, reals, counts).
 
-const MAX_COALITION_COUNTS: u32 = 256u;
-// Must be kept in sync with PART_INFO_STRIDE in src/plan.rs:
-// radix, first player, player count, first action, first probability,
-// first sampling threshold, 2 unused.
-const PART_INFO_STRIDE: u32 = 8u;
+// The part table's entry of each part: PART_INFO_STRIDE words, field
+// PART_<NAME> (constants from src/limits.rs) is PartInfo's <name> in src/plan.rs.
 
 var<private> coalition_counts: array<u32, MAX_COALITION_COUNTS>;
 var<private> table_index: u32;
@@ -20,9 +17,9 @@ fn part_word(p: u32, field: u32) -> u32 {
 // Outcome of part `p` for the uniform word `r`: the number of thresholds
 // T_o = floor(cdf_o · 2^32) (o < radix - 1) that are ≤ r, by binary search.
 fn sample_outcome(p: u32, r: u32) -> u32 {
-    let first = part_word(p, 5u);
+    let first = part_word(p, PART_FIRST_THRESHOLD);
     var lo = 0u;
-    var hi = part_word(p, 0u) - 1u;
+    var hi = part_word(p, PART_OUTCOMES) - 1u;
     loop {
         if lo >= hi {
             break;
@@ -51,9 +48,9 @@ fn reset_to_base() {
 
 // Add (or remove) the actions of outcome `o` of part `p`.
 fn apply_outcome(p: u32, o: u32, add: bool) {
-    let first_player = part_word(p, 1u);
-    let size = part_word(p, 2u);
-    let first_action = part_word(p, 3u) + o * size;
+    let first_player = part_word(p, PART_FIRST_PLAYER);
+    let size = part_word(p, PART_PLAYERS);
+    let first_action = part_word(p, PART_FIRST_ACTION) + o * size;
     let k = config.actions;
     for (var r = 0u; r < size; r++) {
         let i = words[first_player + r];

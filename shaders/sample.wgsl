@@ -2,7 +2,7 @@
 // (Philox4x32-10 keyed by the seed, counter = (sample index, part / 4), word
 // part % 4; the outcome is the number of the part's thresholds ≤ the word),
 // and adds each coalition's share y and y² per slot: accumulators
-// [0, slots) hold Σ y, [slots, 2 slots) Σ y². Rust mirror: src/cpu/sample.rs.
+// [0, slots) hold Σ y, [slots, 2 slots) Σ y². Rust twin: src/cpu/sample.rs (keep in sync).
 // Composed with families.wgsl, profile.wgsl, philox.wgsl and dispatch.wgsl.
 
 fn draw_profile(index_lo: u32, index_hi: u32) {

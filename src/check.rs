@@ -10,16 +10,41 @@ use crate::game::{Game, UNIT_SUM_TOLERANCE};
 use crate::problem::Problem;
 
 /// Check every profile when `states × k^n` is at most this; sample beyond.
-pub const CHECK_EXHAUSTIVE_MAX: u64 = 200_000;
+pub(crate) const CHECK_EXHAUSTIVE_MAX: u64 = 200_000;
 /// Shares equal under a transposition up to this (they are computed by the
 /// same formula on permuted inputs: only rounding differs).
-pub const SYMMETRY_TOLERANCE: f64 = 1e-12;
+pub(crate) const SYMMETRY_TOLERANCE: f64 = 1e-12;
+
+/// A property every game of the model must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum Property {
+    /// Every share is ≥ 0 (and not NaN).
+    #[serde(rename = "non-negativity")]
+    NonNegativity,
+    /// The shares of every profile add up to 1.
+    #[serde(rename = "unit sum")]
+    UnitSum,
+    /// Permuting the players moves their shares with them (symmetric families).
+    #[serde(rename = "symmetry")]
+    Symmetry,
+}
+
+impl std::fmt::Display for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Property::NonNegativity => "non-negativity",
+            Property::UnitSum => "unit sum",
+            Property::Symmetry => "symmetry",
+        })
+    }
+}
 
 /// The first property a game violates, with the profile that shows it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Violation {
-    /// `"non-negativity"`, `"unit sum"` or `"symmetry"`.
-    pub property: &'static str,
+    /// The property.
+    pub property: Property,
     /// The state.
     pub state: usize,
     /// The profile (one action per player).
@@ -58,11 +83,14 @@ fn check_profile(game: &Game, x: usize, profile: &[usize], k: usize) -> Option<V
     };
     // NaN fails too: it is not ≥ 0.
     if let Some(i) = shares.iter().position(|&s| s < 0.0 || s.is_nan()) {
-        return found("non-negativity", format!("player {i} gets {}", shares[i]));
+        return found(
+            Property::NonNegativity,
+            format!("player {i} gets {}", shares[i]),
+        );
     }
     let total: f64 = shares.iter().sum();
     if (total - 1.0).abs() > UNIT_SUM_TOLERANCE {
-        return found("unit sum", format!("the shares sum to {total}"));
+        return found(Property::UnitSum, format!("the shares sum to {total}"));
     }
     let mut swapped = profile.to_vec();
     for i in 0..profile.len().saturating_sub(1) {
@@ -83,7 +111,7 @@ fn check_profile(game: &Game, x: usize, profile: &[usize], k: usize) -> Option<V
             };
             if (after[moved] - share).abs() > SYMMETRY_TOLERANCE {
                 return found(
-                    "symmetry",
+                    Property::Symmetry,
                     format!(
                         "swapping players {i} and {} moves player {l}'s share {} to {}, where player {moved} gets {}",
                         i + 1,
@@ -99,7 +127,7 @@ fn check_profile(game: &Game, x: usize, profile: &[usize], k: usize) -> Option<V
 }
 
 /// Check non-negativity, unit sum and symmetry of `problem`'s game.
-pub fn check_game(problem: &Problem, samples: u64, seed: u64) -> CheckReport {
+pub(crate) fn check_game(problem: &Problem, samples: u64, seed: u64) -> CheckReport {
     let n = problem.players();
     let k = problem.actions();
     let states = problem.states();
@@ -137,5 +165,15 @@ pub fn check_game(problem: &Problem, samples: u64, seed: u64) -> CheckReport {
         coverage,
         profiles,
         violation: None,
+    }
+}
+
+impl crate::Evaluator {
+    /// Check that `problem`'s game is unit-sum, non-negative and (for the
+    /// symmetric families) symmetric: on every profile where there are at most
+    /// 200 000 (over all states), else on `samples` random profiles drawn
+    /// from `seed`.
+    pub fn check(&self, problem: &Problem, samples: u64, seed: u64) -> CheckReport {
+        check_game(problem, samples, seed)
     }
 }

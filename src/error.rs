@@ -1,48 +1,94 @@
-//! Typed errors of the library. The binary maps them to exit codes: every
-//! variant except [`Error::GpuCheckFailed`] and [`Error::Gpu`] is bad input or
-//! usage (exit 2).
+//! The library's one error type. Every variant keeps its kind through sweeps
+//! and guarantees, so a caller (the binary, the Python package) can tell bad
+//! input from a failed run: [`Error::is_bad_input`].
 
 use thiserror::Error;
+
+/// What to do instead when a job is refused as too large. The binary turns
+/// it into the flag to use; the library's messages name no flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Remedy {
+    /// The CPU backend has no such limit.
+    CpuBackend,
+    /// Sampling (Monte Carlo) has no such limit.
+    Sampling,
+    /// Only a smaller problem fits.
+    SmallerProblem,
+}
 
 /// Everything that can go wrong while loading or evaluating a game.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The spec (or a game built in code) is malformed. `path` is the JSON
-    /// path of the offending value, e.g. `coalitions[1].policy.marginals[0]`.
+    /// The spec (or a game built in code, or an option) is malformed. `path`
+    /// is the JSON path of the offending value, e.g.
+    /// `coalitions[1].policy.marginals[0]`, or the option's name.
     #[error("{path}: {message}")]
     Spec {
-        /// JSON path of the offending value.
+        /// JSON path of the offending value, or the option's name.
         path: String,
         /// What is wrong and, where possible, how to fix it.
         message: String,
     },
-    /// The spec file could not be read.
-    #[error("cannot read {path}: {message}")]
-    Io {
+    /// A file could not be read (a spec, a grid, rows to resume from).
+    #[error("cannot read {path}: {source}")]
+    Read {
         /// File path.
         path: String,
-        /// The operating system's message.
-        message: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
     },
-    /// The problem is well formed but too large for the requested method or backend.
-    #[error("{0}")]
-    TooLarge(String),
+    /// A file could not be written (rows, plots, saved failures).
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// File path.
+        path: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The problem is well formed but too large for the requested method or
+    /// backend; refused before the work starts.
+    #[error("{message}")]
+    TooLarge {
+        /// What is too large, and the limit.
+        message: String,
+        /// What has no such limit.
+        remedy: Remedy,
+    },
     /// No GPU adapter is available.
     #[error("no GPU adapter found: {0}")]
     NoAdapter(String),
     /// The GPU reported an error (validation, device lost, mapping failure).
     #[error("GPU error: {0}")]
     Gpu(String),
-    /// A GPU dispatch processed fewer or more profiles than it was given:
-    /// the result would be silently wrong, so it is refused.
-    #[error("GPU dispatch processed {got} profiles instead of {expected} (driver cut a loop?)")]
+    /// A GPU dispatch processed fewer or more items than it was given: the
+    /// result would be silently wrong, so it is refused.
+    #[error("GPU dispatch processed {got} items instead of {expected} (driver cut a loop?)")]
     GpuCheckFailed {
-        /// Profiles the host dispatched.
+        /// Items the host dispatched.
         expected: u64,
-        /// Profiles the kernel reports it processed.
+        /// Items the kernel reports it processed.
         got: u64,
     },
+    /// The two backends computed the same quantity differently.
+    #[error(
+        "the GPU and CPU results differ by {difference:.2e}, beyond the tolerance {tolerance:.0e}"
+    )]
+    Disagree {
+        /// `max |GPU − CPU|` (infinite when either is not finite).
+        difference: f64,
+        /// The largest difference allowed.
+        tolerance: f64,
+    },
+    /// The linear-programming solver failed or stopped without an answer.
+    #[error("the LP solver failed: {0}")]
+    Lp(String),
+    /// The evaluation was stopped through its [`crate::Cancel`] handle.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {
@@ -54,11 +100,36 @@ impl Error {
         }
     }
 
-    /// Whether the error is the user's input (exit code 2) rather than a failed run.
+    /// A job refused as too large, with what to use instead.
+    pub fn too_large(message: impl Into<String>, remedy: Remedy) -> Self {
+        Error::TooLarge {
+            message: message.into(),
+            remedy,
+        }
+    }
+
+    /// A file that could not be read.
+    pub fn read(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        Error::Read {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+
+    /// A file that could not be written.
+    pub fn write(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        Error::Write {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+
+    /// Whether the error is the user's input or usage (the binary's exit
+    /// code 2) rather than a failed run (exit code 1).
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            Error::Spec { .. } | Error::Io { .. } | Error::TooLarge(_) | Error::NoAdapter(_)
+            Error::Spec { .. } | Error::Read { .. } | Error::TooLarge { .. } | Error::NoAdapter(_)
         )
     }
 }

@@ -5,7 +5,7 @@
 //! vectors, see [`crate::families`]) are tested against.
 
 use crate::counts::{count_vector_rank, count_vectors};
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 
 /// Tolerance for "sums to 1" checks on user-supplied tables and probabilities:
 /// spec files are written by hand with decimals, 1e-9 accepts their rounding.
@@ -186,10 +186,10 @@ fn validate_anonymous(weights: &[Vec<Vec<f64>>], players: usize, k: usize) -> Re
         .saturating_mul(weights.len().max(1) as u64)
         > MAX_TABLE_ENTRIES
     {
-        return Err(Error::TooLarge(format!(
+        return Err(Error::too_large(format!(
             "game.weights: an anonymous table for n = {players}, k = {k} has {rows} rows per state, \
              beyond the supported {MAX_TABLE_ENTRIES} numbers"
-        )));
+        ), Remedy::SmallerProblem));
     }
     if weights.is_empty() {
         return Err(Error::spec("game.weights", "needs at least one state"));
@@ -259,10 +259,10 @@ fn validate_table(shares: &[Vec<Vec<f64>>], players: usize, k: usize) -> Result<
             <= MAX_TABLE_ENTRIES
     });
     let Some(profiles) = profiles else {
-        return Err(Error::TooLarge(format!(
+        return Err(Error::too_large(format!(
             "game.shares: a table game with {players} players and {k} actions has {k}^{players} \
-             profiles, beyond the supported {MAX_TABLE_ENTRIES} numbers; use a symmetric family"
-        )));
+             profiles, beyond the supported {MAX_TABLE_ENTRIES} numbers (a symmetric family needs none)"
+        ), Remedy::SmallerProblem));
     };
     if shares.is_empty() {
         return Err(Error::spec("game.shares", "needs at least one state"));

@@ -5,10 +5,10 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use crate::counts::count_vectors;
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 use crate::game::{Game, MAX_TABLE_ENTRIES};
+use crate::limits::MAX_ACTIONS;
 use crate::policy::Policy;
-use crate::problem::MAX_ACTIONS;
 
 /// A random distribution over `len` outcomes, some entries zero (so that
 /// dropping zero-probability outcomes is exercised).
@@ -58,9 +58,9 @@ pub fn random_game(
         _ => 0,
     };
     if entries.saturating_mul(states as u64) > MAX_TABLE_ENTRIES {
-        return Err(Error::TooLarge(format!(
+        return Err(Error::too_large(format!(
             "a random {family} game with n = {n}, k = {k} and {states} state(s) needs more than {MAX_TABLE_ENTRIES} numbers"
-        )));
+        ), Remedy::SmallerProblem));
     }
     let rows = |rng: &mut StdRng| -> Vec<Vec<f64>> {
         (0..states)
@@ -120,5 +120,28 @@ pub fn random_joint(rng: &mut StdRng, members: usize, k: usize) -> Policy {
             .into_iter()
             .map(|p| ((0..members).map(|_| rng.random_range(0..k)).collect(), p))
             .collect(),
+    }
+}
+
+impl Game {
+    /// A seeded random game of `family` (`plurality`, `proportional`,
+    /// `congestion`, `anonymous` or `table`) for `players` players and
+    /// `actions` actions, with `states` states where the family has
+    /// parameters: the same seed always gives the same game.
+    pub fn random(
+        family: &str,
+        players: usize,
+        actions: usize,
+        states: usize,
+        seed: u64,
+    ) -> Result<Game> {
+        use rand::SeedableRng;
+        random_game(
+            &mut StdRng::seed_from_u64(seed),
+            family,
+            players,
+            actions,
+            states,
+        )
     }
 }

@@ -4,19 +4,43 @@
 //! reply of the others (who may coordinate). In a symmetric game strategies
 //! and replies are count vectors (the coalition's share depends only on
 //! them); otherwise joint actions. The payoff matrix comes from the CPU
-//! reference or the WGSL kernels (`shaders/payoff*.wgsl`), cross-checked; the
+//! twins or the WGSL kernels (`shaders/payoff_*.wgsl`), chosen by the
+//! [`Evaluator`]'s one backend seam and cross-checked with `Backend::Both`; the
 //! LP is solved by microlp (a maintained pure-Rust simplex: exact vertex
 //! solutions in f64, no native build).
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem as Lp, SolveOutcome};
 
 use crate::counts::CountVectors;
-use crate::error::{Error, Result};
-use crate::eval::{Backend, Evaluator, Method, Options};
+use crate::counts_driver::CountKernels;
+use crate::error::{Error, Remedy, Result};
+use crate::evaluator::{Backend, Evaluator, Method, Options, Side};
+use crate::game::Game;
 use crate::plan::{FlatPlan, Part, Plan};
 use crate::policy::Policy;
 use crate::problem::{Coalition, Problem};
-use crate::symmetric::{all_count_vectors, CountDistribution, CountSpace, CountsFlat, CountsPlan};
+use crate::symmetric::{CountDistribution, CountSpace, CountsPlan};
+
+/// What the strategies and replies of a payoff matrix are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum Basis {
+    /// Count vectors (symmetric games: only the counts matter).
+    #[serde(rename = "count vectors")]
+    CountVectors,
+    /// Joint actions (any game).
+    #[serde(rename = "joint actions")]
+    JointActions,
+}
+
+impl std::fmt::Display for Basis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Basis::CountVectors => "count vectors",
+            Basis::JointActions => "joint actions",
+        })
+    }
+}
 
 /// Payoff matrices larger than this (states × strategies × replies) are refused.
 pub const MAX_PAYOFF_ENTRIES: u64 = 20_000_000;
@@ -36,10 +60,12 @@ pub struct PayoffMatrix {
     pub states: usize,
     /// The entries.
     pub values: Vec<f64>,
-    /// `"count vectors"` or `"joint actions"`.
-    pub basis: &'static str,
+    /// What strategies and replies are.
+    pub basis: Basis,
     /// With both backends: `max |GPU − CPU|` over the entries.
     pub max_gpu_cpu: Option<f64>,
+    /// What the backend seam chose and why.
+    pub notes: Vec<String>,
 }
 
 impl PayoffMatrix {
@@ -68,8 +94,8 @@ fn others_of(problem: &Problem, j: usize) -> Vec<usize> {
     others
 }
 
-/// Build coalition j's payoff matrix on `backend` (`Gpu`: the kernels;
-/// `Auto`: both, compared; `Cpu`: the reference).
+/// Build coalition j's payoff matrix on `backend` (chosen as for
+/// evaluations; `Both` builds it on both and fails beyond [`PAYOFF_TOLERANCE`]).
 pub fn payoff_matrix(
     evaluator: &mut Evaluator,
     problem: &Problem,
@@ -105,41 +131,27 @@ pub fn payoff_matrix(
             others: vec![uniform(&ms, others.len())],
             space,
         };
-        let vectors = all_count_vectors(&counts.space);
         let flat = FlatPlan::new(problem, &Plan::new(problem))?;
-        let mut layout = CountsFlat::new(&counts, states, &vectors)?;
-        let (values, max_gpu_cpu) = compare(evaluator, backend, |evaluator, gpu| {
-            if gpu {
-                let gpu = evaluator.gpu()?;
-                let shares: Vec<f64> = gpu
-                    .count_shares(&flat, &vectors)?
-                    .into_iter()
-                    .map(f64::from)
-                    .collect();
-                let mut gpu_layout = CountsFlat::new(&counts, states, &vectors)?;
-                gpu_layout.set_shares(&shares);
-                Ok(gpu
-                    .payoff_counts(&gpu_layout)?
-                    .into_iter()
-                    .map(f64::from)
-                    .collect())
-            } else {
-                layout.set_shares(&crate::cpu::count_shares::count_shares(&flat, &vectors));
-                Ok(crate::cpu::payoff::payoff_counts(
-                    &layout.configs[0],
-                    &layout.words,
-                    &layout.reals,
-                ))
-            }
-        })?;
+        let mut notes = Vec::new();
+        let (values, max_gpu_cpu) =
+            compare(
+                evaluator,
+                backend,
+                &mut notes,
+                |evaluator, side| match side {
+                    Side::Cpu => counts_payoff(&mut crate::cpu::CpuCounts, &flat, &counts),
+                    Side::Gpu => counts_payoff(evaluator.gpu()?, &flat, &counts),
+                },
+            )?;
         // The other players get a representative joint action in player order.
         return Ok(PayoffMatrix {
             strategies: ns.iter().map(|v| representative(v)).collect(),
             replies: ms.iter().map(|v| representative(v)).collect(),
             states,
             values,
-            basis: "count vectors",
+            basis: Basis::CountVectors,
             max_gpu_cpu,
+            notes,
         });
     }
     // Any game: every joint action of the coalition against every joint
@@ -172,65 +184,85 @@ pub fn payoff_matrix(
         profiles: Some(entries / states as u64),
     };
     let flat = FlatPlan::new(problem, &plan)?;
-    let (values, max_gpu_cpu) = compare(evaluator, backend, |evaluator, gpu| {
-        if gpu {
-            Ok(evaluator
+    let mut notes = Vec::new();
+    let (values, max_gpu_cpu) = compare(
+        evaluator,
+        backend,
+        &mut notes,
+        |evaluator, side| match side {
+            Side::Gpu => Ok(evaluator
                 .gpu()?
                 .payoff_profiles(&flat, j)?
                 .into_iter()
                 .map(f64::from)
-                .collect())
-        } else {
-            Ok(crate::cpu::payoff::payoff_profiles(&flat, j))
-        }
-    })?;
+                .collect()),
+            Side::Cpu => Ok(crate::cpu::payoff_profiles::payoff_profiles(&flat, j)),
+        },
+    )?;
     Ok(PayoffMatrix {
         strategies,
         replies,
         states,
         values,
-        basis: "joint actions",
+        basis: Basis::JointActions,
         max_gpu_cpu,
+        notes,
     })
 }
 
 fn too_large(entries: u64) -> Error {
-    Error::TooLarge(format!(
-        "the guarantee LP's payoff matrix would have {} entries, beyond {MAX_PAYOFF_ENTRIES}; \
-         use a smaller game (symmetric games need only count vectors)",
-        if entries == u64::MAX {
-            "too many".to_string()
-        } else {
-            entries.to_string()
-        }
-    ))
+    Error::too_large(
+        format!(
+            "the guarantee LP's payoff matrix would have {} entries, beyond {MAX_PAYOFF_ENTRIES} \
+         (symmetric games need only count vectors)",
+            if entries == u64::MAX {
+                "too many".to_string()
+            } else {
+                entries.to_string()
+            }
+        ),
+        Remedy::SmallerProblem,
+    )
 }
 
-/// Run `build` on the CPU, the GPU or both; with both, compare and return the CPU's.
+/// The count-vector payoff matrix of `counts` (its first coalition against
+/// the others) on `kernels`.
+fn counts_payoff<K: CountKernels>(
+    kernels: &mut K,
+    flat: &FlatPlan,
+    counts: &CountsPlan,
+) -> Result<Vec<f64>> {
+    let loaded = crate::counts_driver::load(kernels, flat, counts)?;
+    kernels.payoff(&loaded)
+}
+
+/// Run `build` on the backend the seam picks; with both, compare (NaN never
+/// agrees) and return the CPU's.
 fn compare(
     evaluator: &mut Evaluator,
     backend: Backend,
-    mut build: impl FnMut(&mut Evaluator, bool) -> Result<Vec<f64>>,
+    notes: &mut Vec<String>,
+    build: impl FnMut(&mut Evaluator, Side) -> Result<Vec<f64>>,
 ) -> Result<(Vec<f64>, Option<f64>)> {
-    match backend {
-        Backend::Cpu => Ok((build(evaluator, false)?, None)),
-        Backend::Gpu => Ok((build(evaluator, true)?, None)),
-        _ => {
-            let cpu = build(evaluator, false)?;
-            let gpu = build(evaluator, true)?;
-            let d = cpu
-                .iter()
-                .zip(&gpu)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
-            if d > PAYOFF_TOLERANCE {
-                return Err(Error::Gpu(format!(
-                    "the GPU payoff matrix differs from the CPU's by {d:.2e} > {PAYOFF_TOLERANCE:.0e}"
-                )));
-            }
-            Ok((cpu, Some(d)))
-        }
+    let (first, second) = evaluator.on_backend(backend, notes, build)?;
+    let Some(gpu) = second else {
+        return Ok((first, None));
+    };
+    let d = first
+        .iter()
+        .zip(&gpu)
+        .map(|(a, b)| (a - b).abs())
+        .fold(
+            0.0,
+            |m: f64, d| if d.is_nan() { f64::INFINITY } else { m.max(d) },
+        );
+    if d > PAYOFF_TOLERANCE {
+        return Err(Error::Disagree {
+            difference: d,
+            tolerance: PAYOFF_TOLERANCE,
+        });
     }
+    Ok((first, Some(d)))
 }
 
 /// `max_π min_c Σ_a π_a w[c][a]` over distributions π: the LP's value and π.
@@ -267,8 +299,8 @@ fn maximin(
             weights.iter_mut().for_each(|w| *w /= total);
             Ok((solution[t], weights))
         }
-        Ok(_) => Err(Error::Gpu("the LP solver stopped before an answer".into())),
-        Err(e) => Err(Error::Gpu(format!("the LP solver failed: {e}"))),
+        Ok(_) => Err(Error::Lp("it stopped before an answer".into())),
+        Err(e) => Err(Error::Lp(e.to_string())),
     }
 }
 
@@ -303,17 +335,32 @@ pub struct SecurityValue {
     pub strategies: usize,
     /// See `strategies`.
     pub replies: usize,
-    /// `"count vectors"` or `"joint actions"`.
-    pub basis: &'static str,
+    /// What strategies and replies are.
+    pub basis: Basis,
     /// With both backends: `max |GPU − CPU|` of the payoff matrix.
     pub max_gpu_cpu: Option<f64>,
     /// The others' pure reply (in player order over the non-members) that
-    /// holds the policy to its value, and the state.
+    /// holds the policy to its value.
     pub worst_reply: Vec<usize>,
+    /// The state where it does.
+    pub worst_state: usize,
+    /// An independent check of the LP: the policy evaluated exactly (on the
+    /// CPU) against every pure reply, the minimum over replies and states.
+    /// `None` from [`Evaluator::power_curve`], which skips it.
+    pub check: Option<f64>,
+    /// What the backend seam chose and why.
+    pub notes: Vec<String>,
 }
 
-/// Solve coalition j's security value.
-pub fn security_value(
+impl SecurityValue {
+    /// `|check − value|`, when checked.
+    pub fn check_error(&self) -> Option<f64> {
+        self.check.map(|c| (c - self.value).abs())
+    }
+}
+
+/// Solve coalition j's security value (without the check).
+pub(crate) fn security_value(
     evaluator: &mut Evaluator,
     problem: &Problem,
     j: usize,
@@ -344,13 +391,16 @@ pub fn security_value(
         basis: matrix.basis,
         max_gpu_cpu: matrix.max_gpu_cpu,
         worst_reply: matrix.replies[worst % replies].clone(),
+        worst_state: worst / replies,
+        check: None,
+        notes: matrix.notes,
     })
 }
 
 /// `min_x min_{pure replies} r_j` of `policy` for coalition j, by evaluating
 /// the problem (exactly, on the CPU) against every reply of the LP: an
 /// independent check of the LP's value.
-pub fn check_policy(
+pub(crate) fn check_policy(
     evaluator: &mut Evaluator,
     problem: &Problem,
     j: usize,
@@ -421,10 +471,12 @@ pub struct BestResponse {
     /// What `copy` of all the other coalitions gets there (min over states),
     /// when the coalition is large enough to copy them.
     pub copy_value: Option<f64>,
+    /// What the backend seam chose and why.
+    pub notes: Vec<String>,
 }
 
 /// Solve the best response of coalition j to the others' policies.
-pub fn best_response(
+pub(crate) fn best_response(
     evaluator: &mut Evaluator,
     problem: &Problem,
     j: usize,
@@ -506,6 +558,7 @@ pub fn best_response(
         value,
         policy: joint_policy(&matrix, &weights),
         copy_value,
+        notes: matrix.notes,
     })
 }
 
@@ -529,14 +582,15 @@ pub struct CurvePoint {
 }
 
 /// v(s) for s = 1..n−1: the first s players against the rest.
-pub fn curve(
+pub(crate) fn curve(
     evaluator: &mut Evaluator,
-    game: crate::game::Game,
+    game: Game,
     players: usize,
     actions: usize,
     backend: Backend,
-    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<CurvePoint>> {
+    let (progress, cancel) = evaluator.watch();
+    let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
     let base = Problem::new(
         players,
         actions,
@@ -561,7 +615,80 @@ pub fn curve(
             strategies: v.strategies,
             constraints: v.replies * problem.states(),
         });
-        progress(s, players - 1);
+        watch.report(s as u64, players as u64 - 1);
+        watch.check()?;
     }
     Ok(points)
+}
+
+fn check_coalition(problem: &Problem, j: usize) -> Result<()> {
+    let m = problem.coalitions().len();
+    if j >= m {
+        return Err(Error::spec(
+            "coalition",
+            format!("coalition {j} does not exist (0..{m})"),
+        ));
+    }
+    Ok(())
+}
+
+impl Evaluator {
+    /// The security value of coalition `coalition`: the most it can secure
+    /// whatever the state and the other players do (who may coordinate),
+    /// with an optimal policy, the reply that holds it there, and an
+    /// independent check (the policy evaluated against every pure reply).
+    ///
+    /// ```
+    /// use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Policy, Problem};
+    /// // Two players, two actions, plurality: a lone player can secure 1/2
+    /// // (matched: 1/2 each; unmatched: 1/2 each too).
+    /// let problem = Problem::new(2, 2, Game::Plurality, vec![
+    ///     Coalition::new(vec![0], Policy::Uniform),
+    ///     Coalition::new(vec![1], Policy::Uniform),
+    /// ])?;
+    /// let v = Evaluator::new().security_value(&problem, 0, Backend::Cpu)?;
+    /// assert!((v.value - 0.5).abs() < 1e-12);
+    /// assert!(v.check_error().unwrap() < 1e-12);
+    /// # Ok::<(), unitsum_gpu::Error>(())
+    /// ```
+    pub fn security_value(
+        &mut self,
+        problem: &Problem,
+        coalition: usize,
+        backend: Backend,
+    ) -> Result<SecurityValue> {
+        check_coalition(problem, coalition)?;
+        let mut v = security_value(self, problem, coalition, backend)?;
+        v.check = Some(check_policy(self, problem, coalition, &v.policy)?);
+        Ok(v)
+    }
+
+    /// Coalition `coalition`'s best response to the others' policies when
+    /// only the state is unknown: `max_π min_x r_j(x, π, π_{-j})`.
+    pub fn best_response(
+        &mut self,
+        problem: &Problem,
+        coalition: usize,
+        backend: Backend,
+    ) -> Result<BestResponse> {
+        check_coalition(problem, coalition)?;
+        best_response(self, problem, coalition, backend)
+    }
+
+    /// The power curve of `game`: v(s) for s = 1..n−1, the first s players
+    /// against the other n − s, beside the theorems' bounds. Progress goes
+    /// to [`Evaluator::set_progress`] (points done, in all).
+    pub fn power_curve(
+        &mut self,
+        game: Game,
+        players: usize,
+        actions: usize,
+        backend: Backend,
+    ) -> Result<Vec<CurvePoint>> {
+        if players < 2 {
+            return Err(Error::spec("players", "a curve needs at least 2 players"));
+        }
+        crate::sweep::check_players(&[players], "players")?;
+        curve(self, game, players, actions, backend)
+    }
 }

@@ -1,52 +1,82 @@
 //! # unitsum-gpu
 //!
-//! Expected coalition shares `r_j(x)` in unit-sum games (see THEORY.md in
-//! the project's shared notes): exactly, by enumerating the product of the
-//! coalitions' policy supports, on the GPU through wgpu compute shaders
-//! (WGSL) and on the CPU by a reference implementation in f64 that computes
-//! the same function, so that each checks the other.
+//! Expected coalition shares `r_j(x)` in unit-sum games (docs/THEORY.md in
+//! the repository states the model), and what a coalition can secure.
+//!
+//! **The model.** A [`Problem`] is n players, k actions, a [`Game`] (one of
+//! five families) and a partition of the players into [`Coalition`]s, each
+//! with a [`Policy`]. Its serde form is the JSON spec format of the README:
+//! [`Problem::from_json`], [`Problem::load`], [`Problem::to_json`].
+//!
+//! **The methods** ([`Method`]), each on two backends ([`Backend`]) that
+//! compute the same function, the GPU through wgpu compute shaders (WGSL) and
+//! the CPU by an f64 reference, so that each checks the other
+//! ([`Backend::Both`]):
+//! - *exact*: enumerate the product of the coalitions' policy supports;
+//! - *counts*: in a symmetric game, sum over count vectors instead of
+//!   profiles, polynomial in n;
+//! - *sample*: Monte Carlo with error bars, the same Philox stream on both
+//!   backends;
+//! - *auto*: the cheapest exact method within its limits, else sampling.
+//!
+//! **The analyses**, all methods of one [`Evaluator`] (which keeps the GPU
+//! device and pipelines between calls): [`Evaluator::evaluate`],
+//! [`Evaluator::check`] (is the game unit-sum and symmetric?),
+//! [`Evaluator::security_value`] (the most a coalition can secure, by linear
+//! programming), [`Evaluator::best_response`], [`Evaluator::power_curve`],
+//! [`Evaluator::sweep_point`] (the theorems' sweeps, [`sweep`]) and
+//! [`Evaluator::adapters`].
 //!
 //! ```
-//! use unitsum_gpu::{evaluate, Backend, Coalition, Game, Options, Policy, Problem};
+//! use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Options, Policy, Problem};
 //! // Theorem 1: a majority playing a common uniform action in the plurality game.
 //! let problem = Problem::new(5, 4, Game::Plurality, vec![
 //!     Coalition::new(vec![0, 1, 2], Policy::Common { dist: None }),
 //!     Coalition::new(vec![3, 4], Policy::Uniform),
 //! ])?;
-//! let result = evaluate(&problem, &Options { backend: Backend::Cpu, ..Default::default() })?;
+//! let mut evaluator = Evaluator::new();
+//! let result = evaluator.evaluate(&problem, &Options { backend: Backend::Cpu, ..Default::default() })?;
 //! assert!(result.shares[0][0] >= 1.0 - 1.0 / 4.0);
 //! assert!(result.unit_sum_error < 1e-12);
 //! # Ok::<(), unitsum_gpu::Error>(())
 //! ```
+//!
+//! Errors are one enum, [`Error`], whose kind survives sweeps and guarantees:
+//! [`Error::is_bad_input`] tells the user's input from a failed run.
 
-pub mod bench;
-pub mod check;
-pub mod counts;
-pub mod cpu;
+mod check;
+mod counts;
+mod counts_driver;
+mod cpu;
 mod error;
-mod eval;
-pub mod families;
+mod evaluator;
 mod game;
-pub mod generate;
-pub mod gpu;
-pub mod guarantee;
-pub mod heap;
-pub mod plan;
-pub mod plot;
+mod generate;
+mod gpu;
+mod guarantee;
+mod limits;
+mod plan;
 mod policy;
 mod problem;
-pub mod random;
-pub mod report;
 mod spec;
 pub mod sweep;
-pub mod symmetric;
+mod symmetric;
+mod watch;
 
-pub use error::{Error, Result};
-pub use eval::{
-    evaluate, Backend, Evaluation, Evaluator, Method, Options, ProgressFn, AUTO_COUNTS_MAX_PAIRS,
-    AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES,
+pub use check::{CheckReport, Property, Violation};
+pub use error::{Error, Remedy, Result};
+pub use evaluator::{
+    evaluate, Adapter, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed,
+    Options, AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
 };
-pub use game::{profile_index, Game, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
+pub use game::{Game, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
+pub use guarantee::{BestResponse, CurvePoint, SecurityValue, MAX_PAYOFF_ENTRIES};
+pub use limits::MAX_ACTIONS;
 pub use policy::{Block, Policy};
-pub use problem::{Coalition, Problem, MAX_ACTIONS};
-pub use spec::{load_spec, parse_spec, parse_value, policy_to_value, to_value};
+pub use problem::{Coalition, Problem};
+pub use watch::{Cancel, ProgressFn};
+
+/// The crate's internals, for its own integration tests and benches only:
+/// not part of the API, and free to change in any release.
+#[doc(hidden)]
+pub mod internals;

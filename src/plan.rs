@@ -10,7 +10,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::counts::binomial;
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 use crate::game::Game;
 use crate::policy::Policy;
 use crate::problem::Problem;
@@ -172,8 +172,8 @@ fn expand(
     }
 }
 
-/// Family ids shared with `shaders/families.wgsl` (must be kept in sync).
-pub mod family_id {
+/// Family ids (the WGSL side gets them from [`crate::limits::wgsl_constants`]).
+pub(crate) mod family_id {
     /// `plurality`
     pub const PLURALITY: u32 = 0;
     /// `proportional`
@@ -186,10 +186,25 @@ pub mod family_id {
     pub const TABLE: u32 = 4;
 }
 
-/// u32 words per part in the `part_info` table: radix, first player, player
-/// count, first outcome action, first outcome probability, first sampling
-/// threshold, 2 unused. Must be kept in sync with shaders/profile.wgsl.
-pub const PART_INFO_STRIDE: usize = 8;
+use crate::limits::PART_INFO_STRIDE;
+
+/// One part's entry of the `part_info` table, decoded by name: the WGSL side
+/// reads field `PART_<NAME>` through `part_word`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PartInfo {
+    /// Outcomes (the part's radix), field 0.
+    pub outcomes: u32,
+    /// Word offset of the part's players, field 1.
+    pub first_player: u32,
+    /// Players the part sets, field 2.
+    pub players: u32,
+    /// Word offset of outcome 0's actions (`players` per outcome), field 3.
+    pub first_action: u32,
+    /// Real offset of outcome 0's probability, field 4.
+    pub first_probability: u32,
+    /// Word offset of the sampling thresholds (`outcomes − 1`), field 5.
+    pub first_threshold: u32,
+}
 
 /// Sizes and offsets into the flat arrays. Must be kept in sync with `Config`
 /// in `shaders/families.wgsl`.
@@ -268,7 +283,10 @@ impl FlatPlan {
         let mut words: Vec<u32> = Vec::new();
         let mut reals: Vec<f64> = Vec::new();
         let too_large = |what: &str| {
-            Error::TooLarge(format!("{what} does not fit the kernel's 32-bit indices"))
+            Error::too_large(
+                format!("{what} does not fit the kernel's 32-bit indices"),
+                Remedy::Sampling,
+            )
         };
         let offset = |len: usize| u32::try_from(len).map_err(|_| too_large("the plan"));
 
@@ -286,19 +304,33 @@ impl FlatPlan {
         config.part_info = offset(words.len())?;
         words.resize(words.len() + PART_INFO_STRIDE * plan.parts.len(), 0);
         for (p, part) in plan.parts.iter().enumerate() {
-            let info = config.part_info as usize + PART_INFO_STRIDE * p;
-            words[info] = part.outcomes.len() as u32;
-            words[info + 1] = offset(words.len())?;
-            words[info + 2] = part.players.len() as u32;
+            let first_player = offset(words.len())?;
             words.extend(part.players.iter().map(|&i| i as u32));
-            words[info + 3] = offset(words.len())?;
+            let first_action = offset(words.len())?;
             for (actions, _) in &part.outcomes {
                 words.extend(actions.iter().map(|&a| a as u32));
             }
-            words[info + 4] = offset(reals.len())?;
+            let first_probability = offset(reals.len())?;
             reals.extend(part.outcomes.iter().map(|(_, p)| *p));
-            words[info + 5] = offset(words.len())?;
+            let first_threshold = offset(words.len())?;
             words.extend(sampling_thresholds(&part.outcomes));
+            let info = PartInfo {
+                outcomes: part.outcomes.len() as u32,
+                first_player,
+                players: part.players.len() as u32,
+                first_action,
+                first_probability,
+                first_threshold,
+            };
+            let at = config.part_info as usize + PART_INFO_STRIDE * p;
+            words[at..at + 6].copy_from_slice(&[
+                info.outcomes,
+                info.first_player,
+                info.players,
+                info.first_action,
+                info.first_probability,
+                info.first_threshold,
+            ]);
         }
 
         // The base profile's counts (players in parts are added by the walker).
@@ -384,11 +416,28 @@ impl FlatPlan {
     /// The profile count for exact enumeration, or the error that says to sample.
     pub fn exact_profiles(&self) -> Result<u64> {
         self.profiles.ok_or_else(|| {
-            Error::TooLarge(format!(
-                "exact enumeration needs about 10^{:.1} profiles, beyond 2^63; use sampling (--method sample)",
-                self.log10_profiles
-            ))
+            Error::too_large(
+                format!(
+                    "exact enumeration needs about 10^{:.1} profiles, beyond 2^63",
+                    self.log10_profiles
+                ),
+                Remedy::Sampling,
+            )
         })
+    }
+
+    /// Part `p`'s entry of the part table.
+    pub(crate) fn part(&self, p: usize) -> PartInfo {
+        let at = self.config.part_info as usize + PART_INFO_STRIDE * p;
+        let w = &self.words[at..at + 6];
+        PartInfo {
+            outcomes: w[0],
+            first_player: w[1],
+            players: w[2],
+            first_action: w[3],
+            first_probability: w[4],
+            first_threshold: w[5],
+        }
     }
 
     /// Mixed-radix digits (one per part, part 0 least significant) of a
@@ -402,17 +451,6 @@ impl FlatPlan {
                 d
             })
             .collect()
-    }
-}
-
-/// Twin of `add_to_digits` (shaders/digits.wgsl): `digits += offset` in the
-/// mixed radix `radices`, with the kernel's u32 arithmetic.
-pub fn add_to_digits(radices: &[u32], digits: &mut [u32], offset: u32) {
-    let mut carry = offset;
-    for (digit, &radix) in digits.iter_mut().zip(radices) {
-        let v = *digit + carry % radix;
-        carry = carry / radix + u32::from(v >= radix);
-        *digit = if v >= radix { v - radix } else { v };
     }
 }
 

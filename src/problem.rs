@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::game::{Game, UNIT_SUM_TOLERANCE};
+use crate::limits::MAX_ACTIONS;
 use crate::policy::Policy;
 
 /// A coalition: its members (player indices) and their policy.
@@ -83,10 +84,6 @@ fn check_partition(players: usize, coalitions: &[Coalition]) -> Result<()> {
     }
     Ok(())
 }
-
-/// At most this many actions: actions are stored in u32 on the GPU and the
-/// count vectors' private arrays are sized for it.
-pub const MAX_ACTIONS: usize = 16;
 
 impl Problem {
     /// Validate and build a problem. Errors carry the JSON path a spec file

@@ -9,32 +9,20 @@ use crate::policy::{Block, Policy};
 use crate::problem::{validate_distribution, Coalition, Problem};
 
 /// Read and validate a spec file.
-pub fn load_spec(path: &std::path::Path) -> Result<Problem> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+pub(crate) fn load_spec(path: &std::path::Path) -> Result<Problem> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
     parse_spec(&text)
 }
 
 /// Parse and validate a spec from JSON text.
-///
-/// ```
-/// let problem = unitsum_gpu::parse_spec(r#"{ "players": 3, "actions": 2,
-///   "game": { "family": "plurality" },
-///   "coalitions": [ { "members": [0, 1], "policy": { "kind": "common" } },
-///                   { "members": [2], "policy": { "kind": "uniform" } } ] }"#)?;
-/// assert_eq!(problem.players(), 3);
-/// # Ok::<(), unitsum_gpu::Error>(())
-/// ```
-pub fn parse_spec(text: &str) -> Result<Problem> {
+pub(crate) fn parse_spec(text: &str) -> Result<Problem> {
     let root: Value = serde_json::from_str(text)
         .map_err(|e| Error::spec("(file)", format!("not valid JSON: {e}")))?;
     parse_value(&root)
 }
 
 /// Build a problem from an already parsed JSON value.
-pub fn parse_value(root: &Value) -> Result<Problem> {
+pub(crate) fn parse_value(root: &Value) -> Result<Problem> {
     object(root, "(root)")?;
     let players = uint(field(root, "", "players")?, "players")?;
     let actions = uint(field(root, "", "actions")?, "actions")?;
@@ -247,7 +235,7 @@ fn cube(v: &Value, path: &str) -> Result<Vec<Vec<Vec<f64>>>> {
 }
 
 /// Write a problem back as a spec (JSON value) that [`parse_value`] accepts.
-pub fn to_value(problem: &Problem) -> Value {
+pub(crate) fn to_value(problem: &Problem) -> Value {
     use serde_json::json;
     let game = match problem.game() {
         Game::Plurality => json!({ "family": "plurality" }),
@@ -267,7 +255,7 @@ pub fn to_value(problem: &Problem) -> Value {
 }
 
 /// A policy as a spec's `"policy"` object.
-pub fn policy_to_value(p: &Policy) -> Value {
+pub(crate) fn policy_to_value(p: &Policy) -> Value {
     use serde_json::json;
     match p {
         Policy::Pure { actions } => json!({ "kind": "pure", "actions": actions }),
@@ -284,5 +272,80 @@ pub fn policy_to_value(p: &Policy) -> Value {
         }
         Policy::Blocks { blocks } => json!({ "kind": "blocks", "blocks": blocks.iter()
             .map(|b| json!({ "members": b.members, "policy": policy_to_value(&b.policy) })).collect::<Vec<_>>() }),
+    }
+}
+
+impl Problem {
+    /// Parse and validate a spec from JSON text (README, "Spec format");
+    /// errors name the JSON path of the offending value.
+    ///
+    /// ```
+    /// let problem = unitsum_gpu::Problem::from_json(r#"{ "players": 3, "actions": 2,
+    ///   "game": { "family": "plurality" },
+    ///   "coalitions": [ { "members": [0, 1], "policy": { "kind": "common" } },
+    ///                   { "members": [2], "policy": { "kind": "uniform" } } ] }"#)?;
+    /// assert_eq!(problem.players(), 3);
+    /// // Writing it back gives a spec that parses to the same problem.
+    /// assert_eq!(unitsum_gpu::Problem::from_json(&problem.to_json())?, problem);
+    /// # Ok::<(), unitsum_gpu::Error>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Problem> {
+        parse_spec(text)
+    }
+
+    /// Read and validate a spec file.
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Problem> {
+        load_spec(path.as_ref())
+    }
+
+    /// Build a problem from an already parsed JSON value of the spec format.
+    pub fn from_value(value: &Value) -> Result<Problem> {
+        parse_value(value)
+    }
+
+    /// The problem as a spec (JSON value) that [`Problem::from_value`] accepts.
+    pub fn to_value(&self) -> Value {
+        to_value(self)
+    }
+
+    /// The problem as spec text (pretty JSON) that [`Problem::from_json`] accepts.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&to_value(self)).expect("a spec value serialises")
+    }
+}
+
+impl Policy {
+    /// The policy as a spec's `"policy"` object.
+    pub fn to_value(&self) -> Value {
+        policy_to_value(self)
+    }
+}
+
+/// The serde form of a problem is its spec: serializing writes the spec,
+/// deserializing validates it (errors carry the JSON path).
+impl serde::Serialize for Problem {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        to_value(self).serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Problem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        parse_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Policy {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        policy_to_value(self).serialize(serializer)
     }
 }

@@ -17,7 +17,7 @@
 use rayon::prelude::*;
 
 use crate::counts::CountVectors;
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 use crate::plan::Plan;
 use crate::problem::Problem;
 
@@ -42,11 +42,10 @@ impl CountSpace {
     pub fn new(players: usize, actions: usize) -> Result<CountSpace> {
         let radix = players as u64 + 1;
         let cube = radix.checked_pow(actions as u32 - 1).filter(|&c| c <= MAX_CUBE).ok_or_else(|| {
-            Error::TooLarge(format!(
-                "the counts method indexes count vectors in (n+1)^(k-1) = {radix}^{} cells, beyond {MAX_CUBE}; \
-                 use --method sample",
+            Error::too_large(format!(
+                "the counts method indexes count vectors in (n+1)^(k-1) = {radix}^{} cells, beyond {MAX_CUBE}",
                 actions - 1
-            ))
+            ), Remedy::Sampling)
         })?;
         Ok(CountSpace {
             players: players as u32,
@@ -295,23 +294,6 @@ pub struct CountsConfig {
     pub pad: u32,
 }
 
-impl CountsConfig {
-    /// Twin of `decode_cell` (shaders/counts_layout.wgsl): the count vector of
-    /// cube index `cell` whose entries sum to `p_total` (c_0 most significant,
-    /// the last count implied).
-    pub fn decode_cell(&self, cell: u32, counts: &mut [u32]) {
-        let k = self.actions as usize;
-        let mut rest = cell;
-        let mut used = 0;
-        for c in counts[..k - 1].iter_mut().rev() {
-            *c = rest % self.radix;
-            rest /= self.radix;
-            used += *c;
-        }
-        counts[k - 1] = self.p_total - used;
-    }
-}
-
 /// Loop iterations one item of the pair sum may take (well below lavapipe's
 /// 65535 per invocation, see src/gpu/run.rs).
 const ITERATIONS_PER_ITEM: u64 = 4096;
@@ -335,8 +317,9 @@ impl CountsFlat {
         let k = space.actions;
         let rows = vectors.len() / k;
         let too_large = || {
-            Error::TooLarge(
-                "the counts method's tables exceed 32-bit indices; use --method sample".into(),
+            Error::too_large(
+                "the counts method's tables exceed 32-bit indices",
+                Remedy::Sampling,
             )
         };
         let offset = |len: usize| u32::try_from(len).map_err(|_| too_large());
@@ -385,6 +368,13 @@ impl CountsFlat {
         u64::from(self.configs[j].p_entries) * u64::from(self.configs[j].chunks)
     }
 
+    /// Entries of the share table (`states × rows × k`, at real offset 0).
+    pub(crate) fn share_entries(&self) -> usize {
+        self.configs
+            .first()
+            .map_or(0, |c| (c.states * c.rows * c.actions) as usize)
+    }
+
     /// Put the share table `h_b(x, C)` in place.
     pub fn set_shares(&mut self, shares: &[f64]) {
         self.reals[..shares.len()].copy_from_slice(shares);
@@ -407,7 +397,7 @@ impl CountsPlan {
         if !problem.game().is_symmetric() {
             return Err(Error::spec(
                 "game.family",
-                "the counts method needs a symmetric game; a table game is not symmetric (use --method exact or sample)",
+                "the counts method needs a symmetric game; a table game is not symmetric (enumerate or sample it)",
             ));
         }
         let space = CountSpace::new(problem.players(), problem.actions())?;

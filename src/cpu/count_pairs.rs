@@ -1,7 +1,8 @@
-//! Rust mirror of `shaders/count_pairs.wgsl`, in f64: one coalition's pair
+//! Twin of `shaders/count_pairs.wgsl` (keep in sync), in f64: one coalition's pair
 //! sum `Σ_N P(N) Σ_M Q(M) Σ_b N_b h_b(x, N + M)`, item by item (an item is one
 //! P entry against one chunk of Q entries).
 
+use super::counts_layout::decode_cell;
 use crate::symmetric::CountsConfig;
 
 /// Twin of the `count_pairs` kernel for one thread: the sums per state over
@@ -21,15 +22,15 @@ pub fn count_pairs(
     let rank_of_cell = &words[c.rank_of_cell as usize..];
     let shares = &reals[c.shares as usize..][..states * rows * k];
     let mut acc = vec![0.0; states];
-    let mut counts = [0u32; crate::problem::MAX_ACTIONS];
-    let mut n = [0.0f64; crate::problem::MAX_ACTIONS];
+    let mut counts = [0u32; crate::limits::MAX_ACTIONS];
+    let mut n = [0.0f64; crate::limits::MAX_ACTIONS];
     for item in first..first + count {
         let item = item as u32;
         let a = item / c.chunks;
         let chunk = item % c.chunks;
         let cell_n = words[(c.p_cell + a) as usize];
         let p = reals[(c.p_prob + a) as usize];
-        c.decode_cell(cell_n, &mut counts);
+        decode_cell(c, cell_n, &mut counts);
         for (f, &c) in n.iter_mut().zip(&counts[..k]) {
             *f = f64::from(c);
         }

@@ -1,9 +1,9 @@
-//! Rust mirror of `shaders/count_shares.wgsl`: the share table `h_b(x, C)`
+//! Twin of `shaders/count_shares.wgsl` (keep in sync): the share table `h_b(x, C)`
 //! for every count vector C of all n players, from the family twins.
 
 use rayon::prelude::*;
 
-use crate::families::{action_shares, anonymous_ranks};
+use crate::cpu::families::{action_shares, anonymous_ranks};
 use crate::plan::FlatPlan;
 
 /// Count vectors per parallel task.

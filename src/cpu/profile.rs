@@ -1,8 +1,8 @@
-//! Twin of `shaders/profile.wgsl`: the current profile as the counts the
+//! Twin of `shaders/profile.wgsl` (keep in sync): the current profile as the counts the
 //! share functions need, with parts' outcomes added or removed one at a time.
 
-use crate::families::{action_shares, anonymous_ranks};
-use crate::plan::{family_id, FlatPlan, PART_INFO_STRIDE};
+use crate::cpu::families::{action_shares, anonymous_ranks};
+use crate::plan::{family_id, FlatPlan};
 
 /// What a kernel thread keeps in private memory about the current profile.
 pub struct ProfileState<'a> {
@@ -33,12 +33,13 @@ impl<'a> ProfileState<'a> {
         let k = flat.config.actions as usize;
         let parts = (0..flat.config.parts as usize)
             .map(|p| {
-                let first_player = part_word(flat, p, 1) as usize;
-                let size = part_word(flat, p, 2) as usize;
+                let part = flat.part(p);
+                let first_player = part.first_player as usize;
+                let size = part.players as usize;
                 let players = &flat.words[first_player..first_player + size];
                 PartCache {
                     size,
-                    first_action: part_word(flat, p, 3) as usize,
+                    first_action: part.first_action as usize,
                     coalition_base: players
                         .iter()
                         .map(|&i| {
@@ -71,16 +72,12 @@ impl<'a> ProfileState<'a> {
         &self.flat.config
     }
 
-    /// Twin of `part_word`.
-    pub fn part_word(&self, p: usize, field: usize) -> u32 {
-        part_word(self.flat, p, field)
-    }
-
     /// Twin of `sample_outcome`: the number of part `p`'s sampling thresholds
     /// ≤ the uniform word `r` (see [`crate::plan::sampling_thresholds`]).
     pub fn sample_outcome(&self, p: usize, r: u32) -> u32 {
-        let first = self.part_word(p, 5) as usize;
-        let thresholds = &self.flat.words[first..first + self.part_word(p, 0) as usize - 1];
+        let part = self.flat.part(p);
+        let first = part.first_threshold as usize;
+        let thresholds = &self.flat.words[first..first + part.outcomes as usize - 1];
         thresholds.partition_point(|&t| t <= r) as u32
     }
 
@@ -236,9 +233,4 @@ impl<'a> ProfileState<'a> {
         }
         self.coalition_share_from(j, &self.action_share)
     }
-}
-
-/// Twin of `part_word`: field `field` of part `p`'s entry in the part table.
-pub fn part_word(flat: &FlatPlan, p: usize, field: usize) -> u32 {
-    flat.words[flat.config.part_info as usize + p * PART_INFO_STRIDE + field]
 }

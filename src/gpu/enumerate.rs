@@ -2,13 +2,13 @@
 
 use super::run::{Job, MAX_ACCUMULATORS, MAX_COALITION_COUNTS, MAX_PARTS};
 use super::{GpuContext, Kernel};
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 use crate::plan::{family_id, FlatPlan};
 
 /// The largest part (players set by one outcome).
 pub(super) fn max_part(flat: &FlatPlan) -> u64 {
     (0..flat.radices.len())
-        .map(|p| u64::from(crate::cpu::profile::part_word(flat, p, 2)))
+        .map(|p| u64::from(flat.part(p).players))
         .max()
         .unwrap_or(0)
 }
@@ -40,9 +40,10 @@ impl GpuContext {
     pub fn check_limits(flat: &FlatPlan, accumulators: u32) -> Result<()> {
         let c = &flat.config;
         let refuse = |what: String| {
-            Err(Error::TooLarge(format!(
-                "{what}: beyond the GPU kernel's limits (README, \"Limits\"); use --backend cpu"
-            )))
+            Err(Error::too_large(
+                format!("{what}: beyond the GPU kernel's limits (README, \"Limits\")"),
+                Remedy::CpuBackend,
+            ))
         };
         if accumulators > MAX_ACCUMULATORS {
             return refuse(format!(
@@ -65,18 +66,21 @@ impl GpuContext {
     }
 
     /// Enumerate the plan on the GPU: the sums per slot `j * states + x`, in f64.
-    pub fn enumerate(
+    pub(crate) fn enumerate(
         &mut self,
         flat: &FlatPlan,
-        progress: Option<&(dyn Fn(u64, u64) + Sync + Send)>,
+        watch: crate::watch::Watch<'_>,
     ) -> Result<Vec<f64>> {
         let profiles = flat.exact_profiles()?;
         Self::check_limits(flat, flat.config.slots)?;
         if flat.radices.len() > MAX_PARTS {
-            return Err(Error::TooLarge(format!(
-                "{} random parts > {MAX_PARTS} for GPU enumeration",
-                flat.radices.len()
-            )));
+            return Err(Error::too_large(
+                format!(
+                    "{} random parts > {MAX_PARTS} for GPU enumeration",
+                    flat.radices.len()
+                ),
+                Remedy::CpuBackend,
+            ));
         }
         let parts = flat.radices.len() as u64;
         let digits = |first: u64| flat.digits(first);
@@ -94,7 +98,7 @@ impl GpuContext {
                     + parts * (max_part(flat) + 4),
                 seed: 0,
                 digits: Some(&digits),
-                progress,
+                watch,
             },
         )
     }

@@ -5,13 +5,13 @@
 mod counts;
 mod enumerate;
 mod payoff;
-pub mod probe;
+pub(crate) mod probe;
 mod run;
 mod sample;
 
 use std::sync::{Arc, Mutex};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 
 pub use run::Schedule;
 
@@ -81,43 +81,36 @@ impl Kernel {
             Kernel::Enumerate => &[FAMILIES, PROFILE, DIGITS, DISPATCH, ENUMERATE],
             Kernel::Sample => &[FAMILIES, PROFILE, PHILOX, DISPATCH, SAMPLE],
             Kernel::CountPairs => &[COUNTS_LAYOUT, DISPATCH, COUNT_PAIRS],
-            Kernel::CountShares => return [FAMILIES, COUNT_SHARES].join("\n"),
-            Kernel::PayoffCounts => return [COUNTS_LAYOUT, PAYOFF, PAYOFF_COUNTS].join("\n"),
+            Kernel::CountShares => return compose(&[FAMILIES, COUNT_SHARES]),
+            Kernel::PayoffCounts => return compose(&[COUNTS_LAYOUT, PAYOFF, PAYOFF_COUNTS]),
             Kernel::PayoffProfiles => {
-                return [FAMILIES, PROFILE, PAYOFF, PAYOFF_PROFILES].join("\n")
+                return compose(&[FAMILIES, PROFILE, PAYOFF, PAYOFF_PROFILES])
             }
         };
-        format!("alias acc_t = {accumulator};\n{}", pieces.join("\n"))
+        format!(
+            "alias acc_t = {accumulator};\n{}\n{}",
+            crate::limits::wgsl_constants(),
+            pieces.join("\n")
+        )
     }
 }
 
 /// What the user is told when no adapter exists.
-pub const NO_ADAPTER_HINT: &str =
+pub(crate) const NO_ADAPTER_HINT: &str =
     "no Vulkan, Metal, DX12 or GL adapter was found. On Debian/Ubuntu \
 install a software Vulkan driver with `apt-get install mesa-vulkan-drivers libvulkan1` (lavapipe), \
-or use --backend cpu";
+or use the CPU backend";
+
+/// WGSL pieces composed into one module, after the constants they share
+/// with the host (src/limits.rs).
+pub(crate) fn compose(pieces: &[&str]) -> String {
+    format!("{}\n{}", crate::limits::wgsl_constants(), pieces.join("\n"))
+}
 
 /// A kernel's data on the device: integers at binding 2, reals (f32) at 3.
 pub(crate) struct KernelData {
     words: wgpu::Buffer,
     reals: wgpu::Buffer,
-}
-
-/// One adapter as wgpu lists it.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct AdapterSummary {
-    /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
-    pub name: String,
-    /// Graphics API backend (Vulkan, Gl, …).
-    pub backend: String,
-    /// Discrete, integrated, virtual, CPU or other.
-    pub device_type: String,
-    /// Driver name and version.
-    pub driver: String,
-    /// Whether f64 shader arithmetic is supported (accumulators in f64).
-    pub shader_f64: bool,
-    /// Whether this is the adapter the GPU backend would use.
-    pub selected: bool,
 }
 
 fn entire(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
@@ -157,17 +150,18 @@ fn ordered_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
 }
 
 /// List the adapters wgpu sees, marking the one the GPU backend would use.
-pub fn list_adapters() -> Vec<AdapterSummary> {
+pub(crate) fn list_adapters() -> Vec<crate::evaluator::Adapter> {
     let instance = instance();
     ordered_adapters(&instance)
         .iter()
         .enumerate()
         .map(|(index, a)| {
             let info = a.get_info();
-            AdapterSummary {
+            crate::evaluator::Adapter {
                 name: info.name.clone(),
-                backend: format!("{:?}", info.backend),
+                api: format!("{:?}", info.backend),
                 device_type: format!("{:?}", info.device_type),
+                software: info.device_type == wgpu::DeviceType::Cpu,
                 driver: format!("{} {}", info.driver, info.driver_info)
                     .trim()
                     .to_string(),
@@ -267,7 +261,7 @@ impl GpuContext {
     }
 
     /// Fail with the first error the device reported since the last check.
-    fn check_errors(&self) -> Result<()> {
+    pub(super) fn check_errors(&self) -> Result<()> {
         let mut errors = self.errors.lock().expect("error sink");
         if errors.is_empty() {
             Ok(())
@@ -421,9 +415,9 @@ impl GpuContext {
         let bytes = 4 * words.len().max(reals.len()) as u64;
         let limit = self.limits.max_storage_buffer_binding_size;
         if bytes > limit {
-            return Err(Error::TooLarge(format!(
-                "the game's tables need {bytes} bytes, beyond this adapter's storage binding limit of {limit}; use --backend cpu"
-            )));
+            return Err(Error::too_large(format!(
+                "the game's tables need {bytes} bytes, beyond this adapter's storage binding limit of {limit}"
+            ), Remedy::CpuBackend));
         }
         Ok(KernelData {
             words: self.buffer_with("words", words, storage),

@@ -1,11 +1,12 @@
 //! Host side of the one-dispatch kernels (`count_shares`, `payoff_counts`,
 //! `payoff_profiles`): one invocation per entry on a 2-D grid, bindings
-//! 0 config, 2 words, 3 reals, 4 input words, 5 f32 output.
+//! 0 config, 2 words, 3 reals, 4 input words, 5 f32 output. The payoff
+//! kernels are the guarantee LP's matrices (twins:
+//! `src/cpu/payoff_counts.rs`, `src/cpu/payoff_profiles.rs`).
 
 use super::{GpuContext, Kernel, KernelData};
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 use crate::plan::FlatPlan;
-use crate::symmetric::{CountsConfig, CountsFlat};
 
 impl GpuContext {
     /// Run a one-dispatch kernel over `entries` invocations; returns `out_len` f32.
@@ -18,17 +19,40 @@ impl GpuContext {
         entries: u64,
         out_len: u64,
     ) -> Result<Vec<f32>> {
+        let output = self.dispatch_entries(kernel, config, data, input, entries, out_len)?;
+        let bytes = self.read_back(
+            self.device.create_command_encoder(&Default::default()),
+            &[(&output, 4 * out_len.max(1))],
+        )?;
+        Ok(bytemuck::cast_slice(&bytes[0])[..out_len as usize].to_vec())
+    }
+
+    /// Submit a one-dispatch kernel over `entries` invocations; its `out_len`
+    /// f32 outputs stay on the device, in the returned buffer (poisoned with
+    /// NaN first, so that an entry the kernel fails to write cannot pass).
+    pub(super) fn dispatch_entries(
+        &mut self,
+        kernel: Kernel,
+        config: &wgpu::Buffer,
+        data: &KernelData,
+        input: &[u32],
+        entries: u64,
+        out_len: u64,
+    ) -> Result<wgpu::Buffer> {
         let (layout, pipeline) = self.kernel(kernel)?;
         if 4 * out_len > self.limits.max_storage_buffer_binding_size || entries >= 1 << 32 {
-            return Err(Error::TooLarge(format!(
-                "{}: {out_len} outputs are beyond this adapter's storage binding limit; use --backend cpu",
-                kernel.name()
-            )));
+            return Err(Error::too_large(
+                format!(
+                    "{}: {out_len} outputs are beyond this adapter's storage binding limit",
+                    kernel.name()
+                ),
+                Remedy::CpuBackend,
+            ));
         }
         let input = self.buffer_with("input", input, wgpu::BufferUsages::STORAGE);
-        let output = self.buffer(
+        let output = self.buffer_with(
             "output",
-            4 * out_len,
+            &vec![f32::NAN; out_len.max(1) as usize],
             wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
         );
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -52,29 +76,13 @@ impl GpuContext {
             pass.set_bind_group(0, &bind_group, &[]);
             pass.dispatch_workgroups(x, y, 1);
         }
-        let bytes = self.read_back(encoder, &[(&output, 4 * out_len.max(1))])?;
-        Ok(bytemuck::cast_slice(&bytes[0])[..out_len as usize].to_vec())
-    }
-
-    /// The count-vector payoff matrix of `layout`'s first config (see
-    /// [`crate::cpu::payoff::payoff_counts`]), as the WGSL computes it.
-    pub fn payoff_counts(&mut self, layout: &CountsFlat) -> Result<Vec<f32>> {
-        let config: &CountsConfig = &layout.configs[0];
-        let entries = u64::from(config.p_entries) * u64::from(config.q_entries);
-        let config_buffer = self.uniform(config);
-        let data = self.upload(&layout.words, &layout.reals)?;
-        self.run_entries(
-            Kernel::PayoffCounts,
-            &config_buffer,
-            &data,
-            &[0],
-            entries,
-            entries * u64::from(config.states),
-        )
+        self.queue.submit([encoder.finish()]);
+        self.check_errors()?;
+        Ok(output)
     }
 
     /// The joint-action payoff matrix of coalition `coalition` (see
-    /// [`crate::cpu::payoff::payoff_profiles`]), as the WGSL computes it.
+    /// `crate::cpu::payoff_profiles::payoff_profiles`), as the WGSL computes it.
     pub fn payoff_profiles(&mut self, flat: &FlatPlan, coalition: usize) -> Result<Vec<f32>> {
         let (config, data) = self.plan_buffers(flat)?;
         let entries = u64::from(flat.radices[0]) * u64::from(flat.radices[1]);

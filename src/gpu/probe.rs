@@ -28,14 +28,13 @@ impl GpuContext {
                 (5, storage(false), false),
             ],
         );
-        let source = [
+        let source = super::compose(&[
             shaders::FAMILIES,
             shaders::PROFILE,
             shaders::DIGITS,
             shaders::PHILOX,
             shaders::PROBE,
-        ]
-        .join("\n");
+        ]);
         let pipeline = self.pipeline(entry, &source, entry, &layout)?;
         let (config, data) = self.plan_buffers(flat)?;
         let input = self.buffer_with("probe in", input, wgpu::BufferUsages::STORAGE);

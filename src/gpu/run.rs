@@ -6,13 +6,9 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{GpuContext, KernelData};
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 
-pub(super) const WORKGROUP_SIZE: u64 = 64;
-/// Kernel array sizes (must be kept in sync with the WGSL constants).
-pub(super) const MAX_PARTS: usize = 64;
-pub(super) const MAX_ACCUMULATORS: u32 = 128;
-pub(super) const MAX_COALITION_COUNTS: u32 = 256;
+pub(super) use crate::limits::{MAX_ACCUMULATORS, MAX_COALITION_COUNTS, MAX_PARTS, WORKGROUP_SIZE};
 /// Loop iterations one invocation may run. lavapipe silently stops every
 /// invocation's loops after 65535 iterations in total; half of it leaves room
 /// for the estimates being rough.
@@ -46,7 +42,8 @@ impl Default for Schedule {
     }
 }
 
-/// Must be kept in sync with `Dispatch` in shaders/dispatch.wgsl.
+/// Must be kept in sync with `Dispatch` in shaders/dispatch.wgsl (checked
+/// by a naga reflection test).
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 pub(super) struct DispatchParams {
@@ -73,7 +70,7 @@ pub(super) struct Job<'a> {
     pub seed: u64,
     /// Fills the digits of the dispatch's first item (enumeration only).
     pub digits: Option<&'a dyn Fn(u64) -> Vec<u32>>,
-    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync + Send)>,
+    pub watch: crate::watch::Watch<'a>,
 }
 
 impl GpuContext {
@@ -85,12 +82,12 @@ impl GpuContext {
         job: Job<'_>,
     ) -> Result<Vec<f64>> {
         if job.iterations_at_start + job.iterations_per_item > LOOP_BUDGET {
-            return Err(Error::TooLarge(format!(
+            return Err(Error::too_large(format!(
                 "one {} needs about {} loop iterations, beyond one GPU thread's budget of {LOOP_BUDGET} \
-                 (README, \"Limits\"); use --backend cpu",
+                 (README, \"Limits\")",
                 job.kernel.item(),
                 job.iterations_at_start + job.iterations_per_item
-            )));
+            ), Remedy::CpuBackend));
         }
         let accumulators = u64::from(job.accumulators);
         let acc_bytes: u64 = if self.shader_f64 { 8 } else { 4 };
@@ -122,9 +119,9 @@ impl GpuContext {
             .max(1);
         let partials_bytes = batch * partials_per_dispatch * acc_bytes;
         if partials_bytes > self.limits.max_storage_buffer_binding_size {
-            return Err(Error::TooLarge(format!(
+            return Err(Error::too_large(format!(
                 "the partial sums need {partials_bytes} bytes, beyond this adapter's storage binding limit"
-            )));
+            ), Remedy::CpuBackend));
         }
 
         let params = self.buffer(
@@ -248,9 +245,8 @@ impl GpuContext {
                 }
             }
             done = start;
-            if let Some(progress) = job.progress {
-                progress(done, job.items);
-            }
+            job.watch.report(done, job.items);
+            job.watch.check()?;
         }
         Ok(sums)
     }

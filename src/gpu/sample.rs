@@ -9,18 +9,18 @@ use crate::plan::FlatPlan;
 impl GpuContext {
     /// Draw `samples` profiles (Philox keyed by `seed`): Σ y per slot, then
     /// Σ y² per slot, in f64.
-    pub fn sample(
+    pub(crate) fn sample(
         &mut self,
         flat: &FlatPlan,
         samples: u64,
         seed: u64,
-        progress: Option<&(dyn Fn(u64, u64) + Sync + Send)>,
+        watch: crate::watch::Watch<'_>,
     ) -> Result<Vec<f64>> {
         let accumulators = 2 * flat.config.slots;
         Self::check_limits(flat, accumulators)?;
         let parts = flat.radices.len() as u64;
         let players_in_parts: u64 = (0..flat.radices.len())
-            .map(|p| u64::from(crate::cpu::profile::part_word(flat, p, 2)))
+            .map(|p| u64::from(flat.part(p).players))
             .sum();
         let widest = flat.radices.iter().copied().max().unwrap_or(1);
         let search = u64::from(32 - widest.leading_zeros()) + 1;
@@ -42,7 +42,7 @@ impl GpuContext {
                 iterations_at_start: iterations_at_start(flat, accumulators),
                 seed,
                 digits: None,
-                progress,
+                watch,
             },
         )
     }

@@ -15,20 +15,20 @@ use crate::policy::Policy;
 use crate::problem::{Coalition, Problem};
 use crate::spec::{array, field, number, object, parse_game, parse_policy, string, uint, uints};
 
-/// Read and expand a grid file.
-pub fn load_grid(path: &std::path::Path) -> Result<Vec<Point>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+/// Read and expand a grid file (README, "Sweep grids").
+pub fn grid_file(path: impl AsRef<std::path::Path>) -> Result<Vec<Point>> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
     let root: Value = serde_json::from_str(&text)
         .map_err(|e| Error::spec("(file)", format!("not valid JSON: {e}")))?;
-    grid_points(&root)
+    grid(&root)
 }
 
-/// A game object of a spec (`{"family": …, parameters}`), parsed on its own.
-pub fn parse_game_value(v: &Value) -> Result<crate::game::Game> {
-    parse_game(v)
+impl crate::game::Game {
+    /// A game object of a spec (`{"family": …, parameters}`), parsed on its own.
+    pub fn from_value(value: &Value) -> Result<crate::game::Game> {
+        parse_game(value)
+    }
 }
 
 /// A coalition's size rule.
@@ -59,7 +59,7 @@ enum GameAxis {
 }
 
 /// Expand the grid in `root` into points, in a fixed order.
-pub fn grid_points(root: &Value) -> Result<Vec<Point>> {
+pub fn grid(root: &Value) -> Result<Vec<Point>> {
     object(root, "(root)")?;
     let name = match root.get("name") {
         Some(v) => string(v, "name")?.to_string(),

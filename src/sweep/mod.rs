@@ -1,18 +1,22 @@
 //! Sweeps: many evaluations over grids of games, sizes and opponents, each
-//! checked against the theorem that applies (THEORY.md). A sweep is a list of
-//! [`Point`]s (from a preset or a grid file), each evaluated into a [`Row`].
+//! checked against the theorem that applies (docs/THEORY.md). A sweep is a
+//! list of [`Point`]s (from a preset, [`theorem1`] and [`theorem2`], or a
+//! grid, [`grid`] and [`grid_file`]), each evaluated into a [`Row`] by
+//! [`Evaluator::sweep_point`].
 
-pub mod grid;
-pub mod output;
+mod grid;
+mod presets;
 
-pub mod presets;
+pub use grid::{grid, grid_file};
+pub(crate) use presets::check_players;
+pub use presets::{parse_opponents, parse_range, theorem1, theorem2, OpponentKind, Sizes};
 
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::eval::{Backend, Evaluation, Evaluator, Method, Options};
+use crate::error::{Error, Remedy, Result};
+use crate::evaluator::{Backend, Evaluation, Evaluator, Method, Options};
 use crate::policy::Policy;
 use crate::problem::Problem;
 
@@ -128,6 +132,10 @@ pub struct Row {
     /// For `worst`: coalition 1's pure joint action that attains the minimum.
     #[serde(default)]
     pub worst_actions: Option<Vec<usize>>,
+    /// The problem that attains coalition 0's minimum (for `worst`, the
+    /// reply that attains it): a spec to save when the bound fails.
+    #[serde(skip)]
+    pub attaining: Option<Problem>,
 }
 
 impl Row {
@@ -138,10 +146,12 @@ impl Row {
 }
 
 /// How to evaluate a sweep.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SweepOptions {
-    /// Backend; `both` is [`SweepBackend::Both`].
-    pub backend: SweepBackend,
+    /// Backend; with [`Backend::Both`] each row carries `max |GPU − CPU|`
+    /// and fails beyond `tolerance`.
+    pub backend: Backend,
     /// Method.
     pub method: Method,
     /// Samples when sampling.
@@ -152,13 +162,16 @@ pub struct SweepOptions {
     pub tolerance: f64,
 }
 
-/// Backends of a sweep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SweepBackend {
-    /// One backend.
-    One(Backend),
-    /// The CPU and the GPU, compared.
-    Both,
+impl Default for SweepOptions {
+    fn default() -> Self {
+        SweepOptions {
+            backend: Backend::Cpu,
+            method: Method::Auto,
+            samples: 200_000,
+            seed: 0,
+            tolerance: crate::evaluator::DEFAULT_TOLERANCE,
+        }
+    }
 }
 
 /// Rounding allowed below a bound: f64 sums of up to ~10^7 terms on the CPU
@@ -184,11 +197,11 @@ fn worst_replies(problem: &Problem) -> Result<Vec<Vec<usize>>> {
         (k as u64).checked_pow(m2 as u32).unwrap_or(u64::MAX)
     };
     if count > WORST_MAX_EVALUATIONS {
-        return Err(Error::TooLarge(format!(
-            "opponent `worst` at n = {}, k = {k}, {m2} opponents needs {count} evaluations, beyond {WORST_MAX_EVALUATIONS}; \
-             drop `worst` from --opponents or reduce the sizes",
+        return Err(Error::too_large(format!(
+            "opponent `worst` at n = {}, k = {k}, {m2} opponents needs {count} evaluations, beyond {WORST_MAX_EVALUATIONS}: \
+             drop the `worst` opponent or reduce the sizes",
             problem.players()
-        )));
+        ), Remedy::SmallerProblem));
     }
     let mut replies = Vec::with_capacity(count as usize);
     let mut actions = vec![0usize; m2];
@@ -210,7 +223,7 @@ fn worst_replies(problem: &Problem) -> Result<Vec<Vec<usize>>> {
 }
 
 /// Check a point before running it (e.g. `worst` past its size).
-pub fn validate_point(point: &Point) -> Result<()> {
+fn validate_point(point: &Point) -> Result<()> {
     if point.opponent == Opponent::Worst {
         worst_replies(&point.problem)?;
     }
@@ -233,22 +246,23 @@ fn point_problems(point: &Point) -> Result<Vec<(Option<Vec<usize>>, Problem)>> {
     }
 }
 
-/// Evaluate a point into a row; also returns the problem that attains the
-/// minimum of coalition 0 (to save when the bound fails).
-pub fn evaluate_point(
-    evaluator: &mut Evaluator,
-    point: &Point,
-    options: &SweepOptions,
-) -> Result<(Row, Problem)> {
+impl Evaluator {
+    /// Refuse a point that cannot run (e.g. the `worst` opponent past its
+    /// size) before any point of the sweep runs.
+    pub fn validate_point(&self, point: &Point) -> Result<()> {
+        validate_point(point)
+    }
+
+    /// Evaluate one point of a sweep into its row. Errors keep their kind.
+    pub fn sweep_point(&mut self, point: &Point, options: &SweepOptions) -> Result<Row> {
+        evaluate_point(self, point, options)
+    }
+}
+
+/// Evaluate a point into a row, with the problem that attains the minimum of
+/// coalition 0 (to save when the bound fails).
+fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptions) -> Result<Row> {
     let started = Instant::now();
-    let backends: &[Backend] = match options.backend {
-        SweepBackend::One(b) => std::slice::from_ref(match b {
-            Backend::Cpu => &Backend::Cpu,
-            Backend::Gpu => &Backend::Gpu,
-            _ => &Backend::Auto,
-        }),
-        SweepBackend::Both => &[Backend::Cpu, Backend::Gpu],
-    };
     let m = point.problem.coalitions().len();
     let mut min_shares = vec![f64::INFINITY; m];
     let mut min_stderr = 0.0;
@@ -256,30 +270,29 @@ pub fn evaluate_point(
     let mut max_diff: Option<f64> = None;
     let mut evaluations = 0;
     let mut first: Option<Evaluation> = None;
-    let mut backend_used = "";
+    let mut backend_used = String::new();
     for (reply, problem) in point_problems(point)? {
-        let mut runs = Vec::new();
-        for &backend in backends {
-            let run = evaluator.evaluate(
-                &problem,
-                &Options {
-                    backend,
-                    method: options.method,
-                    samples: options.samples,
-                    seed: options.seed,
-                    auto_max_pairs: SWEEP_AUTO_MAX_PAIRS,
-                },
-            )?;
+        let mut run = evaluator.evaluate(
+            &problem,
+            &Options {
+                backend: options.backend,
+                method: options.method,
+                samples: options.samples,
+                seed: options.seed,
+                auto_max_pairs: SWEEP_AUTO_MAX_PAIRS,
+                tolerance: options.tolerance,
+            },
+        )?;
+        evaluations += 1;
+        // With both backends the GPU's result is reported (the CPU's is the
+        // reference it is held to).
+        if let Some(check) = run.cross_check.take() {
             evaluations += 1;
-            runs.push(run);
-        }
-        if let [c, g] = runs.as_slice() {
-            let d = c.max_abs_difference(g);
+            let d = check.max_abs_difference;
             max_diff = Some(max_diff.map_or(d, |m: f64| m.max(d)));
+            run = *check.gpu;
         }
-        // The last backend's result is reported (the GPU's with both).
-        let run = runs.pop().expect("one backend at least");
-        backend_used = run.backend;
+        backend_used = run.backend.to_string();
         for (j, slot) in min_shares.iter_mut().enumerate() {
             let v = run.min_over_states(j);
             if j == 0 && v < *slot {
@@ -295,7 +308,7 @@ pub fn evaluate_point(
     }
     let first = first.expect("a point evaluates at least once");
     let bound = point.bound.map(Bound::value);
-    let holds = bound.map(|b| min_shares[0] + 5.0 * min_stderr + rounding(backend_used) >= b);
+    let holds = bound.map(|b| min_shares[0] + 5.0 * min_stderr + rounding(&backend_used) >= b);
     let (worst_actions, worst_problem) = worst.expect("evaluated");
     let game = point.problem.game();
     let row = Row {
@@ -313,9 +326,10 @@ pub fn evaluate_point(
             .collect(),
         opponent: point.opponent_label.clone(),
         game: point.game,
-        backend: match options.backend {
-            SweepBackend::Both => "both".to_string(),
-            SweepBackend::One(_) => backend_used.to_string(),
+        backend: if options.backend == Backend::Both {
+            "both".to_string()
+        } else {
+            backend_used
         },
         method: first.method.to_string(),
         work: first
@@ -332,8 +346,9 @@ pub fn evaluate_point(
         max_gpu_cpu: max_diff,
         agree: max_diff.map(|d| d <= options.tolerance),
         worst_actions,
+        attaining: Some(worst_problem),
     };
-    Ok((row, worst_problem))
+    Ok(row)
 }
 
 /// Keep the points of shard `index` of `count` (points `i` with `i % count == index`).
@@ -344,43 +359,6 @@ pub fn shard(points: Vec<Point>, index: usize, count: usize) -> Vec<Point> {
         .filter(|(i, _)| i % count == index)
         .map(|(_, p)| p)
         .collect()
-}
-
-/// Evaluate `points` in order, writing each row as it completes and saving a
-/// spec of every point whose bound fails to `save_failures`; `on_row` sees
-/// each row with the number of points done. Returns the rows.
-pub fn run(
-    evaluator: &mut Evaluator,
-    points: &[Point],
-    options: &SweepOptions,
-    writer: &mut output::RowWriter,
-    save_failures: Option<&std::path::Path>,
-    on_row: &mut dyn FnMut(&Row, usize),
-) -> Result<Vec<Row>> {
-    if let Some(dir) = save_failures {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            path: dir.display().to_string(),
-            message: e.to_string(),
-        })?;
-    }
-    let mut rows = Vec::with_capacity(points.len());
-    for (i, point) in points.iter().enumerate() {
-        let (row, attaining) = evaluate_point(evaluator, point, options)
-            .map_err(|e| Error::spec(format!("point {}", point.key), e.to_string()))?;
-        writer.write(&row)?;
-        if let (Some(dir), Some(false)) = (save_failures, row.holds) {
-            let file = dir.join(format!("{}.json", file_name(&point.key)));
-            let spec = serde_json::to_string_pretty(&crate::spec::to_value(&attaining))
-                .expect("serialisable");
-            std::fs::write(&file, spec + "\n").map_err(|e| Error::Io {
-                path: file.display().to_string(),
-                message: e.to_string(),
-            })?;
-        }
-        on_row(&row, i + 1);
-        rows.push(row);
-    }
-    Ok(rows)
 }
 
 /// A point key as a file name: letters, digits, `-`, `_`, `.` and `=` kept.

@@ -41,7 +41,7 @@ pub fn parse_opponents(list: &str) -> Result<Vec<OpponentKind>> {
                     Some(Ok(r)) if r > 0 => OpponentKind::Random(r),
                     _ => {
                         return Err(Error::spec(
-                            "--opponents",
+                            "opponents",
                             format!("unknown opponent {item:?}; expected uniform, pure, common, random:R (R ≥ 1) or worst"),
                         ))
                     }
@@ -86,10 +86,10 @@ pub fn parse_range(text: &str, what: &str) -> Result<Vec<usize>> {
 
 /// Players a sweep, grid or curve point may have: player lists are built
 /// from the number, so it is bounded before anything is allocated.
-pub const MAX_GRID_PLAYERS: usize = 100_000;
+pub(crate) const MAX_GRID_PLAYERS: usize = 100_000;
 
 /// Every n of a grid must be at most [`MAX_GRID_PLAYERS`].
-pub fn check_players(players: &[usize], what: &str) -> Result<()> {
+pub(crate) fn check_players(players: &[usize], what: &str) -> Result<()> {
     match players.iter().find(|&&n| n > MAX_GRID_PLAYERS) {
         Some(n) => Err(Error::spec(
             what,
@@ -101,21 +101,21 @@ pub fn check_players(players: &[usize], what: &str) -> Result<()> {
 
 /// Every k of a grid must be a valid action count (checked before anything
 /// is drawn for it).
-pub fn check_actions(actions: &[usize], what: &str) -> Result<()> {
+pub(crate) fn check_actions(actions: &[usize], what: &str) -> Result<()> {
     match actions
         .iter()
-        .find(|&&k| k == 0 || k > crate::problem::MAX_ACTIONS)
+        .find(|&&k| k == 0 || k > crate::limits::MAX_ACTIONS)
     {
         Some(k) => Err(Error::spec(
             what,
-            format!("{k} actions: expected 1 to {}", crate::problem::MAX_ACTIONS),
+            format!("{k} actions: expected 1 to {}", crate::limits::MAX_ACTIONS),
         )),
         None => Ok(()),
     }
 }
 
 /// A seed for one random draw, from the sweep seed and the draw's name (FNV-1a).
-pub fn derived_seed(seed: u64, name: &str) -> u64 {
+pub(crate) fn derived_seed(seed: u64, name: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
     for b in name.bytes() {
         h ^= u64::from(b);
@@ -208,8 +208,8 @@ pub fn theorem1(
     kinds: &[OpponentKind],
     seed: u64,
 ) -> Result<Vec<Point>> {
-    check_actions(actions, "--actions")?;
-    check_players(players, "--players")?;
+    check_actions(actions, "actions")?;
+    check_players(players, "players")?;
     let mut points = Vec::new();
     for &n in players {
         for &k in actions {
@@ -258,13 +258,13 @@ pub fn theorem2(
     kinds: &[OpponentKind],
     seed: u64,
 ) -> Result<Vec<Point>> {
-    check_actions(actions, "--actions")?;
-    check_players(players, "--players")?;
+    check_actions(actions, "actions")?;
+    check_players(players, "players")?;
     let mut points = Vec::new();
     for family in families {
         if !["plurality", "proportional", "congestion", "anonymous"].contains(&family.as_str()) {
             return Err(Error::spec(
-                "--family",
+                "family",
                 format!("{family:?} is not a symmetric family (plurality, proportional, congestion, anonymous)"),
             ));
         }

@@ -4,8 +4,8 @@
 use super::common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use unitsum_gpu::cpu::philox::philox4x32_10;
 use unitsum_gpu::plan::{FlatPlan, Plan};
-use unitsum_gpu::random::philox4x32_10;
 use unitsum_gpu::{Backend, Coalition, Evaluation, Game, Method, Options, Policy, Problem};
 
 fn sampled(backend: Backend, samples: u64, seed: u64) -> Options {

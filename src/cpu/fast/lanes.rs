@@ -5,7 +5,7 @@
 //! AVX-512 build, one register for all 16 lanes, measured 6–8% slower than
 //! AVX2 on this project's AMD EPYC machine and was dropped.)
 
-use crate::random::{philox4x32_10, PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1};
+use crate::cpu::philox::{philox4x32_10, PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1};
 
 /// Samples drawn together.
 pub const LANES: usize = 16;

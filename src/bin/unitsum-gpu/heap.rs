@@ -1,16 +1,6 @@
 //! Peak heap memory, for `unitsum-gpu bench`: a global allocator that counts
-//! the bytes it holds. The binary installs it; a program that embeds the
-//! library may too:
-//!
-//! ```
-//! #[global_allocator]
-//! static HEAP: unitsum_gpu::heap::CountingAllocator = unitsum_gpu::heap::CountingAllocator;
-//!
-//! let start = unitsum_gpu::heap::start_measuring();
-//! let v = vec![0u8; 1 << 20];
-//! assert!(unitsum_gpu::heap::peak_since(start).unwrap() >= 1 << 20);
-//! drop(v);
-//! ```
+//! the bytes it holds. The binary installs it (and so does the criterion
+//! bench `benches/exact.rs`, which includes this file).
 //!
 //! Only allocations through Rust's global allocator count: a GPU driver's
 //! own memory (lavapipe's, say) does not.

@@ -1,17 +1,36 @@
-//! `unitsum-gpu sweep`: argument parsing and the run loop's terminal side
-//! (output file, resume, shard, progress bar, plot). The work is in
-//! `unitsum_gpu::sweep`.
+//! `unitsum-gpu sweep`: argument parsing and the run loop (output file,
+//! resume, shard, saved failures, progress bar, plot). Each point is
+//! evaluated by the library (`Evaluator::sweep_point`).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use unitsum_gpu::sweep::output::{read_rows, RowWriter, SweepFormat};
-use unitsum_gpu::sweep::presets::{parse_opponents, parse_range, Sizes};
-use unitsum_gpu::sweep::{self, SweepBackend, SweepOptions};
-use unitsum_gpu::{Backend, Error, Evaluator, Method};
+use unitsum_gpu::sweep::{self, parse_opponents, parse_range, Sizes, SweepOptions};
+use unitsum_gpu::{Error, Evaluator};
+
+use crate::rows::{read_rows, RowWriter, SweepFormat};
+use crate::{BackendArg, Failure, MethodArg, Outcome};
+
+/// `--sizes` of theorem1.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SizesArg {
+    /// s = ⌊n/2⌋+1.
+    Majority,
+    /// Every strict majority below n.
+    All,
+}
+
+/// `--format` of a sweep.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RowFormatArg {
+    /// Comma-separated, lists joined by `;`, a header line.
+    Csv,
+    /// JSON lines.
+    Json,
+}
 
 #[derive(Subcommand)]
 pub enum Preset {
@@ -24,8 +43,8 @@ pub enum Preset {
         #[arg(long, default_value = "2..=6")]
         actions: String,
         /// majority: s = ⌊n/2⌋+1; all: every strict majority below n.
-        #[arg(long, default_value = "majority")]
-        sizes: String,
+        #[arg(long, value_enum, default_value_t = SizesArg::Majority)]
+        sizes: SizesArg,
         /// Opponent policies: uniform, pure, common, random:R, worst (refused
         /// past 10000 pure replies).
         #[arg(long, default_value = "uniform,pure,common,random:2")]
@@ -66,11 +85,11 @@ pub enum Preset {
 #[derive(Args)]
 pub struct CommonArgs {
     /// cpu, gpu, both (adds max |GPU − CPU| and fails rows beyond --tolerance) or auto.
-    #[arg(long, default_value = "cpu")]
-    backend: String,
+    #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+    backend: BackendArg,
     /// auto, exact, counts or sample (as in eval).
-    #[arg(long, default_value = "auto")]
-    method: String,
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    method: MethodArg,
     /// Samples per evaluation when sampling.
     #[arg(long, default_value_t = 200_000)]
     samples: u64,
@@ -78,8 +97,8 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// csv or json (JSON lines).
-    #[arg(long, default_value = "csv")]
-    format: String,
+    #[arg(long, value_enum, default_value_t = RowFormatArg::Csv)]
+    format: RowFormatArg,
     /// Write rows to FILE (appending with --resume) instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -96,16 +115,15 @@ pub struct CommonArgs {
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Largest allowed max |GPU − CPU| with --backend both.
-    #[arg(long, default_value_t = 1e-5)]
+    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_TOLERANCE)]
     tolerance: f64,
 }
 
-fn usage(what: &str, message: impl Into<String>) -> Error {
-    Error::spec(what, message)
+fn usage(what: &str, message: impl Into<String>) -> Failure {
+    Failure::at("", Error::spec(what, message))
 }
 
-pub fn run(preset: Preset) -> Result<ExitCode, (String, Error)> {
-    let plain = |e: Error| (String::new(), e);
+pub fn run(preset: Preset) -> Outcome {
     let (points, common, kind) = match preset {
         Preset::Theorem1 {
             players,
@@ -114,24 +132,17 @@ pub fn run(preset: Preset) -> Result<ExitCode, (String, Error)> {
             opponents,
             common,
         } => {
-            let sizes = match sizes.as_str() {
-                "majority" => Sizes::Majority,
-                "all" => Sizes::All,
-                other => {
-                    return Err(plain(usage(
-                        "--sizes",
-                        format!("{other:?}: expected majority or all"),
-                    )))
-                }
-            };
-            let points = sweep::presets::theorem1(
-                &parse_range(&players, "--players").map_err(plain)?,
-                &parse_range(&actions, "--actions").map_err(plain)?,
-                sizes,
-                &parse_opponents(&opponents).map_err(plain)?,
+            check_flags(&common, true)?;
+            let points = sweep::theorem1(
+                &parse_range(&players, "--players")?,
+                &parse_range(&actions, "--actions")?,
+                match sizes {
+                    SizesArg::Majority => Sizes::Majority,
+                    SizesArg::All => Sizes::All,
+                },
+                &parse_opponents(&opponents)?,
                 common.seed,
-            )
-            .map_err(plain)?;
+            )?;
             (points, common, "theorem1")
         }
         Preset::Theorem2 {
@@ -142,71 +153,39 @@ pub fn run(preset: Preset) -> Result<ExitCode, (String, Error)> {
             opponents,
             common,
         } => {
+            check_flags(&common, true)?;
             let families: Vec<String> = family.split(',').map(|f| f.trim().to_string()).collect();
-            let points = sweep::presets::theorem2(
+            let points = sweep::theorem2(
                 &families,
-                &parse_range(&players, "--players").map_err(plain)?,
-                &parse_range(&actions, "--actions").map_err(plain)?,
+                &parse_range(&players, "--players")?,
+                &parse_range(&actions, "--actions")?,
                 games.max(1),
-                &parse_opponents(&opponents).map_err(plain)?,
+                &parse_opponents(&opponents)?,
                 common.seed,
-            )
-            .map_err(plain)?;
+            )?;
             (points, common, "theorem2")
         }
         Preset::Grid { file, common } => {
+            check_flags(&common, false)?;
             let source = file.display().to_string();
-            let points = sweep::grid::load_grid(&file).map_err(|e| (format!("{source}: "), e))?;
+            let points = sweep::grid_file(&file).map_err(|e| Failure::at(&source, e))?;
             (points, common, "grid")
         }
     };
     let options = SweepOptions {
-        backend: match common.backend.as_str() {
-            "cpu" => SweepBackend::One(Backend::Cpu),
-            "gpu" => SweepBackend::One(Backend::Gpu),
-            "auto" => SweepBackend::One(Backend::Auto),
-            "both" => SweepBackend::Both,
-            other => {
-                return Err(plain(usage(
-                    "--backend",
-                    format!("{other:?}: expected cpu, gpu, both or auto"),
-                )))
-            }
-        },
-        method: match common.method.as_str() {
-            "auto" => Method::Auto,
-            "exact" => Method::Exact,
-            "counts" => Method::Counts,
-            "sample" => Method::Sample,
-            other => {
-                return Err(plain(usage(
-                    "--method",
-                    format!("{other:?}: expected auto, exact, counts or sample"),
-                )))
-            }
-        },
+        backend: common.backend.into(),
+        method: common.method.into(),
         samples: common.samples,
         seed: common.seed,
         tolerance: common.tolerance,
     };
-    let format = match common.format.as_str() {
-        "csv" => SweepFormat::Csv,
-        "json" => SweepFormat::Json,
-        other => {
-            return Err(plain(usage(
-                "--format",
-                format!("{other:?}: expected csv or json"),
-            )))
-        }
+    let format = match common.format {
+        RowFormatArg::Csv => SweepFormat::Csv,
+        RowFormatArg::Json => SweepFormat::Json,
     };
     let mut points = points;
     if let Some(shard) = &common.shard {
-        let bad = || {
-            plain(usage(
-                "--shard",
-                format!("{shard:?}: expected I/N with 0 ≤ I < N"),
-            ))
-        };
+        let bad = || usage("--shard", format!("{shard:?}: expected I/N with 0 ≤ I < N"));
         let (i, n) = shard.split_once('/').ok_or_else(bad)?;
         let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
         if n == 0 || i >= n {
@@ -214,31 +193,26 @@ pub fn run(preset: Preset) -> Result<ExitCode, (String, Error)> {
         }
         points = sweep::shard(points, i, n);
     }
-    if common.resume && common.out.is_none() {
-        return Err(plain(usage(
-            "--resume",
-            "needs --out FILE (the rows to resume from)",
-        )));
-    }
     let previous = match (&common.out, common.resume) {
-        (Some(path), true) => read_rows(path).map_err(plain)?,
+        (Some(path), true) => read_rows(path)?,
         _ => Vec::new(),
     };
-    let done = sweep::output::done_keys(&previous);
+    let done = crate::rows::done_keys(&previous);
     points.retain(|p| !done.contains(&p.key.replace(',', ";")));
+    let mut evaluator = Evaluator::new();
     for p in &points {
-        sweep::validate_point(p).map_err(|e| (format!("{}: ", p.key), e))?;
+        evaluator
+            .validate_point(p)
+            .map_err(|e| Failure::at(&p.key, e))?;
+    }
+    if let Some(dir) = &common.save_failures {
+        std::fs::create_dir_all(dir).map_err(|e| Failure::at("", Error::write(dir, e)))?;
     }
 
     let out: Box<dyn Write> = match &common.out {
         None => Box::new(std::io::stdout()),
         Some(path) => {
-            let io = |e: std::io::Error| {
-                plain(Error::Io {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                })
-            };
+            let io = |e: std::io::Error| Failure::at("", Error::write(path, e));
             if common.resume {
                 // A row cut short by a crash must not swallow the next one.
                 let existing = std::fs::read(path).unwrap_or_default();
@@ -265,7 +239,7 @@ pub fn run(preset: Preset) -> Result<ExitCode, (String, Error)> {
             .is_some_and(|m| m.len() > 0);
     let header = !resumed_file;
 
-    let mut writer = RowWriter::new(out, format, header).map_err(plain)?;
+    let mut writer = RowWriter::new(out, format, header)?;
 
     let bar = ProgressBar::with_draw_target(
         Some(points.len() as u64),
@@ -281,36 +255,34 @@ pub fn run(preset: Preset) -> Result<ExitCode, (String, Error)> {
             .progress_chars("=> "),
     );
     bar.set_prefix(kind);
-    let mut evaluator = Evaluator::new();
     let mut failures = 0;
-    let rows = sweep::run(
-        &mut evaluator,
-        &points,
-        &options,
-        &mut writer,
-        common.save_failures.as_deref(),
-        &mut |row, done| {
-            if row.failed() {
-                failures += 1;
-                bar.set_message(format!("{failures} failed"));
-            }
-            bar.set_position(done as u64);
-        },
-    )
-    .map_err(plain)?;
+    let mut rows = Vec::with_capacity(points.len());
+    for (i, point) in points.iter().enumerate() {
+        let row = evaluator
+            .sweep_point(point, &options)
+            .map_err(|e| Failure::at(format!("point {}", point.key), e))?;
+        writer.write(&row)?;
+        if let (Some(dir), Some(false), Some(attaining)) =
+            (&common.save_failures, row.holds, &row.attaining)
+        {
+            let file = dir.join(format!("{}.json", sweep::file_name(&point.key)));
+            std::fs::write(&file, attaining.to_json() + "\n")
+                .map_err(|e| Failure::at("", Error::write(&file, e)))?;
+        }
+        if row.failed() {
+            failures += 1;
+            bar.set_message(format!("{failures} failed"));
+        }
+        bar.set_position(i as u64 + 1);
+        rows.push(row);
+    }
     bar.finish_and_clear();
 
     let all: Vec<_> = previous.into_iter().chain(rows).collect();
     if let Some(path) = &common.plot {
         match kind {
-            "theorem1" => unitsum_gpu::plot::theorem1(&all, path).map_err(plain)?,
-            "theorem2" => unitsum_gpu::plot::theorem2(&all, path).map_err(plain)?,
-            _ => {
-                return Err(plain(usage(
-                    "--plot",
-                    "plots are drawn for the theorem1 and theorem2 presets",
-                )))
-            }
+            "theorem1" => crate::plot::theorem1(&all, path)?,
+            _ => crate::plot::theorem2(&all, path)?,
         }
     }
     let failed: Vec<_> = all.iter().filter(|r| r.failed()).collect();
@@ -332,4 +304,30 @@ pub fn run(preset: Preset) -> Result<ExitCode, (String, Error)> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuse flag combinations before any work starts.
+fn check_flags(common: &CommonArgs, plots: bool) -> Result<(), Failure> {
+    if common.plot.is_some() && !plots {
+        return Err(usage(
+            "--plot",
+            "plots are drawn for the theorem1 and theorem2 presets",
+        ));
+    }
+    if common.resume && common.out.is_none() {
+        return Err(usage(
+            "--resume",
+            "needs --out FILE (the rows to resume from)",
+        ));
+    }
+    if !(common.tolerance.is_finite() && common.tolerance >= 0.0) {
+        return Err(usage("--tolerance", "must be a finite number ≥ 0"));
+    }
+    if common.samples < 2 {
+        return Err(usage(
+            "--samples",
+            "needs at least 2 samples for an error bar",
+        ));
+    }
+    Ok(())
 }

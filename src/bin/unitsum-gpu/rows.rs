@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 
-use super::Row;
-use crate::error::{Error, Result};
+use unitsum_gpu::sweep::Row;
+use unitsum_gpu::{Error, Result};
 
 /// Output format of a sweep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +103,7 @@ pub fn from_csv(line: &str) -> Option<Row> {
         } else {
             Some(list(f[20])?)
         },
+        attaining: None,
     })
 }
 
@@ -137,10 +138,7 @@ impl RowWriter {
 }
 
 fn io(e: std::io::Error) -> Error {
-    Error::Io {
-        path: "sweep output".into(),
-        message: e.to_string(),
-    }
+    Error::write("the sweep output", e)
 }
 
 /// The rows of an existing output file (both formats; unreadable lines,
@@ -149,19 +147,11 @@ pub fn read_rows(path: &std::path::Path) -> Result<Vec<Row>> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(Error::Io {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })
-        }
+        Err(e) => return Err(Error::read(path, e)),
     };
     let mut rows = Vec::new();
     for line in std::io::BufReader::new(file).lines() {
-        let line = line.map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let line = line.map_err(|e| Error::read(path, e))?;
         let row = if line.starts_with('{') {
             serde_json::from_str(&line).ok()
         } else {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use plotters::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::sweep::Row;
+use unitsum_gpu::sweep::Row;
+use unitsum_gpu::{Error, Result};
 
 const SIZE: (u32, u32) = (960, 640);
 const COLORS: [RGBColor; 8] = [
@@ -57,10 +57,10 @@ fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) 
 }
 
 fn plot_error(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        message: format!("cannot draw the plot: {e}"),
-    }
+    Error::write(
+        path,
+        std::io::Error::other(format!("cannot draw the plot: {e}")),
+    )
 }
 
 /// Theorem 1: for each k, the minimum over opponents and sizes of r_0
@@ -197,7 +197,7 @@ pub fn theorem2(rows: &[Row], path: &std::path::Path) -> Result<()> {
 /// The guarantee curve v(s) against s, with Theorem 1's 1 − 1/k over the
 /// strict majorities (plurality) and Theorem 2's q/(q+1) staircase.
 pub fn curve(
-    points: &[crate::guarantee::CurvePoint],
+    points: &[unitsum_gpu::CurvePoint],
     title: &str,
     path: &std::path::Path,
 ) -> Result<()> {

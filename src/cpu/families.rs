@@ -8,7 +8,7 @@
 //!
 //! The CPU sampler values 16 samples at once with the same operations for
 //! plurality, proportional and congestion (`lane_shares` in
-//! src/cpu/sample.rs): a change here must be made there too, or the
+//! src/cpu/fast/sample_lanes.rs): a change here must be made there too, or the
 //! sampler's bit-for-bit test against these twins fails.
 
 use crate::plan::{family_id, FlatPlan};

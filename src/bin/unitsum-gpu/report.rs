@@ -3,8 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::eval::Evaluation;
-use crate::problem::Problem;
+use unitsum_gpu::{Evaluation, Problem};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

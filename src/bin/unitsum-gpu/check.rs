@@ -1,0 +1,55 @@
+//! `unitsum-gpu check`: is a spec's game unit-sum, non-negative and symmetric?
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use unitsum_gpu::{Evaluator, Problem};
+
+use crate::{emit, Failure, FormatArg, Outcome};
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The spec file.
+    spec: PathBuf,
+    /// Random profiles to check when there are too many to check all.
+    #[arg(long, default_value_t = 20_000)]
+    samples: u64,
+    /// Seed of the random profiles.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+}
+
+pub fn run(args: CheckArgs) -> Outcome {
+    let source = args.spec.display().to_string();
+    let problem = Problem::load(&args.spec).map_err(|e| Failure::at(&source, e))?;
+    let report = Evaluator::new().check(&problem, args.samples, args.seed);
+    match args.format {
+        FormatArg::Json => emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).expect("serialisable")
+        ))?,
+        _ => {
+            let mut out = format!(
+                "{source}: {} game, n = {}, k = {}: checked {} in {} state(s)\n",
+                problem.game().family(),
+                problem.players(),
+                problem.actions(),
+                report.coverage,
+                problem.states()
+            );
+            match &report.violation {
+                None => out.push_str("non-negativity, unit sum and symmetry hold\n"),
+                Some(v) => out.push_str(&format!(
+                    "{} fails in state {} at profile {:?}: {}\n",
+                    v.property, v.state, v.profile, v.message
+                )),
+            }
+            emit(&out)?;
+        }
+    }
+    Ok(ExitCode::from(if report.passed() { 0 } else { 1 }))
+}

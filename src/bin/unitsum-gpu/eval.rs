@@ -1,0 +1,94 @@
+//! `unitsum-gpu eval`: evaluate r_j(x) of a spec, on one backend or both.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use unitsum_gpu::{Backend, Error, Evaluator, Options, Problem};
+
+use crate::report::{Format, Report};
+use crate::{emit, BackendArg, Failure, FormatArg, MethodArg, Outcome};
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// The spec file (JSON; see README, "Spec format").
+    spec: PathBuf,
+    /// Where to evaluate: auto uses a hardware GPU when there is one, else the
+    /// CPU; both runs the CPU and the GPU and compares them.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    backend: BackendArg,
+    /// exact enumerates the product of the policies' supports; counts sums
+    /// over count vectors (symmetric games, polynomial in n); sample draws
+    /// --samples profiles; auto picks the cheapest exact method within its
+    /// limits, else samples.
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    method: MethodArg,
+    /// Samples to draw (sampling).
+    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_SAMPLES)]
+    samples: u64,
+    /// Seed of the random stream (sampling): the same seed draws the same
+    /// profiles on both backends.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    /// Largest allowed max |GPU - CPU| with --backend both (exit 1 beyond).
+    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_TOLERANCE)]
+    tolerance: f64,
+}
+
+pub fn run(args: EvalArgs) -> Outcome {
+    let source = args.spec.display().to_string();
+    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
+        return Err(Error::spec("tolerance", "must be a finite number ≥ 0").into());
+    }
+    let problem = Problem::load(&args.spec).map_err(|e| Failure::at(&source, e))?;
+    let options = Options {
+        backend: args.backend.into(),
+        method: args.method.into(),
+        samples: args.samples,
+        seed: args.seed,
+        tolerance: args.tolerance,
+        ..Default::default()
+    };
+    let mut evaluator = Evaluator::new();
+    let bar = crate::progress::Bar::new(match options.backend {
+        Backend::Cpu => "cpu",
+        Backend::Gpu => "gpu",
+        _ => "eval",
+    });
+    evaluator.set_progress(Some(bar.callback()));
+    let run = evaluator.evaluate(&problem, &options);
+    bar.finish();
+    let mut run = run.map_err(|e| Failure::at(&source, e))?;
+    for note in &run.notes {
+        eprintln!("note: {note}");
+    }
+    let check = run.cross_check.take();
+    let mut runs = vec![run];
+    if let Some(check) = &check {
+        runs.push((*check.gpu).clone());
+    }
+    let report = Report {
+        source: &source,
+        problem: &problem,
+        runs,
+        tolerance: args.tolerance,
+    };
+    emit(&report.render(match args.format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Csv => Format::Csv,
+    }))?;
+    if let Some(check) = check.filter(|c| !c.agree) {
+        return Err(Failure::at(
+            &source,
+            Error::Disagree {
+                difference: check.max_abs_difference,
+                tolerance: check.tolerance,
+            },
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}

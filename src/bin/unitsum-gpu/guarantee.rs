@@ -1,0 +1,278 @@
+//! `unitsum-gpu guarantee`: a coalition's security value (or best response)
+//! for a spec, or the power curve v(s) of a family. The work is in the
+//! library (`Evaluator::security_value`, `best_response`, `power_curve`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use unitsum_gpu::{Backend, CurvePoint, Error, Evaluator, Game, Problem};
+
+use crate::{emit, Failure, Outcome};
+
+/// `--against`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AgainstArg {
+    /// The security value against any replies of the others.
+    Worst,
+    /// The best response to the others' policies in the spec.
+    Given,
+}
+
+/// `--backend` of the guarantee: where the payoff matrix is built.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PayoffBackendArg {
+    /// The f64 reference.
+    Cpu,
+    /// The WGSL kernels.
+    Gpu,
+    /// Both, compared (an error beyond 1e-5).
+    Both,
+    /// A hardware GPU when there is one, else the CPU.
+    Auto,
+}
+
+/// `--format` of the guarantee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GuaranteeFormatArg {
+    /// For people (for --curve: CSV).
+    Table,
+    /// One JSON object (for --curve: JSON lines).
+    Json,
+    /// CSV (--curve).
+    Csv,
+}
+
+/// The LP's value and the printed policy's evaluation must agree this closely.
+const CHECK_TOLERANCE: f64 = 1e-7;
+
+#[derive(Args)]
+pub struct GuaranteeArgs {
+    /// The spec file (not with --curve).
+    spec: Option<PathBuf>,
+    /// The coalition whose guarantee is computed.
+    #[arg(long, default_value_t = 0)]
+    coalition: usize,
+    /// worst: the security value against any replies of the others;
+    /// given: the best response to the others' policies in the spec.
+    #[arg(long, value_enum, default_value_t = AgainstArg::Worst)]
+    against: AgainstArg,
+    /// The power curve v(s), s = 1..n−1, of a family instead of a spec.
+    #[arg(long)]
+    curve: bool,
+    /// Family of the curve.
+    #[arg(long, default_value = "plurality")]
+    family: String,
+    /// Players of the curve.
+    #[arg(long, default_value_t = 9)]
+    players: usize,
+    /// Actions of the curve.
+    #[arg(long, default_value_t = 3)]
+    actions: usize,
+    /// The curve's game parameters as JSON, e.g. '{"weights": [[1,2,3],[3,2,1]]}';
+    /// without them, drawn from --seed (--states states).
+    #[arg(long)]
+    params: Option<String>,
+    /// States of drawn parameters.
+    #[arg(long, default_value_t = 1)]
+    states: usize,
+    /// Seed of drawn parameters.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// cpu, gpu (payoff matrix by the WGSL kernels), both (compared) or auto.
+    #[arg(long, value_enum, default_value_t = PayoffBackendArg::Cpu)]
+    backend: PayoffBackendArg,
+    /// table or json (one object; for --curve, JSON lines) or csv (--curve).
+    #[arg(long, value_enum, default_value_t = GuaranteeFormatArg::Table)]
+    format: GuaranteeFormatArg,
+    /// Draw the curve (SVG).
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+pub fn run(args: GuaranteeArgs) -> Outcome {
+    let backend = match args.backend {
+        PayoffBackendArg::Cpu => Backend::Cpu,
+        PayoffBackendArg::Gpu => Backend::Gpu,
+        PayoffBackendArg::Both => Backend::Both,
+        PayoffBackendArg::Auto => Backend::Auto,
+    };
+    let mut evaluator = Evaluator::new();
+    if args.curve {
+        if args.spec.is_some() {
+            return Err(Error::spec("SPEC.json", "give a spec file or --curve, not both").into());
+        }
+        return curve(&args, &mut evaluator, backend);
+    }
+    if args.format == GuaranteeFormatArg::Csv {
+        return Err(Error::spec("--format", "csv is for --curve; use table or json").into());
+    }
+    let Some(spec) = &args.spec else {
+        return Err(Error::spec(
+            "SPEC.json",
+            "give a spec file, or --curve with --family, --players and --actions",
+        )
+        .into());
+    };
+    let source = spec.display().to_string();
+    let at = |e: Error| Failure::at(&source, e);
+    let problem = Problem::load(spec).map_err(at)?;
+    let j = args.coalition;
+    let json = args.format == GuaranteeFormatArg::Json;
+    match args.against {
+        AgainstArg::Worst => {
+            let v = evaluator.security_value(&problem, j, backend).map_err(at)?;
+            for note in &v.notes {
+                eprintln!("note: {note}");
+            }
+            let check = v.check.unwrap_or(f64::NAN);
+            let error = v.check_error().unwrap_or(f64::INFINITY);
+            let policy = v.policy.to_value();
+            let mut out = String::new();
+            if json {
+                let value = serde_json::json!({
+                    "spec": source, "coalition": j, "value": v.value, "policy": policy,
+                    "check": check, "check_error": error, "strategies": v.strategies, "replies": v.replies,
+                    "basis": v.basis, "worst_reply": v.worst_reply, "max_gpu_cpu": v.max_gpu_cpu,
+                });
+                out.push_str(&serde_json::to_string_pretty(&value).expect("serialisable"));
+                out.push('\n');
+            } else {
+                out.push_str(&format!(
+                    "{source}: coalition {j} ({} players) against the other {}\n",
+                    problem.coalitions()[j].members.len(),
+                    problem.players() - problem.coalitions()[j].members.len()
+                ));
+                out.push_str(&format!("security value v = {:.12}\n", v.value));
+                out.push_str(&format!(
+                    "LP over {} strategies ({}) and {} replies × {} states\n",
+                    v.strategies,
+                    v.basis,
+                    v.replies,
+                    problem.states()
+                ));
+                out.push_str(&format!(
+                    "optimal policy (a `joint` policy `eval` accepts): {policy}\n"
+                ));
+                out.push_str(&format!("check: evaluated against every pure reply, the policy gets {check:.12} (|difference| {error:.1e})\n"));
+                if let Some(d) = v.max_gpu_cpu {
+                    out.push_str(&format!("payoff matrix: max |gpu − cpu| = {d:.1e}\n"));
+                }
+            }
+            emit(&out)?;
+            if !(error <= CHECK_TOLERANCE) {
+                eprintln!("error: {source}: the optimal policy evaluates to {check}, not the LP's value {} (|difference| {error:.1e} > {CHECK_TOLERANCE:.0e})", v.value);
+                return Ok(ExitCode::from(1));
+            }
+        }
+        AgainstArg::Given => {
+            let b = evaluator.best_response(&problem, j, backend).map_err(at)?;
+            for note in &b.notes {
+                eprintln!("note: {note}");
+            }
+            let policy = b.policy.to_value();
+            let out = if json {
+                let value = serde_json::json!({ "spec": source, "coalition": j, "value": b.value, "policy": policy, "copy_value": b.copy_value });
+                serde_json::to_string_pretty(&value).expect("serialisable") + "\n"
+            } else {
+                let mut out = format!("{source}: coalition {j}'s best response to the others' policies, whatever the state\n");
+                out.push_str(&format!("value max_π min_x r_j = {:.12}\n", b.value));
+                out.push_str(&format!("optimal policy: {policy}\n"));
+                match b.copy_value {
+                    Some(c) => out.push_str(&format!("copy of the others gets {c:.12}: it leaves {:.3e} on the table\n", b.value - c)),
+                    None => out.push_str("copy is not available here (the coalition is smaller than the others, or they copy)\n"),
+                }
+                out
+            };
+            emit(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> Outcome {
+    let mut game = match &args.params {
+        Some(text) => serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| Error::spec("--params", format!("not valid JSON: {e}")))?,
+        None => serde_json::json!({}),
+    };
+    if !game.is_object() {
+        return Err(Error::spec(
+            "--params",
+            "expected a JSON object of the family's parameters",
+        )
+        .into());
+    }
+    game["family"] = serde_json::json!(args.family);
+    let game = if args.params.is_some() || args.family == "plurality" {
+        Game::from_value(&game)?
+    } else {
+        Game::random(
+            &args.family,
+            args.players,
+            args.actions,
+            args.states.max(1),
+            args.seed,
+        )?
+    };
+    let family = game.family();
+    let bar = crate::progress::Bar::new("curve");
+    evaluator.set_progress(Some(bar.callback()));
+    let points = evaluator.power_curve(game.clone(), args.players, args.actions, backend);
+    bar.finish();
+    let points: Vec<CurvePoint> = points?;
+    let mut out = String::new();
+    match args.format {
+        GuaranteeFormatArg::Json => {
+            for p in &points {
+                out.push_str(&serde_json::to_string(p).expect("serialisable"));
+                out.push('\n');
+            }
+        }
+        _ => {
+            out.push_str("size,value,fraction,theorem1,theorem2,strategies,constraints\n");
+            let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+            for p in &points {
+                out.push_str(&format!(
+                    "{},{},{},{},{},{},{}\n",
+                    p.size,
+                    p.value,
+                    p.fraction,
+                    opt(p.theorem1),
+                    opt(p.theorem2),
+                    p.strategies,
+                    p.constraints
+                ));
+            }
+        }
+    }
+    emit(&out)?;
+    if let Some(path) = &args.plot {
+        let states = game.states();
+        let title = format!(
+            "Security value of s players against the rest: {family}, n = {}, k = {}, {states} state{}",
+            args.players,
+            args.actions,
+            if states == 1 { "" } else { "s" }
+        );
+        crate::plot::curve(&points, &title, path)?;
+    }
+    // The theorems are lower bounds on v(s) (one state; minimax for Theorem 2).
+    let tolerance = 1e-9;
+    let states = game.states();
+    let violated: Vec<&CurvePoint> = points
+        .iter()
+        .filter(|p| {
+            p.theorem1.is_some_and(|b| p.value < b - tolerance)
+                || (states == 1 && p.theorem2.is_some_and(|b| p.value < b - tolerance))
+        })
+        .collect();
+    if !violated.is_empty() {
+        eprintln!(
+            "v(s) is below a theorem's bound at s = {:?}: a bug or a counterexample",
+            violated.iter().map(|p| p.size).collect::<Vec<_>>()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

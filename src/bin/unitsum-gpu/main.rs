@@ -1,0 +1,226 @@
+//! `unitsum-gpu`: the command line, a thin layer over the library. One file
+//! per subcommand; this one parses the arguments (clap derive, every
+//! enumerated flag a `ValueEnum`) and maps errors to the exit codes of the
+//! README: 0 ok; 1 a check failed, the backends disagree, the GPU failed or
+//! output could not be written; 2 bad input or usage.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use unitsum_gpu::{Backend, Error, Method, Remedy};
+
+mod bench;
+mod check;
+mod devices;
+mod eval;
+mod guarantee;
+mod heap;
+mod plot;
+mod progress;
+mod report;
+mod rows;
+mod sweep;
+
+/// Counts heap bytes, for `bench`'s peak memory column.
+#[global_allocator]
+static HEAP: heap::CountingAllocator = heap::CountingAllocator;
+
+#[derive(Parser)]
+#[command(
+    name = "unitsum-gpu",
+    version,
+    about = "Expected coalition shares in unit-sum games, on the GPU and the CPU"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing would only obscure the clap derive"
+)]
+enum Command {
+    /// Evaluate r_j(x) for every coalition j and state x of a spec file.
+    Eval(eval::EvalArgs),
+    /// Check that a spec's game is unit-sum and symmetric (every profile where
+    /// feasible, else random ones); exit 1 with the first violation.
+    Check(check::CheckArgs),
+    /// Evaluate grids of games, sizes and opponents, checking the theorems' bounds.
+    #[command(subcommand)]
+    Sweep(sweep::Preset),
+    /// The most a coalition can secure (its security value, by linear
+    /// programming), its best response to given policies, or the power curve.
+    Guarantee(guarantee::GuaranteeArgs),
+    /// Measure throughput on this machine (profiles/s, samples/s, per-evaluation
+    /// overhead) for every backend with an adapter. Build with --release.
+    Bench(bench::BenchArgs),
+    /// List the GPU adapters wgpu sees and which one would be used.
+    Devices(devices::DevicesArgs),
+}
+
+/// `--backend`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BackendArg {
+    /// A hardware GPU when there is one, else the CPU (software adapters skipped).
+    Auto,
+    /// The f64 reference.
+    Cpu,
+    /// The WGSL kernels on the preferred adapter, software ones included.
+    Gpu,
+    /// Both, compared (exit 1 beyond --tolerance).
+    Both,
+}
+
+impl From<BackendArg> for Backend {
+    fn from(b: BackendArg) -> Backend {
+        match b {
+            BackendArg::Auto => Backend::Auto,
+            BackendArg::Cpu => Backend::Cpu,
+            BackendArg::Gpu => Backend::Gpu,
+            BackendArg::Both => Backend::Both,
+        }
+    }
+}
+
+/// `--method`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum MethodArg {
+    /// The cheapest exact method within its limits, else sample.
+    Auto,
+    /// Enumerate the product of the policies' supports.
+    Exact,
+    /// Monte Carlo with --samples samples.
+    Sample,
+    /// Sum over count vectors (symmetric games).
+    Counts,
+}
+
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Method {
+        match m {
+            MethodArg::Auto => Method::Auto,
+            MethodArg::Exact => Method::Exact,
+            MethodArg::Sample => Method::Sample,
+            MethodArg::Counts => Method::Counts,
+        }
+    }
+}
+
+/// `--format` of the subcommands that print one report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Aligned, for people.
+    Table,
+    /// One JSON object.
+    Json,
+    /// Comma-separated rows.
+    Csv,
+}
+
+/// A failure: the context (a spec path, a point) and the library's error.
+pub struct Failure {
+    context: String,
+    error: Error,
+}
+
+impl Failure {
+    /// `error` in `context` (printed as `context: error`).
+    pub fn at(context: impl Into<String>, error: Error) -> Failure {
+        Failure {
+            context: context.into(),
+            error,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::at("", error)
+    }
+}
+
+/// What each subcommand returns: its exit code, or the failure to report.
+pub type Outcome = Result<ExitCode, Failure>;
+
+/// Write `text` to stdout; a closed pipe or a full disk is a failure (exit
+/// 1), not a panic.
+pub fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure::at("", Error::write("standard output", e)))
+}
+
+/// A library error's option name (`samples`) as the flag a user types.
+fn flag_hint(error: &Error) -> String {
+    match error {
+        Error::TooLarge { remedy, .. } => match remedy {
+            Remedy::CpuBackend => " (use --backend cpu)".into(),
+            Remedy::Sampling => " (use --method sample)".into(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// The message of `error`, with option names written as flags.
+fn message(error: &Error) -> String {
+    match error {
+        Error::Spec { path, message }
+            if path
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
+                && OPTION_NAMES.contains(&path.as_str()) =>
+        {
+            format!("--{}: {message}", path.replace('_', "-"))
+        }
+        other => format!("{other}{}", flag_hint(other)),
+    }
+}
+
+/// Option names the library reports that are flags of this binary.
+const OPTION_NAMES: &[&str] = &[
+    "samples",
+    "tolerance",
+    "players",
+    "actions",
+    "opponents",
+    "family",
+    "coalition",
+    "states",
+    "games",
+    "seed",
+];
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Eval(args) => eval::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Sweep(preset) => sweep::run(preset),
+        Command::Guarantee(args) => guarantee::run(args),
+        Command::Bench(args) => bench::run_command(args),
+        Command::Devices(args) => devices::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(Failure { context, error }) => {
+            let context = if context.is_empty() {
+                context
+            } else {
+                format!("{context}: ")
+            };
+            eprintln!("error: {context}{}", message(&error));
+            ExitCode::from(if error.is_bad_input() { 2 } else { 1 })
+        }
+    }
+}

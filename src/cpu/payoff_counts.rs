@@ -1,0 +1,28 @@
+//! Twin of `shaders/payoff_counts.wgsl` (keep in sync), in f64: the
+//! guarantee LP's payoff matrix in a symmetric game, where strategies and
+//! replies are count vectors (the layout of [`crate::symmetric::CountsFlat`]
+//! with P = the coalition's count vectors, Q = the others').
+
+use super::counts_layout::decode_cell;
+use crate::symmetric::CountsConfig;
+
+/// Twin of `payoff_counts`: `out[(x * |P| + a) * |Q| + q] = Σ_b N_a[b] h_b(x, N_a + M_q)`.
+pub fn payoff_counts(c: &CountsConfig, words: &[u32], reals: &[f64]) -> Vec<f64> {
+    let k = c.actions as usize;
+    let (p, q_entries) = (c.p_entries as usize, c.q_entries as usize);
+    let mut out = vec![0.0; c.states as usize * p * q_entries];
+    let mut n = vec![0u32; k];
+    for a in 0..p {
+        let cell_n = words[c.p_cell as usize + a];
+        decode_cell(c, cell_n, &mut n);
+        for q in 0..q_entries {
+            let r = words[(c.rank_of_cell + cell_n + words[c.q_cell as usize + q]) as usize];
+            for x in 0..c.states {
+                let h = (c.shares + (x * c.rows + r) * c.actions) as usize;
+                let total: f64 = (0..k).map(|b| f64::from(n[b]) * reals[h + b]).sum();
+                out[(x as usize * p + a) * q_entries + q] = total;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,618 @@
+//! The one seam between the model and the backends: every evaluation, the
+//! guarantee's payoff matrices included, picks its backend and method here.
+
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::gpu::GpuContext;
+use crate::plan::{FlatPlan, Plan};
+use crate::problem::Problem;
+use crate::symmetric::CountsPlan;
+use crate::watch::{Cancel, ProgressFn, Watch};
+
+/// Where to evaluate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Backend {
+    /// A hardware GPU (discrete, integrated or virtual) when one exists, else
+    /// the CPU. A software adapter (lavapipe) is skipped, with a note: it is
+    /// slower than the CPU backend and computes in f32. Falls back to the CPU,
+    /// with a note, whenever the GPU refuses a job as too large.
+    #[default]
+    Auto,
+    /// The f64 reference on all CPU cores.
+    Cpu,
+    /// The WGSL kernels through wgpu, on the preferred adapter (software ones too).
+    Gpu,
+    /// The CPU and the GPU, compared: the result is the CPU's, with the GPU's
+    /// in [`Evaluation::cross_check`].
+    Both,
+}
+
+/// How to evaluate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Method {
+    /// The cheapest exact method within its limits ([`AUTO_EXACT_MAX_PROFILES`]
+    /// profiles, [`Options::auto_max_pairs`] count pairs), else sample.
+    #[default]
+    Auto,
+    /// Enumerate the product of the policies' supports.
+    Exact,
+    /// Monte Carlo with [`Options::samples`] samples keyed by [`Options::seed`].
+    Sample,
+    /// Exact, over count vectors (symmetric families only): polynomial in n.
+    Counts,
+}
+
+/// The backend that produced an [`Evaluation`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum BackendUsed {
+    /// The f64 reference.
+    Cpu,
+    /// The WGSL kernels.
+    Gpu,
+}
+
+/// The method that produced an [`Evaluation`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum MethodUsed {
+    /// Enumeration of the product of the policies' supports.
+    Exact,
+    /// The count-vector method.
+    Counts,
+    /// Monte Carlo.
+    Sample,
+}
+
+impl std::fmt::Display for BackendUsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BackendUsed::Cpu => "cpu",
+            BackendUsed::Gpu => "gpu",
+        })
+    }
+}
+
+impl std::fmt::Display for MethodUsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MethodUsed::Exact => "exact",
+            MethodUsed::Counts => "counts",
+            MethodUsed::Sample => "sample",
+        })
+    }
+}
+
+/// `Method::Auto` uses the counts method up to this many pairs of count
+/// vectors (a few seconds on two CPU cores); exact methods beyond it are
+/// left for an explicit method.
+pub const AUTO_COUNTS_MAX_PAIRS: u64 = 10_000_000_000;
+
+/// `Method::Auto` enumerates up to this many profiles (about a second on
+/// two CPU cores) and samples beyond.
+pub const AUTO_EXACT_MAX_PROFILES: u64 = 100_000_000;
+
+/// Samples when none are given.
+pub const DEFAULT_SAMPLES: u64 = 1_000_000;
+
+/// Largest `max |GPU − CPU|` that [`Backend::Both`] accepts by default (the
+/// GPU's shares are f32).
+pub const DEFAULT_TOLERANCE: f64 = 1e-5;
+
+/// The method an evaluation runs, with what it precomputed.
+pub(crate) enum Chosen {
+    Exact,
+    Sample,
+    Counts(CountsPlan),
+}
+
+impl Chosen {
+    fn used(&self) -> MethodUsed {
+        match self {
+            Chosen::Exact => MethodUsed::Exact,
+            Chosen::Sample => MethodUsed::Sample,
+            Chosen::Counts(_) => MethodUsed::Counts,
+        }
+    }
+}
+
+/// What to evaluate with.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Options {
+    /// Backend.
+    pub backend: Backend,
+    /// Method.
+    pub method: Method,
+    /// Samples (sampling only).
+    pub samples: u64,
+    /// Seed of the random stream (sampling only): the same seed draws the
+    /// same profiles on both backends.
+    pub seed: u64,
+    /// `Method::Auto` uses the counts method up to this many pairs of count
+    /// vectors ([`AUTO_COUNTS_MAX_PAIRS`] by default; sweeps use less).
+    pub auto_max_pairs: u64,
+    /// With [`Backend::Both`]: the largest `max |GPU − CPU|` that agrees.
+    pub tolerance: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            backend: Backend::Auto,
+            method: Method::Auto,
+            samples: DEFAULT_SAMPLES,
+            seed: 0,
+            auto_max_pairs: AUTO_COUNTS_MAX_PAIRS,
+            tolerance: DEFAULT_TOLERANCE,
+        }
+    }
+}
+
+/// The GPU's result beside the CPU's, from [`Backend::Both`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CrossCheck {
+    /// The GPU's evaluation.
+    pub gpu: Box<Evaluation>,
+    /// `max_{j,x} |GPU − CPU|` (infinite when either side is not finite).
+    pub max_abs_difference: f64,
+    /// The tolerance it was held to.
+    pub tolerance: f64,
+    /// Whether `max_abs_difference ≤ tolerance`.
+    pub agree: bool,
+}
+
+/// The expected coalition shares `r_j(x)` and how they were obtained.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Evaluation {
+    /// `shares[j][x] = r_j(x)`.
+    pub shares: Vec<Vec<f64>>,
+    /// The backend that computed `shares`.
+    pub backend: BackendUsed,
+    /// The adapter (GPU) or the thread count (CPU) that produced the result.
+    pub adapter: String,
+    /// The method that computed `shares`.
+    pub method: MethodUsed,
+    /// Profiles in the product of the policies' supports (`None` beyond 2^63).
+    pub profiles: Option<u64>,
+    /// Counts method: pairs of count vectors summed (Σ_j |P_j| · |Q_j|).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count_pairs: Option<u64>,
+    /// Sampling: samples drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u64>,
+    /// Sampling: the seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Sampling: the standard error of each estimate, `stderr[j][x]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<Vec<Vec<f64>>>,
+    /// Wall-clock seconds of the evaluation (plan, transfer and compute).
+    pub seconds: f64,
+    /// `max_x |Σ_j r_j(x) - 1|`: the unit-sum identity's residual.
+    pub unit_sum_error: f64,
+    /// Remarks for the user: what `auto` chose and why, fallbacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// With [`Backend::Both`]: the GPU's result and how it compares.
+    #[serde(skip)]
+    pub cross_check: Option<CrossCheck>,
+}
+
+impl Evaluation {
+    /// `min_x r_j(x)`: what coalition j gets whatever the state.
+    pub fn min_over_states(&self, j: usize) -> f64 {
+        self.shares[j].iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    /// The 95% interval `estimate ± 1.96 stderr` of `r_j(x)` (a point for exact results).
+    pub fn interval95(&self, j: usize, x: usize) -> (f64, f64) {
+        let r = self.shares[j][x];
+        let half = self.stderr.as_ref().map_or(0.0, |se| 1.96 * se[j][x]);
+        (r - half, r + half)
+    }
+
+    /// `max_{j,x} |self - other|`, infinite when any share of either is not
+    /// finite (a NaN must never compare as agreement).
+    pub fn max_abs_difference(&self, other: &Evaluation) -> f64 {
+        self.shares
+            .iter()
+            .flatten()
+            .zip(other.shares.iter().flatten())
+            .map(|(a, b)| {
+                let d = (a - b).abs();
+                if d.is_finite() {
+                    d
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Whether the backends agree (true without a cross-check).
+    pub fn agrees(&self) -> bool {
+        self.cross_check.as_ref().is_none_or(|c| c.agree)
+    }
+}
+
+/// One adapter as wgpu lists it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Adapter {
+    /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
+    pub name: String,
+    /// Graphics API backend (Vulkan, Gl, …).
+    pub api: String,
+    /// DiscreteGpu, IntegratedGpu, VirtualGpu, Cpu or Other.
+    pub device_type: String,
+    /// Whether it is a software renderer (device type Cpu), which
+    /// [`Backend::Auto`] skips.
+    pub software: bool,
+    /// Driver name and version.
+    pub driver: String,
+    /// Whether f64 shader arithmetic is supported (accumulators in f64).
+    pub shader_f64: bool,
+    /// Whether this is the adapter [`Backend::Gpu`] uses.
+    pub selected: bool,
+}
+
+/// What [`Backend::Auto`] found, decided once per evaluator.
+#[derive(Clone, Debug)]
+enum AutoGpu {
+    /// A hardware adapter, opened.
+    Hardware,
+    /// No GPU to use: the note says why.
+    Cpu(String),
+}
+
+/// The backend one run goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    Cpu,
+    Gpu,
+}
+
+/// Evaluates problems, keeping the GPU device and pipelines between calls
+/// (sweeps run thousands of small evaluations). Every analysis of the crate
+/// is a method here: [`Evaluator::evaluate`], [`Evaluator::check`],
+/// [`Evaluator::security_value`], [`Evaluator::best_response`],
+/// [`Evaluator::power_curve`], [`Evaluator::sweep_point`] and
+/// [`Evaluator::adapters`].
+///
+/// ```
+/// use unitsum_gpu::{Backend, Evaluator, Options, Problem};
+/// let problem = Problem::from_json(r#"{ "players": 3, "actions": 2,
+///   "game": { "family": "plurality" },
+///   "coalitions": [ { "members": [0, 1], "policy": { "kind": "common" } },
+///                   { "members": [2], "policy": { "kind": "uniform" } } ] }"#)?;
+/// let mut evaluator = Evaluator::new();
+/// let result = evaluator.evaluate(&problem, &Options { backend: Backend::Cpu, ..Default::default() })?;
+/// // The pair always holds the plurality; the outsider matches it half the time
+/// // and then gets 1/3: r_1 = 1/6.
+/// assert!((result.shares[1][0] - 1.0 / 6.0).abs() < 1e-12);
+/// # Ok::<(), unitsum_gpu::Error>(())
+/// ```
+#[derive(Default)]
+pub struct Evaluator {
+    gpu: Option<GpuContext>,
+    auto: Option<AutoGpu>,
+    progress: Option<ProgressFn>,
+    cancel: Option<Cancel>,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator").field("gpu", &self.gpu).finish()
+    }
+}
+
+impl Evaluator {
+    /// An evaluator; the GPU is opened on first use.
+    pub fn new() -> Self {
+        Evaluator::default()
+    }
+
+    /// Report progress of long evaluations to `progress` (items done, in all).
+    pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
+        self.progress = progress;
+    }
+
+    /// Stop evaluations when `cancel` is cancelled (they return [`Error::Cancelled`]).
+    pub fn set_cancel(&mut self, cancel: Option<Cancel>) {
+        self.cancel = cancel;
+    }
+
+    /// The adapters wgpu sees, in preference order; the first is the one
+    /// [`Backend::Gpu`] uses.
+    pub fn adapters(&self) -> Vec<Adapter> {
+        crate::gpu::list_adapters()
+    }
+
+    /// The GPU context, opened on first call.
+    pub(crate) fn gpu(&mut self) -> Result<&mut GpuContext> {
+        if self.gpu.is_none() {
+            self.gpu = Some(GpuContext::new()?);
+        }
+        Ok(self.gpu.as_mut().expect("just opened"))
+    }
+
+    pub(crate) fn watch(&self) -> (Option<ProgressFn>, Option<Cancel>) {
+        (self.progress.clone(), self.cancel.clone())
+    }
+
+    /// Whether [`Backend::Auto`] has a hardware GPU; else the note that says why not.
+    fn auto_gpu(&mut self) -> std::result::Result<(), String> {
+        if self.auto.is_none() {
+            let decision = match crate::gpu::list_adapters().first() {
+                None => AutoGpu::Cpu("backend auto: no GPU adapter, using the CPU".into()),
+                Some(a) if a.software => AutoGpu::Cpu(format!(
+                    "backend auto: skipped the software adapter {} (slower than the CPU \
+                     backend, f32 shares), using the CPU; ask for the GPU backend to use it",
+                    a.name
+                )),
+                Some(_) => match self.gpu() {
+                    Ok(_) => AutoGpu::Hardware,
+                    Err(e) => AutoGpu::Cpu(format!("backend auto: using the CPU: {e}")),
+                },
+            };
+            self.auto = Some(decision);
+        }
+        match self.auto.as_ref().expect("decided") {
+            AutoGpu::Hardware => Ok(()),
+            AutoGpu::Cpu(note) => Err(note.clone()),
+        }
+    }
+
+    /// Run `work` on the backend `backend` asks for: `Both` runs both and
+    /// returns the CPU's with the GPU's beside it; `Auto` runs on a hardware
+    /// GPU when there is one and falls back to the CPU, with a note, when the
+    /// GPU refuses the job as too large. `work` returns its result.
+    pub(crate) fn on_backend<T>(
+        &mut self,
+        backend: Backend,
+        notes: &mut Vec<String>,
+        mut work: impl FnMut(&mut Evaluator, Side) -> Result<T>,
+    ) -> Result<(T, Option<T>)> {
+        match backend {
+            Backend::Cpu => Ok((work(self, Side::Cpu)?, None)),
+            Backend::Gpu => Ok((work(self, Side::Gpu)?, None)),
+            Backend::Both => {
+                let cpu = work(self, Side::Cpu)?;
+                let gpu = work(self, Side::Gpu)?;
+                Ok((cpu, Some(gpu)))
+            }
+            Backend::Auto => match self.auto_gpu() {
+                Err(note) => {
+                    notes.push(note);
+                    Ok((work(self, Side::Cpu)?, None))
+                }
+                Ok(()) => match work(self, Side::Gpu) {
+                    Err(e @ Error::TooLarge { .. }) => {
+                        notes.push(format!("backend auto: using the CPU: {e}"));
+                        Ok((work(self, Side::Cpu)?, None))
+                    }
+                    other => Ok((other?, None)),
+                },
+            },
+            #[allow(unreachable_patterns, reason = "Backend is non_exhaustive")]
+            _ => unreachable!("every backend is handled"),
+        }
+    }
+
+    /// The method to run: the requested one, or for `auto` the cheapest exact
+    /// method within its limits (work ≈ profiles × coalitions for enumeration,
+    /// pairs for counts), else sampling; `notes` says what auto picked.
+    fn choose(
+        &self,
+        problem: &Problem,
+        plan: &Plan,
+        flat: &FlatPlan,
+        options: &Options,
+        notes: &mut Vec<String>,
+    ) -> Result<Chosen> {
+        match options.method {
+            Method::Exact => Ok(Chosen::Exact),
+            Method::Sample => Ok(Chosen::Sample),
+            Method::Counts => Ok(Chosen::Counts(CountsPlan::new(problem, plan)?)),
+            _ => {
+                let m = problem.coalitions().len() as u64;
+                let enumeration = flat
+                    .profiles
+                    .filter(|&p| p <= AUTO_EXACT_MAX_PROFILES)
+                    .map(|p| p.saturating_mul(m));
+                // The counts method's distributions are cheap next to its pair sum.
+                let counts =
+                    if problem.game().is_symmetric() && enumeration.is_none_or(|e| e > 1000) {
+                        CountsPlan::new(problem, plan)
+                            .ok()
+                            .filter(|c| c.pairs() <= options.auto_max_pairs)
+                    } else {
+                        None
+                    };
+                Ok(match (enumeration, counts) {
+                    (Some(e), Some(c)) if e <= c.pairs() => Chosen::Exact,
+                    (_, Some(c)) => {
+                        notes.push(format!(
+                            "method auto: counts ({} pairs of count vectors{})",
+                            c.pairs(),
+                            match flat.profiles {
+                                Some(p) => format!(" instead of {p} profiles"),
+                                None => String::new(),
+                            }
+                        ));
+                        Chosen::Counts(c)
+                    }
+                    (Some(_), None) => Chosen::Exact,
+                    (None, None) => {
+                        notes.push(format!(
+                            "method auto: sampling, exact enumeration would need 10^{:.1} profiles (> 10^8){}",
+                            flat.log10_profiles,
+                            if problem.game().is_symmetric() {
+                                " and the counts method more pairs than its limit"
+                            } else {
+                                ""
+                            }
+                        ));
+                        Chosen::Sample
+                    }
+                })
+            }
+        }
+    }
+
+    /// Evaluate `r_j(x)` for every coalition and state.
+    pub fn evaluate(&mut self, problem: &Problem, options: &Options) -> Result<Evaluation> {
+        let started = Instant::now();
+        let plan = Plan::new(problem);
+        let flat = FlatPlan::new(problem, &plan)?;
+        let mut notes = Vec::new();
+        let chosen = self.choose(problem, &plan, &flat, options, &mut notes)?;
+        let sample = matches!(chosen, Chosen::Sample);
+        if sample && options.samples < 2 {
+            return Err(Error::spec(
+                "samples",
+                "needs at least 2 samples for an error bar",
+            ));
+        }
+        if options.backend == Backend::Both
+            && !(options.tolerance.is_finite() && options.tolerance >= 0.0)
+        {
+            return Err(Error::spec("tolerance", "must be a finite number ≥ 0"));
+        }
+        let (progress, cancel) = self.watch();
+        let watch = Watch::new(progress.as_deref(), cancel.as_ref());
+        let planned = started.elapsed().as_secs_f64();
+        let (first, second) = self.on_backend(options.backend, &mut notes, |evaluator, side| {
+            let begun = Instant::now();
+            let (sums, adapter) = match side {
+                Side::Gpu => {
+                    let gpu = evaluator.gpu()?;
+                    let accumulators = flat.config.slots * if sample { 2 } else { 1 };
+                    GpuContext::check_limits(&flat, accumulators)?;
+                    let sums = match &chosen {
+                        Chosen::Sample => {
+                            gpu.sample(&flat, options.samples, options.seed, watch)?
+                        }
+                        Chosen::Exact => gpu.enumerate(&flat, watch)?,
+                        Chosen::Counts(counts) => {
+                            crate::counts_driver::run(gpu, &flat, counts, watch)?
+                        }
+                    };
+                    (sums, gpu.adapter_name())
+                }
+                Side::Cpu => {
+                    let sums = match &chosen {
+                        Chosen::Sample => {
+                            crate::cpu::sample(&flat, options.samples, options.seed, watch)?
+                        }
+                        Chosen::Exact => crate::cpu::exact(&flat, watch)?,
+                        Chosen::Counts(counts) => crate::counts_driver::run(
+                            &mut crate::cpu::CpuCounts::default(),
+                            &flat,
+                            counts,
+                            watch,
+                        )?,
+                    };
+                    (sums, cpu_name())
+                }
+            };
+            Ok((side, sums, adapter, begun.elapsed().as_secs_f64()))
+        })?;
+        let finish = |(side, sums, adapter, seconds): (Side, Vec<f64>, String, f64),
+                      notes: Vec<String>| {
+            let (shares, stderr) = shares_from_sums(problem, &sums, sample, options.samples);
+            let unit_sum_error = (0..problem.states())
+                .map(|x| (shares.iter().map(|r| r[x]).sum::<f64>() - 1.0).abs())
+                .fold(0.0, f64::max);
+            Evaluation {
+                shares,
+                backend: side.into(),
+                adapter,
+                method: chosen.used(),
+                count_pairs: match &chosen {
+                    Chosen::Counts(counts) => Some(counts.pairs()),
+                    _ => None,
+                },
+                profiles: flat.profiles,
+                samples: sample.then_some(options.samples),
+                seed: sample.then_some(options.seed),
+                stderr,
+                seconds: planned + seconds,
+                unit_sum_error,
+                notes,
+                cross_check: None,
+            }
+        };
+        let mut result = finish(first, notes.clone());
+        if let Some(second) = second {
+            let gpu = finish(second, notes);
+            let d = result.max_abs_difference(&gpu);
+            result.cross_check = Some(CrossCheck {
+                gpu: Box::new(gpu),
+                max_abs_difference: d,
+                tolerance: options.tolerance,
+                agree: d <= options.tolerance,
+            });
+        }
+        Ok(result)
+    }
+}
+
+/// The shares (and standard errors when sampled) from the backends' sums per
+/// slot `j * states + x` (sampling: Σy per slot, then Σy² per slot).
+#[allow(
+    clippy::type_complexity,
+    reason = "the two tables an evaluation returns"
+)]
+fn shares_from_sums(
+    problem: &Problem,
+    sums: &[f64],
+    sample: bool,
+    samples: u64,
+) -> (Vec<Vec<f64>>, Option<Vec<Vec<f64>>>) {
+    let states = problem.states();
+    let slots = problem.coalitions().len() * states;
+    let per_coalition = |f: &dyn Fn(usize) -> f64| -> Vec<Vec<f64>> {
+        (0..problem.coalitions().len())
+            .map(|j| (0..states).map(|x| f(j * states + x)).collect())
+            .collect()
+    };
+    if sample {
+        let n = samples as f64;
+        let shares = per_coalition(&|slot| sums[slot] / n);
+        let stderr = per_coalition(&|slot| {
+            // Var = (Σy² − (Σy)²/N)/(N−1); rounding can make it a hair negative.
+            let (sum, squares) = (sums[slot], sums[slots + slot]);
+            ((squares - sum * sum / n) / (n - 1.0)).max(0.0).sqrt() / n.sqrt()
+        });
+        (shares, Some(stderr))
+    } else {
+        (per_coalition(&|slot| sums[slot]), None)
+    }
+}
+
+fn cpu_name() -> String {
+    format!("cpu ({} threads, f64)", rayon::current_num_threads())
+}
+
+/// Evaluate with a fresh [`Evaluator`] (opens the GPU each call; keep an
+/// `Evaluator` to evaluate many problems).
+pub fn evaluate(problem: &Problem, options: &Options) -> Result<Evaluation> {
+    Evaluator::new().evaluate(problem, options)
+}
+
+impl From<Side> for BackendUsed {
+    fn from(side: Side) -> Self {
+        match side {
+            Side::Cpu => BackendUsed::Cpu,
+            Side::Gpu => BackendUsed::Gpu,
+        }
+    }
+}

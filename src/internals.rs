@@ -1,0 +1,35 @@
+//! What the crate's integration tests and benches reach beyond the public
+//! API: the kernels' Rust twins, the fast CPU paths, the plan and the GPU
+//! context with its probes. Hidden from the docs and free to change.
+
+pub use crate::counts::{count_vector_rank, CountVectors};
+pub use crate::cpu::count_shares::count_shares;
+pub use crate::cpu::digits::add_to_digits;
+pub use crate::cpu::enumerate::enumerate;
+pub use crate::cpu::families::{action_shares, anonymous_ranks, count_vector_rank as family_rank};
+pub use crate::cpu::fast::{enumerate_with, sample_lanes, ShareMemo};
+pub use crate::cpu::oracle::oracle;
+pub use crate::cpu::philox::philox4x32_10;
+pub use crate::cpu::profile::ProfileState;
+pub use crate::cpu::sample::{accumulate_sample, draw_profile, sample};
+pub use crate::generate::{distribution, random_game, random_joint, random_marginals};
+pub use crate::gpu::{GpuContext, Schedule};
+pub use crate::guarantee::{payoff_matrix, PayoffMatrix, PAYOFF_TOLERANCE};
+pub use crate::plan::{sampling_thresholds, FlatPlan, Plan};
+pub use crate::symmetric::{all_count_vectors, CountSpace};
+
+/// The evaluator's GPU context (opened on first call), for the twin probes.
+pub fn gpu(evaluator: &mut crate::Evaluator) -> crate::Result<&mut GpuContext> {
+    evaluator.gpu()
+}
+
+/// Run `work` in fixed chunks of `chunk` items on every core, as the CPU
+/// backend does, and add the chunks' sums in order.
+pub fn chunked_by(
+    items: u64,
+    chunk: u64,
+    width: usize,
+    work: impl Fn(u64, u64) -> Vec<f64> + Sync,
+) -> Vec<f64> {
+    crate::cpu::chunked_by(items, chunk, width, Default::default(), work).expect("not cancelled")
+}

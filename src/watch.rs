@@ -1,0 +1,88 @@
+//! What a long evaluation reports to and listens to: a progress callback and
+//! a cancellation flag, checked between chunks (CPU) and submits (GPU).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// A progress callback: (items done, items in all); called from worker threads.
+pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// A handle that stops a running evaluation: clone it, give one clone to
+/// [`crate::Evaluator::set_cancel`], and call [`Cancel::cancel`] from any
+/// thread. The evaluation returns [`Error::Cancelled`] at its next check
+/// (between chunks of work, a fraction of a second apart).
+///
+/// ```
+/// use unitsum_gpu::Cancel;
+/// let cancel = Cancel::new();
+/// let for_the_evaluator = cancel.clone();
+/// cancel.cancel();
+/// assert!(for_the_evaluator.is_cancelled());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A handle that is not cancelled.
+    pub fn new() -> Self {
+        Cancel::default()
+    }
+
+    /// Ask every evaluation watching this handle to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The progress callback and the cancellation flag of one evaluation.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Watch<'a> {
+    progress: Option<&'a (dyn Fn(u64, u64) + Send + Sync)>,
+    cancel: Option<&'a Cancel>,
+}
+
+impl<'a> Watch<'a> {
+    pub(crate) fn new(
+        progress: Option<&'a (dyn Fn(u64, u64) + Send + Sync)>,
+        cancel: Option<&'a Cancel>,
+    ) -> Self {
+        Watch { progress, cancel }
+    }
+
+    /// Report `done` of `total` items.
+    pub(crate) fn report(&self, done: u64, total: u64) {
+        if let Some(progress) = self.progress {
+            progress(done, total);
+        }
+    }
+
+    /// Whether the evaluation should stop.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(Cancel::is_cancelled)
+    }
+
+    /// `Err(Cancelled)` once cancelled.
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The same cancellation, with progress offset by `before` items of `total`
+    /// (one stage of a run in several stages).
+    pub(crate) fn stage<'b>(&'b self, report: &'b (dyn Fn(u64, u64) + Send + Sync)) -> Watch<'b> {
+        Watch {
+            progress: Some(report),
+            cancel: self.cancel,
+        }
+    }
+}
