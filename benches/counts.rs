@@ -16,7 +16,7 @@ fn counts(c: &mut Criterion) {
         "counts-proportional-n100-k4",
     ] {
         let path = format!("benches/specs/{name}.json");
-        let problem = unitsum_gpu::load_spec(std::path::Path::new(&path)).expect("bench spec");
+        let problem = unitsum_gpu::Problem::load(std::path::Path::new(&path)).expect("bench spec");
         let mut backends = vec![("cpu", Backend::Cpu)];
         if gpu_available {
             backends.push(("gpu", Backend::Gpu));

@@ -493,9 +493,10 @@ impl Evaluator {
             let begun = Instant::now();
             let (sums, adapter) = match side {
                 Side::Gpu => {
-                    let gpu = evaluator.gpu()?;
+                    // The kernels' fixed sizes first: a refusal needs no device.
                     let accumulators = flat.config.slots * if sample { 2 } else { 1 };
                     GpuContext::check_limits(&flat, accumulators)?;
+                    let gpu = evaluator.gpu()?;
                     let sums = match &chosen {
                         Chosen::Sample => {
                             gpu.sample(&flat, options.samples, options.seed, watch)?
@@ -613,6 +614,86 @@ impl From<Side> for BackendUsed {
         match side {
             Side::Cpu => BackendUsed::Cpu,
             Side::Gpu => BackendUsed::Gpu,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Coalition, Game, Policy};
+
+    /// 3 coalitions × 50 states = 150 accumulators, beyond the kernels' 128.
+    fn too_many_slots() -> Problem {
+        let weights = (0..50).map(|x| vec![1.0, 1.0 + x as f64]).collect();
+        Problem::new(
+            3,
+            2,
+            Game::Proportional { weights },
+            (0..3)
+                .map(|i| Coalition::new(vec![i], Policy::Uniform))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    /// `Auto` with a hardware GPU runs on the CPU, with a note, when the GPU
+    /// refuses the job as too large (no device is opened for the refusal).
+    #[test]
+    fn auto_falls_back_to_the_cpu_when_the_gpu_refuses_a_job() {
+        let mut evaluator = Evaluator::new();
+        evaluator.auto = Some(AutoGpu::Hardware);
+        let problem = too_many_slots();
+        let run = evaluator.evaluate(&problem, &Options::default()).unwrap();
+        assert_eq!(run.backend, BackendUsed::Cpu);
+        assert!(
+            run.notes.iter().any(|n| n.contains("accumulators")),
+            "{:?}",
+            run.notes
+        );
+        // The GPU backend itself refuses, as too large (exit 2), before any work.
+        let refused = evaluator.evaluate(
+            &problem,
+            &Options {
+                backend: Backend::Gpu,
+                ..Default::default()
+            },
+        );
+        assert!(
+            matches!(refused, Err(Error::TooLarge { .. })),
+            "{refused:?}"
+        );
+    }
+
+    /// `Auto` without a hardware GPU says why it used the CPU.
+    #[test]
+    fn auto_on_the_cpu_says_why() {
+        let mut evaluator = Evaluator::new();
+        evaluator.auto = Some(AutoGpu::Cpu("backend auto: no GPU adapter".into()));
+        let run = evaluator
+            .evaluate(&too_many_slots(), &Options::default())
+            .unwrap();
+        assert_eq!(run.backend, BackendUsed::Cpu);
+        assert_eq!(run.notes, vec!["backend auto: no GPU adapter".to_string()]);
+    }
+
+    /// A cancelled evaluation stops with `Cancelled`, on every CPU method.
+    #[test]
+    fn a_cancelled_evaluation_returns_cancelled() {
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let mut evaluator = Evaluator::new();
+        evaluator.set_cancel(Some(cancel));
+        for method in [Method::Exact, Method::Sample, Method::Counts] {
+            let r = evaluator.evaluate(
+                &too_many_slots(),
+                &Options {
+                    backend: Backend::Cpu,
+                    method,
+                    ..Default::default()
+                },
+            );
+            assert!(matches!(r, Err(Error::Cancelled)), "{method:?}: {r:?}");
         }
     }
 }

@@ -33,3 +33,9 @@ pub fn chunked_by(
 ) -> Vec<f64> {
     crate::cpu::chunked_by(items, chunk, width, Default::default(), work).expect("not cancelled")
 }
+
+/// Exact enumeration of `flat` on the GPU: the sums per slot (for tests that
+/// feed the GPU a faulty input).
+pub fn gpu_enumerate(evaluator: &mut crate::Evaluator, flat: &FlatPlan) -> crate::Result<Vec<f64>> {
+    evaluator.gpu()?.enumerate(flat, Default::default())
+}

@@ -191,7 +191,7 @@ use crate::limits::PART_INFO_STRIDE;
 /// One part's entry of the `part_info` table, decoded by name: the WGSL side
 /// reads field `PART_<NAME>` through `part_word`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct PartInfo {
+pub struct PartInfo {
     /// Outcomes (the part's radix), field 0.
     pub outcomes: u32,
     /// Word offset of the part's players, field 1.
@@ -427,7 +427,7 @@ impl FlatPlan {
     }
 
     /// Part `p`'s entry of the part table.
-    pub(crate) fn part(&self, p: usize) -> PartInfo {
+    pub fn part(&self, p: usize) -> PartInfo {
         let at = self.config.part_info as usize + PART_INFO_STRIDE * p;
         let w = &self.words[at..at + 6];
         PartInfo {

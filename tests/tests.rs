@@ -1,5 +1,6 @@
 //! One integration test binary (each file under tests/ would otherwise link
-//! all of wgpu again): one module per area.
+//! all of wgpu again), run by libtest-mimic so that a GPU test on a machine
+//! without an adapter is reported as ignored instead of passing.
 
 #![allow(
     clippy::needless_range_loop,
@@ -7,3 +8,8 @@
 )]
 
 mod it;
+
+fn main() -> std::process::ExitCode {
+    let arguments = libtest_mimic::Arguments::from_args();
+    libtest_mimic::run(&arguments, it::all_trials()).exit_code()
+}

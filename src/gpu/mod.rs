@@ -493,3 +493,77 @@ impl GpuContext {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{compose, shaders::*};
+    use naga::TypeInner;
+
+    /// `(member, byte offset)` of the WGSL struct `name` in `source`, and its size.
+    fn wgsl_layout(source: &str, name: &str) -> (Vec<(String, u32)>, u32) {
+        let module = naga::front::wgsl::parse_str(source).expect("the kernels parse");
+        let (_, ty) = module
+            .types
+            .iter()
+            .find(|(_, t)| t.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no struct {name}"));
+        let TypeInner::Struct { members, span } = &ty.inner else {
+            panic!("{name} is not a struct")
+        };
+        let members = members
+            .iter()
+            .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
+            .filter(|(n, _)| !n.starts_with("pad"))
+            .collect();
+        (members, *span)
+    }
+
+    macro_rules! rust_layout {
+        ($t:ty; $($field:ident),* $(,)?) => {
+            (
+                vec![$((stringify!($field).to_string(), std::mem::offset_of!($t, $field) as u32)),*],
+                std::mem::size_of::<$t>() as u32,
+            )
+        };
+    }
+
+    /// The structs the host writes and the kernels read agree field by field
+    /// (names, offsets, sizes), so that a field added on one side only fails here.
+    #[test]
+    fn wgsl_structs_have_the_rust_layout() {
+        let with_alias = |pieces: &[&str]| format!("alias acc_t = f32;\n{}", compose(pieces));
+        let enumerate = with_alias(&[FAMILIES, PROFILE, DIGITS, DISPATCH, ENUMERATE]);
+        let counts = with_alias(&[COUNTS_LAYOUT, DISPATCH, COUNT_PAIRS]);
+        use crate::plan::Config;
+        let config = rust_layout!(Config; players, actions, states, coalitions, parts, family,
+            slots, anon_rows, part_info, base_counts, base_coalition_counts, player_coalition,
+            player_stride, binom, table_profiles, base_table_index, family_params);
+        assert_eq!(wgsl_layout(&enumerate, "Config"), config);
+        use crate::symmetric::CountsConfig;
+        let counts_config = rust_layout!(CountsConfig; actions, states, radix, rows, p_entries,
+            q_entries, chunk, chunks, p_total, p_cell, q_cell, rank_of_cell, p_prob, q_prob, shares);
+        assert_eq!(wgsl_layout(&counts, "CountsConfig"), counts_config);
+        use super::run::DispatchParams;
+        let dispatch = rust_layout!(DispatchParams; digits, first_lo, first_hi, count,
+            per_thread, counter, partial_base, seed_lo, seed_hi);
+        assert_eq!(wgsl_layout(&enumerate, "Dispatch"), dispatch);
+    }
+
+    /// The comparison can fail: a struct with one field moved does not match.
+    #[test]
+    fn a_moved_field_fails_the_layout_check() {
+        let moved = FAMILIES.replacen(
+            "    players: u32,\n    actions: u32,",
+            "    actions: u32,\n    players: u32,",
+            1,
+        );
+        assert_ne!(moved, FAMILIES, "the edit applies");
+        let source = format!("alias acc_t = f32;\n{}", compose(&[&moved, PROFILE]));
+        let (members, _) = wgsl_layout(&source, "Config");
+        assert_eq!(members[0].0, "actions");
+        assert_ne!(
+            members[0].1,
+            std::mem::offset_of!(crate::plan::Config, actions) as u32
+        );
+    }
+}

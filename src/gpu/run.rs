@@ -129,9 +129,11 @@ impl GpuContext {
             params_stride * batch,
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
-        let partials = self.buffer(
+        // Poisoned (all bits set: NaN as f32 and f64), so that a partial the
+        // kernel fails to write cannot pass for a sum.
+        let partials = self.buffer_with(
             "partials",
-            partials_bytes,
+            &vec![u8::MAX; partials_bytes as usize],
             wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
         );
         let processed = self.buffer(

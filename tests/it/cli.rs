@@ -1,6 +1,7 @@
 //! The binary: outputs, exit codes and error messages.
 
 use super::common::binary as run;
+use unitsum_gpu::Evaluator;
 
 fn temp_spec(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("unitsum-cli-{}", std::process::id()));
@@ -10,7 +11,6 @@ fn temp_spec(name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
-#[test]
 fn eval_json_has_the_shares() {
     let (code, out, err) = run(&[
         "eval",
@@ -32,7 +32,6 @@ fn eval_json_has_the_shares() {
     assert_eq!(v["profiles"], 81);
 }
 
-#[test]
 fn eval_table_and_csv() {
     let (code, out, _) = run(&["eval", "examples/theorem1.json", "--backend", "cpu"]);
     assert_eq!(code, 0);
@@ -58,11 +57,7 @@ fn eval_table_and_csv() {
     assert!(lines[1].starts_with("cpu,exact,0,0,"));
 }
 
-#[test]
-fn eval_both_agrees_on_every_example() {
-    if super::common::gpu().is_none() {
-        return;
-    }
+fn eval_both_agrees_on_every_example(_gpu: &mut Evaluator) {
     let mut checked = 0;
     for entry in std::fs::read_dir("examples").unwrap() {
         let path = entry.unwrap().path();
@@ -88,7 +83,6 @@ fn eval_both_agrees_on_every_example() {
     assert!(checked >= 3, "examples/ should hold several specs");
 }
 
-#[test]
 fn bad_specs_exit_2_naming_the_file_and_path() {
     let path = temp_spec(
         "bad.json",
@@ -117,7 +111,6 @@ fn bad_specs_exit_2_naming_the_file_and_path() {
     assert_eq!(code, 2);
 }
 
-#[test]
 fn too_many_profiles_suggests_sampling() {
     let members: Vec<usize> = (0..70).collect();
     let spec = serde_json::json!({ "players": 70, "actions": 6, "game": { "family": "plurality" },
@@ -146,7 +139,6 @@ fn too_many_profiles_suggests_sampling() {
     assert_eq!(v["interval95"][0][0].as_array().unwrap().len(), 2);
 }
 
-#[test]
 fn sampling_csv_and_table_show_error_bars() {
     let (code, out, _) = run(&[
         "eval",
@@ -198,7 +190,6 @@ fn sampling_csv_and_table_show_error_bars() {
     assert_eq!(code, 2, "{err}");
 }
 
-#[test]
 fn devices_lists_adapters() {
     let (code, out, _) = run(&["devices", "--format", "json"]);
     assert_eq!(code, 0);
@@ -209,7 +200,6 @@ fn devices_lists_adapters() {
     }
 }
 
-#[test]
 fn check_exit_codes() {
     let (code, out, _) = run(&["check", "examples/theorem1.json"]);
     assert_eq!(code, 0, "{out}");
@@ -227,7 +217,6 @@ fn check_exit_codes() {
     assert_eq!(code, 2, "{err}");
 }
 
-#[test]
 fn counts_on_a_table_game_is_refused_with_exit_2() {
     let (code, _, err) = run(&[
         "eval",
@@ -241,7 +230,6 @@ fn counts_on_a_table_game_is_refused_with_exit_2() {
     assert!(err.contains("symmetric"), "{err}");
 }
 
-#[test]
 fn bench_quick_measures_every_case_on_the_cpu() {
     let (code, out, err) = run(&["bench", "--quick", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
@@ -278,4 +266,84 @@ fn bench_quick_measures_every_case_on_the_cpu() {
             assert!((rate - work / seconds).abs() <= 1e-9 * rate, "{row}");
         }
     }
+}
+
+fn eval_auto_uses_the_cpu_when_the_only_adapters_are_software() {
+    let (code, devices, _) = run(&["devices", "--format", "json"]);
+    assert_eq!(code, 0);
+    let adapters: Vec<serde_json::Value> = serde_json::from_str(&devices).unwrap();
+    let software_only = adapters.iter().all(|a| a["software"] == true);
+    let (code, out, err) = run(&["eval", "examples/theorem1.json", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    if software_only {
+        assert_eq!(v["backend"], "cpu", "{out}");
+        let why = if adapters.is_empty() {
+            "no GPU adapter"
+        } else {
+            "skipped the software adapter"
+        };
+        assert!(err.contains(why), "{err}");
+    } else {
+        assert_eq!(v["backend"], "gpu", "{out}");
+    }
+}
+
+fn output_that_cannot_be_written_exits_1_without_a_panic() {
+    if !std::path::Path::new("/dev/full").exists() {
+        panic!("this test needs /dev/full (Linux)");
+    }
+    for args in [
+        &["eval", "examples/theorem1.json", "--backend", "cpu"][..],
+        &["check", "examples/theorem1.json"][..],
+        &["devices"][..],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("cannot write standard output"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+fn enumerated_flags_are_refused_before_any_work() {
+    for (args, flag) in [
+        (
+            &["eval", "examples/theorem1.json", "--backend", "fast"][..],
+            "--backend",
+        ),
+        (
+            &["guarantee", "examples/theorem1.json", "--format", "xml"][..],
+            "--format",
+        ),
+        (
+            &["sweep", "theorem1", "--method", "fastest"][..],
+            "--method",
+        ),
+        (
+            &[
+                "sweep",
+                "grid",
+                "examples/grids/copy-grid.json",
+                "--plot",
+                "p.svg",
+            ][..],
+            "--plot",
+        ),
+    ] {
+        let (code, _, err) = run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+    }
+}
+
+super::trials! {
+    cpu: [eval_json_has_the_shares, eval_table_and_csv, bad_specs_exit_2_naming_the_file_and_path, too_many_profiles_suggests_sampling, sampling_csv_and_table_show_error_bars, devices_lists_adapters, check_exit_codes, counts_on_a_table_game_is_refused_with_exit_2, bench_quick_measures_every_case_on_the_cpu, eval_auto_uses_the_cpu_when_the_only_adapters_are_software, output_that_cannot_be_written_exits_1_without_a_panic, enumerated_flags_are_refused_before_any_work],
+    gpu: [eval_both_agrees_on_every_example],
 }

@@ -4,9 +4,12 @@
 use super::common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use unitsum_gpu::plan::{FlatPlan, Plan};
-use unitsum_gpu::symmetric::{all_count_vectors, CountSpace};
-use unitsum_gpu::{Backend, Coalition, Error, Evaluation, Game, Method, Options, Policy, Problem};
+use unitsum_gpu::internals::{all_count_vectors, CountSpace};
+use unitsum_gpu::internals::{FlatPlan, Plan};
+use unitsum_gpu::{
+    Backend, BackendUsed, Coalition, Error, Evaluation, Evaluator, Game, Method, MethodUsed,
+    Options, Policy, Problem,
+};
 
 /// Counts vs enumeration, both f64 on the CPU: different summation orders only.
 const COUNTS_TOLERANCE: f64 = 1e-12;
@@ -47,21 +50,18 @@ fn symmetric_problems(per_pair: u64) -> Vec<(String, Problem)> {
     out
 }
 
-#[test]
 fn counts_equal_enumeration_on_every_symmetric_family_and_policy_kind() {
     let problems = symmetric_problems(5);
     assert_eq!(problems.len(), 4 * 7 * 5);
     for (name, problem) in &problems {
         let exact = cpu(problem);
         let counts = run(problem, Backend::Cpu, Method::Counts);
-        assert_eq!(counts.method, "counts");
+        assert_eq!(counts.method, MethodUsed::Counts);
         assert_close(name, &counts.shares, &exact.shares, COUNTS_TOLERANCE);
     }
 }
 
-#[test]
-fn gpu_counts_equal_cpu_counts() {
-    let Some(mut gpu) = gpu() else { return };
+fn gpu_counts_equal_cpu_counts(gpu: &mut Evaluator) {
     for (name, problem) in symmetric_problems(2) {
         let c = run(&problem, Backend::Cpu, Method::Counts);
         let options = Options {
@@ -70,14 +70,15 @@ fn gpu_counts_equal_cpu_counts() {
             ..Default::default()
         };
         let g = gpu.evaluate(&problem, &options).unwrap();
-        assert_eq!((g.backend, g.method), ("gpu", "counts"));
+        assert_eq!(
+            (g.backend, g.method),
+            (BackendUsed::Gpu, MethodUsed::Counts)
+        );
         assert_close(&name, &g.shares, &c.shares, GPU_TOLERANCE);
     }
 }
 
-#[test]
-fn wgsl_share_table_equals_its_rust_twin() {
-    let Some(mut gpu) = gpu() else { return };
+fn wgsl_share_table_equals_its_rust_twin(gpu: &mut Evaluator) {
     let mut rng = StdRng::seed_from_u64(8);
     for family in SYMMETRIC {
         for (n, k) in [(3, 2), (9, 3), (20, 4), (6, 7)] {
@@ -85,8 +86,11 @@ fn wgsl_share_table_equals_its_rust_twin() {
             let problem = everyone_uniform(n, k, game);
             let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
             let vectors = all_count_vectors(&CountSpace::new(n, k).unwrap());
-            let cpu = unitsum_gpu::cpu::count_shares::count_shares(&flat, &vectors);
-            let gpu_table = gpu.gpu().unwrap().count_shares(&flat, &vectors).unwrap();
+            let cpu = unitsum_gpu::internals::count_shares(&flat, &vectors);
+            let gpu_table = unitsum_gpu::internals::gpu(gpu)
+                .unwrap()
+                .count_shares(&flat, &vectors)
+                .unwrap();
             assert_eq!(cpu.len(), gpu_table.len());
             for (i, (c, g)) in cpu.iter().zip(&gpu_table).enumerate() {
                 assert!(
@@ -98,7 +102,6 @@ fn wgsl_share_table_equals_its_rust_twin() {
     }
 }
 
-#[test]
 fn counts_refuse_table_games() {
     let problem = random_problem(3, "table", "uniform");
     let options = Options {
@@ -125,7 +128,6 @@ fn marginals(rng: &mut StdRng, count: usize, k: usize) -> Vec<Vec<f64>> {
         .collect()
 }
 
-#[test]
 fn counts_agree_with_sampling_at_large_n() {
     let mut rng = StdRng::seed_from_u64(9);
     for family in SYMMETRIC {
@@ -172,7 +174,6 @@ fn counts_agree_with_sampling_at_large_n() {
     }
 }
 
-#[test]
 fn theorem1_at_n_in_the_hundreds() {
     let mut rng = StdRng::seed_from_u64(10);
     for (n, k) in [(101, 3), (301, 3), (200, 4)] {
@@ -207,7 +208,6 @@ fn theorem1_at_n_in_the_hundreds() {
     }
 }
 
-#[test]
 fn theorem2_at_n_in_the_hundreds() {
     let mut rng = StdRng::seed_from_u64(11);
     for family in SYMMETRIC {
@@ -249,7 +249,6 @@ fn theorem2_at_n_in_the_hundreds() {
     }
 }
 
-#[test]
 fn auto_picks_counts_for_large_symmetric_games_and_says_so() {
     let mut rng = StdRng::seed_from_u64(12);
     let n = 60;
@@ -269,21 +268,23 @@ fn auto_picks_counts_for_large_symmetric_games_and_says_so() {
     )
     .unwrap();
     let r = run(&problem, Backend::Cpu, Method::Auto);
-    assert_eq!(r.method, "counts");
+    assert_eq!(r.method, MethodUsed::Counts);
     assert!(
-        r.note.as_deref().unwrap_or("").contains("counts"),
+        r.notes.iter().any(|n| n.contains("counts")),
         "{:?}",
-        r.note
+        r.notes
     );
     // A small game is enumerated.
     let small = random_problem(1, "plurality", "uniform");
-    assert_eq!(run(&small, Backend::Cpu, Method::Auto).method, "exact");
+    assert_eq!(
+        run(&small, Backend::Cpu, Method::Auto).method,
+        MethodUsed::Exact
+    );
 }
 
-#[test]
 fn check_finds_the_planted_asymmetry_and_passes_symmetric_families() {
     for (name, problem) in symmetric_problems(1) {
-        let report = unitsum_gpu::check::check_game(&problem, 2000, 1);
+        let report = unitsum_gpu::Evaluator::new().check(&problem, 2000, 1);
         assert!(report.passed(), "{name}: {:?}", report.violation);
         assert_eq!(report.coverage, "every profile");
     }
@@ -308,14 +309,21 @@ fn check_finds_the_planted_asymmetry_and_passes_symmetric_families() {
         )
         .unwrap()
     };
-    assert!(unitsum_gpu::check::check_game(&make(shares.clone()), 100, 1).passed());
+    assert!(unitsum_gpu::Evaluator::new()
+        .check(&make(shares.clone()), 100, 1)
+        .passed());
     // Profile 6 = (0, 1, 1): players 1 and 2 share the plurality. Give player 1 everything.
     shares[6] = vec![0.0, 1.0, 0.0];
-    let report = unitsum_gpu::check::check_game(&make(shares), 100, 1);
+    let report = unitsum_gpu::Evaluator::new().check(&make(shares), 100, 1);
     let v = report.violation.expect("the asymmetry is found");
-    assert_eq!(v.property, "symmetry");
+    assert_eq!(v.property, unitsum_gpu::Property::Symmetry);
     assert!(
         v.profile == vec![0, 1, 1] || v.profile == vec![1, 0, 1] || v.profile == vec![1, 1, 0],
         "{v:?}"
     );
+}
+
+super::trials! {
+    cpu: [counts_equal_enumeration_on_every_symmetric_family_and_policy_kind, counts_refuse_table_games, counts_agree_with_sampling_at_large_n, theorem1_at_n_in_the_hundreds, theorem2_at_n_in_the_hundreds, auto_picks_counts_for_large_symmetric_games_and_says_so, check_finds_the_planted_asymmetry_and_passes_symmetric_families],
+    gpu: [gpu_counts_equal_cpu_counts, wgsl_share_table_equals_its_rust_twin],
 }

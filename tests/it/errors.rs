@@ -3,7 +3,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use unitsum_gpu::{parse_value, Error};
+use unitsum_gpu::{Error, Problem};
 
 fn base() -> Value {
     json!({ "players": 4, "actions": 3,
@@ -14,7 +14,7 @@ fn base() -> Value {
 }
 
 fn expect_error(spec: Value, path: &str, words: &str) {
-    match parse_value(&spec) {
+    match Problem::from_value(&spec) {
         Err(Error::Spec { path: p, message }) => {
             assert_eq!(p, path, "message: {message}");
             assert!(
@@ -22,7 +22,9 @@ fn expect_error(spec: Value, path: &str, words: &str) {
                 "{path}: {message:?} lacks {words:?}"
             );
         }
-        Err(Error::TooLarge(m)) => assert!(path == "too large" && m.contains(words), "{m}"),
+        Err(Error::TooLarge { message: m, .. }) => {
+            assert!(path == "too large" && m.contains(words), "{m}")
+        }
         other => panic!("{path}: expected an error, got {other:?}"),
     }
 }
@@ -33,12 +35,10 @@ fn with(edit: impl FnOnce(&mut Value)) -> Value {
     v
 }
 
-#[test]
 fn the_base_spec_is_valid() {
-    parse_value(&base()).unwrap();
+    Problem::from_value(&base()).unwrap();
 }
 
-#[test]
 fn every_malformed_spec_names_its_path() {
     expect_error(
         with(|v| v["game"]["family"] = json!("poker")),
@@ -235,7 +235,6 @@ fn every_malformed_spec_names_its_path() {
     expect_error(json!("not an object"), "(root)", "expected an object");
 }
 
-#[test]
 fn table_and_anonymous_games_are_checked() {
     let two = |game: Value| {
         json!({ "players": 2, "actions": 2, "game": game,
@@ -275,13 +274,12 @@ fn table_and_anonymous_games_are_checked() {
         json!({ "players": 40, "actions": 4, "game": {"family": "table", "shares": []},
         "coalitions": [ { "members": (0..40).collect::<Vec<_>>(), "policy": { "kind": "uniform" } } ] }),
         "too large",
-        "use a symmetric family",
+        "a symmetric family needs none",
     );
 }
 
-#[test]
 fn invalid_json_is_an_error() {
-    match unitsum_gpu::parse_spec("{ \"players\": 3, ") {
+    match unitsum_gpu::Problem::from_json("{ \"players\": 3, ") {
         Err(Error::Spec { message, .. }) => assert!(message.contains("not valid JSON")),
         other => panic!("{other:?}"),
     }
@@ -333,18 +331,17 @@ pub fn mutate(rng: &mut StdRng, v: &mut Value, depth: u32) {
     }
 }
 
-#[test]
 fn randomly_mutated_specs_never_panic_nor_give_a_wrong_number() {
     let mut rng = StdRng::seed_from_u64(11);
     let mut accepted = 0;
     for (name, problem) in super::common::all_random_problems(1) {
-        let original = unitsum_gpu::to_value(&problem);
+        let original = problem.to_value();
         for _ in 0..40 {
             let mut v = original.clone();
             for _ in 0..rng.random_range(1..=3) {
                 mutate(&mut rng, &mut v, 0);
             }
-            if let Ok(p) = parse_value(&v) {
+            if let Ok(p) = Problem::from_value(&v) {
                 accepted += 1;
                 // A spec that is accepted evaluates to shares that are shares.
                 if let Ok(r) = unitsum_gpu::evaluate(
@@ -363,4 +360,9 @@ fn randomly_mutated_specs_never_panic_nor_give_a_wrong_number() {
         accepted > 0,
         "the mutations never produced a valid spec: the test checks nothing"
     );
+}
+
+super::trials! {
+    cpu: [the_base_spec_is_valid, every_malformed_spec_names_its_path, table_and_anonymous_games_are_checked, invalid_json_is_an_error, randomly_mutated_specs_never_panic_nor_give_a_wrong_number],
+    gpu: [],
 }

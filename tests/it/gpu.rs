@@ -5,9 +5,10 @@
 use super::common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use unitsum_gpu::plan::{add_to_digits, FlatPlan, Plan};
-use unitsum_gpu::report::Report;
-use unitsum_gpu::{Backend, Coalition, Game, Method, Options, Policy, Problem};
+use unitsum_gpu::internals::{add_to_digits, FlatPlan, Plan};
+use unitsum_gpu::{
+    Backend, BackendUsed, Coalition, Evaluator, Game, Method, Options, Policy, Problem,
+};
 
 fn exact_gpu() -> Options {
     Options {
@@ -17,14 +18,12 @@ fn exact_gpu() -> Options {
     }
 }
 
-#[test]
-fn gpu_equals_cpu_on_every_family_and_policy_kind() {
-    let Some(mut gpu) = gpu() else { return };
+fn gpu_equals_cpu_on_every_family_and_policy_kind(gpu: &mut Evaluator) {
     let problems = all_random_problems(3);
     for (name, problem) in &problems {
         let c = cpu(problem);
         let g = gpu.evaluate(problem, &exact_gpu()).unwrap();
-        assert_eq!(g.backend, "gpu");
+        assert_eq!(g.backend, BackendUsed::Gpu);
         assert!(!g.adapter.is_empty());
         assert_eq!(g.profiles, c.profiles, "{name}");
         assert_close(name, &g.shares, &c.shares, GPU_TOLERANCE);
@@ -32,9 +31,7 @@ fn gpu_equals_cpu_on_every_family_and_policy_kind() {
     }
 }
 
-#[test]
-fn gpu_many_dispatches_and_submits() {
-    let Some(mut gpu) = gpu() else { return };
+fn gpu_many_dispatches_and_submits(gpu: &mut Evaluator) {
     // 4^9 = 262144 profiles cut into dispatches of 2 workgroups × 64 threads × 5
     // profiles, 3 dispatches per submit: ~410 dispatches, ~137 readbacks.
     let problem = Problem::new(
@@ -56,22 +53,23 @@ fn gpu_many_dispatches_and_submits() {
     )
     .unwrap();
     let c = cpu(&problem);
-    let context = gpu.gpu().unwrap();
-    context.set_schedule(unitsum_gpu::gpu::Schedule {
-        max_workgroups: 2,
-        dispatches_per_submit: 3,
-        max_items_per_thread: 5,
-    });
+    unitsum_gpu::internals::gpu(gpu)
+        .unwrap()
+        .set_schedule(unitsum_gpu::internals::Schedule {
+            max_workgroups: 2,
+            dispatches_per_submit: 3,
+            max_items_per_thread: 5,
+        });
     let g = gpu.evaluate(&problem, &exact_gpu());
-    gpu.gpu().unwrap().set_schedule(Default::default());
+    unitsum_gpu::internals::gpu(gpu)
+        .unwrap()
+        .set_schedule(Default::default());
     let g = g.unwrap();
     assert_eq!(g.profiles, Some(262_144));
     assert_close("many dispatches", &g.shares, &c.shares, GPU_TOLERANCE);
 }
 
-#[test]
-fn gpu_large_enumeration_matches_cpu() {
-    let Some(mut gpu) = gpu() else { return };
+fn gpu_large_enumeration_matches_cpu(gpu: &mut Evaluator) {
     // 4^11 ≈ 4.2 million profiles: threads walk hundreds of profiles each.
     let problem = Problem::new(
         12,
@@ -102,10 +100,7 @@ fn gpu_large_enumeration_matches_cpu() {
     assert_close("congestion n=11", &g.shares, &c.shares, GPU_TOLERANCE);
 }
 
-#[test]
-fn a_perturbed_input_makes_the_comparison_fail() {
-    let Some(mut gpu) = gpu() else { return };
-    let weights = vec![vec![1.0, 2.0, 3.0]];
+fn a_fault_on_the_gpu_side_makes_the_cross_check_fail(gpu: &mut Evaluator) {
     let make = |weights: Vec<Vec<f64>>| {
         Problem::new(
             5,
@@ -118,25 +113,39 @@ fn a_perturbed_input_makes_the_comparison_fail() {
         )
         .unwrap()
     };
-    let problem = make(weights.clone());
-    let g = gpu.evaluate(&problem, &exact_gpu()).unwrap();
-    // The same problem agrees...
-    let same = Report {
-        source: "t",
-        problem: &problem,
-        runs: vec![cpu(&problem), g.clone()],
-        tolerance: GPU_TOLERANCE,
-    };
-    assert!(same.agrees());
-    // ...and one weight moved by 3% does not.
-    let perturbed = make(vec![vec![1.0, 2.0, 3.1]]);
-    let report = Report {
-        source: "t",
-        problem: &problem,
-        runs: vec![cpu(&perturbed), g],
-        tolerance: GPU_TOLERANCE,
-    };
-    assert!(!report.agrees(), "difference {:?}", report.difference());
+    let problem = make(vec![vec![1.0, 2.0, 3.0]]);
+    let both = gpu
+        .evaluate(
+            &problem,
+            &Options {
+                backend: Backend::Both,
+                method: Method::Exact,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let check = both.cross_check.clone().expect("both backends ran");
+    assert!(check.agree, "difference {}", check.max_abs_difference);
+    assert_eq!(check.gpu.backend, BackendUsed::Gpu);
+    // The GPU reads a table with one weight moved by 3%, the CPU the true one:
+    // the GPU's sums move beyond the tolerance.
+    let flat = |p: &Problem| FlatPlan::new(p, &Plan::new(p)).unwrap();
+    let (truth, faulty) = (flat(&problem), flat(&make(vec![vec![1.0, 2.0, 3.1]])));
+    let cpu_sums = unitsum_gpu::internals::enumerate(&truth, 0, truth.profiles.unwrap());
+    let gpu_sums = unitsum_gpu::internals::gpu_enumerate(gpu, &faulty).unwrap();
+    let d = cpu_sums
+        .iter()
+        .zip(&gpu_sums)
+        .map(|(c, g)| (c - g).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        d > GPU_TOLERANCE,
+        "a 3% fault moved the sums by only {d:.1e}"
+    );
+    // A NaN from the GPU never agrees.
+    let mut broken = (*check.gpu).clone();
+    broken.shares[1][0] = f64::NAN;
+    assert_eq!(both.max_abs_difference(&broken), f64::INFINITY);
 }
 
 fn random_counts(rng: &mut StdRng, n: u32, k: usize) -> Vec<u32> {
@@ -147,9 +156,7 @@ fn random_counts(rng: &mut StdRng, n: u32, k: usize) -> Vec<u32> {
     c
 }
 
-#[test]
-fn wgsl_family_functions_equal_their_rust_twins() {
-    let Some(mut gpu) = gpu() else { return };
+fn wgsl_family_functions_equal_their_rust_twins(gpu: &mut Evaluator) {
     let mut rng = StdRng::seed_from_u64(5);
     for family in [
         "plurality",
@@ -168,26 +175,26 @@ fn wgsl_family_functions_equal_their_rust_twins() {
             let cases: Vec<Vec<u32>> = (0..50)
                 .map(|_| random_counts(&mut rng, n as u32, k))
                 .collect();
-            let (ranks, shares) = gpu.gpu().unwrap().probe_families(&flat, &cases).unwrap();
+            let (ranks, shares) = unitsum_gpu::internals::gpu(gpu)
+                .unwrap()
+                .probe_families(&flat, &cases)
+                .unwrap();
             let states = problem.states();
             for (t, counts) in cases.iter().enumerate() {
                 assert_eq!(
                     u64::from(ranks[t]),
-                    unitsum_gpu::counts::count_vector_rank(counts),
+                    unitsum_gpu::internals::count_vector_rank(counts),
                     "{family} rank of {counts:?}"
                 );
-                assert_eq!(
-                    ranks[t],
-                    unitsum_gpu::families::count_vector_rank(&flat, counts)
-                );
+                assert_eq!(ranks[t], unitsum_gpu::internals::family_rank(&flat, counts));
                 if family == "table" {
                     continue;
                 }
                 let mut others_rank = vec![0; k];
-                unitsum_gpu::families::anonymous_ranks(&flat, counts, &mut others_rank);
+                unitsum_gpu::internals::anonymous_ranks(&flat, counts, &mut others_rank);
                 for x in 0..states {
                     let mut expected = vec![0.0; k];
-                    unitsum_gpu::families::action_shares(
+                    unitsum_gpu::internals::action_shares(
                         &flat,
                         x as u32,
                         counts,
@@ -206,9 +213,7 @@ fn wgsl_family_functions_equal_their_rust_twins() {
     }
 }
 
-#[test]
-fn wgsl_digit_arithmetic_equals_its_rust_twin() {
-    let Some(mut gpu) = gpu() else { return };
+fn wgsl_digit_arithmetic_equals_its_rust_twin(gpu: &mut Evaluator) {
     let mut rng = StdRng::seed_from_u64(6);
     // Radices from the parts: uniform over 3 and 4 actions, a joint of 5 outcomes.
     let support: Vec<(Vec<usize>, f64)> = (0..5).map(|s| (vec![s % 3, (s + 1) % 3], 0.2)).collect();
@@ -231,7 +236,10 @@ fn wgsl_digit_arithmetic_equals_its_rust_twin() {
             (flat.digits(base), offset)
         })
         .collect();
-    let got = gpu.gpu().unwrap().probe_digits(&flat, &cases).unwrap();
+    let got = unitsum_gpu::internals::gpu(gpu)
+        .unwrap()
+        .probe_digits(&flat, &cases)
+        .unwrap();
     let parts = flat.radices.len();
     for (t, (digits, offset)) in cases.iter().enumerate() {
         let mut expected = digits.clone();
@@ -249,4 +257,9 @@ fn wgsl_digit_arithmetic_equals_its_rust_twin() {
             .fold(0, |acc, (&d, &r)| acc * u64::from(r) + u64::from(d));
         assert_eq!(expected, flat.digits(base + u64::from(*offset)));
     }
+}
+
+super::trials! {
+    cpu: [],
+    gpu: [gpu_equals_cpu_on_every_family_and_policy_kind, gpu_many_dispatches_and_submits, gpu_large_enumeration_matches_cpu, a_fault_on_the_gpu_side_makes_the_cross_check_fail, wgsl_family_functions_equal_their_rust_twins, wgsl_digit_arithmetic_equals_its_rust_twin],
 }

@@ -5,20 +5,19 @@
 use super::common::binary;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use unitsum_gpu::guarantee::{best_response, curve, payoff_matrix, security_value};
+use unitsum_gpu::internals::payoff_matrix;
 use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Policy, Problem};
 
 /// LP values are simplex vertices in f64: exact up to rounding.
 const LP_TOLERANCE: f64 = 1e-9;
 
-#[test]
 fn one_state_curves_reach_theorem2_and_plurality_majorities_theorem1() {
     let mut rng = StdRng::seed_from_u64(21);
     let mut evaluator = Evaluator::new();
     for family in ["plurality", "proportional", "congestion", "anonymous"] {
         for (n, k) in [(5, 2), (7, 3), (8, 2)] {
-            let game = unitsum_gpu::generate::random_game(&mut rng, family, n, k, 1).unwrap();
-            let points = curve(&mut evaluator, game, n, k, Backend::Cpu, &mut |_, _| {}).unwrap();
+            let game = unitsum_gpu::internals::random_game(&mut rng, family, n, k, 1).unwrap();
+            let points = evaluator.power_curve(game, n, k, Backend::Cpu).unwrap();
             assert_eq!(points.len(), n - 1);
             for p in &points {
                 if let Some(b) = p.theorem2 {
@@ -79,11 +78,10 @@ fn two_by_two(u: [[f64; 2]; 2]) -> Problem {
 }
 
 /// Coalition 0's security value, on the CPU.
-fn secure(evaluator: &mut Evaluator, problem: &Problem) -> unitsum_gpu::guarantee::SecurityValue {
-    security_value(evaluator, problem, 0, Backend::Cpu).unwrap()
+fn secure(evaluator: &mut Evaluator, problem: &Problem) -> unitsum_gpu::SecurityValue {
+    evaluator.security_value(problem, 0, Backend::Cpu).unwrap()
 }
 
-#[test]
 fn hand_worked_matrix_games() {
     let mut evaluator = Evaluator::new();
     // Matching pennies in unit-sum form: player 0 gets 1 on a match, 0 otherwise: v = 1/2, uniform.
@@ -124,7 +122,6 @@ fn hand_worked_matrix_games() {
     assert!((v.value - 0.5).abs() < LP_TOLERANCE, "{}", v.value);
 }
 
-#[test]
 fn lp_value_matches_a_brute_force_grid_on_random_3x3_games() {
     let mut rng = StdRng::seed_from_u64(22);
     let mut evaluator = Evaluator::new();
@@ -155,26 +152,27 @@ fn lp_value_matches_a_brute_force_grid_on_random_3x3_games() {
     }
 }
 
-#[test]
-fn payoff_kernels_equal_their_mirrors() {
-    let Some(mut gpu) = super::common::gpu() else {
-        return;
-    };
+fn payoff_kernels_equal_their_mirrors(gpu: &mut Evaluator) {
+    let (mut compared, mut refused) = (0, 0);
     for (name, problem) in super::common::all_random_problems(1) {
-        // Backend::Auto builds the matrix on both and fails beyond 1e-5.
-        let both = payoff_matrix(&mut gpu, &problem, 0, Backend::Auto);
+        // Backend::Both builds the matrix on both and fails beyond 1e-5.
+        let both = payoff_matrix(gpu, &problem, 0, Backend::Both);
         match both {
-            Ok(m) => assert!(
-                m.max_gpu_cpu.unwrap() <= unitsum_gpu::guarantee::PAYOFF_TOLERANCE,
-                "{name}"
-            ),
-            Err(unitsum_gpu::Error::TooLarge(_)) => {}
+            Ok(m) => {
+                assert!(
+                    m.max_gpu_cpu.unwrap() <= unitsum_gpu::internals::PAYOFF_TOLERANCE,
+                    "{name}"
+                );
+                compared += 1;
+            }
+            Err(unitsum_gpu::Error::TooLarge { .. }) => refused += 1,
             Err(e) => panic!("{name}: {e}"),
         }
     }
+    // 35 problems (5 families × 7 kinds): most fit the payoff limit.
+    assert!(compared >= 25, "compared {compared}, refused {refused}");
 }
 
-#[test]
 fn the_printed_policy_fed_back_to_eval_reproduces_the_value() {
     for spec in [
         "examples/theorem1.json",
@@ -247,12 +245,11 @@ fn the_printed_policy_fed_back_to_eval_reproduces_the_value() {
     }
 }
 
-#[test]
 fn best_response_beats_or_matches_copy() {
     let mut evaluator = Evaluator::new();
     let mut rng = StdRng::seed_from_u64(23);
     for family in ["plurality", "proportional", "congestion"] {
-        let game = unitsum_gpu::generate::random_game(&mut rng, family, 7, 3, 2).unwrap();
+        let game = unitsum_gpu::internals::random_game(&mut rng, family, 7, 3, 2).unwrap();
         let problem = Problem::new(
             7,
             3,
@@ -261,12 +258,12 @@ fn best_response_beats_or_matches_copy() {
                 Coalition::new((0..5).collect(), Policy::Uniform),
                 Coalition::new(
                     vec![5, 6],
-                    unitsum_gpu::generate::random_joint(&mut rng, 2, 3),
+                    unitsum_gpu::internals::random_joint(&mut rng, 2, 3),
                 ),
             ],
         )
         .unwrap();
-        let b = best_response(&mut evaluator, &problem, 0, Backend::Cpu).unwrap();
+        let b = evaluator.best_response(&problem, 0, Backend::Cpu).unwrap();
         let copy = b.copy_value.expect("5 players can copy 2");
         assert!(
             b.value >= copy - LP_TOLERANCE,
@@ -280,7 +277,6 @@ fn best_response_beats_or_matches_copy() {
     }
 }
 
-#[test]
 fn guarantee_cli_errors_and_curve_output() {
     let run = |args: &[&str]| {
         let all: Vec<&str> = std::iter::once("guarantee")
@@ -365,4 +361,9 @@ fn guarantee_cli_errors_and_curve_output() {
     assert!(rows
         .iter()
         .all(|r| r["size"].is_u64() && r["value"].is_f64()));
+}
+
+super::trials! {
+    cpu: [one_state_curves_reach_theorem2_and_plurality_majorities_theorem1, hand_worked_matrix_games, lp_value_matches_a_brute_force_grid_on_random_3x3_games, the_printed_policy_fed_back_to_eval_reproduces_the_value, best_response_beats_or_matches_copy, guarantee_cli_errors_and_curve_output],
+    gpu: [payoff_kernels_equal_their_mirrors],
 }

@@ -1,3 +1,22 @@
+//! The integration tests, one module per area. Each module ends with a
+//! `trials!` list of its tests: `cpu` ones take no argument, `gpu` ones the
+//! shared GPU evaluator. A test function missing from its list is dead code,
+//! which `cargo clippy --all-targets -D warnings` refuses.
+
+/// The module's `trials()`: its tests as libtest-mimic trials.
+macro_rules! trials {
+    (cpu: [$($cpu:ident),* $(,)?], gpu: [$($gpu:ident),* $(,)?] $(,)?) => {
+        pub fn trials() -> Vec<libtest_mimic::Trial> {
+            let module = module_path!().rsplit("::").next().unwrap_or("");
+            let mut trials = Vec::new();
+            $(trials.push($crate::it::harness::cpu(module, stringify!($cpu), $cpu));)*
+            $(trials.push($crate::it::harness::gpu(module, stringify!($gpu), $gpu));)*
+            trials
+        }
+    };
+}
+pub(crate) use trials;
+
 pub mod cli;
 pub mod common;
 pub mod counts;
@@ -5,7 +24,25 @@ pub mod errors;
 pub mod gpu;
 pub mod guarantee;
 pub mod hand;
+pub mod harness;
 pub mod reference;
 pub mod sampling;
 pub mod sweep;
 pub mod theorems;
+
+/// Every test of every module.
+pub fn all_trials() -> Vec<libtest_mimic::Trial> {
+    let modules: [Vec<libtest_mimic::Trial>; 10] = [
+        cli::trials(),
+        counts::trials(),
+        errors::trials(),
+        gpu::trials(),
+        guarantee::trials(),
+        hand::trials(),
+        reference::trials(),
+        sampling::trials(),
+        sweep::trials(),
+        theorems::trials(),
+    ];
+    modules.into_iter().flatten().collect()
+}

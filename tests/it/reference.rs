@@ -3,9 +3,8 @@
 //! problems of every family and policy kind.
 
 use super::common::*;
-use unitsum_gpu::cpu::oracle::oracle;
+use unitsum_gpu::internals::oracle;
 
-#[test]
 fn cpu_equals_oracle_on_every_family_and_policy_kind() {
     let problems = all_random_problems(4);
     assert_eq!(problems.len(), 5 * 7 * 4);
@@ -22,38 +21,57 @@ fn cpu_equals_oracle_on_every_family_and_policy_kind() {
     }
 }
 
-#[test]
 fn enumeration_is_over_the_supports_not_all_profiles() {
     // 7 players, k = 3: a common draw (3 outcomes) and 3 uniform players (27).
-    let problem = unitsum_gpu::load_spec(std::path::Path::new("examples/theorem1.json")).unwrap();
+    let problem =
+        unitsum_gpu::Problem::load(std::path::Path::new("examples/theorem1.json")).unwrap();
     assert_eq!(cpu(&problem).profiles, Some(3 * 27));
 }
 
-#[test]
 fn specs_round_trip_through_json() {
     for (name, problem) in all_random_problems(1) {
-        let again = unitsum_gpu::parse_value(&unitsum_gpu::to_value(&problem)).unwrap();
+        let again = unitsum_gpu::Problem::from_value(&problem.to_value()).unwrap();
         assert_eq!(again, problem, "{name}");
     }
 }
 
-#[test]
 fn cpu_result_does_not_depend_on_chunking() {
-    // Large enough for several chunks: bit-identical to itself run to run.
-    let problem = random_problem(7, "proportional", "uniform");
-    let a = cpu(&problem);
-    let b = cpu(&problem);
-    assert_eq!(a.shares, b.shares);
+    use unitsum_gpu::internals::{chunked_by, enumerate, FlatPlan, Plan};
+    let mut rng = rand::SeedableRng::seed_from_u64(7);
+    let problem = everyone_uniform(9, 3, random_game(&mut rng, "proportional", 9, 3));
+    let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
+    let profiles = flat.exact_profiles().unwrap();
+    assert_eq!(profiles, 19_683);
+    let width = flat.config.slots as usize;
+    let whole = enumerate(&flat, 0, profiles);
+    for chunk in [1, 97, profiles / 3 + 1] {
+        // Really split: at least three chunks, each walked from its own start.
+        assert!(
+            profiles.div_ceil(chunk) >= 3,
+            "{profiles} profiles, chunk {chunk}"
+        );
+        let split = chunked_by(profiles, chunk, width, |first, count| {
+            enumerate(&flat, first, count)
+        });
+        for (s, w) in split.iter().zip(&whole) {
+            // Other additions in another order: N ε with N = 19 683 terms.
+            assert!((s - w).abs() <= 1e-11, "chunk {chunk}: {s} vs {w}");
+        }
+        // The same chunks give the same bits, whatever the threads did.
+        let again = chunked_by(profiles, chunk, width, |first, count| {
+            enumerate(&flat, first, count)
+        });
+        assert_eq!(split, again, "chunk {chunk}");
+    }
 }
 
 /// The CPU's fast paths (shares looked up per count vector, part 0's cycles
 /// summed in closed form) against the plain walk of the kernel's twins, over
 /// whole ranges and ranges that start and end mid-cycle. The sums are the
 /// same up to the order of the additions.
-#[test]
 fn share_table_and_whole_cycles_give_the_sums_of_the_plain_walk() {
-    use unitsum_gpu::cpu::enumerate::{enumerate, enumerate_with, ShareMemo};
-    use unitsum_gpu::plan::{FlatPlan, Plan};
+    use unitsum_gpu::internals::{enumerate, enumerate_with, ShareMemo};
+    use unitsum_gpu::internals::{FlatPlan, Plan};
     let mut memos = 0;
     for (name, problem) in all_random_problems(2) {
         let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
@@ -77,4 +95,9 @@ fn share_table_and_whole_cycles_give_the_sums_of_the_plain_walk() {
         }
     }
     assert_eq!(memos, 4 * 7 * 2, "one table per symmetric problem");
+}
+
+super::trials! {
+    cpu: [cpu_equals_oracle_on_every_family_and_policy_kind, enumeration_is_over_the_supports_not_all_profiles, specs_round_trip_through_json, cpu_result_does_not_depend_on_chunking, share_table_and_whole_cycles_give_the_sums_of_the_plain_walk],
+    gpu: [],
 }

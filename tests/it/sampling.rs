@@ -4,9 +4,11 @@
 use super::common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use unitsum_gpu::cpu::philox::philox4x32_10;
-use unitsum_gpu::plan::{FlatPlan, Plan};
-use unitsum_gpu::{Backend, Coalition, Evaluation, Game, Method, Options, Policy, Problem};
+use unitsum_gpu::internals::philox4x32_10;
+use unitsum_gpu::internals::{FlatPlan, Plan};
+use unitsum_gpu::{
+    Backend, BackendUsed, Coalition, Evaluation, Evaluator, Game, Method, Options, Policy, Problem,
+};
 
 fn sampled(backend: Backend, samples: u64, seed: u64) -> Options {
     Options {
@@ -40,9 +42,7 @@ fn assert_same_samples(what: &str, gpu: &Evaluation, cpu: &Evaluation) {
     }
 }
 
-#[test]
-fn philox_matches_known_answers_on_the_gpu() {
-    let Some(mut gpu) = gpu() else { return };
+fn philox_matches_known_answers_on_the_gpu(gpu: &mut Evaluator) {
     let problem = random_problem(1, "plurality", "uniform");
     let flat = FlatPlan::new(&problem, &Plan::new(&problem)).unwrap();
     let mut cases = vec![
@@ -65,7 +65,10 @@ fn philox_matches_known_answers_on_the_gpu() {
             std::array::from_fn(|_| rng.random()),
         ));
     }
-    let words = gpu.gpu().unwrap().probe_philox(&flat, &cases).unwrap();
+    let words = unitsum_gpu::internals::gpu(gpu)
+        .unwrap()
+        .probe_philox(&flat, &cases)
+        .unwrap();
     for (t, (counter, key)) in cases.iter().enumerate() {
         assert_eq!(words[t], philox4x32_10(*counter, *key), "case {t}");
         if t < known.len() {
@@ -74,9 +77,7 @@ fn philox_matches_known_answers_on_the_gpu() {
     }
 }
 
-#[test]
-fn sample_outcome_matches_its_twin_on_the_gpu() {
-    let Some(mut gpu) = gpu() else { return };
+fn sample_outcome_matches_its_twin_on_the_gpu(gpu: &mut Evaluator) {
     let mut rng = StdRng::seed_from_u64(4);
     for seed in 0..20 {
         let problem = random_problem(seed, "proportional", "joint");
@@ -88,15 +89,18 @@ fn sample_outcome_matches_its_twin_on_the_gpu() {
         let mut cases = Vec::new();
         for p in 0..parts {
             // Every threshold and its neighbours, the ends, and random words.
-            let first = unitsum_gpu::cpu::profile::part_word(&flat, p as usize, 5) as usize;
+            let first = flat.part(p as usize).first_threshold as usize;
             for &t in &flat.words[first..first + flat.radices[p as usize] as usize - 1] {
                 cases.extend([(p, t.wrapping_sub(1)), (p, t), (p, t.wrapping_add(1))]);
             }
             cases.extend([(p, 0), (p, u32::MAX)]);
             cases.extend((0..20).map(|_| (p, rng.random())));
         }
-        let got = gpu.gpu().unwrap().probe_outcomes(&flat, &cases).unwrap();
-        let state = unitsum_gpu::cpu::profile::ProfileState::new(&flat);
+        let got = unitsum_gpu::internals::gpu(gpu)
+            .unwrap()
+            .probe_outcomes(&flat, &cases)
+            .unwrap();
+        let state = unitsum_gpu::internals::ProfileState::new(&flat);
         for (t, &(p, r)) in cases.iter().enumerate() {
             let expected = state.sample_outcome(p as usize, r);
             assert!(expected < flat.radices[p as usize]);
@@ -105,17 +109,15 @@ fn sample_outcome_matches_its_twin_on_the_gpu() {
     }
 }
 
-#[test]
 fn thresholds_follow_the_probabilities() {
     // Outcome o has 2^32 · p_o words (up to rounding): uniform over 4 has T = 2^30, 2^31, 3·2^30.
     let outcomes: Vec<(Vec<usize>, f64)> = (0..4).map(|a| (vec![a], 0.25)).collect();
     assert_eq!(
-        unitsum_gpu::plan::sampling_thresholds(&outcomes),
+        unitsum_gpu::internals::sampling_thresholds(&outcomes),
         vec![1 << 30, 1 << 31, 3 << 30]
     );
 }
 
-#[test]
 fn estimates_are_within_5_standard_errors_of_the_exact_value() {
     let problems = all_random_problems(3);
     let mut compared = 0;
@@ -139,7 +141,6 @@ fn estimates_are_within_5_standard_errors_of_the_exact_value() {
     assert!(compared > 500);
 }
 
-#[test]
 fn the_same_seed_gives_bit_identical_cpu_results() {
     let problem = random_problem(9, "congestion", "blocks");
     let a = unitsum_gpu::evaluate(&problem, &sampled(Backend::Cpu, 100_000, 42)).unwrap();
@@ -155,7 +156,7 @@ fn the_same_seed_gives_bit_identical_cpu_results() {
 fn one_at_a_time(flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64> {
     let c = &flat.config;
     let mut acc = vec![0.0; 2 * c.slots as usize];
-    let mut profile = unitsum_gpu::cpu::profile::ProfileState::new(flat);
+    let mut profile = unitsum_gpu::internals::ProfileState::new(flat);
     for index in first..first + count {
         profile.reset_to_base();
         let mut words = [0; 4];
@@ -168,18 +169,17 @@ fn one_at_a_time(flat: &FlatPlan, seed: u64, first: u64, count: u64) -> Vec<f64>
             profile.apply_outcome(p, o, true);
         }
         profile.profile_changed();
-        unitsum_gpu::cpu::sample::accumulate_sample(&mut profile, &mut acc);
+        unitsum_gpu::internals::accumulate_sample(&mut profile, &mut acc);
     }
     acc
 }
 
-#[test]
 fn cpu_lanes_add_up_to_one_sample_at_a_time() {
     let mut problems = all_random_problems(2);
     // A joint part with more outcomes than the lanes count linearly (binary
     // search), beside uniform players (runs) and an independent one.
     let mut rng = StdRng::seed_from_u64(5);
-    let p = unitsum_gpu::generate::distribution(&mut rng, 40);
+    let p = unitsum_gpu::internals::distribution(&mut rng, 40);
     let support = p
         .into_iter()
         .map(|p| ((0..4).map(|_| rng.random_range(0..3)).collect(), p))
@@ -208,7 +208,7 @@ fn cpu_lanes_add_up_to_one_sample_at_a_time() {
         // Counts that are not a multiple of the lanes, from an odd start.
         for (first, count) in [(0, 1), (3, 37), ((1 << 32) - 5, 21)] {
             assert_eq!(
-                unitsum_gpu::cpu::sample::sample(&flat, 11, first, count),
+                unitsum_gpu::internals::sample_lanes(&flat, 11, first, count),
                 one_at_a_time(&flat, 11, first, count),
                 "{name}: samples {first}..+{count}"
             );
@@ -216,34 +216,33 @@ fn cpu_lanes_add_up_to_one_sample_at_a_time() {
     }
 }
 
-#[test]
-fn gpu_draws_the_same_samples_as_the_cpu() {
-    let Some(mut gpu) = gpu() else { return };
+fn gpu_draws_the_same_samples_as_the_cpu(gpu: &mut Evaluator) {
     for (name, problem) in all_random_problems(2) {
         let c = unitsum_gpu::evaluate(&problem, &sampled(Backend::Cpu, 5_000, 7)).unwrap();
         let g = gpu
             .evaluate(&problem, &sampled(Backend::Gpu, 5_000, 7))
             .unwrap();
-        assert_eq!(g.backend, "gpu");
+        assert_eq!(g.backend, BackendUsed::Gpu);
         assert_same_samples(&name, &g, &c);
     }
 }
 
-#[test]
-fn sample_indices_beyond_2_pow_32_on_both_backends() {
+fn sample_indices_beyond_2_pow_32_on_both_backends(gpu: &mut Evaluator) {
     // A seed far from 0 and many dispatches: the 64-bit sample index carries.
-    let Some(mut gpu) = gpu() else { return };
     let problem = random_problem(12, "plurality", "independent");
     let options = |backend| sampled(backend, 300_000, u64::MAX - 5);
     let c = unitsum_gpu::evaluate(&problem, &options(Backend::Cpu)).unwrap();
-    let context = gpu.gpu().unwrap();
-    context.set_schedule(unitsum_gpu::gpu::Schedule {
-        max_workgroups: 3,
-        dispatches_per_submit: 4,
-        max_items_per_thread: 100,
-    });
+    unitsum_gpu::internals::gpu(gpu)
+        .unwrap()
+        .set_schedule(unitsum_gpu::internals::Schedule {
+            max_workgroups: 3,
+            dispatches_per_submit: 4,
+            max_items_per_thread: 100,
+        });
     let g = gpu.evaluate(&problem, &options(Backend::Gpu));
-    gpu.gpu().unwrap().set_schedule(Default::default());
+    unitsum_gpu::internals::gpu(gpu)
+        .unwrap()
+        .set_schedule(Default::default());
     assert_same_samples("many dispatches", &g.unwrap(), &c);
 }
 
@@ -279,9 +278,7 @@ fn big(family: &str, rng: &mut StdRng) -> Problem {
     .unwrap()
 }
 
-#[test]
-fn large_games_200_players_a_million_samples_on_both_backends() {
-    let Some(mut gpu) = gpu() else { return };
+fn large_games_200_players_a_million_samples_on_both_backends(gpu: &mut Evaluator) {
     let mut rng = StdRng::seed_from_u64(200);
     for family in ["plurality", "proportional", "congestion", "anonymous"] {
         let problem = big(family, &mut rng);
@@ -301,4 +298,9 @@ fn large_games_200_players_a_million_samples_on_both_backends() {
             );
         }
     }
+}
+
+super::trials! {
+    cpu: [thresholds_follow_the_probabilities, estimates_are_within_5_standard_errors_of_the_exact_value, the_same_seed_gives_bit_identical_cpu_results, cpu_lanes_add_up_to_one_sample_at_a_time],
+    gpu: [sample_indices_beyond_2_pow_32_on_both_backends, philox_matches_known_answers_on_the_gpu, sample_outcome_matches_its_twin_on_the_gpu, gpu_draws_the_same_samples_as_the_cpu, large_games_200_players_a_million_samples_on_both_backends],
 }

@@ -3,8 +3,13 @@
 
 use std::collections::HashSet;
 
-use unitsum_gpu::sweep::output::read_rows;
 use unitsum_gpu::sweep::Row;
+
+/// The binary's own row reader (CSV and JSON lines), the one `--resume` uses.
+#[allow(dead_code, reason = "the tests read rows; they write none")]
+#[path = "../../src/bin/unitsum-gpu/rows.rs"]
+mod rows_file;
+use rows_file::read_rows;
 
 fn sweep(args: &[&str]) -> (i32, String, String) {
     let all: Vec<&str> = std::iter::once("sweep")
@@ -34,7 +39,6 @@ fn backend() -> &'static str {
 
 const EVERY_OPPONENT: &str = "uniform,pure,common,random:2,worst";
 
-#[test]
 fn theorem1_small_grid_every_opponent_holds_and_backends_agree() {
     let dir = temp_dir("t1");
     let out = dir.join("t1.jsonl");
@@ -77,7 +81,6 @@ fn theorem1_small_grid_every_opponent_holds_and_backends_agree() {
         .all(|r| r.evaluations > 1 && r.worst_actions.is_some()));
 }
 
-#[test]
 fn theorem2_small_grid_every_opponent_holds_and_backends_agree() {
     let dir = temp_dir("t2");
     let out = dir.join("t2.csv");
@@ -110,7 +113,6 @@ fn theorem2_small_grid_every_opponent_holds_and_backends_agree() {
     }
 }
 
-#[test]
 fn large_n_presets_run_with_the_counts_method() {
     let (code, out, err) = sweep(&[
         "theorem1",
@@ -141,7 +143,6 @@ fn large_n_presets_run_with_the_counts_method() {
     assert_eq!(code, 0, "{err}");
 }
 
-#[test]
 fn resume_skips_finished_points_and_survives_a_cut_line() {
     let dir = temp_dir("resume");
     let full = dir.join("full.csv");
@@ -193,7 +194,6 @@ fn resume_skips_finished_points_and_survives_a_cut_line() {
     assert_eq!(std::fs::read_to_string(&cut).unwrap(), before);
 }
 
-#[test]
 fn shards_partition_the_grid() {
     let dir = temp_dir("shards");
     let mut union = Vec::new();
@@ -240,7 +240,6 @@ fn shards_partition_the_grid() {
     assert_eq!(sweep(&["theorem2", "--shard", "3/3"]).0, 2);
 }
 
-#[test]
 fn a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it() {
     let dir = temp_dir("planted");
     // A table game (not symmetric) that pays everything to player 2 whatever
@@ -286,7 +285,6 @@ fn a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it() {
     }
 }
 
-#[test]
 fn plots_are_svg_with_titles() {
     let dir = temp_dir("plots");
     for preset in ["theorem1", "theorem2"] {
@@ -317,7 +315,6 @@ fn plots_are_svg_with_titles() {
     }
 }
 
-#[test]
 fn bad_sweep_input_exits_2_with_a_message() {
     let dir = temp_dir("bad");
     let file = dir.join("grid.json");
@@ -376,7 +373,6 @@ fn bad_sweep_input_exits_2_with_a_message() {
     assert_eq!(code, 2, "plots are for presets");
 }
 
-#[test]
 fn the_example_grid_runs() {
     let (code, out, err) = sweep(&[
         "grid",
@@ -388,7 +384,6 @@ fn the_example_grid_runs() {
     assert_eq!(out.lines().count(), 1 + 3 * 2 * 4 * 4);
 }
 
-#[test]
 fn randomly_mutated_grids_never_panic() {
     use rand::{Rng, SeedableRng};
     let original: serde_json::Value =
@@ -414,11 +409,11 @@ fn randomly_mutated_grids_never_panic() {
                 .as_array()
                 .is_some_and(|a| a.iter().any(|x| x.as_u64().is_some_and(|n| n > 100_000)))
             {
-                assert!(unitsum_gpu::sweep::grid::grid_points(&v).is_err());
+                assert!(unitsum_gpu::sweep::grid(&v).is_err());
             }
             continue;
         }
-        if let Ok(points) = unitsum_gpu::sweep::grid::grid_points(&v) {
+        if let Ok(points) = unitsum_gpu::sweep::grid(&v) {
             accepted += 1;
             assert!(points.iter().all(|p| p.problem.players() <= 12));
         }
@@ -427,4 +422,9 @@ fn randomly_mutated_grids_never_panic() {
         accepted > 0,
         "no mutated grid was accepted: the test checks nothing"
     );
+}
+
+super::trials! {
+    cpu: [theorem1_small_grid_every_opponent_holds_and_backends_agree, theorem2_small_grid_every_opponent_holds_and_backends_agree, large_n_presets_run_with_the_counts_method, resume_skips_finished_points_and_survives_a_cut_line, shards_partition_the_grid, a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it, plots_are_svg_with_titles, bad_sweep_input_exits_2_with_a_message, the_example_grid_runs, randomly_mutated_grids_never_panic],
+    gpu: [],
 }

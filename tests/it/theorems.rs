@@ -20,7 +20,6 @@ fn opponents(rng: &mut StdRng, size: usize, k: usize) -> Vec<Policy> {
     ]
 }
 
-#[test]
 fn theorem1_majority_with_common_action_gets_1_minus_1_over_k() {
     let mut rng = StdRng::seed_from_u64(1);
     for n in 3..=9 {
@@ -52,7 +51,6 @@ fn theorem1_majority_with_common_action_gets_1_minus_1_over_k() {
     }
 }
 
-#[test]
 fn theorem2_copy_gets_q_over_q_plus_1_in_every_state() {
     let mut rng = StdRng::seed_from_u64(2);
     for family in ["plurality", "proportional", "congestion", "anonymous"] {
@@ -93,7 +91,6 @@ fn theorem2_copy_gets_q_over_q_plus_1_in_every_state() {
     }
 }
 
-#[test]
 fn theorem2_can_fail_in_a_non_symmetric_game() {
     // A table game that pays everything to player 2 whatever is played: copying
     // cannot help, r_0 = 0 < 2/3. The check above would catch such a game.
@@ -115,4 +112,9 @@ fn theorem2_can_fail_in_a_non_symmetric_game() {
     )
     .unwrap();
     assert_eq!(cpu(&p).shares[0][0], 0.0);
+}
+
+super::trials! {
+    cpu: [theorem1_majority_with_common_action_gets_1_minus_1_over_k, theorem2_copy_gets_q_over_q_plus_1_in_every_state, theorem2_can_fail_in_a_non_symmetric_game],
+    gpu: [],
 }
