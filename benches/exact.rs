@@ -3,12 +3,30 @@
 //! (criterion). Run: `cargo bench --bench exact`. Throughput is reported in
 //! profiles/s (exact), samples/s (sampling) and evaluations/s (overhead).
 //! Memory is not criterion's: `memory` prints the peak heap of one exact
-//! evaluation per size, counted by the library's counting allocator.
+//! evaluation per size, counted by the binary's counting allocator.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use unitsum_gpu::bench::uniform_split;
-use unitsum_gpu::heap;
-use unitsum_gpu::{Backend, Evaluator, Game, Method, Options};
+use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Method, Options, Policy, Problem};
+
+/// The binary's counting allocator (`unitsum-gpu bench` uses the same).
+#[path = "../src/bin/unitsum-gpu/heap.rs"]
+mod heap;
+
+/// A majority of ⌊n/2⌋+1 players against the rest, everyone uniform (the
+/// case of `unitsum-gpu bench`).
+fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
+    let s = n / 2 + 1;
+    Problem::new(
+        n,
+        k,
+        game,
+        vec![
+            Coalition::new((0..s).collect(), Policy::Uniform),
+            Coalition::new((s..n).collect(), Policy::Uniform),
+        ],
+    )
+    .expect("valid bench problem")
+}
 
 #[global_allocator]
 static HEAP: heap::CountingAllocator = heap::CountingAllocator;
@@ -24,7 +42,7 @@ fn games() -> Vec<(&'static str, Game)> {
 
 fn backends(evaluator: &mut Evaluator) -> Vec<(&'static str, Backend)> {
     let mut out = vec![("cpu", Backend::Cpu)];
-    if evaluator.gpu().is_ok() {
+    if !evaluator.adapters().is_empty() {
         out.push(("gpu", Backend::Gpu));
     }
     out

@@ -30,7 +30,7 @@ pub fn binomial(a: u64, b: u64) -> u64 {
 /// Rank of a count vector among all vectors of the same length and sum, in
 /// lexicographic ascending order: for sum 2 over 2 actions, (0,2) → 0,
 /// (1,1) → 1, (2,0) → 2. Twin of `count_vector_rank` in `shaders/families.wgsl`
-/// (which reads the binomials from a table, see [`crate::families`]).
+/// (which reads the binomials from a table, see src/cpu/families.rs).
 pub fn count_vector_rank(counts: &[u32]) -> u64 {
     let k = counts.len();
     let mut remaining: u64 = counts.iter().map(|&c| u64::from(c)).sum();

@@ -515,7 +515,7 @@ impl Evaluator {
                         }
                         Chosen::Exact => crate::cpu::exact(&flat, watch)?,
                         Chosen::Counts(counts) => crate::counts_driver::run(
-                            &mut crate::cpu::CpuCounts::default(),
+                            &mut crate::cpu::CpuCounts,
                             &flat,
                             counts,
                             watch,

@@ -32,7 +32,7 @@ pub struct Plan {
     /// The random parts (each with at least two outcomes).
     pub parts: Vec<Part>,
     /// Profiles in the product of the parts' supports; `None` beyond
-    /// [`MAX_EXACT_PROFILES`].
+    /// `MAX_EXACT_PROFILES`.
     pub profiles: Option<u64>,
 }
 

@@ -8,7 +8,7 @@ use crate::problem::Problem;
 /// Largest k^n the oracle walks (it is meant for small test cases).
 pub const ORACLE_MAX_PROFILES: u64 = 1 << 22;
 
-/// `r[j][x]` by brute force; `None` when k^n exceeds [`ORACLE_MAX_PROFILES`].
+/// `r[j][x]` by brute force; `None` when k^n exceeds `ORACLE_MAX_PROFILES`.
 pub fn oracle(problem: &Problem) -> Option<Vec<Vec<f64>>> {
     let n = problem.players();
     let k = problem.actions();

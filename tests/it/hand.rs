@@ -3,9 +3,12 @@
 use super::common::*;
 use unitsum_gpu::{Coalition, Evaluator, Game, Policy, Problem};
 
+/// A hand-worked case: the problem and the expected r_j.
+type Case = (Problem, Vec<f64>);
+
 thread_local! {
     /// Where [`check`] collects the cases for the GPU run, when collecting.
-    static COLLECTED: std::cell::RefCell<Option<Vec<(Problem, Vec<f64>)>>> =
+    static COLLECTED: std::cell::RefCell<Option<Vec<Case>>> =
         const { std::cell::RefCell::new(None) };
 }
 

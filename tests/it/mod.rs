@@ -8,10 +8,10 @@ macro_rules! trials {
     (cpu: [$($cpu:ident),* $(,)?], gpu: [$($gpu:ident),* $(,)?] $(,)?) => {
         pub fn trials() -> Vec<libtest_mimic::Trial> {
             let module = module_path!().rsplit("::").next().unwrap_or("");
-            let mut trials = Vec::new();
-            $(trials.push($crate::it::harness::cpu(module, stringify!($cpu), $cpu));)*
-            $(trials.push($crate::it::harness::gpu(module, stringify!($gpu), $gpu));)*
-            trials
+            vec![
+                $($crate::it::harness::cpu(module, stringify!($cpu), $cpu),)*
+                $($crate::it::harness::gpu(module, stringify!($gpu), $gpu),)*
+            ]
         }
     };
 }

@@ -160,7 +160,8 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
                 }
             }
             emit(&out)?;
-            if !(error <= CHECK_TOLERANCE) {
+            // A NaN check error fails too.
+            if error.is_nan() || error > CHECK_TOLERANCE {
                 eprintln!("error: {source}: the optimal policy evaluates to {check}, not the LP's value {} (|difference| {error:.1e} > {CHECK_TOLERANCE:.0e})", v.value);
                 return Ok(ExitCode::from(1));
             }
