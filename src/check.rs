@@ -1,5 +1,5 @@
 //! `unitsum-gpu check`: is a game a unit-sum game, and is it symmetric?
-//! Non-negativity, unit sum and symmetry (THEORY.md: invariance under the n−1
+//! Non-negativity, unit sum and symmetry (docs/THEORY.md, "Conventions": invariance under the n−1
 //! adjacent transpositions, which generate all permutations), on every profile
 //! where that is feasible, else on seeded random profiles.
 

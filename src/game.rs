@@ -1,4 +1,4 @@
-//! Game families: the share functions `s_i(x, a)` of THEORY.md.
+//! Game families: the share functions `s_i(x, a)` of docs/THEORY.md ("The game families").
 //!
 //! [`Game::player_shares`] computes shares straight from each family's
 //! definition; it is the oracle that the fast evaluators (which work on count

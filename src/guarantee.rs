@@ -1,4 +1,4 @@
-//! The security value of a coalition (THEORY.md, "What the project adds"):
+//! The security value of a coalition (docs/THEORY.md, "The security value"):
 //! `v_j = max_{π_j} min_x min_{a_{-j}} r_j(x, π_j, a_{-j})`, a linear program
 //! over π_j's probabilities and a level t, one constraint per state and pure
 //! reply of the others (who may coordinate). In a symmetric game strategies

@@ -1,5 +1,5 @@
 //! Coalition policies: distributions over the joint actions of a coalition's
-//! members (THEORY.md, "Coalitions and policies").
+//! members (docs/THEORY.md, "Policies").
 
 /// A coalition's policy. Actions and distributions refer to the coalition's
 /// members in the order they are listed.

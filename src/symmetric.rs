@@ -1,5 +1,5 @@
-//! The count-vector method for symmetric games (THEORY.md, "What the project
-//! adds"). Coalition j's total share depends only on N_j (its members' action
+//! The count-vector method for symmetric games (docs/THEORY.md, "How r_j(x)
+//! is evaluated"). Coalition j's total share depends only on N_j (its members' action
 //! counts) and C = N_j + M_j (everyone's):
 //! `r_j(x) = Σ_{N, M} P_j(N) Q_j(M) Σ_b N_b h_b(x, N + M)`,
 //! with P_j the distribution of N_j (the convolution of its independent
@@ -256,7 +256,7 @@ pub fn rank_of_cell(space: &CountSpace, vectors: &[u32]) -> Vec<u32> {
 }
 
 /// Sizes and offsets of one coalition's pair sum. Must be kept in sync with
-/// `CountsConfig` in shaders/count_pairs.wgsl.
+/// `CountsConfig` in shaders/counts_layout.wgsl (checked by a naga reflection test).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct CountsConfig {

@@ -32,7 +32,19 @@ fn specs_round_trip_through_json() {
     for (name, problem) in all_random_problems(1) {
         let again = unitsum_gpu::Problem::from_value(&problem.to_value()).unwrap();
         assert_eq!(again, problem, "{name}");
+        // The serde form is the spec: the same text, the same problem.
+        let text = serde_json::to_string(&problem).unwrap();
+        assert_eq!(text, serde_json::to_string(&problem.to_value()).unwrap());
+        let parsed: unitsum_gpu::Problem = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, problem, "{name}");
     }
+    // Deserializing validates, with the JSON path in the error.
+    let bad = r#"{ "players": 2, "actions": 2, "game": { "family": "plurality" },
+        "coalitions": [ { "members": [0, 1], "policy": { "kind": "pure", "actions": [0, 5] } } ] }"#;
+    let e = serde_json::from_str::<unitsum_gpu::Problem>(bad)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("coalitions[0].policy.actions[1]"), "{e}");
 }
 
 fn cpu_result_does_not_depend_on_chunking() {
