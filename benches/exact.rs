@@ -6,27 +6,16 @@
 //! evaluation per size, counted by the binary's counting allocator.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Method, Options, Policy, Problem};
+use unitsum_gpu::{Backend, Evaluator, Game, Method, Options};
 
 /// The binary's counting allocator (`unitsum-gpu bench` uses the same).
 #[path = "../src/bin/unitsum-gpu/heap.rs"]
 mod heap;
 
-/// A majority of ⌊n/2⌋+1 players against the rest, everyone uniform (the
-/// case of `unitsum-gpu bench`).
-fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
-    let s = n / 2 + 1;
-    Problem::new(
-        n,
-        k,
-        game,
-        vec![
-            Coalition::new((0..s).collect(), Policy::Uniform),
-            Coalition::new((s..n).collect(), Policy::Uniform),
-        ],
-    )
-    .expect("valid bench problem")
-}
+/// The cases `unitsum-gpu bench` times.
+#[path = "../src/bin/unitsum-gpu/cases.rs"]
+mod cases;
+use cases::uniform_split;
 
 #[global_allocator]
 static HEAP: heap::CountingAllocator = heap::CountingAllocator;

@@ -31,6 +31,16 @@ pub enum Error {
         /// What is wrong and, where possible, how to fix it.
         message: String,
     },
+    /// An option of a call (a flag of the binary) has a bad value. `option`
+    /// is its name as the library spells it (`samples`); the binary writes
+    /// it as the flag (`--samples`).
+    #[error("{option}: {message}")]
+    Usage {
+        /// The option's name.
+        option: String,
+        /// What is wrong with its value.
+        message: String,
+    },
     /// A file could not be read (a spec, a grid, rows to resume from).
     #[error("cannot read {path}: {source}")]
     Read {
@@ -100,11 +110,30 @@ impl Error {
         }
     }
 
+    /// A bad value of the option `option`.
+    pub fn usage(option: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Usage {
+            option: option.into(),
+            message: message.into(),
+        }
+    }
+
     /// A job refused as too large, with what to use instead.
     pub fn too_large(message: impl Into<String>, remedy: Remedy) -> Self {
         Error::TooLarge {
             message: message.into(),
             remedy,
+        }
+    }
+
+    /// A spec error at a path that names an option instead: a usage error.
+    pub(crate) fn into_usage(self) -> Self {
+        match self {
+            Error::Spec { path, message } => Error::Usage {
+                option: path,
+                message,
+            },
+            other => other,
         }
     }
 
@@ -129,7 +158,11 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            Error::Spec { .. } | Error::Read { .. } | Error::TooLarge { .. } | Error::NoAdapter(_)
+            Error::Spec { .. }
+                | Error::Usage { .. }
+                | Error::Read { .. }
+                | Error::TooLarge { .. }
+                | Error::NoAdapter(_)
         )
     }
 }

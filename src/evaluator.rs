@@ -476,7 +476,7 @@ impl Evaluator {
         let chosen = self.choose(problem, &plan, &flat, options, &mut notes)?;
         let sample = matches!(chosen, Chosen::Sample);
         if sample && options.samples < 2 {
-            return Err(Error::spec(
+            return Err(Error::usage(
                 "samples",
                 "needs at least 2 samples for an error bar",
             ));
@@ -484,7 +484,7 @@ impl Evaluator {
         if options.backend == Backend::Both
             && !(options.tolerance.is_finite() && options.tolerance >= 0.0)
         {
-            return Err(Error::spec("tolerance", "must be a finite number ≥ 0"));
+            return Err(Error::usage("tolerance", "must be a finite number ≥ 0"));
         }
         let (progress, cancel) = self.watch();
         let watch = Watch::new(progress.as_deref(), cancel.as_ref());

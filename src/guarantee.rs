@@ -624,7 +624,7 @@ pub(crate) fn curve(
 fn check_coalition(problem: &Problem, j: usize) -> Result<()> {
     let m = problem.coalitions().len();
     if j >= m {
-        return Err(Error::spec(
+        return Err(Error::usage(
             "coalition",
             format!("coalition {j} does not exist (0..{m})"),
         ));
@@ -686,9 +686,9 @@ impl Evaluator {
         backend: Backend,
     ) -> Result<Vec<CurvePoint>> {
         if players < 2 {
-            return Err(Error::spec("players", "a curve needs at least 2 players"));
+            return Err(Error::usage("players", "a curve needs at least 2 players"));
         }
-        crate::sweep::check_players(&[players], "players")?;
+        crate::sweep::check_players(&[players], "players").map_err(Error::into_usage)?;
         curve(self, game, players, actions, backend)
     }
 }

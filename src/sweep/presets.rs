@@ -40,7 +40,7 @@ pub fn parse_opponents(list: &str) -> Result<Vec<OpponentKind>> {
                 _ => match item.strip_prefix("random:").map(str::parse::<usize>) {
                     Some(Ok(r)) if r > 0 => OpponentKind::Random(r),
                     _ => {
-                        return Err(Error::spec(
+                        return Err(Error::usage(
                             "opponents",
                             format!("unknown opponent {item:?}; expected uniform, pure, common, random:R (R ≥ 1) or worst"),
                         ))
@@ -52,10 +52,10 @@ pub fn parse_opponents(list: &str) -> Result<Vec<OpponentKind>> {
 }
 
 /// Parse an integer range: `5`, `3..=11`, `101..=301..50` (step 50), or a
-/// comma list of those.
+/// comma list of those. Errors name the option `what`.
 pub fn parse_range(text: &str, what: &str) -> Result<Vec<usize>> {
     let bad = || {
-        Error::spec(
+        Error::usage(
             what,
             format!("{text:?} is not a list of integers or ranges like 3..=11 or 101..=301..50"),
         )
@@ -208,8 +208,8 @@ pub fn theorem1(
     kinds: &[OpponentKind],
     seed: u64,
 ) -> Result<Vec<Point>> {
-    check_actions(actions, "actions")?;
-    check_players(players, "players")?;
+    check_actions(actions, "actions").map_err(Error::into_usage)?;
+    check_players(players, "players").map_err(Error::into_usage)?;
     let mut points = Vec::new();
     for &n in players {
         for &k in actions {
@@ -258,12 +258,12 @@ pub fn theorem2(
     kinds: &[OpponentKind],
     seed: u64,
 ) -> Result<Vec<Point>> {
-    check_actions(actions, "actions")?;
-    check_players(players, "players")?;
+    check_actions(actions, "actions").map_err(Error::into_usage)?;
+    check_players(players, "players").map_err(Error::into_usage)?;
     let mut points = Vec::new();
     for family in families {
         if !["plurality", "proportional", "congestion", "anonymous"].contains(&family.as_str()) {
-            return Err(Error::spec(
+            return Err(Error::usage(
                 "family",
                 format!("{family:?} is not a symmetric family (plurality, proportional, congestion, anonymous)"),
             ));

@@ -25,6 +25,7 @@ pub mod gpu;
 pub mod guarantee;
 pub mod hand;
 pub mod harness;
+pub mod probes;
 pub mod reference;
 pub mod sampling;
 pub mod sweep;
@@ -32,13 +33,14 @@ pub mod theorems;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 10] = [
+    let modules: [Vec<libtest_mimic::Trial>; 11] = [
         cli::trials(),
         counts::trials(),
         errors::trials(),
         gpu::trials(),
         guarantee::trials(),
         hand::trials(),
+        probes::trials(),
         reference::trials(),
         sampling::trials(),
         sweep::trials(),

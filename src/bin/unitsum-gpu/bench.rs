@@ -9,6 +9,8 @@ use unitsum_gpu::{
     Result,
 };
 
+use crate::cases::uniform_split;
+
 /// One measured figure.
 #[derive(Clone, Debug, serde::Serialize)]
 struct BenchRow {
@@ -31,22 +33,6 @@ struct BenchRow {
     /// The most heap the timed run held at once beyond what was held before
     /// it, where the program counts heap bytes ([`crate::heap`]).
     pub peak_heap_bytes: Option<u64>,
-}
-
-/// The benchmarks' standard case: a majority of ⌊n/2⌋+1 players against the
-/// rest, everyone independently uniform.
-fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
-    let s = n / 2 + 1;
-    Problem::new(
-        n,
-        k,
-        game,
-        vec![
-            Coalition::new((0..s).collect(), Policy::Uniform),
-            Coalition::new((s..n).collect(), Policy::Uniform),
-        ],
-    )
-    .expect("valid bench problem")
 }
 
 /// `unitsum-gpu bench`.

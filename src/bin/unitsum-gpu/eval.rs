@@ -41,7 +41,7 @@ pub struct EvalArgs {
 pub fn run(args: EvalArgs) -> Outcome {
     let source = args.spec.display().to_string();
     if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
-        return Err(Error::spec("tolerance", "must be a finite number ≥ 0").into());
+        return Err(Error::usage("tolerance", "must be a finite number ≥ 0").into());
     }
     let problem = Problem::load(&args.spec).map_err(|e| Failure::at(&source, e))?;
     let options = Options {

@@ -105,7 +105,7 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
         return curve(&args, &mut evaluator, backend);
     }
     if args.format == GuaranteeFormatArg::Csv {
-        return Err(Error::spec("--format", "csv is for --curve; use table or json").into());
+        return Err(Error::usage("format", "csv is for --curve; use table or json").into());
     }
     let Some(spec) = &args.spec else {
         return Err(Error::spec(
@@ -194,12 +194,12 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
 fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> Outcome {
     let mut game = match &args.params {
         Some(text) => serde_json::from_str::<serde_json::Value>(text)
-            .map_err(|e| Error::spec("--params", format!("not valid JSON: {e}")))?,
+            .map_err(|e| Error::usage("params", format!("not valid JSON: {e}")))?,
         None => serde_json::json!({}),
     };
     if !game.is_object() {
-        return Err(Error::spec(
-            "--params",
+        return Err(Error::usage(
+            "params",
             "expected a JSON object of the family's parameters",
         )
         .into());

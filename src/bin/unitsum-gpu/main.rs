@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use unitsum_gpu::{Backend, Error, Method, Remedy};
 
 mod bench;
+mod cases;
 mod check;
 mod devices;
 mod eval;
@@ -169,31 +170,12 @@ fn flag_hint(error: &Error) -> String {
 /// The message of `error`, with option names written as flags.
 fn message(error: &Error) -> String {
     match error {
-        Error::Spec { path, message }
-            if path
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
-                && OPTION_NAMES.contains(&path.as_str()) =>
-        {
-            format!("--{}: {message}", path.replace('_', "-"))
+        Error::Usage { option, message } => {
+            format!("--{}: {message}", option.replace('_', "-"))
         }
         other => format!("{other}{}", flag_hint(other)),
     }
 }
-
-/// Option names the library reports that are flags of this binary.
-const OPTION_NAMES: &[&str] = &[
-    "samples",
-    "tolerance",
-    "players",
-    "actions",
-    "opponents",
-    "family",
-    "coalition",
-    "states",
-    "games",
-    "seed",
-];
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

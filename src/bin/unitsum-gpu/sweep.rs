@@ -119,8 +119,8 @@ pub struct CommonArgs {
     tolerance: f64,
 }
 
-fn usage(what: &str, message: impl Into<String>) -> Failure {
-    Failure::at("", Error::spec(what, message))
+fn usage(option: &str, message: impl Into<String>) -> Failure {
+    Failure::at("", Error::usage(option, message))
 }
 
 pub fn run(preset: Preset) -> Outcome {
@@ -134,8 +134,8 @@ pub fn run(preset: Preset) -> Outcome {
         } => {
             check_flags(&common, true)?;
             let points = sweep::theorem1(
-                &parse_range(&players, "--players")?,
-                &parse_range(&actions, "--actions")?,
+                &parse_range(&players, "players")?,
+                &parse_range(&actions, "actions")?,
                 match sizes {
                     SizesArg::Majority => Sizes::Majority,
                     SizesArg::All => Sizes::All,
@@ -157,8 +157,8 @@ pub fn run(preset: Preset) -> Outcome {
             let families: Vec<String> = family.split(',').map(|f| f.trim().to_string()).collect();
             let points = sweep::theorem2(
                 &families,
-                &parse_range(&players, "--players")?,
-                &parse_range(&actions, "--actions")?,
+                &parse_range(&players, "players")?,
+                &parse_range(&actions, "actions")?,
                 games.max(1),
                 &parse_opponents(&opponents)?,
                 common.seed,
@@ -185,7 +185,7 @@ pub fn run(preset: Preset) -> Outcome {
     };
     let mut points = points;
     if let Some(shard) = &common.shard {
-        let bad = || usage("--shard", format!("{shard:?}: expected I/N with 0 ≤ I < N"));
+        let bad = || usage("shard", format!("{shard:?}: expected I/N with 0 ≤ I < N"));
         let (i, n) = shard.split_once('/').ok_or_else(bad)?;
         let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
         if n == 0 || i >= n {
@@ -310,22 +310,22 @@ pub fn run(preset: Preset) -> Outcome {
 fn check_flags(common: &CommonArgs, plots: bool) -> Result<(), Failure> {
     if common.plot.is_some() && !plots {
         return Err(usage(
-            "--plot",
+            "plot",
             "plots are drawn for the theorem1 and theorem2 presets",
         ));
     }
     if common.resume && common.out.is_none() {
         return Err(usage(
-            "--resume",
+            "resume",
             "needs --out FILE (the rows to resume from)",
         ));
     }
     if !(common.tolerance.is_finite() && common.tolerance >= 0.0) {
-        return Err(usage("--tolerance", "must be a finite number ≥ 0"));
+        return Err(usage("tolerance", "must be a finite number ≥ 0"));
     }
     if common.samples < 2 {
         return Err(usage(
-            "--samples",
+            "samples",
             "needs at least 2 samples for an error bar",
         ));
     }
