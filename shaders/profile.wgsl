@@ -1,7 +1,7 @@
 // The current profile, kept as the counts the share functions need: action
 // counts (families.wgsl), each coalition's action counts and the table
 // index; parts' outcomes are added or removed one at a time.
-// Rust twin: src/cpu/profile.rs (same function names).
+// Rust twin: src/cpu/profile.rs (same function names; keep in sync).
 // Needs families.wgsl (config, words, reals, counts).
 
 // The part table's entry of each part: PART_INFO_STRIDE words, field

@@ -401,8 +401,6 @@ impl Evaluator {
                     other => Ok((other?, None)),
                 },
             },
-            #[allow(unreachable_patterns, reason = "Backend is non_exhaustive")]
-            _ => unreachable!("every backend is handled"),
         }
     }
 
@@ -421,7 +419,7 @@ impl Evaluator {
             Method::Exact => Ok(Chosen::Exact),
             Method::Sample => Ok(Chosen::Sample),
             Method::Counts => Ok(Chosen::Counts(CountsPlan::new(problem, plan)?)),
-            _ => {
+            Method::Auto => {
                 let m = problem.coalitions().len() as u64;
                 let enumeration = flat
                     .profiles

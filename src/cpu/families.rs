@@ -1,4 +1,4 @@
-//! Rust twins of `shaders/families.wgsl`: the share of one player on each
+//! Rust twins of `shaders/families.wgsl` (keep in sync): the share of one player on each
 //! action given the action counts (symmetric families), read from a
 //! [`FlatPlan`] exactly as the kernel reads its buffers, in f64.
 //!

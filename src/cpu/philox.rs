@@ -1,5 +1,5 @@
 //! Philox4x32-10, the counter-based generator of the sampling kernel. Twin of
-//! `shaders/philox.wgsl` (same function names), tested against the published
+//! `shaders/philox.wgsl` (same function names; keep in sync), tested against the published
 //! known-answer vectors on both sides.
 
 pub(crate) const PHILOX_M0: u32 = 0xD251_1F53;

@@ -215,7 +215,46 @@ fn wgsl_share_table_equals_its_rust_twin(gpu: &mut Evaluator) {
     }
 }
 
+/// Every WGSL file that computes something has its Rust twin of the same
+/// stem in src/cpu/, and the two name each other with a "keep in sync" note.
+fn every_kernel_has_a_twin_that_names_it() {
+    // Host-side plumbing and the test-only probe compute nothing of the model.
+    let exempt = ["dispatch", "payoff", "probe"];
+    let mut twins = 0;
+    for entry in std::fs::read_dir("shaders").unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+        if exempt.contains(&stem.as_str()) {
+            continue;
+        }
+        // Comments as prose: markers dropped, lines joined.
+        let prose = |text: String| {
+            text.replace("//!", " ")
+                .replace("///", " ")
+                .replace("//", " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let wgsl = prose(std::fs::read_to_string(&path).unwrap());
+        let twin = format!("src/cpu/{stem}.rs");
+        let rust = prose(
+            std::fs::read_to_string(&twin).unwrap_or_else(|_| panic!("{stem}.wgsl has no {twin}")),
+        );
+        assert!(wgsl.contains(&twin), "{stem}.wgsl does not name {twin}");
+        assert!(
+            wgsl.contains("keep in sync"),
+            "{stem}.wgsl has no sync note"
+        );
+        let shader = format!("shaders/{stem}.wgsl");
+        assert!(rust.contains(&shader), "{twin} does not name {shader}");
+        assert!(rust.contains("keep in sync"), "{twin} has no sync note");
+        twins += 1;
+    }
+    assert!(twins >= 11, "only {twins} kernels with twins");
+}
+
 super::trials! {
-    cpu: [],
+    cpu: [every_kernel_has_a_twin_that_names_it],
     gpu: [wgsl_family_functions_equal_their_rust_twins, wgsl_digit_arithmetic_equals_its_rust_twin, philox_matches_known_answers_on_the_gpu, sample_outcome_matches_its_twin_on_the_gpu, wgsl_share_table_equals_its_rust_twin],
 }

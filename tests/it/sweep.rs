@@ -424,7 +424,29 @@ fn randomly_mutated_grids_never_panic() {
     );
 }
 
+fn a_point_error_keeps_its_kind() {
+    use unitsum_gpu::sweep::{theorem1, OpponentKind, Sizes, SweepOptions};
+    use unitsum_gpu::{Error, Method};
+    let points = theorem1(&[5], &[3], Sizes::Majority, &[OpponentKind::Uniform], 0).unwrap();
+    assert!(!points.is_empty());
+    let mut evaluator = unitsum_gpu::Evaluator::new();
+    let options = SweepOptions {
+        method: Method::Sample,
+        samples: 1,
+        ..Default::default()
+    };
+    match evaluator.sweep_point(&points[0], &options) {
+        Err(Error::Usage { option, .. }) => assert_eq!(option, "samples"),
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+    // And a point that runs gives a row that holds.
+    let row = evaluator
+        .sweep_point(&points[0], &SweepOptions::default())
+        .unwrap();
+    assert_eq!(row.holds, Some(true), "{row:?}");
+}
+
 super::trials! {
-    cpu: [theorem1_small_grid_every_opponent_holds_and_backends_agree, theorem2_small_grid_every_opponent_holds_and_backends_agree, large_n_presets_run_with_the_counts_method, resume_skips_finished_points_and_survives_a_cut_line, shards_partition_the_grid, a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it, plots_are_svg_with_titles, bad_sweep_input_exits_2_with_a_message, the_example_grid_runs, randomly_mutated_grids_never_panic],
+    cpu: [a_point_error_keeps_its_kind, theorem1_small_grid_every_opponent_holds_and_backends_agree, theorem2_small_grid_every_opponent_holds_and_backends_agree, large_n_presets_run_with_the_counts_method, resume_skips_finished_points_and_survives_a_cut_line, shards_partition_the_grid, a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it, plots_are_svg_with_titles, bad_sweep_input_exits_2_with_a_message, the_example_grid_runs, randomly_mutated_grids_never_panic],
     gpu: [],
 }
