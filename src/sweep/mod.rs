@@ -16,7 +16,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Remedy, Result};
-use crate::evaluator::{Backend, Evaluation, Evaluator, Method, Options};
+use crate::evaluator::{Backend, BackendUsed, Evaluation, Evaluator, Method, MethodUsed, Options};
 use crate::policy::Policy;
 use crate::problem::Problem;
 
@@ -106,10 +106,10 @@ pub struct Row {
     pub opponent: String,
     /// Game index at the grid point.
     pub game: usize,
-    /// `cpu`, `gpu` or `both`.
-    pub backend: String,
-    /// `exact`, `counts` or `sample`.
-    pub method: String,
+    /// The backend (`both`: compared, the GPU's result reported).
+    pub backend: RowBackend,
+    /// The method.
+    pub method: MethodUsed,
     /// Profiles, count pairs or samples of one evaluation.
     pub work: u64,
     /// Evaluations run for the point (more than 1 for `worst` and `both`).
@@ -145,6 +145,41 @@ impl Row {
     }
 }
 
+/// The backend a row ran on: one, or both compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum RowBackend {
+    /// The f64 reference.
+    Cpu,
+    /// The WGSL kernels (the reported result with both).
+    Gpu,
+    /// The CPU and the GPU, compared.
+    Both,
+}
+
+impl std::fmt::Display for RowBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RowBackend::Cpu => "cpu",
+            RowBackend::Gpu => "gpu",
+            RowBackend::Both => "both",
+        })
+    }
+}
+
+impl std::str::FromStr for RowBackend {
+    type Err = ();
+    fn from_str(s: &str) -> std::result::Result<Self, ()> {
+        match s {
+            "cpu" => Ok(RowBackend::Cpu),
+            "gpu" => Ok(RowBackend::Gpu),
+            "both" => Ok(RowBackend::Both),
+            _ => Err(()),
+        }
+    }
+}
+
 /// How to evaluate a sweep.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -176,11 +211,10 @@ impl Default for SweepOptions {
 
 /// Rounding allowed below a bound: f64 sums of up to ~10^7 terms on the CPU
 /// (see tests/it/counts.rs), f32 shares on the GPU.
-fn rounding(backend: &str) -> f64 {
-    if backend == "gpu" {
-        1e-5
-    } else {
-        1e-10
+fn rounding(backend: BackendUsed) -> f64 {
+    match backend {
+        BackendUsed::Gpu => 1e-5,
+        _ => 1e-10,
     }
 }
 
@@ -270,7 +304,7 @@ fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptio
     let mut max_diff: Option<f64> = None;
     let mut evaluations = 0;
     let mut first: Option<Evaluation> = None;
-    let mut backend_used = String::new();
+    let mut backend_used = BackendUsed::Cpu;
     for (reply, problem) in point_problems(point)? {
         let mut run = evaluator.evaluate(
             &problem,
@@ -292,7 +326,7 @@ fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptio
             max_diff = Some(max_diff.map_or(d, |m: f64| m.max(d)));
             run = *check.gpu;
         }
-        backend_used = run.backend.to_string();
+        backend_used = run.backend;
         for (j, slot) in min_shares.iter_mut().enumerate() {
             let v = run.min_over_states(j);
             if j == 0 && v < *slot {
@@ -308,7 +342,7 @@ fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptio
     }
     let first = first.expect("a point evaluates at least once");
     let bound = point.bound.map(Bound::value);
-    let holds = bound.map(|b| min_shares[0] + 5.0 * min_stderr + rounding(&backend_used) >= b);
+    let holds = bound.map(|b| min_shares[0] + 5.0 * min_stderr + rounding(backend_used) >= b);
     let (worst_actions, worst_problem) = worst.expect("evaluated");
     let game = point.problem.game();
     let row = Row {
@@ -326,12 +360,12 @@ fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptio
             .collect(),
         opponent: point.opponent_label.clone(),
         game: point.game,
-        backend: if options.backend == Backend::Both {
-            "both".to_string()
-        } else {
-            backend_used
+        backend: match (options.backend, backend_used) {
+            (Backend::Both, _) => RowBackend::Both,
+            (_, BackendUsed::Gpu) => RowBackend::Gpu,
+            _ => RowBackend::Cpu,
         },
-        method: first.method.to_string(),
+        method: first.method,
         work: first
             .samples
             .or(first.count_pairs)
