@@ -77,8 +77,8 @@ impl<'a> Watch<'a> {
         }
     }
 
-    /// The same cancellation, with progress offset by `before` items of `total`
-    /// (one stage of a run in several stages).
+    /// The same cancellation, reporting to `report` instead (one stage of a
+    /// run in several stages, whose `report` adds the stages before it).
     pub(crate) fn stage<'b>(&'b self, report: &'b (dyn Fn(u64, u64) + Send + Sync)) -> Watch<'b> {
         Watch {
             progress: Some(report),
