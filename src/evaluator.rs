@@ -675,6 +675,16 @@ mod tests {
         assert_eq!(run.notes, vec!["backend auto: no GPU adapter".to_string()]);
     }
 
+    /// An evaluator moves to another thread (a binding can release its
+    /// interpreter's lock while one runs) and so do its results.
+    #[test]
+    fn evaluators_and_results_are_send() {
+        fn send<T: Send>() {}
+        send::<Evaluator>();
+        send::<Evaluation>();
+        send::<Error>();
+    }
+
     /// A cancelled evaluation stops with `Cancelled`, on every CPU method.
     #[test]
     fn a_cancelled_evaluation_returns_cancelled() {
