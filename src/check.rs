@@ -173,6 +173,17 @@ impl crate::Evaluator {
     /// symmetric families) symmetric: on every profile where there are at most
     /// 200 000 (over all states), else on `samples` random profiles drawn
     /// from `seed`.
+    ///
+    /// ```
+    /// use unitsum_gpu::{Coalition, Evaluator, Game, Policy, Problem};
+    /// let problem = Problem::new(4, 3, Game::Plurality, vec![
+    ///     Coalition::new(vec![0, 1, 2, 3], Policy::Uniform),
+    /// ])?;
+    /// let report = Evaluator::new().check(&problem, 1000, 0);
+    /// assert!(report.passed(), "{:?}", report.violation);
+    /// assert_eq!(report.profiles, 81); // every profile: 3^4
+    /// # Ok::<(), unitsum_gpu::Error>(())
+    /// ```
     pub fn check(&self, problem: &Problem, samples: u64, seed: u64) -> CheckReport {
         check_game(problem, samples, seed)
     }

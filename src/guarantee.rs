@@ -678,6 +678,17 @@ impl Evaluator {
     /// The power curve of `game`: v(s) for s = 1..n−1, the first s players
     /// against the other n − s, beside the theorems' bounds. Progress goes
     /// to [`Evaluator::set_progress`] (points done, in all).
+    ///
+    /// ```
+    /// use unitsum_gpu::{Backend, Evaluator, Game};
+    /// let curve = Evaluator::new().power_curve(Game::Plurality, 5, 3, Backend::Cpu)?;
+    /// assert_eq!(curve.len(), 4);
+    /// // Theorem 1: a strict majority (s = 3, 4 of 5) secures at least 1 − 1/k.
+    /// for p in curve.iter().filter(|p| p.size >= 3) {
+    ///     assert!(p.value >= p.theorem1.unwrap() - 1e-9);
+    /// }
+    /// # Ok::<(), unitsum_gpu::Error>(())
+    /// ```
     pub fn power_curve(
         &mut self,
         game: Game,
