@@ -222,19 +222,7 @@ impl Evaluation {
     /// `max_{j,x} |self - other|`, infinite when any share of either is not
     /// finite (a NaN must never compare as agreement).
     pub fn max_abs_difference(&self, other: &Evaluation) -> f64 {
-        self.shares
-            .iter()
-            .flatten()
-            .zip(other.shares.iter().flatten())
-            .map(|(a, b)| {
-                let d = (a - b).abs();
-                if d.is_finite() {
-                    d
-                } else {
-                    f64::INFINITY
-                }
-            })
-            .fold(0.0, f64::max)
+        max_abs_difference(self.shares.iter().flatten(), other.shares.iter().flatten())
     }
 
     /// Whether the backends agree (true without a cross-check).
@@ -492,7 +480,14 @@ impl Evaluator {
             let (sums, adapter) = match side {
                 Side::Gpu => {
                     // The kernels' fixed sizes first: a refusal needs no device.
-                    let accumulators = flat.config.slots * if sample { 2 } else { 1 };
+                    // Accumulators per thread: Σy and Σy² per slot when
+                    // sampling, a slot each when enumerating, a state each in
+                    // one coalition's pair sum.
+                    let accumulators = match &chosen {
+                        Chosen::Sample => 2 * flat.config.slots,
+                        Chosen::Exact => flat.config.slots,
+                        Chosen::Counts(_) => flat.config.states,
+                    };
                     GpuContext::check_limits(&flat, accumulators)?;
                     let gpu = evaluator.gpu()?;
                     let sums = match &chosen {
@@ -595,6 +590,25 @@ fn shares_from_sums(
     } else {
         (per_coalition(&|slot| sums[slot]), None)
     }
+}
+
+/// `max |a − b|` over pairs, infinite when any difference is not finite: a
+/// NaN or an infinity on either side never passes for agreement.
+pub(crate) fn max_abs_difference<'a>(
+    a: impl IntoIterator<Item = &'a f64>,
+    b: impl IntoIterator<Item = &'a f64>,
+) -> f64 {
+    a.into_iter()
+        .zip(b)
+        .map(|(a, b)| {
+            let d = (a - b).abs();
+            if d.is_finite() {
+                d
+            } else {
+                f64::INFINITY
+            }
+        })
+        .fold(0.0, f64::max)
 }
 
 fn cpu_name() -> String {

@@ -248,14 +248,7 @@ fn compare(
     let Some(gpu) = second else {
         return Ok((first, None));
     };
-    let d = first
-        .iter()
-        .zip(&gpu)
-        .map(|(a, b)| (a - b).abs())
-        .fold(
-            0.0,
-            |m: f64, d| if d.is_nan() { f64::INFINITY } else { m.max(d) },
-        );
+    let d = crate::evaluator::max_abs_difference(&first, &gpu);
     if d > PAYOFF_TOLERANCE {
         return Err(Error::Disagree {
             difference: d,

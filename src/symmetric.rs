@@ -294,6 +294,13 @@ pub struct CountsConfig {
     pub pad: u32,
 }
 
+impl CountsConfig {
+    /// Items of the pair sum: |P_j| × chunks (one P entry against one chunk of Q).
+    pub fn items(&self) -> u64 {
+        u64::from(self.p_entries) * u64::from(self.chunks)
+    }
+}
+
 /// Loop iterations one item of the pair sum may take (well below lavapipe's
 /// 65535 per invocation, see src/gpu/run.rs).
 const ITERATIONS_PER_ITEM: u64 = 4096;
@@ -363,9 +370,9 @@ impl CountsFlat {
         })
     }
 
-    /// Items of coalition j's pair sum: |P_j| × chunks.
+    /// Items of coalition j's pair sum.
     pub fn items(&self, j: usize) -> u64 {
-        u64::from(self.configs[j].p_entries) * u64::from(self.configs[j].chunks)
+        self.configs[j].items()
     }
 
     /// Entries of the share table (`states × rows × k`, at real offset 0).

@@ -110,7 +110,6 @@ pub fn sample(flat: &FlatPlan, samples: u64, seed: u64, watch: Watch<'_>) -> Res
 }
 
 /// The counts method's kernels on the CPU: the twins, in f64.
-#[derive(Default)]
 pub(crate) struct CpuCounts;
 
 impl CountKernels for CpuCounts {

@@ -68,8 +68,7 @@ impl CountKernels for GpuContext {
     }
 
     fn items(loaded: &DeviceCounts, j: usize) -> u64 {
-        let c = &loaded.configs[j];
-        u64::from(c.p_entries) * u64::from(c.chunks)
+        loaded.configs[j].items()
     }
 
     fn pair_sum(&mut self, loaded: &DeviceCounts, j: usize, watch: Watch<'_>) -> Result<Vec<f64>> {

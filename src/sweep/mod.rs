@@ -222,7 +222,13 @@ fn rounding(backend: BackendUsed) -> f64 {
 /// (in non-increasing order) in a symmetric game, where only the counts
 /// matter; every joint action otherwise.
 fn worst_replies(problem: &Problem) -> Result<Vec<Vec<usize>>> {
-    let m2 = problem.coalitions()[1].members.len();
+    let Some(opponent) = problem.coalitions().get(1) else {
+        return Err(Error::spec(
+            "coalitions",
+            "the `worst` opponent replaces coalition 1's policy: the point needs two coalitions",
+        ));
+    };
+    let m2 = opponent.members.len();
     let k = problem.actions();
     let symmetric = problem.game().is_symmetric();
     let count = if symmetric {

@@ -297,7 +297,46 @@ fn check_finds_the_planted_asymmetry_and_passes_symmetric_families() {
     );
 }
 
+/// The pair sum keeps one accumulator per state (one coalition at a time), so
+/// the GPU takes counts problems whose coalitions × states (here 12 × 12 = 144)
+/// are beyond enumeration's 128 accumulators.
+fn gpu_counts_take_more_slots_than_enumeration(gpu: &mut Evaluator) {
+    let n = 12;
+    let weights = (0..12).map(|x| vec![1.0, 2.0 + x as f64, 3.0]).collect();
+    let problem = Problem::new(
+        n,
+        3,
+        Game::Proportional { weights },
+        (0..n)
+            .map(|i| Coalition::new(vec![i], Policy::Uniform))
+            .collect(),
+    )
+    .unwrap();
+    let counts = |backend| Options {
+        backend,
+        method: Method::Counts,
+        ..Default::default()
+    };
+    let c = run(&problem, Backend::Cpu, Method::Counts);
+    let g = gpu.evaluate(&problem, &counts(Backend::Gpu)).unwrap();
+    assert_close(
+        "12 singletons, 12 states",
+        &g.shares,
+        &c.shares,
+        GPU_TOLERANCE,
+    );
+    // Enumeration refuses the same problem on the GPU, as too large.
+    let exact = gpu.evaluate(
+        &problem,
+        &Options {
+            method: Method::Exact,
+            ..counts(Backend::Gpu)
+        },
+    );
+    assert!(matches!(exact, Err(Error::TooLarge { .. })), "{exact:?}");
+}
+
 super::trials! {
     cpu: [counts_equal_enumeration_on_every_symmetric_family_and_policy_kind, counts_refuse_table_games, counts_agree_with_sampling_at_large_n, theorem1_at_n_in_the_hundreds, theorem2_at_n_in_the_hundreds, auto_picks_counts_for_large_symmetric_games_and_says_so, check_finds_the_planted_asymmetry_and_passes_symmetric_families],
-    gpu: [gpu_counts_equal_cpu_counts],
+    gpu: [gpu_counts_equal_cpu_counts, gpu_counts_take_more_slots_than_enumeration],
 }

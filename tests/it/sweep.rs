@@ -439,6 +439,23 @@ fn a_point_error_keeps_its_kind() {
         Err(Error::Usage { option, .. }) => assert_eq!(option, "samples"),
         other => panic!("expected a usage error, got {other:?}"),
     }
+    // A hand-built `worst` point without a coalition 1 is refused, not a panic.
+    let mut lone = points[0].clone();
+    lone.opponent = unitsum_gpu::sweep::Opponent::Worst;
+    lone.problem = lone
+        .problem
+        .with_coalitions(vec![unitsum_gpu::Coalition::new(
+            (0..5).collect(),
+            unitsum_gpu::Policy::Uniform,
+        )])
+        .unwrap();
+    assert!(matches!(
+        evaluator.validate_point(&lone),
+        Err(Error::Spec { .. })
+    ));
+    assert!(evaluator
+        .sweep_point(&lone, &SweepOptions::default())
+        .is_err());
     // And a point that runs gives a row that holds.
     let row = evaluator
         .sweep_point(&points[0], &SweepOptions::default())

@@ -258,12 +258,15 @@ pub fn run(preset: Preset) -> Outcome {
     let mut failures = 0;
     let mut rows = Vec::with_capacity(points.len());
     for (i, point) in points.iter().enumerate() {
-        let row = evaluator
+        let mut row = evaluator
             .sweep_point(point, &options)
             .map_err(|e| Failure::at(format!("point {}", point.key), e))?;
         writer.write(&row)?;
+        // The attaining problem is saved or dropped here: thousands of rows
+        // kept for the plot must not hold a problem each.
+        let attaining = row.attaining.take();
         if let (Some(dir), Some(false), Some(attaining)) =
-            (&common.save_failures, row.holds, &row.attaining)
+            (&common.save_failures, row.holds, attaining)
         {
             let file = dir.join(format!("{}.json", sweep::file_name(&point.key)));
             std::fs::write(&file, attaining.to_json() + "\n")
