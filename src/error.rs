@@ -15,6 +15,9 @@ pub enum Remedy {
     Sampling,
     /// Only a smaller problem fits.
     SmallerProblem,
+    /// The job fits in the machine's memory but not in the memory limit
+    /// ([`crate::Options::memory_limit`]): raise the limit to run it.
+    MemoryLimit,
 }
 
 /// Everything that can go wrong while loading or evaluating a game.

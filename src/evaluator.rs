@@ -3,8 +3,10 @@
 
 use std::time::Instant;
 
+use crate::counts_route::{pair_cost, CountsAlgorithm, Route};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
+use crate::memory::DEFAULT_MEMORY_LIMIT;
 use crate::plan::{FlatPlan, Plan};
 use crate::problem::Problem;
 use crate::symmetric::CountsPlan;
@@ -110,7 +112,7 @@ pub const DEFAULT_TOLERANCE: f64 = 1e-5;
 pub(crate) enum Chosen {
     Exact,
     Sample,
-    Counts(CountsPlan),
+    Counts(Route),
 }
 
 impl Chosen {
@@ -141,6 +143,12 @@ pub struct Options {
     pub auto_max_pairs: u64,
     /// With [`Backend::Both`]: the largest `max |GPU − CPU|` that agrees.
     pub tolerance: f64,
+    /// How the counts method sums (the GPU always sums pairs directly).
+    pub counts: CountsAlgorithm,
+    /// Bytes a job may take ([`DEFAULT_MEMORY_LIMIT`] by default): larger
+    /// jobs are refused before they start (so are jobs beyond the memory
+    /// the machine has available).
+    pub memory_limit: u64,
 }
 
 impl Default for Options {
@@ -152,6 +160,8 @@ impl Default for Options {
             seed: 0,
             auto_max_pairs: AUTO_COUNTS_MAX_PAIRS,
             tolerance: DEFAULT_TOLERANCE,
+            counts: CountsAlgorithm::Auto,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
         }
     }
 }
@@ -182,9 +192,14 @@ pub struct Evaluation {
     pub method: MethodUsed,
     /// Profiles in the product of the policies' supports (`None` beyond 2^63).
     pub profiles: Option<u64>,
-    /// Counts method: pairs of count vectors summed (Σ_j |P_j| · |Q_j|).
+    /// Counts method: pairs of count vectors summed (Σ_j |P_j| · |Q_j|), or
+    /// that the direct sum would sum when the FFT ran instead (an upper bound).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count_pairs: Option<u64>,
+    /// Counts method by FFT: an a-posteriori bound on `|r_j(x) − exact|` from
+    /// the transform's rounding, for the same share tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounding_bound: Option<f64>,
     /// Sampling: samples drawn.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub samples: Option<u64>,
@@ -406,34 +421,49 @@ impl Evaluator {
         match options.method {
             Method::Exact => Ok(Chosen::Exact),
             Method::Sample => Ok(Chosen::Sample),
-            Method::Counts => Ok(Chosen::Counts(CountsPlan::new(problem, plan)?)),
+            Method::Counts => Ok(Chosen::Counts(
+                Route::new(problem, plan, options.counts, options.memory_limit)?.0,
+            )),
             Method::Auto => {
                 let m = problem.coalitions().len() as u64;
                 let enumeration = flat
                     .profiles
                     .filter(|&p| p <= AUTO_EXACT_MAX_PROFILES)
                     .map(|p| p.saturating_mul(m));
-                // The counts method's distributions are cheap next to its pair sum.
+                // Costs in floating-point operations, roughly; the counts
+                // method within `auto_max_pairs` pairs' worth of work.
+                let per_pair = pair_cost(problem);
+                let budget = options.auto_max_pairs as f64 * per_pair;
                 let counts =
                     if problem.game().is_symmetric() && enumeration.is_none_or(|e| e > 1000) {
-                        CountsPlan::new(problem, plan)
+                        Route::new(problem, plan, options.counts, options.memory_limit)
                             .ok()
-                            .filter(|c| c.pairs() <= options.auto_max_pairs)
+                            .filter(|(_, cost)| *cost <= budget)
                     } else {
                         None
                     };
                 Ok(match (enumeration, counts) {
-                    (Some(e), Some(c)) if e <= c.pairs() => Chosen::Exact,
-                    (_, Some(c)) => {
+                    (Some(e), Some((_, cost))) if e as f64 * per_pair <= cost => Chosen::Exact,
+                    (_, Some((route, cost))) => {
                         notes.push(format!(
-                            "method auto: counts ({} pairs of count vectors{})",
-                            c.pairs(),
+                            "method auto: counts ({}, about {cost:.1e} operations{})",
+                            match &route {
+                                Route::Direct(c) => format!("{} pairs of count vectors", c.pairs()),
+                                Route::Fft(f, _) => format!(
+                                    "FFT on a {} grid",
+                                    f.lengths()
+                                        .iter()
+                                        .map(|l| l.to_string())
+                                        .collect::<Vec<_>>()
+                                        .join("×")
+                                ),
+                            },
                             match flat.profiles {
                                 Some(p) => format!(" instead of {p} profiles"),
                                 None => String::new(),
                             }
                         ));
-                        Chosen::Counts(c)
+                        Chosen::Counts(route)
                     }
                     (Some(_), None) => Chosen::Exact,
                     (None, None) => {
@@ -441,7 +471,7 @@ impl Evaluator {
                             "method auto: sampling, exact enumeration would need 10^{:.1} profiles (> 10^8){}",
                             flat.log10_profiles,
                             if problem.game().is_symmetric() {
-                                " and the counts method more pairs than its limit"
+                                " and the counts method more work than its limit or more memory than allowed"
                             } else {
                                 ""
                             }
@@ -477,7 +507,7 @@ impl Evaluator {
         let planned = started.elapsed().as_secs_f64();
         let (first, second) = self.on_backend(options.backend, &mut notes, |evaluator, side| {
             let begun = Instant::now();
-            let (sums, adapter) = match side {
+            let (sums, adapter, rounding_bound, run_notes) = match side {
                 Side::Gpu => {
                     // The kernels' fixed sizes first: a refusal needs no device.
                     // Accumulators per thread: Σy and Σy² per slot when
@@ -489,38 +519,79 @@ impl Evaluator {
                         Chosen::Counts(_) => flat.config.states,
                     };
                     GpuContext::check_limits(&flat, accumulators)?;
+                    if let Chosen::Counts(Route::Fft(_, estimate)) = &chosen {
+                        // The GPU sums pairs directly: auto leaves the FFT to the CPU.
+                        if options.backend == Backend::Auto {
+                            return Err(Error::too_large(
+                                "the counts method's FFT runs on the CPU",
+                                crate::error::Remedy::CpuBackend,
+                            ));
+                        }
+                        crate::memory::check(
+                            "the counts method's direct pair sum",
+                            estimate.bytes,
+                            options.memory_limit,
+                            crate::error::Remedy::CpuBackend,
+                        )?;
+                    }
                     let gpu = evaluator.gpu()?;
                     let sums = match &chosen {
                         Chosen::Sample => {
                             gpu.sample(&flat, options.samples, options.seed, watch)?
                         }
                         Chosen::Exact => gpu.enumerate(&flat, watch)?,
-                        Chosen::Counts(counts) => {
+                        Chosen::Counts(Route::Direct(counts)) => {
                             crate::counts_driver::run(gpu, &flat, counts, watch)?
                         }
+                        Chosen::Counts(Route::Fft(..)) => {
+                            let counts = CountsPlan::new(problem, &plan)?;
+                            crate::counts_driver::run(gpu, &flat, &counts, watch)?
+                        }
                     };
-                    (sums, gpu.adapter_name())
+                    (sums, gpu.adapter_name(), None, Vec::new())
                 }
                 Side::Cpu => {
-                    let sums = match &chosen {
-                        Chosen::Sample => {
-                            crate::cpu::sample(&flat, options.samples, options.seed, watch)?
-                        }
-                        Chosen::Exact => crate::cpu::exact(&flat, watch)?,
-                        Chosen::Counts(counts) => crate::counts_driver::run(
-                            &mut crate::cpu::CpuCounts,
+                    let mut route_notes = Vec::new();
+                    let (sums, bound) = match &chosen {
+                        Chosen::Sample => (
+                            crate::cpu::sample(&flat, options.samples, options.seed, watch)?,
+                            None,
+                        ),
+                        Chosen::Exact => (crate::cpu::exact(&flat, watch)?, None),
+                        Chosen::Counts(route) => crate::counts_route::run_cpu(
+                            route,
+                            problem,
+                            &plan,
                             &flat,
-                            counts,
+                            options.counts,
+                            options.auto_max_pairs,
+                            options.memory_limit,
                             watch,
+                            &mut route_notes,
                         )?,
                     };
-                    (sums, cpu_name())
+                    (sums, cpu_name(), bound, route_notes)
                 }
             };
-            Ok((side, sums, adapter, begun.elapsed().as_secs_f64()))
+            Ok(Run {
+                side,
+                sums,
+                adapter,
+                seconds: begun.elapsed().as_secs_f64(),
+                rounding_bound,
+                notes: run_notes,
+            })
         })?;
-        let finish = |(side, sums, adapter, seconds): (Side, Vec<f64>, String, f64),
-                      notes: Vec<String>| {
+        let finish = |run: Run, mut notes: Vec<String>| {
+            let Run {
+                side,
+                sums,
+                adapter,
+                seconds,
+                rounding_bound,
+                notes: run_notes,
+            } = run;
+            notes.extend(run_notes);
             let (shares, stderr) = shares_from_sums(problem, &sums, sample, options.samples);
             let unit_sum_error = (0..problem.states())
                 .map(|x| (shares.iter().map(|r| r[x]).sum::<f64>() - 1.0).abs())
@@ -531,9 +602,10 @@ impl Evaluator {
                 adapter,
                 method: chosen.used(),
                 count_pairs: match &chosen {
-                    Chosen::Counts(counts) => Some(counts.pairs()),
+                    Chosen::Counts(route) => Some(route.pairs()),
                     _ => None,
                 },
+                rounding_bound,
                 profiles: flat.profiles,
                 samples: sample.then_some(options.samples),
                 seed: sample.then_some(options.seed),
@@ -557,6 +629,16 @@ impl Evaluator {
         }
         Ok(result)
     }
+}
+
+/// One backend's run of an evaluation.
+struct Run {
+    side: Side,
+    sums: Vec<f64>,
+    adapter: String,
+    seconds: f64,
+    rounding_bound: Option<f64>,
+    notes: Vec<String>,
 }
 
 /// The shares (and standard errors when sampled) from the backends' sums per

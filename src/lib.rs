@@ -47,6 +47,7 @@
 mod check;
 mod counts;
 mod counts_driver;
+mod counts_route;
 mod cpu;
 mod error;
 mod evaluator;
@@ -55,15 +56,18 @@ mod generate;
 mod gpu;
 mod guarantee;
 mod limits;
+mod memory;
 mod plan;
 mod policy;
 mod problem;
 mod spec;
+mod spectral;
 pub mod sweep;
 mod symmetric;
 mod watch;
 
 pub use check::{CheckReport, Property, Violation};
+pub use counts_route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
 pub use error::{Error, Remedy, Result};
 pub use evaluator::{
     evaluate, Adapter, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed,
@@ -72,6 +76,7 @@ pub use evaluator::{
 pub use game::{Game, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use guarantee::{BestResponse, CurvePoint, SecurityValue, MAX_PAYOFF_ENTRIES};
 pub use limits::MAX_ACTIONS;
+pub use memory::DEFAULT_MEMORY_LIMIT;
 pub use policy::{Block, Policy};
 pub use problem::{Coalition, Problem};
 pub use watch::{Cancel, ProgressFn};

@@ -426,3 +426,95 @@ impl CountsPlan {
             .sum()
     }
 }
+
+/// What the direct pair sum would take, from upper bounds on the
+/// distributions' supports, before building any of them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DirectEstimate {
+    /// Σ_j |P_j| · |Q_j| at most.
+    pub pairs: u64,
+    /// Floating-point operations, roughly: the distributions' convolutions
+    /// and the pair sum.
+    pub cost: f64,
+    /// Peak memory in bytes, roughly.
+    pub bytes: u64,
+    /// Cells of the cube `(n+1)^(k−1)` (saturating).
+    pub cube: u64,
+}
+
+impl DirectEstimate {
+    /// The estimate for `problem` (symmetric).
+    pub fn new(problem: &Problem, plan: &Plan) -> DirectEstimate {
+        let k = problem.actions() as u64;
+        let n = problem.players() as u64;
+        let m = problem.coalitions().len();
+        let mut coalition_of = vec![0; problem.players()];
+        for (j, c) in problem.coalitions().iter().enumerate() {
+            for &i in &c.members {
+                coalition_of[i] = j;
+            }
+        }
+        // Distinct count vectors of each part's outcomes, per coalition.
+        let mut supports: Vec<Vec<u64>> = vec![Vec::new(); m];
+        for part in &plan.parts {
+            let mut counts: Vec<Vec<u32>> = part
+                .outcomes
+                .iter()
+                .map(|(actions, _)| {
+                    let mut c = vec![0u32; k as usize];
+                    for &a in actions {
+                        c[a] += 1;
+                    }
+                    c
+                })
+                .collect();
+            counts.sort();
+            counts.dedup();
+            supports[coalition_of[part.players[0]]].push(counts.len() as u64);
+        }
+        let product = |d: &mut dyn Iterator<Item = u64>| d.fold(1u64, u64::saturating_mul);
+        let sizes: Vec<u64> = problem
+            .coalitions()
+            .iter()
+            .map(|c| c.members.len() as u64)
+            .collect();
+        let p: Vec<u64> = (0..m)
+            .map(|j| {
+                product(&mut supports[j].iter().copied())
+                    .min(crate::counts::count_vectors(sizes[j], k))
+            })
+            .collect();
+        let q: Vec<u64> = (0..m)
+            .map(|j| {
+                let mut others = (0..m)
+                    .filter(|&o| o != j)
+                    .flat_map(|o| supports[o].iter().copied());
+                product(&mut others).min(crate::counts::count_vectors(n - sizes[j], k))
+            })
+            .collect();
+        let pairs = (0..m).fold(0u64, |acc, j| acc.saturating_add(p[j].saturating_mul(q[j])));
+        let all_p: f64 = p.iter().map(|&x| x as f64).sum();
+        let build: f64 = (0..m)
+            .map(|j| {
+                p[j] as f64 * supports[j].iter().map(|&d| d as f64).sum::<f64>()
+                    + q[j] as f64 * (all_p - p[j] as f64)
+            })
+            .sum();
+        let states = problem.states() as f64;
+        let cost = pairs as f64 * states * (2.0 * k as f64 + 2.0) + 2.0 * build;
+        let cube = (n + 1).saturating_pow(k as u32 - 1);
+        let rows = crate::counts::count_vectors(n, k);
+        let threads = rayon::current_num_threads() as u64;
+        let entries: u64 = p.iter().chain(&q).fold(0u64, |a, &b| a.saturating_add(b));
+        let bytes = cube
+            .saturating_mul(4 + 9 * threads)
+            .saturating_add(rows.saturating_mul(k * (4 + 8 * problem.states() as u64)))
+            .saturating_add(entries.saturating_mul(24));
+        DirectEstimate {
+            pairs,
+            cost,
+            bytes,
+            cube,
+        }
+    }
+}

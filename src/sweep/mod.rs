@@ -321,6 +321,7 @@ fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptio
                 seed: options.seed,
                 auto_max_pairs: SWEEP_AUTO_MAX_PAIRS,
                 tolerance: options.tolerance,
+                ..Options::default()
             },
         )?;
         evaluations += 1;

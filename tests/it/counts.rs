@@ -53,7 +53,16 @@ fn counts_equal_enumeration_on_every_symmetric_family_and_policy_kind() {
     assert_eq!(problems.len(), 4 * 7 * 5);
     for (name, problem) in &problems {
         let exact = cpu(problem);
-        let counts = run(problem, Backend::Cpu, Method::Counts);
+        let counts = unitsum_gpu::evaluate(
+            problem,
+            &Options {
+                backend: Backend::Cpu,
+                method: Method::Counts,
+                counts: unitsum_gpu::CountsAlgorithm::Direct,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(counts.method, MethodUsed::Counts);
         assert_close(name, &counts.shares, &exact.shares, COUNTS_TOLERANCE);
     }

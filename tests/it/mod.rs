@@ -21,6 +21,7 @@ pub mod cli;
 pub mod common;
 pub mod counts;
 pub mod errors;
+pub mod fft;
 pub mod gpu;
 pub mod guarantee;
 pub mod hand;
@@ -33,10 +34,11 @@ pub mod theorems;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 11] = [
+    let modules: [Vec<libtest_mimic::Trial>; 12] = [
         cli::trials(),
         counts::trials(),
         errors::trials(),
+        fft::trials(),
         gpu::trials(),
         guarantee::trials(),
         hand::trials(),

@@ -7,7 +7,7 @@ use clap::Args;
 use unitsum_gpu::{Backend, Error, Evaluator, Options, Problem};
 
 use crate::report::{Format, Report};
-use crate::{emit, BackendArg, Failure, FormatArg, MethodArg, Outcome};
+use crate::{emit, BackendArg, CountsArg, Failure, FormatArg, MethodArg, Outcome};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -33,6 +33,14 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
+    /// How the counts method sums: auto picks the cheaper; direct sums pairs
+    /// of count vectors (the GPU always does); fft convolves on the count
+    /// grid (CPU) and reports a rounding bound.
+    #[arg(long, value_enum, default_value_t = CountsArg::Auto)]
+    counts: CountsArg,
+    /// Memory a job may use, in GiB; larger jobs are refused before they start.
+    #[arg(long, default_value_t = 8.0)]
+    max_memory: f64,
     /// Largest allowed max |GPU - CPU| with --backend both (exit 1 beyond).
     #[arg(long, default_value_t = unitsum_gpu::DEFAULT_TOLERANCE)]
     tolerance: f64,
@@ -50,6 +58,8 @@ pub fn run(args: EvalArgs) -> Outcome {
         samples: args.samples,
         seed: args.seed,
         tolerance: args.tolerance,
+        counts: args.counts.into(),
+        memory_limit: crate::memory_limit(args.max_memory)?,
         ..Default::default()
     };
     let mut evaluator = Evaluator::new();

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use unitsum_gpu::{Backend, Error, Method, Remedy};
+use unitsum_gpu::{Backend, CountsAlgorithm, Error, Method, Remedy};
 
 mod bench;
 mod cases;
@@ -110,6 +110,40 @@ impl From<MethodArg> for Method {
     }
 }
 
+/// `--counts`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CountsArg {
+    /// The cheaper of the two by estimated cost, within --max-memory.
+    Auto,
+    /// The pair sum over count distributions (what the GPU runs).
+    Direct,
+    /// Fast convolution on the count grid (CPU), with a rounding bound.
+    Fft,
+}
+
+impl From<CountsArg> for CountsAlgorithm {
+    fn from(c: CountsArg) -> CountsAlgorithm {
+        match c {
+            CountsArg::Auto => CountsAlgorithm::Auto,
+            CountsArg::Direct => CountsAlgorithm::Direct,
+            CountsArg::Fft => CountsAlgorithm::Fft,
+        }
+    }
+}
+
+/// `--max-memory` in GiB as bytes, refused unless a positive finite number.
+pub fn memory_limit(gib: f64) -> Result<u64, Failure> {
+    if gib.is_finite() && gib > 0.0 {
+        Ok((gib * (1u64 << 30) as f64).min(u64::MAX as f64) as u64)
+    } else {
+        Err(Error::usage(
+            "max_memory",
+            format!("must be a positive number of GiB, not {gib}"),
+        )
+        .into())
+    }
+}
+
 /// `--format` of the subcommands that print one report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -161,6 +195,7 @@ fn flag_hint(error: &Error) -> String {
         Error::TooLarge { remedy, .. } => match remedy {
             Remedy::CpuBackend => " (use --backend cpu)".into(),
             Remedy::Sampling => " (use --method sample)".into(),
+            Remedy::MemoryLimit => " (raise it with --max-memory GIB)".into(),
             _ => String::new(),
         },
         _ => String::new(),

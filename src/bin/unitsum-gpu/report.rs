@@ -148,6 +148,9 @@ impl Report<'_> {
                 "\n{} backend on {}: {}, {size}, {:.3} s, unit-sum error {:.1e}\n",
                 run.backend, run.adapter, run.method, run.seconds, run.unit_sum_error
             ));
+            if let Some(bound) = run.rounding_bound {
+                out.push_str(&format!("(counts by FFT: rounding bound {bound:.1e})\n"));
+            }
             if run.stderr.is_some() {
                 out.push_str(
                     "(estimate ± standard error; 95% interval = estimate ± 1.96 standard errors)\n",

@@ -1,0 +1,666 @@
+//! The counts method by fast convolution (docs/THEORY.md, "Counts by fast
+//! convolution"): the same `r_j(x)` as the direct pair sum of
+//! [`crate::symmetric`], in `O(L log L)` per share table instead of
+//! `O(|P_j| · |Q_j|)`, where L ≈ (n+1)^(k−1) is the size of the count grid.
+//!
+//! A coalition's expected total is a sum over its random *parts* (one
+//! player's marginal, a `common` or `joint` block, the fixed players):
+//! `r_j(x) = Σ_{q ∈ j} Σ_b ⟨h_b(x, ·), A_b^q ⋆ R_{−q}⟩`, where
+//! `A_b^q(N) = Σ_o p_o o_b [N = o]` weighs the part's outcomes by how many of
+//! its players choose b, and `R_{−q}` is the count distribution of everyone
+//! outside part q. By Parseval and the convolution theorem this is
+//! `(1/L) Σ_f conj(Ĥ_b(f)) Â_b^q(f) R̂_{−q}(f)`: only the share tables are
+//! transformed (k per state, shared by every coalition), while the parts'
+//! spectra are closed forms evaluated at each frequency (a sum over the
+//! part's outcomes), and `R̂_{−q}` is the product of all other parts'
+//! spectra, formed for every part at once by prefix and suffix products
+//! (never by dividing the whole by one part, which is unstable). Identical
+//! parts of one coalition (its `uniform` players, equal marginals) are one
+//! part *type* taken `c` times: its spectrum is raised to the power c, which
+//! is the multinomial closed form `P̂^c` of c identical players.
+//!
+//! Each result carries an a-posteriori bound on its rounding error (see
+//! [`SpectralResult::bound`]), computed in the same pass from the actual
+//! magnitudes of the spectra.
+
+mod grid;
+
+use rayon::prelude::*;
+use rustfft::num_complex::Complex;
+
+use crate::cpu::families::{action_shares, anonymous_ranks};
+use crate::error::{Error, Result};
+use crate::plan::{FlatPlan, Plan};
+use crate::problem::Problem;
+use crate::watch::Watch;
+
+pub(crate) use grid::Grid;
+
+/// Unit roundoff of f64.
+const U: f64 = f64::EPSILON / 2.0;
+
+/// Rows of the spectrum per parallel task of the frequency pass.
+const ROWS_PER_TASK: usize = 8;
+
+/// Spectra kept at once at most (bytes): beyond it, the share tables are
+/// transformed one at a time and the frequency pass runs once per table.
+const SPECTRA_BYTES: u64 = 1 << 30;
+
+/// One outcome of a part: its count vector over the k actions and probability.
+#[derive(Clone, Debug, PartialEq)]
+struct Outcome {
+    counts: Vec<u32>,
+    probability: f64,
+}
+
+/// An outcome as the frequency pass reads it.
+#[derive(Clone, Debug)]
+struct Term {
+    /// Count on the last axis (its phase step along a row).
+    step: usize,
+    probability: f64,
+    /// `(b, p_o · o_b)` for the actions b the outcome counts.
+    weights: Vec<(usize, f64)>,
+}
+
+/// A part of one coalition taken `copies` times, independently.
+#[derive(Clone, Debug)]
+struct PartType {
+    coalition: usize,
+    copies: u32,
+    outcomes: Vec<Outcome>,
+    terms: Vec<Term>,
+    /// `Σ_o p_o o_b` for each action b: the part's expected count of b.
+    mass: Vec<f64>,
+    /// Bound on the rounding error of the part's spectrum at one frequency
+    /// (twiddles, their products and the sum over outcomes), relative to
+    /// the total probability 1 (and to `mass[b]` for `Â_b`).
+    error: f64,
+}
+
+/// The FFT counts path for one problem: its grid and part types.
+#[derive(Clone, Debug)]
+pub(crate) struct SpectralPlan {
+    grid: Grid,
+    players: usize,
+    actions: usize,
+    states: usize,
+    coalitions: usize,
+    types: Vec<PartType>,
+    /// Types per coalition.
+    per_coalition: Vec<usize>,
+}
+
+/// Sums per slot `j * states + x` and their rounding-error bound.
+#[derive(Clone, Debug)]
+pub(crate) struct SpectralResult {
+    /// `r_j(x)` at slot `j * states + x`.
+    pub sums: Vec<f64>,
+    /// The largest a-posteriori bound on `|computed − exact|` over the slots
+    /// (exact for the given share tables): the transform's error from its
+    /// relative 2-norm bound and the actual norms, the closed-form spectra's
+    /// error from a first-order disc arithmetic on their actual magnitudes,
+    /// and the summation's error from the actual sum of magnitudes.
+    pub bound: f64,
+}
+
+impl SpectralPlan {
+    /// The plan for `problem` (symmetric, k ≥ 2).
+    pub fn new(problem: &Problem, plan: &Plan) -> Result<SpectralPlan> {
+        let k = problem.actions();
+        if !problem.game().is_symmetric() {
+            return Err(Error::spec(
+                "game.family",
+                "the counts method needs a symmetric game; a table game is not symmetric (enumerate or sample it)",
+            ));
+        }
+        assert!(k >= 2, "one action has nothing to convolve");
+        let m = problem.coalitions().len();
+        let mut coalition_of = vec![0; problem.players()];
+        for (j, c) in problem.coalitions().iter().enumerate() {
+            for &i in &c.members {
+                coalition_of[i] = j;
+            }
+        }
+        let mut in_part = vec![false; problem.players()];
+        let mut types: Vec<PartType> = Vec::new();
+        let mut seen = std::collections::HashMap::new();
+        for part in &plan.parts {
+            let mut outcomes: Vec<Outcome> = Vec::new();
+            for (actions, p) in &part.outcomes {
+                let mut counts = vec![0u32; k];
+                for &a in actions {
+                    counts[a] += 1;
+                }
+                // Outcomes with the same counts (permutations in a joint policy) merge.
+                match outcomes.iter_mut().find(|o| o.counts == counts) {
+                    Some(o) => o.probability += p,
+                    None => outcomes.push(Outcome {
+                        counts,
+                        probability: *p,
+                    }),
+                }
+            }
+            for &i in &part.players {
+                in_part[i] = true;
+            }
+            let j = coalition_of[part.players[0]];
+            let key: (usize, Vec<(Vec<u32>, u64)>) = (
+                j,
+                outcomes
+                    .iter()
+                    .map(|o| (o.counts.clone(), o.probability.to_bits()))
+                    .collect(),
+            );
+            match seen.get(&key) {
+                Some(&t) => {
+                    let t: usize = t;
+                    types[t].copies += 1;
+                }
+                None => {
+                    seen.insert(key, types.len());
+                    types.push(PartType::new(j, outcomes, k));
+                }
+            }
+        }
+        // Each coalition's fixed players are one more part with one outcome.
+        let mut base = vec![vec![0u32; k]; m];
+        for i in (0..problem.players()).filter(|&i| !in_part[i]) {
+            base[coalition_of[i]][plan.base[i]] += 1;
+        }
+        for (j, counts) in base.into_iter().enumerate() {
+            if counts.iter().any(|&c| c > 0) {
+                types.push(PartType::new(
+                    j,
+                    vec![Outcome {
+                        counts,
+                        probability: 1.0,
+                    }],
+                    k,
+                ));
+            }
+        }
+        let mut per_coalition = vec![0; m];
+        for t in &types {
+            per_coalition[t.coalition] += 1;
+        }
+        Ok(SpectralPlan {
+            grid: Grid::new(problem.players(), k),
+            players: problem.players(),
+            actions: k,
+            states: problem.states(),
+            coalitions: m,
+            types,
+            per_coalition,
+        })
+    }
+
+    /// The grid's axis lengths.
+    pub fn lengths(&self) -> &[usize] {
+        &self.grid.lengths
+    }
+
+    /// Share tables transformed together (`k` per state, fewer when they
+    /// would pass [`SPECTRA_BYTES`]).
+    fn batch(&self) -> usize {
+        let per = self.grid.bins() as u64 * 16;
+        ((SPECTRA_BYTES / per.max(1)) as usize).clamp(1, self.actions)
+    }
+
+    /// Memory the path needs at its peak, in bytes: the spectra kept at once
+    /// and each thread's rows and per-type scratch.
+    pub fn memory_bytes(&self) -> u64 {
+        let spectra = self.batch() as u64 * self.grid.bins() as u64 * 16;
+        let threads = rayon::current_num_threads() as u64;
+        let rows = (self.batch() * self.grid.last()) as u64 * 8 * 64;
+        let scratch = (self.types.len() as u64 * 8 + 64) * 8 * self.grid.half as u64;
+        spectra + threads * (rows + scratch) + (self.types.len() as u64) * 1024
+    }
+
+    /// Rough cost in floating-point operations: the transforms (about
+    /// `5 L log₂ L` each, with the share evaluations that fill them) and the
+    /// frequency pass (per bin and part type: its outcomes' twiddles, the
+    /// powers, the prefix and suffix products and `k` products per table).
+    pub fn cost(&self) -> f64 {
+        let cells = self.grid.cells();
+        let tables = (self.actions * self.states) as f64;
+        let passes = tables / self.batch() as f64;
+        let transforms = tables * cells * (5.0 * cells.log2() + 10.0);
+        let per_bin: f64 = self
+            .types
+            .iter()
+            .map(|t| {
+                t.outcomes.len() as f64 * (8.0 + 4.0 * self.actions as f64)
+                    + 4.0 * f64::from(32 - t.copies.leading_zeros())
+                    + 40.0
+                    + 12.0 * self.batch() as f64
+            })
+            .sum();
+        transforms + passes * self.grid.bins() as f64 * per_bin
+    }
+
+    /// `r_j(x)` for every slot, with its rounding bound.
+    pub fn run(&self, flat: &FlatPlan, watch: Watch<'_>) -> Result<SpectralResult> {
+        let k = self.actions;
+        let slots = self.coalitions * self.states;
+        let mut sums = vec![0.0; slots];
+        let mut closed = vec![0.0; slots];
+        let mut fft_norms = vec![0.0; slots];
+        let mut residual_norms: Option<Vec<f64>> = None;
+        let theta = self.grid.relative_error();
+        let batch = self.batch();
+        let tables: Vec<(usize, Vec<usize>)> = (0..self.states)
+            .flat_map(|x| {
+                (0..k)
+                    .collect::<Vec<_>>()
+                    .chunks(batch)
+                    .map(|b| (x, b.to_vec()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let total_rows = (tables.len() * self.grid.rows) as u64;
+        let mut done_rows = 0u64;
+        for (x, actions) in &tables {
+            watch.check()?;
+            let t0 = std::time::Instant::now();
+            let spectra = self.share_spectra(flat, *x, actions);
+            if std::env::var_os("UNITSUM_TRACE").is_some() {
+                eprintln!("spectra {:?}", t0.elapsed());
+            }
+            let norms: Vec<f64> = spectra
+                .iter()
+                .map(|s| {
+                    let mut sq = 0.0;
+                    for (i, v) in s.iter().enumerate() {
+                        sq += self.grid.weight(i % self.grid.half) * v.norm_sqr();
+                    }
+                    sq.sqrt() * (1.0 + theta)
+                })
+                .collect();
+            let pass = self.frequency_pass(
+                &spectra,
+                actions,
+                residual_norms.is_none(),
+                |rows| {
+                    watch.report(done_rows + rows as u64, total_rows);
+                },
+                watch,
+            )?;
+            done_rows += self.grid.rows as u64;
+            if std::env::var_os("UNITSUM_TRACE").is_some() {
+                eprintln!("pass {:?}", t0.elapsed());
+            }
+            let u2 = residual_norms.get_or_insert(pass.residual_squares);
+            for (t, ty) in self.types.iter().enumerate() {
+                let slot = ty.coalition * self.states + x;
+                for (i, &b) in actions.iter().enumerate() {
+                    fft_norms[slot] += f64::from(ty.copies)
+                        * norms[i]
+                        * ty.mass[b]
+                        * (1.0 + ty.error)
+                        * u2[t].sqrt();
+                }
+            }
+            for j in 0..self.coalitions {
+                sums[j * self.states + x] += pass.values[j];
+                closed[j * self.states + x] += pass.bounds[j];
+            }
+        }
+        let scale = 1.0 / self.grid.cells();
+        let bound = (0..slots)
+            .map(|s| (closed[s] + theta * fft_norms[s]) * scale * (1.0 + 4.0 * U))
+            .fold(0.0, f64::max);
+        for s in &mut sums {
+            *s *= scale;
+        }
+        Ok(SpectralResult { sums, bound })
+    }
+
+    /// The half spectra of `h_b(x, ·)` for the actions `actions`: every count
+    /// vector of the n players is a cell, the others stay 0.
+    fn share_spectra(
+        &self,
+        flat: &FlatPlan,
+        x: usize,
+        actions: &[usize],
+    ) -> Vec<Vec<Complex<f64>>> {
+        let k = self.actions;
+        let n = self.players as u32;
+        let last = self.grid.last();
+        let anonymous = flat.config.family == crate::plan::family_id::ANONYMOUS;
+        self.grid.forward(actions.len(), |outer, rows| {
+            let used: u32 = outer.iter().map(|&c| c as u32).sum();
+            if used > n {
+                return;
+            }
+            let mut counts = vec![0u32; k];
+            for (c, &o) in counts.iter_mut().zip(outer) {
+                *c = o as u32;
+            }
+            let mut others_rank = vec![0; k];
+            let mut h = vec![0.0; k];
+            for t in 0..=(n - used) {
+                counts[k - 2] = t;
+                counts[k - 1] = n - used - t;
+                if anonymous {
+                    anonymous_ranks(flat, &counts, &mut others_rank);
+                }
+                action_shares(flat, x as u32, &counts, &others_rank, &mut h);
+                for (i, &b) in actions.iter().enumerate() {
+                    rows[i * last + t as usize] = h[b];
+                }
+            }
+        })
+    }
+
+    /// One pass over every stored frequency for the share spectra `spectra`
+    /// (of the actions `actions`): each coalition's value and closed-form
+    /// error bound (both unscaled by 1/L), and the squared norms of the
+    /// residual spectra's upper bounds when `norms` is set.
+    fn frequency_pass(
+        &self,
+        spectra: &[Vec<Complex<f64>>],
+        actions: &[usize],
+        norms: bool,
+        report: impl Fn(usize) + Sync,
+        watch: Watch<'_>,
+    ) -> Result<Pass> {
+        let tasks = self.grid.rows.div_ceil(ROWS_PER_TASK);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let twiddles = twiddles(self.grid.last());
+        let partials: Vec<Pass> = (0..tasks)
+            .into_par_iter()
+            .map(|task| {
+                let mut pass = Pass::new(self.coalitions, self.types.len());
+                if watch.cancelled() {
+                    return pass;
+                }
+                let mut scratch = Scratch::new(self);
+                let first = task * ROWS_PER_TASK;
+                for row in first..(first + ROWS_PER_TASK).min(self.grid.rows) {
+                    let mut row_pass = Pass::new(self.coalitions, self.types.len());
+                    self.row(
+                        row,
+                        spectra,
+                        actions,
+                        &twiddles,
+                        norms,
+                        &mut scratch,
+                        &mut row_pass,
+                    );
+                    pass.add(&row_pass);
+                }
+                let rows = done.fetch_add(ROWS_PER_TASK, std::sync::atomic::Ordering::Relaxed);
+                report((rows + ROWS_PER_TASK).min(self.grid.rows));
+                pass
+            })
+            .collect();
+        watch.check()?;
+        let mut total = Pass::new(self.coalitions, self.types.len());
+        for p in &partials {
+            total.add(p);
+        }
+        // Summation error: every term's magnitude is in the bound's sum
+        // already (it weighs `mass · upper`), so the bound grows by the
+        // depth of the sums, relative.
+        for (j, b) in total.bounds.iter_mut().enumerate() {
+            let depth = (self.grid.half * self.per_coalition[j] * actions.len())
+                + ROWS_PER_TASK
+                + tasks
+                + 8;
+            *b += depth as f64 * U * total.magnitudes[j];
+        }
+        Ok(total)
+    }
+
+    /// The frequency pass over one row of the spectrum.
+    #[allow(clippy::too_many_arguments, reason = "one row's inputs and outputs")]
+    fn row(
+        &self,
+        row: usize,
+        spectra: &[Vec<Complex<f64>>],
+        actions: &[usize],
+        twiddles: &[Complex<f64>],
+        norms: bool,
+        s: &mut Scratch,
+        out: &mut Pass,
+    ) {
+        let k = self.actions;
+        let axes = k - 1;
+        let length = self.grid.last();
+        let types = self.types.len();
+        self.grid.outer(row, &mut s.outer);
+        // The outer axes' twiddle of each outcome, constant along the row.
+        let mut o = 0;
+        for ty in &self.types {
+            for outcome in &ty.outcomes {
+                let mut c = Complex::new(1.0, 0.0);
+                for a in 0..axes - 1 {
+                    let t = (s.outer[a] * outcome.counts[a] as usize) % length;
+                    c *= twiddles[t];
+                }
+                s.row_twiddle[o] = c;
+                s.phase[o] = 0;
+                o += 1;
+            }
+        }
+        let one = Complex::new(1.0, 0.0);
+        let max_copies = self.types.iter().map(|t| t.copies).max().unwrap_or(1);
+        // Rounding of the products forming R̂_{−q} and Â_b R̂_{−q}: powers by
+        // squaring, prefix, suffix and two more products, 3u each.
+        let gamma =
+            3.0 * U * (2.0 * types as f64 + 4.0 * f64::from(33 - max_copies.leading_zeros()) + 4.0);
+        for f in 0..self.grid.half {
+            let w = self.grid.weight(f);
+            let bin = row * self.grid.half + f;
+            for (i, spectrum) in spectra.iter().enumerate() {
+                let h = spectrum[bin];
+                s.h[i] = h;
+                // |h| (hypot is slow; nothing here comes near overflow).
+                s.hm[i] = h.norm_sqr().sqrt() * (1.0 + 2.0 * U);
+            }
+            // Each type's spectrum, its power and the closed form's magnitudes.
+            let mut o = 0;
+            for (t, ty) in self.types.iter().enumerate() {
+                let mut p = Complex::new(0.0, 0.0);
+                let a = &mut s.a[t * k..(t + 1) * k];
+                a.fill(Complex::new(0.0, 0.0));
+                for term in &ty.terms {
+                    // The phase index (f · step) mod L, advanced along the row.
+                    let z = s.row_twiddle[o] * twiddles[s.phase[o]];
+                    s.phase[o] += term.step;
+                    if s.phase[o] >= length {
+                        s.phase[o] -= length;
+                    }
+                    o += 1;
+                    p += z * term.probability;
+                    for &(b, weight) in &term.weights {
+                        a[b] += z * weight;
+                    }
+                }
+                let magnitude = p.norm_sqr().sqrt() * (1.0 + 2.0 * U);
+                let upper = magnitude + ty.error;
+                if ty.copies == 1 {
+                    (s.x[t], s.y[t]) = (p, one);
+                    (s.xa[t], s.xu[t], s.ya[t], s.yu[t]) = (magnitude, upper, 1.0, 1.0);
+                } else {
+                    let y = powi(p, ty.copies - 1);
+                    s.x[t] = y * p;
+                    s.y[t] = y;
+                    s.ya[t] = magnitude.powi(ty.copies as i32 - 1);
+                    s.yu[t] = upper.powi(ty.copies as i32 - 1);
+                    s.xa[t] = s.ya[t] * magnitude;
+                    s.xu[t] = s.yu[t] * upper;
+                }
+            }
+            // Suffix products of X̂, |X̂| and its upper bound.
+            s.sx[types] = one;
+            s.sa[types] = 1.0;
+            s.su[types] = 1.0;
+            for t in (0..types).rev() {
+                s.sx[t] = s.sx[t + 1] * s.x[t];
+                s.sa[t] = s.sa[t + 1] * s.xa[t];
+                s.su[t] = s.su[t + 1] * s.xu[t];
+            }
+            let (mut px, mut pa, mut pu) = (one, 1.0, 1.0);
+            for (t, ty) in self.types.iter().enumerate() {
+                let residual = px * s.sx[t + 1] * s.y[t];
+                let lower = pa * s.sa[t + 1] * s.ya[t];
+                let upper = pu * s.su[t + 1] * s.yu[t];
+                let radius = (upper - lower).max(0.0) + (gamma + ty.error) * upper;
+                let copies = f64::from(ty.copies);
+                let j = ty.coalition;
+                for (i, &b) in actions.iter().enumerate() {
+                    if ty.mass[b] == 0.0 {
+                        continue;
+                    }
+                    let (h, hm) = (s.h[i], s.hm[i]);
+                    let v = s.a[t * k + b] * residual;
+                    out.values[j] += w * copies * (h.re * v.re + h.im * v.im);
+                    out.bounds[j] += w * copies * hm * ty.mass[b] * radius;
+                    out.magnitudes[j] += w * copies * hm * ty.mass[b] * upper;
+                }
+                if norms {
+                    out.residual_squares[t] += w * upper * upper;
+                }
+                px *= s.x[t];
+                pa *= s.xa[t];
+                pu *= s.xu[t];
+            }
+        }
+    }
+}
+
+impl PartType {
+    fn new(coalition: usize, outcomes: Vec<Outcome>, k: usize) -> PartType {
+        let mut mass = vec![0.0; k];
+        for o in &outcomes {
+            for (m, &c) in mass.iter_mut().zip(&o.counts) {
+                *m += o.probability * f64::from(c);
+            }
+        }
+        // Each twiddle within 8u (a table entry from sin_cos), k−1 of them
+        // multiplied (3u each), then a sum over the outcomes.
+        let axes = (k - 1) as f64;
+        let error = U * (8.0 * axes + 3.0 * axes + 2.0 * outcomes.len() as f64 + 4.0);
+        let terms = outcomes
+            .iter()
+            .map(|o| Term {
+                step: o.counts[k - 2] as usize,
+                probability: o.probability,
+                weights: (0..k)
+                    .filter(|&b| o.counts[b] > 0)
+                    .map(|b| (b, o.probability * f64::from(o.counts[b])))
+                    .collect(),
+            })
+            .collect();
+        PartType {
+            coalition,
+            copies: 1,
+            outcomes,
+            terms,
+            mass,
+            error,
+        }
+    }
+}
+
+/// One frequency pass's sums.
+struct Pass {
+    values: Vec<f64>,
+    bounds: Vec<f64>,
+    magnitudes: Vec<f64>,
+    residual_squares: Vec<f64>,
+}
+
+impl Pass {
+    fn new(coalitions: usize, types: usize) -> Pass {
+        Pass {
+            values: vec![0.0; coalitions],
+            bounds: vec![0.0; coalitions],
+            magnitudes: vec![0.0; coalitions],
+            residual_squares: vec![0.0; types],
+        }
+    }
+
+    fn add(&mut self, other: &Pass) {
+        for (a, b) in [
+            (&mut self.values, &other.values),
+            (&mut self.bounds, &other.bounds),
+            (&mut self.magnitudes, &other.magnitudes),
+            (&mut self.residual_squares, &other.residual_squares),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+}
+
+/// Per-thread scratch of the frequency pass.
+struct Scratch {
+    outer: Vec<usize>,
+    phase: Vec<usize>,
+    h: Vec<Complex<f64>>,
+    hm: Vec<f64>,
+    row_twiddle: Vec<Complex<f64>>,
+    a: Vec<Complex<f64>>,
+    x: Vec<Complex<f64>>,
+    y: Vec<Complex<f64>>,
+    xa: Vec<f64>,
+    xu: Vec<f64>,
+    ya: Vec<f64>,
+    yu: Vec<f64>,
+    sx: Vec<Complex<f64>>,
+    sa: Vec<f64>,
+    su: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(plan: &SpectralPlan) -> Scratch {
+        let t = plan.types.len();
+        let zero = Complex::new(0.0, 0.0);
+        Scratch {
+            outer: vec![0; plan.actions],
+            phase: vec![0; plan.types.iter().map(|t| t.outcomes.len()).sum()],
+            h: vec![zero; plan.actions],
+            hm: vec![0.0; plan.actions],
+            row_twiddle: vec![zero; plan.types.iter().map(|t| t.outcomes.len()).sum()],
+            a: vec![zero; t * plan.actions],
+            x: vec![zero; t],
+            y: vec![zero; t],
+            xa: vec![0.0; t],
+            xu: vec![0.0; t],
+            ya: vec![0.0; t],
+            yu: vec![0.0; t],
+            sx: vec![zero; t + 1],
+            sa: vec![0.0; t + 1],
+            su: vec![0.0; t + 1],
+        }
+    }
+}
+
+/// `exp(−2πi t / L)` for t in 0..L.
+fn twiddles(length: usize) -> Vec<Complex<f64>> {
+    (0..length)
+        .map(|t| {
+            let (sin, cos) = (-2.0 * std::f64::consts::PI * t as f64 / length as f64).sin_cos();
+            Complex::new(cos, sin)
+        })
+        .collect()
+}
+
+/// `z^e` by squaring.
+fn powi(mut z: Complex<f64>, mut e: u32) -> Complex<f64> {
+    let mut result = Complex::new(1.0, 0.0);
+    while e > 0 {
+        if e & 1 == 1 {
+            result *= z;
+        }
+        e >>= 1;
+        if e > 0 {
+            z *= z;
+        }
+    }
+    result
+}
