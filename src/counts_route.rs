@@ -5,7 +5,9 @@
 //! checked after the fact.
 
 use crate::error::{Error, Remedy, Result};
+use crate::leave_one_out::LeaveOneOutPlan;
 use crate::memory;
+use crate::part_types::part_types;
 use crate::plan::{FlatPlan, Plan};
 use crate::problem::Problem;
 use crate::spectral::SpectralPlan;
@@ -29,6 +31,11 @@ pub enum CountsAlgorithm {
     /// Fast convolution on the count grid, `O(L log L)` with L ≈ (n+1)^(k−1),
     /// on the CPU, with an a-posteriori rounding bound.
     Fft,
+    /// Each part's leave-one-out distribution on the count simplex, all of
+    /// them from one divide and conquer over the parts (multinomials in
+    /// closed form): for many small parts or one run of identical players
+    /// (deviation payoffs), on the CPU.
+    LeaveOneOut,
 }
 
 /// Largest FFT rounding bound kept when the direct sum could run instead.
@@ -46,6 +53,8 @@ pub(crate) enum Route {
     Direct(CountsPlan),
     /// The FFT, with the direct sum's estimate for a fallback.
     Fft(SpectralPlan, DirectEstimate),
+    /// Leave-one-out distributions on the simplex.
+    LeaveOneOut(LeaveOneOutPlan),
 }
 
 impl Route {
@@ -58,62 +67,110 @@ impl Route {
         memory_limit: u64,
     ) -> Result<(Route, f64)> {
         let direct = DirectEstimate::new(problem, plan);
-        let fft = if problem.actions() >= 2 {
-            Some(SpectralPlan::new(problem, plan)?)
-        } else {
-            None
-        };
-        let check_direct = || {
+        let k = problem.actions();
+        if k < 2 || algorithm == CountsAlgorithm::Direct {
+            return Self::direct(problem, plan, &direct, memory_limit);
+        }
+        if !problem.game().is_symmetric() {
+            // The same refusal as the direct route's.
+            return Self::direct(problem, plan, &direct, memory_limit);
+        }
+        let (n, states, m) = (
+            problem.players(),
+            problem.states(),
+            problem.coalitions().len(),
+        );
+        let types = part_types(problem, plan);
+        let loo_cost = LeaveOneOutPlan::estimate_cost(n, k, states, &types);
+        let loo_bytes = LeaveOneOutPlan::estimate_bytes(n, k, states, types.len());
+        let check_loo = || {
             memory::check(
-                "the counts method's direct pair sum",
-                direct.bytes,
+                "the counts method's leave-one-out sums",
+                loo_bytes,
                 memory_limit,
                 Remedy::Sampling,
             )
         };
-        let check_fft = |f: &SpectralPlan| {
+        let leave_one_out = |types| {
+            check_loo()?;
+            Ok((
+                Route::LeaveOneOut(LeaveOneOutPlan::new(n, k, states, m, types)),
+                loo_cost,
+            ))
+        };
+        if algorithm == CountsAlgorithm::LeaveOneOut {
+            return leave_one_out(types);
+        }
+        let fft = SpectralPlan::new(problem, plan)?;
+        let check_fft = || {
             memory::check(
                 "the counts method's FFT",
-                f.memory_bytes(),
+                fft.memory_bytes(),
                 memory_limit,
                 Remedy::Sampling,
             )
         };
-        let build_direct = || -> Result<(Route, f64)> {
-            check_direct()?;
-            Ok((Route::Direct(CountsPlan::new(problem, plan)?), direct.cost))
-        };
-        match (algorithm, fft) {
-            (CountsAlgorithm::Direct, _) | (_, None) => build_direct(),
-            (CountsAlgorithm::Fft, Some(f)) => {
-                check_fft(&f)?;
-                let cost = f.cost();
-                Ok((Route::Fft(f, direct), cost))
+        if algorithm == CountsAlgorithm::Fft {
+            check_fft()?;
+            let cost = fft.cost();
+            return Ok((Route::Fft(fft, direct), cost));
+        }
+        // Auto: the cheapest that fits.
+        let direct_fits = memory::check("", direct.bytes, memory_limit, Remedy::Sampling)
+            .and_then(|()| crate::symmetric::CountSpace::new(n, k).map(drop))
+            .is_ok();
+        let mut best: Option<(f64, u8)> = None;
+        for (cost, fits, which) in [
+            (direct.cost, direct_fits, 0u8),
+            (fft.cost(), check_fft().is_ok(), 1),
+            (loo_cost, check_loo().is_ok(), 2),
+        ] {
+            if fits && best.is_none_or(|(c, _)| cost < c) {
+                best = Some((cost, which));
             }
-            (_, Some(f)) => {
-                let fft_fits = check_fft(&f);
-                let direct_fits = check_direct().and_then(|()| {
-                    crate::symmetric::CountSpace::new(problem.players(), problem.actions())
-                        .map(drop)
-                });
-                match (fft_fits, direct_fits) {
-                    (Ok(()), Ok(())) if direct.cost <= f.cost() => build_direct(),
-                    (Ok(()), _) => {
-                        let cost = f.cost();
-                        Ok((Route::Fft(f, direct), cost))
-                    }
-                    (Err(_), Ok(())) => build_direct(),
-                    (Err(e), Err(_)) => Err(e),
-                }
+        }
+        match best {
+            Some((_, 0)) => Self::direct(problem, plan, &direct, memory_limit),
+            Some((cost, 1)) => Ok((Route::Fft(fft, direct), cost)),
+            Some(_) => leave_one_out(types),
+            None => {
+                check_fft()?;
+                unreachable!("the FFT was found not to fit")
             }
         }
     }
 
-    /// The pairs the direct sum visits (its estimate on the FFT route).
-    pub fn pairs(&self) -> u64 {
+    /// The direct route, distributions built.
+    fn direct(
+        problem: &Problem,
+        plan: &Plan,
+        direct: &DirectEstimate,
+        memory_limit: u64,
+    ) -> Result<(Route, f64)> {
+        memory::check(
+            "the counts method's direct pair sum",
+            direct.bytes,
+            memory_limit,
+            Remedy::Sampling,
+        )?;
+        Ok((Route::Direct(CountsPlan::new(problem, plan)?), direct.cost))
+    }
+
+    /// The pairs the direct sum visits (on the FFT route its upper bound).
+    pub fn pairs(&self) -> Option<u64> {
         match self {
-            Route::Direct(c) => c.pairs(),
-            Route::Fft(_, d) => d.pairs,
+            Route::Direct(c) => Some(c.pairs()),
+            Route::Fft(_, d) => Some(d.pairs),
+            Route::LeaveOneOut(_) => None,
+        }
+    }
+
+    /// What `auto` says about the route.
+    pub fn describe(&self) -> String {
+        match self {
+            Route::Direct(c) => format!("{} pairs of count vectors", c.pairs()),
+            Route::Fft(f, _) => format!("FFT on a {} grid", f.grid_text()),
+            Route::LeaveOneOut(_) => "leave-one-out distributions on the count simplex".into(),
         }
     }
 }
@@ -136,16 +193,12 @@ pub(crate) fn run_cpu(
     };
     match route {
         Route::Direct(counts) => Ok((direct(counts)?, None)),
+        Route::LeaveOneOut(loo) => Ok((loo.run(flat, watch)?, None)),
         Route::Fft(spectral, estimate) => {
             let result = spectral.run(flat, watch)?;
             notes.push(format!(
                 "counts: FFT on a {} grid, rounding bound {:.1e}",
-                spectral
-                    .lengths()
-                    .iter()
-                    .map(|l| l.to_string())
-                    .collect::<Vec<_>>()
-                    .join("×"),
+                spectral.grid_text(),
                 result.bound
             ));
             if result.bound.is_finite() && result.bound <= FFT_ROUNDING_LIMIT {

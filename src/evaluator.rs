@@ -434,9 +434,17 @@ impl Evaluator {
                 // method within `auto_max_pairs` pairs' worth of work.
                 let per_pair = pair_cost(problem);
                 let budget = options.auto_max_pairs as f64 * per_pair;
+                // The GPU sums pairs directly: where it takes part, so does
+                // the direct sum's cost (the FFT only when asked for).
+                let algorithm = match (options.backend, options.counts) {
+                    (Backend::Gpu | Backend::Both, CountsAlgorithm::Auto) => {
+                        CountsAlgorithm::Direct
+                    }
+                    (_, algorithm) => algorithm,
+                };
                 let counts =
                     if problem.game().is_symmetric() && enumeration.is_none_or(|e| e > 1000) {
-                        Route::new(problem, plan, options.counts, options.memory_limit)
+                        Route::new(problem, plan, algorithm, options.memory_limit)
                             .ok()
                             .filter(|(_, cost)| *cost <= budget)
                     } else {
@@ -447,17 +455,7 @@ impl Evaluator {
                     (_, Some((route, cost))) => {
                         notes.push(format!(
                             "method auto: counts ({}, about {cost:.1e} operations{})",
-                            match &route {
-                                Route::Direct(c) => format!("{} pairs of count vectors", c.pairs()),
-                                Route::Fft(f, _) => format!(
-                                    "FFT on a {} grid",
-                                    f.lengths()
-                                        .iter()
-                                        .map(|l| l.to_string())
-                                        .collect::<Vec<_>>()
-                                        .join("×")
-                                ),
-                            },
+                            route.describe(),
                             match flat.profiles {
                                 Some(p) => format!(" instead of {p} profiles"),
                                 None => String::new(),
@@ -519,17 +517,19 @@ impl Evaluator {
                         Chosen::Counts(_) => flat.config.states,
                     };
                     GpuContext::check_limits(&flat, accumulators)?;
-                    if let Chosen::Counts(Route::Fft(_, estimate)) = &chosen {
-                        // The GPU sums pairs directly: auto leaves the FFT to the CPU.
+                    if let Chosen::Counts(route @ (Route::Fft(..) | Route::LeaveOneOut(_))) =
+                        &chosen
+                    {
+                        // The GPU sums pairs directly: auto leaves the others to the CPU.
                         if options.backend == Backend::Auto {
                             return Err(Error::too_large(
-                                "the counts method's FFT runs on the CPU",
+                                format!("the counts method's {} run on the CPU", route.describe()),
                                 crate::error::Remedy::CpuBackend,
                             ));
                         }
                         crate::memory::check(
                             "the counts method's direct pair sum",
-                            estimate.bytes,
+                            crate::symmetric::DirectEstimate::new(problem, &plan).bytes,
                             options.memory_limit,
                             crate::error::Remedy::CpuBackend,
                         )?;
@@ -543,7 +543,7 @@ impl Evaluator {
                         Chosen::Counts(Route::Direct(counts)) => {
                             crate::counts_driver::run(gpu, &flat, counts, watch)?
                         }
-                        Chosen::Counts(Route::Fft(..)) => {
+                        Chosen::Counts(_) => {
                             let counts = CountsPlan::new(problem, &plan)?;
                             crate::counts_driver::run(gpu, &flat, &counts, watch)?
                         }
@@ -602,7 +602,7 @@ impl Evaluator {
                 adapter,
                 method: chosen.used(),
                 count_pairs: match &chosen {
-                    Chosen::Counts(route) => Some(route.pairs()),
+                    Chosen::Counts(route) => route.pairs(),
                     _ => None,
                 },
                 rounding_bound,

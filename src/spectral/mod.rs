@@ -30,6 +30,7 @@ use rustfft::num_complex::Complex;
 
 use crate::cpu::families::{action_shares, anonymous_ranks};
 use crate::error::{Error, Result};
+use crate::part_types::{part_types, PartType};
 use crate::plan::{FlatPlan, Plan};
 use crate::problem::Problem;
 use crate::watch::Watch;
@@ -45,38 +46,6 @@ const ROWS_PER_TASK: usize = 8;
 /// Spectra kept at once at most (bytes): beyond it, the share tables are
 /// transformed one at a time and the frequency pass runs once per table.
 const SPECTRA_BYTES: u64 = 1 << 30;
-
-/// One outcome of a part: its count vector over the k actions and probability.
-#[derive(Clone, Debug, PartialEq)]
-struct Outcome {
-    counts: Vec<u32>,
-    probability: f64,
-}
-
-/// An outcome as the frequency pass reads it.
-#[derive(Clone, Debug)]
-struct Term {
-    /// Count on the last axis (its phase step along a row).
-    step: usize,
-    probability: f64,
-    /// `(b, p_o · o_b)` for the actions b the outcome counts.
-    weights: Vec<(usize, f64)>,
-}
-
-/// A part of one coalition taken `copies` times, independently.
-#[derive(Clone, Debug)]
-struct PartType {
-    coalition: usize,
-    copies: u32,
-    outcomes: Vec<Outcome>,
-    terms: Vec<Term>,
-    /// `Σ_o p_o o_b` for each action b: the part's expected count of b.
-    mass: Vec<f64>,
-    /// Bound on the rounding error of the part's spectrum at one frequency
-    /// (twiddles, their products and the sum over outcomes), relative to
-    /// the total probability 1 (and to `mass[b]` for `Â_b`).
-    error: f64,
-}
 
 /// The FFT counts path for one problem: its grid and part types.
 #[derive(Clone, Debug)]
@@ -116,70 +85,7 @@ impl SpectralPlan {
         }
         assert!(k >= 2, "one action has nothing to convolve");
         let m = problem.coalitions().len();
-        let mut coalition_of = vec![0; problem.players()];
-        for (j, c) in problem.coalitions().iter().enumerate() {
-            for &i in &c.members {
-                coalition_of[i] = j;
-            }
-        }
-        let mut in_part = vec![false; problem.players()];
-        let mut types: Vec<PartType> = Vec::new();
-        let mut seen = std::collections::HashMap::new();
-        for part in &plan.parts {
-            let mut outcomes: Vec<Outcome> = Vec::new();
-            for (actions, p) in &part.outcomes {
-                let mut counts = vec![0u32; k];
-                for &a in actions {
-                    counts[a] += 1;
-                }
-                // Outcomes with the same counts (permutations in a joint policy) merge.
-                match outcomes.iter_mut().find(|o| o.counts == counts) {
-                    Some(o) => o.probability += p,
-                    None => outcomes.push(Outcome {
-                        counts,
-                        probability: *p,
-                    }),
-                }
-            }
-            for &i in &part.players {
-                in_part[i] = true;
-            }
-            let j = coalition_of[part.players[0]];
-            let key: (usize, Vec<(Vec<u32>, u64)>) = (
-                j,
-                outcomes
-                    .iter()
-                    .map(|o| (o.counts.clone(), o.probability.to_bits()))
-                    .collect(),
-            );
-            match seen.get(&key) {
-                Some(&t) => {
-                    let t: usize = t;
-                    types[t].copies += 1;
-                }
-                None => {
-                    seen.insert(key, types.len());
-                    types.push(PartType::new(j, outcomes, k));
-                }
-            }
-        }
-        // Each coalition's fixed players are one more part with one outcome.
-        let mut base = vec![vec![0u32; k]; m];
-        for i in (0..problem.players()).filter(|&i| !in_part[i]) {
-            base[coalition_of[i]][plan.base[i]] += 1;
-        }
-        for (j, counts) in base.into_iter().enumerate() {
-            if counts.iter().any(|&c| c > 0) {
-                types.push(PartType::new(
-                    j,
-                    vec![Outcome {
-                        counts,
-                        probability: 1.0,
-                    }],
-                    k,
-                ));
-            }
-        }
+        let types = part_types(problem, plan);
         let mut per_coalition = vec![0; m];
         for t in &types {
             per_coalition[t.coalition] += 1;
@@ -195,9 +101,10 @@ impl SpectralPlan {
         })
     }
 
-    /// The grid's axis lengths.
-    pub fn lengths(&self) -> &[usize] {
-        &self.grid.lengths
+    /// The grid's axis lengths as text, `216×216×216`.
+    pub fn grid_text(&self) -> String {
+        let lengths: Vec<String> = self.grid.lengths.iter().map(|l| l.to_string()).collect();
+        lengths.join("×")
     }
 
     /// Share tables transformed together (`k` per state, fewer when they
@@ -527,40 +434,6 @@ impl SpectralPlan {
                 pa *= s.xa[t];
                 pu *= s.xu[t];
             }
-        }
-    }
-}
-
-impl PartType {
-    fn new(coalition: usize, outcomes: Vec<Outcome>, k: usize) -> PartType {
-        let mut mass = vec![0.0; k];
-        for o in &outcomes {
-            for (m, &c) in mass.iter_mut().zip(&o.counts) {
-                *m += o.probability * f64::from(c);
-            }
-        }
-        // Each twiddle within 8u (a table entry from sin_cos), k−1 of them
-        // multiplied (3u each), then a sum over the outcomes.
-        let axes = (k - 1) as f64;
-        let error = U * (8.0 * axes + 3.0 * axes + 2.0 * outcomes.len() as f64 + 4.0);
-        let terms = outcomes
-            .iter()
-            .map(|o| Term {
-                step: o.counts[k - 2] as usize,
-                probability: o.probability,
-                weights: (0..k)
-                    .filter(|&b| o.counts[b] > 0)
-                    .map(|b| (b, o.probability * f64::from(o.counts[b])))
-                    .collect(),
-            })
-            .collect();
-        PartType {
-            coalition,
-            copies: 1,
-            outcomes,
-            terms,
-            mass,
-            error,
         }
     }
 }

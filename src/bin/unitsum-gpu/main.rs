@@ -119,6 +119,9 @@ pub enum CountsArg {
     Direct,
     /// Fast convolution on the count grid (CPU), with a rounding bound.
     Fft,
+    /// Leave-one-out distributions on the count simplex (CPU): many small
+    /// parts, or one run of identical players.
+    LeaveOneOut,
 }
 
 impl From<CountsArg> for CountsAlgorithm {
@@ -127,6 +130,7 @@ impl From<CountsArg> for CountsAlgorithm {
             CountsArg::Auto => CountsAlgorithm::Auto,
             CountsArg::Direct => CountsAlgorithm::Direct,
             CountsArg::Fft => CountsAlgorithm::Fft,
+            CountsArg::LeaveOneOut => CountsAlgorithm::LeaveOneOut,
         }
     }
 }

@@ -1,0 +1,465 @@
+//! The counts method without transforms, for problems made of many small
+//! parts (n singletons with their own marginals) or of one run of identical
+//! players (deviation payoffs): `r_j(x) = Σ_{q ∈ j} Σ_o p_o Σ_b o_b
+//! Σ_M R_{−q}(M) h_b(x, M + o)` with each part's *leave-one-out*
+//! distribution `R_{−q}` (everyone else's counts) built directly on the count
+//! simplex. All of them come from one divide and conquer over the part
+//! types: each half is added to the other's outside distribution, so each
+//! type is added about log₂(types) times, instead of once per other part;
+//! nothing is ever divided out. A run of c identical players added to a
+//! point mass is the multinomial `Mult(c, p)` in closed form.
+//!
+//! Every term is a product of probabilities and shares, all ≥ 0: the sums
+//! have no cancellation, and their rounding is relative (like the direct
+//! pair sum's).
+
+use rayon::prelude::*;
+
+use crate::counts::count_vectors;
+use crate::cpu::families::{action_shares, anonymous_ranks};
+use crate::error::Result;
+use crate::part_types::PartType;
+use crate::plan::{family_id, FlatPlan};
+use crate::watch::Watch;
+
+/// The count simplex of n players over k actions, stored compactly: one row
+/// per choice of the first k−2 counts (the outer coordinates), holding the
+/// counts of action k−2 from 0 up; the last count is implied.
+#[derive(Clone, Debug)]
+pub(crate) struct Simplex {
+    players: u32,
+    actions: usize,
+    /// Start of each row in the compact array, by the row's cube index
+    /// `Σ c_a (n+1)^(k−3−a)` (rows whose counts pass n are never read).
+    row_start: Vec<usize>,
+    /// Rows with their outer counts' sum, in storage order.
+    rows: Vec<(usize, u32)>,
+    /// Cells: `C(n + k − 1, k − 1)`.
+    cells: usize,
+}
+
+impl Simplex {
+    pub fn new(players: usize, actions: usize) -> Simplex {
+        let n = players as u32;
+        let radix = players + 1;
+        let outer_axes = actions - 2;
+        let row_ids = radix.pow(outer_axes as u32);
+        let mut row_start = vec![usize::MAX; row_ids];
+        let mut rows = Vec::new();
+        let mut at = 0;
+        for id in 0..row_ids {
+            let (mut rest, mut used) = (id, 0u32);
+            for _ in 0..outer_axes {
+                used += (rest % radix) as u32;
+                rest /= radix;
+            }
+            if used <= n {
+                row_start[id] = at;
+                rows.push((id, used));
+                at += (n - used) as usize + 1;
+            }
+        }
+        Simplex {
+            players: n,
+            actions,
+            row_start,
+            rows,
+            cells: at,
+        }
+    }
+
+    /// Row id shift and last-axis shift of adding the count vector `counts`.
+    fn shift(&self, counts: &[u32]) -> (usize, usize) {
+        let radix = self.players as usize + 1;
+        let k = self.actions;
+        let row = counts[..k - 2]
+            .iter()
+            .fold(0, |acc, &c| acc * radix + c as usize);
+        (row, counts[k - 2] as usize)
+    }
+
+    /// The outer counts of row id `id`.
+    fn outer(&self, id: usize, out: &mut [u32]) {
+        let radix = self.players as usize + 1;
+        let mut rest = id;
+        for c in out.iter_mut().rev() {
+            *c = (rest % radix) as u32;
+            rest /= radix;
+        }
+    }
+}
+
+/// A distribution of the counts of `total` players on the simplex.
+struct Distribution {
+    total: u32,
+    mass: Vec<f64>,
+    /// The counts, when all the mass is on one vector.
+    point: Option<Vec<u32>>,
+}
+
+/// The leave-one-out route for one problem.
+pub(crate) struct LeaveOneOutPlan {
+    simplex: Simplex,
+    types: Vec<PartType>,
+    states: usize,
+    coalitions: usize,
+}
+
+impl LeaveOneOutPlan {
+    pub fn new(
+        players: usize,
+        actions: usize,
+        states: usize,
+        coalitions: usize,
+        types: Vec<PartType>,
+    ) -> Self {
+        LeaveOneOutPlan {
+            simplex: Simplex::new(players, actions),
+            types,
+            states,
+            coalitions,
+        }
+    }
+
+    /// Cells of the simplex, without building it.
+    fn cells_of(players: usize, actions: usize) -> f64 {
+        count_vectors(players as u64, actions as u64) as f64
+    }
+
+    /// Rough floating-point operations of [`LeaveOneOutPlan::run`]: the
+    /// recursion's additions of parts (closed forms where they start from
+    /// a point), each part's sums against the share tables, and the tables.
+    pub fn estimate_cost(players: usize, actions: usize, states: usize, types: &[PartType]) -> f64 {
+        let cells = Self::cells_of(players, actions);
+        let add = |t: &PartType, copies: u32, point: bool| -> (f64, bool) {
+            match (copies, point) {
+                (0, _) => (0.0, point),
+                (_, true) if t.outcomes.len() == 1 => (0.0, true),
+                (_, true) if single_player(t) => (cells * (actions as f64 + 20.0), false),
+                _ => (
+                    f64::from(copies) * t.outcomes.len() as f64 * 2.0 * cells,
+                    false,
+                ),
+            }
+        };
+        fn walk(
+            range: std::ops::Range<usize>,
+            point: bool,
+            types: &[PartType],
+            add: &dyn Fn(&PartType, u32, bool) -> (f64, bool),
+            leaf: &dyn Fn(&PartType) -> f64,
+        ) -> f64 {
+            if range.len() == 1 {
+                let t = &types[range.start];
+                return add(t, t.copies - 1, point).0 + leaf(t);
+            }
+            let mid = range.start + range.len() / 2;
+            let with_all = |added: std::ops::Range<usize>| {
+                added.fold((0.0, point), |(cost, p), t| {
+                    let (c, p) = add(&types[t], types[t].copies, p);
+                    (cost + c, p)
+                })
+            };
+            let (cost_left, point_left) = with_all(mid..range.end);
+            let (cost_right, point_right) = with_all(range.start..mid);
+            cost_left
+                + cost_right
+                + walk(range.start..mid, point_left, types, add, leaf)
+                + walk(mid..range.end, point_right, types, add, leaf)
+        }
+        let leaf =
+            |t: &PartType| t.outcomes.len() as f64 * actions as f64 * states as f64 * 2.0 * cells;
+        walk(0..types.len(), true, types, &add, &leaf) + cells * (actions * states) as f64 * 30.0
+    }
+
+    /// Peak memory in bytes: the share tables and about two distributions
+    /// per level of the recursion on each thread.
+    pub fn estimate_bytes(players: usize, actions: usize, states: usize, types: usize) -> u64 {
+        let cells = Self::cells_of(players, actions) as u64;
+        let levels = (types.max(2) as f64).log2().ceil() as u64 + 2;
+        let threads = rayon::current_num_threads() as u64;
+        let rows = (players as u64 + 1).saturating_pow(actions.saturating_sub(2) as u32);
+        cells
+            .saturating_mul(8)
+            .saturating_mul((actions * states) as u64 + 2 * levels * threads)
+            + rows * 8
+    }
+
+    /// Sums per slot `j * states + x`.
+    pub fn run(&self, flat: &FlatPlan, watch: Watch<'_>) -> Result<Vec<f64>> {
+        let shares = self.share_tables(flat);
+        let start = Distribution {
+            total: 0,
+            mass: self.point_mass(&vec![0; self.simplex.actions]),
+            point: Some(vec![0; self.simplex.actions]),
+        };
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let mut per_type = vec![Vec::new(); self.types.len()];
+        self.solve(
+            0..self.types.len(),
+            start,
+            &shares,
+            &mut per_type,
+            &done,
+            watch,
+        );
+        watch.check()?;
+        let mut sums = vec![0.0; self.coalitions * self.states];
+        for (t, values) in per_type.iter().enumerate() {
+            let j = self.types[t].coalition;
+            for (x, v) in values.iter().enumerate() {
+                sums[j * self.states + x] += v;
+            }
+        }
+        Ok(sums)
+    }
+
+    /// Divide and conquer over the types `types` with everyone else's
+    /// distribution `outside`; `out[i]` gets type `types.start + i`'s values.
+    fn solve(
+        &self,
+        types: std::ops::Range<usize>,
+        outside: Distribution,
+        shares: &[Vec<f64>],
+        out: &mut [Vec<f64>],
+        done: &std::sync::atomic::AtomicUsize,
+        watch: Watch<'_>,
+    ) {
+        if watch.cancelled() {
+            return;
+        }
+        if types.len() == 1 {
+            let ty = &self.types[types.start];
+            let residual = self.add(outside, ty, ty.copies - 1);
+            out[0] = self.part_values(ty, &residual, shares);
+            let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            watch.report(finished as u64, self.types.len() as u64);
+            return;
+        }
+        let mid = types.start + types.len() / 2;
+        let (left, right) = (types.start..mid, mid..types.end);
+        let (left_out, right_out) = out.split_at_mut(mid - types.start);
+        let with_all = |mut d: Distribution, added: std::ops::Range<usize>| {
+            for t in added {
+                d = self.add(d, &self.types[t], self.types[t].copies);
+            }
+            d
+        };
+        let copy = Distribution {
+            total: outside.total,
+            mass: outside.mass.clone(),
+            point: outside.point.clone(),
+        };
+        let (for_left, for_right) = rayon::join(
+            || with_all(outside, right.clone()),
+            || with_all(copy, left.clone()),
+        );
+        rayon::join(
+            || self.solve(left, for_left, shares, left_out, done, watch),
+            || self.solve(right, for_right, shares, right_out, done, watch),
+        );
+    }
+
+    /// `dist` with `copies` more independent copies of the part `ty`.
+    fn add(&self, mut dist: Distribution, ty: &PartType, copies: u32) -> Distribution {
+        if copies == 0 {
+            return dist;
+        }
+        if let Some(point) = &dist.point {
+            if ty.outcomes.len() == 1 {
+                // A point plus a fixed part is a point.
+                let moved: Vec<u32> = point
+                    .iter()
+                    .zip(&ty.outcomes[0].counts)
+                    .map(|(a, b)| a + copies * b)
+                    .collect();
+                return Distribution {
+                    total: moved.iter().sum(),
+                    mass: self.point_mass(&moved),
+                    point: Some(moved),
+                };
+            }
+            if single_player(ty) {
+                return self.multinomial(point, ty, copies);
+            }
+        }
+        let s = &self.simplex;
+        let width = ty.outcomes[0].counts.iter().sum::<u32>();
+        let shifts: Vec<(usize, usize, f64)> = ty
+            .outcomes
+            .iter()
+            .map(|o| {
+                let (row, last) = s.shift(&o.counts);
+                (row, last, o.probability)
+            })
+            .collect();
+        for _ in 0..copies {
+            let mut next = vec![0.0; s.cells];
+            for &(id, used) in s.rows.iter().filter(|r| r.1 <= dist.total) {
+                let len = (dist.total - used) as usize + 1;
+                let from = &dist.mass[s.row_start[id]..][..len];
+                for &(row_shift, last, p) in &shifts {
+                    let to = s.row_start[id + row_shift] + last;
+                    for (d, &m) in next[to..to + len].iter_mut().zip(from) {
+                        *d += p * m;
+                    }
+                }
+            }
+            dist = Distribution {
+                total: dist.total + width,
+                mass: next,
+                point: None,
+            };
+        }
+        dist
+    }
+
+    /// `point + Mult(copies, p)` for a single-player part with marginal p,
+    /// from the log-factorials (relative error about `copies · ln(copies)` u).
+    fn multinomial(&self, point: &[u32], ty: &PartType, copies: u32) -> Distribution {
+        let s = &self.simplex;
+        let k = s.actions;
+        let mut log_p = vec![f64::NEG_INFINITY; k];
+        for o in &ty.outcomes {
+            let b = o
+                .counts
+                .iter()
+                .position(|&c| c == 1)
+                .expect("single player");
+            log_p[b] = o.probability.ln();
+        }
+        let log_factorial: Vec<f64> = std::iter::once(0.0)
+            .chain((1..=copies).scan(0.0, |acc, i| {
+                *acc += f64::from(i).ln();
+                Some(*acc)
+            }))
+            .collect();
+        let point_total: u32 = point.iter().sum();
+        let total = point_total + copies;
+        let (point_row, point_last) = s.shift(point);
+        let mut mass = vec![0.0; s.cells];
+        let mut outer = vec![0u32; k - 2];
+        for &(id, used) in s.rows.iter().filter(|r| r.1 <= copies) {
+            s.outer(id, &mut outer);
+            let base: f64 = log_factorial[copies as usize]
+                - outer
+                    .iter()
+                    .zip(&log_p)
+                    .map(|(&c, &lp)| log_factorial[c as usize] - term(c, lp))
+                    .sum::<f64>();
+            let to = s.row_start[id + point_row] + point_last;
+            let rest = copies - used;
+            for t in 0..=rest {
+                let u = rest - t;
+                let log = base - log_factorial[t as usize] + term(t, log_p[k - 2])
+                    - log_factorial[u as usize]
+                    + term(u, log_p[k - 1]);
+                mass[to + t as usize] = log.exp();
+            }
+        }
+        Distribution {
+            total,
+            mass,
+            point: None,
+        }
+    }
+
+    fn point_mass(&self, counts: &[u32]) -> Vec<f64> {
+        let s = &self.simplex;
+        let mut mass = vec![0.0; s.cells];
+        let (row, last) = s.shift(counts);
+        mass[s.row_start[row] + last] = 1.0;
+        mass
+    }
+
+    /// `c · Σ_o p_o Σ_b o_b Σ_M R(M) h_b(x, M + o)` for each state x.
+    fn part_values(&self, ty: &PartType, residual: &Distribution, shares: &[Vec<f64>]) -> Vec<f64> {
+        let s = &self.simplex;
+        let k = s.actions;
+        let mut values = vec![0.0; self.states];
+        for o in &ty.outcomes {
+            let (row_shift, last) = s.shift(&o.counts);
+            for b in (0..k).filter(|&b| o.counts[b] > 0) {
+                let weight = f64::from(ty.copies) * o.probability * f64::from(o.counts[b]);
+                for (x, v) in values.iter_mut().enumerate() {
+                    let h = &shares[x * k + b];
+                    let mut total = 0.0;
+                    for &(id, used) in s.rows.iter().filter(|r| r.1 <= residual.total) {
+                        let len = (residual.total - used) as usize + 1;
+                        let from = &residual.mass[s.row_start[id]..][..len];
+                        let at = s.row_start[id + row_shift] + last;
+                        total += from
+                            .iter()
+                            .zip(&h[at..at + len])
+                            .map(|(m, h)| m * h)
+                            .sum::<f64>();
+                    }
+                    *v += weight * total;
+                }
+            }
+        }
+        values
+    }
+
+    /// `h_b(x, C)` on the simplex of all n players, one table per (x, b).
+    fn share_tables(&self, flat: &FlatPlan) -> Vec<Vec<f64>> {
+        let s = &self.simplex;
+        let k = s.actions;
+        let n = s.players;
+        let anonymous = flat.config.family == family_id::ANONYMOUS;
+        let mut tables = vec![vec![0.0; s.cells]; self.states * k];
+        for x in 0..self.states {
+            let rows: Vec<Vec<f64>> = s
+                .rows
+                .par_iter()
+                .map(|&(id, used)| {
+                    let mut counts = vec![0u32; k];
+                    s.outer(id, &mut counts[..k - 2]);
+                    let len = (n - used) as usize + 1;
+                    let mut row = vec![0.0; len * k];
+                    let mut others_rank = vec![0; k];
+                    for t in 0..len as u32 {
+                        counts[k - 2] = t;
+                        counts[k - 1] = n - used - t;
+                        if anonymous {
+                            anonymous_ranks(flat, &counts, &mut others_rank);
+                        }
+                        action_shares(
+                            flat,
+                            x as u32,
+                            &counts,
+                            &others_rank,
+                            &mut row[t as usize * k..][..k],
+                        );
+                    }
+                    row
+                })
+                .collect();
+            for (&(id, _), row) in s.rows.iter().zip(&rows) {
+                let start = s.row_start[id];
+                for (t, h) in row.chunks(k).enumerate() {
+                    for b in 0..k {
+                        tables[x * k + b][start + t] = h[b];
+                    }
+                }
+            }
+        }
+        tables
+    }
+}
+
+/// `c · log p` with `0 · log 0 = 0`.
+fn term(c: u32, log_p: f64) -> f64 {
+    if c == 0 {
+        0.0
+    } else {
+        f64::from(c) * log_p
+    }
+}
+
+/// Whether every outcome of `ty` is one player's action.
+fn single_player(ty: &PartType) -> bool {
+    ty.outcomes
+        .iter()
+        .all(|o| o.counts.iter().sum::<u32>() == 1)
+}
