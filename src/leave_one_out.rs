@@ -89,12 +89,20 @@ impl Simplex {
     }
 }
 
-/// A distribution of the counts of `total` players on the simplex.
-struct Distribution {
-    total: u32,
-    mass: Vec<f64>,
-    /// The counts, when all the mass is on one vector.
-    point: Option<Vec<u32>>,
+/// A distribution of the counts of `total` players on the simplex: all its
+/// mass on one count vector, or spread over the cells.
+enum Distribution {
+    Point(Vec<u32>),
+    Spread { total: u32, mass: Vec<f64> },
+}
+
+impl Distribution {
+    fn total(&self) -> u32 {
+        match self {
+            Distribution::Point(counts) => counts.iter().sum(),
+            Distribution::Spread { total, .. } => *total,
+        }
+    }
 }
 
 /// The leave-one-out route for one problem.
@@ -188,11 +196,7 @@ impl LeaveOneOutPlan {
     /// Sums per slot `j * states + x`.
     pub fn run(&self, flat: &FlatPlan, watch: Watch<'_>) -> Result<Vec<f64>> {
         let shares = self.share_tables(flat);
-        let start = Distribution {
-            total: 0,
-            mass: self.point_mass(&vec![0; self.simplex.actions]),
-            point: Some(vec![0; self.simplex.actions]),
-        };
+        let start = Distribution::Point(vec![0; self.simplex.actions]);
         let done = std::sync::atomic::AtomicUsize::new(0);
         let mut per_type = vec![Vec::new(); self.types.len()];
         self.solve(
@@ -245,10 +249,12 @@ impl LeaveOneOutPlan {
             }
             d
         };
-        let copy = Distribution {
-            total: outside.total,
-            mass: outside.mass.clone(),
-            point: outside.point.clone(),
+        let copy = match &outside {
+            Distribution::Point(p) => Distribution::Point(p.clone()),
+            Distribution::Spread { total, mass } => Distribution::Spread {
+                total: *total,
+                mass: mass.clone(),
+            },
         };
         let (for_left, for_right) = rayon::join(
             || with_all(outside, right.clone()),
@@ -265,7 +271,7 @@ impl LeaveOneOutPlan {
         if copies == 0 {
             return dist;
         }
-        if let Some(point) = &dist.point {
+        if let Distribution::Point(point) = &dist {
             if ty.outcomes.len() == 1 {
                 // A point plus a fixed part is a point.
                 let moved: Vec<u32> = point
@@ -273,11 +279,7 @@ impl LeaveOneOutPlan {
                     .zip(&ty.outcomes[0].counts)
                     .map(|(a, b)| a + copies * b)
                     .collect();
-                return Distribution {
-                    total: moved.iter().sum(),
-                    mass: self.point_mass(&moved),
-                    point: Some(moved),
-                };
+                return Distribution::Point(moved);
             }
             if single_player(ty) {
                 return self.multinomial(point, ty, copies);
@@ -294,10 +296,15 @@ impl LeaveOneOutPlan {
             })
             .collect();
         for _ in 0..copies {
+            let total = dist.total();
+            let mass = match dist {
+                Distribution::Point(point) => self.point_mass(&point),
+                Distribution::Spread { mass, .. } => mass,
+            };
             let mut next = vec![0.0; s.cells];
-            for &(id, used) in s.rows.iter().filter(|r| r.1 <= dist.total) {
-                let len = (dist.total - used) as usize + 1;
-                let from = &dist.mass[s.row_start[id]..][..len];
+            for &(id, used) in s.rows.iter().filter(|r| r.1 <= total) {
+                let len = (total - used) as usize + 1;
+                let from = &mass[s.row_start[id]..][..len];
                 for &(row_shift, last, p) in &shifts {
                     let to = s.row_start[id + row_shift] + last;
                     for (d, &m) in next[to..to + len].iter_mut().zip(from) {
@@ -305,10 +312,9 @@ impl LeaveOneOutPlan {
                     }
                 }
             }
-            dist = Distribution {
-                total: dist.total + width,
+            dist = Distribution::Spread {
+                total: total + width,
                 mass: next,
-                point: None,
             };
         }
         dist
@@ -357,11 +363,7 @@ impl LeaveOneOutPlan {
                 mass[to + t as usize] = log.exp();
             }
         }
-        Distribution {
-            total,
-            mass,
-            point: None,
-        }
+        Distribution::Spread { total, mass }
     }
 
     fn point_mass(&self, counts: &[u32]) -> Vec<f64> {
@@ -382,18 +384,28 @@ impl LeaveOneOutPlan {
             for b in (0..k).filter(|&b| o.counts[b] > 0) {
                 let weight = f64::from(ty.copies) * o.probability * f64::from(o.counts[b]);
                 for (x, v) in values.iter_mut().enumerate() {
-                    let h = &shares[x * k + b];
-                    let mut total = 0.0;
-                    for &(id, used) in s.rows.iter().filter(|r| r.1 <= residual.total) {
-                        let len = (residual.total - used) as usize + 1;
-                        let from = &residual.mass[s.row_start[id]..][..len];
-                        let at = s.row_start[id + row_shift] + last;
-                        total += from
-                            .iter()
-                            .zip(&h[at..at + len])
-                            .map(|(m, h)| m * h)
-                            .sum::<f64>();
-                    }
+                    let h = &shares[x];
+                    let total = match residual {
+                        Distribution::Point(point) => {
+                            let (row, at) = s.shift(point);
+                            h[(s.row_start[row + row_shift] + at + last) * k + b]
+                        }
+                        Distribution::Spread { total, mass } => {
+                            let mut sum = 0.0;
+                            for &(id, used) in s.rows.iter().filter(|r| r.1 <= *total) {
+                                let len = (total - used) as usize + 1;
+                                let from = &mass[s.row_start[id]..][..len];
+                                let at = s.row_start[id + row_shift] + last;
+                                let row = &h[at * k..(at + len) * k];
+                                sum += from
+                                    .iter()
+                                    .zip(row.chunks_exact(k))
+                                    .map(|(m, h)| m * h[b])
+                                    .sum::<f64>();
+                            }
+                            sum
+                        }
+                    };
                     *v += weight * total;
                 }
             }
@@ -401,53 +413,41 @@ impl LeaveOneOutPlan {
         values
     }
 
-    /// `h_b(x, C)` on the simplex of all n players, one table per (x, b).
+    /// `h_b(x, C)` on the simplex of all n players, one table per state
+    /// with the k shares of each cell together.
     fn share_tables(&self, flat: &FlatPlan) -> Vec<Vec<f64>> {
         let s = &self.simplex;
         let k = s.actions;
         let n = s.players;
         let anonymous = flat.config.family == family_id::ANONYMOUS;
-        let mut tables = vec![vec![0.0; s.cells]; self.states * k];
-        for x in 0..self.states {
-            let rows: Vec<Vec<f64>> = s
-                .rows
-                .par_iter()
-                .map(|&(id, used)| {
+        (0..self.states)
+            .map(|x| {
+                let mut table = vec![0.0; s.cells * k];
+                let mut rest: &mut [f64] = &mut table;
+                let mut rows = Vec::with_capacity(s.rows.len());
+                for &(id, used) in &s.rows {
+                    let (row, tail) = rest.split_at_mut(((n - used) as usize + 1) * k);
+                    rows.push((id, used, row));
+                    rest = tail;
+                }
+                rows.into_par_iter().for_each(|(id, used, row)| {
                     let mut counts = vec![0u32; k];
                     s.outer(id, &mut counts[..k - 2]);
-                    let len = (n - used) as usize + 1;
-                    let mut row = vec![0.0; len * k];
                     let mut others_rank = vec![0; k];
-                    for t in 0..len as u32 {
-                        counts[k - 2] = t;
-                        counts[k - 1] = n - used - t;
+                    for (t, h) in row.chunks_exact_mut(k).enumerate() {
+                        counts[k - 2] = t as u32;
+                        counts[k - 1] = n - used - t as u32;
                         if anonymous {
                             anonymous_ranks(flat, &counts, &mut others_rank);
                         }
-                        action_shares(
-                            flat,
-                            x as u32,
-                            &counts,
-                            &others_rank,
-                            &mut row[t as usize * k..][..k],
-                        );
+                        action_shares(flat, x as u32, &counts, &others_rank, h);
                     }
-                    row
-                })
-                .collect();
-            for (&(id, _), row) in s.rows.iter().zip(&rows) {
-                let start = s.row_start[id];
-                for (t, h) in row.chunks(k).enumerate() {
-                    for b in 0..k {
-                        tables[x * k + b][start + t] = h[b];
-                    }
-                }
-            }
-        }
-        tables
+                });
+                table
+            })
+            .collect()
     }
 }
-
 /// `c · log p` with `0 · log 0 = 0`.
 fn term(c: u32, log_p: f64) -> f64 {
     if c == 0 {

@@ -44,6 +44,11 @@ pub struct BenchArgs {
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = crate::FormatArg::Table)]
     format: crate::FormatArg,
+    /// Only the counts method at scale (the README's "Counts at scale"
+    /// table): deviation payoffs, two coalitions with different policies
+    /// and n singletons, exact, on the CPU.
+    #[arg(long)]
+    scale: bool,
 }
 
 /// Run the benchmark and print its rows as they complete.
@@ -56,7 +61,7 @@ pub fn run_command(args: BenchArgs) -> crate::Outcome {
         ))?;
     }
     let mut failed = None;
-    let rows = run(args.quick, &mut |r| {
+    let mut print = |r: &BenchRow| {
         if json || failed.is_some() {
             return;
         }
@@ -70,7 +75,12 @@ pub fn run_command(args: BenchArgs) -> crate::Outcome {
         )) {
             failed = Some(e);
         }
-    })?;
+    };
+    let rows = if args.scale {
+        run_scale(args.quick, &mut print)?
+    } else {
+        run(args.quick, &mut print)?
+    };
     if let Some(e) = failed {
         return Err(e);
     }
@@ -246,6 +256,85 @@ fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>
             unit: "ms/evaluation",
             peak_heap_bytes,
         };
+        progress(&row);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The counts method at scale, on the CPU: each row one timed call (or k
+/// calls, for deviation payoffs), exact, with the peak heap.
+fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>> {
+    let mut evaluator = Evaluator::new();
+    let options = Options {
+        backend: Backend::Cpu,
+        method: Method::Counts,
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    let mut time = |case: String, problems: Vec<Problem>| -> Result<BenchRow> {
+        let heap = crate::heap::start_measuring();
+        let started = Instant::now();
+        let mut last = None;
+        for problem in &problems {
+            let run = evaluator.evaluate(problem, &options)?;
+            if run.shares.iter().flatten().any(|r| !r.is_finite()) || run.unit_sum_error > 1e-9 {
+                return Err(unitsum_gpu::Error::Disagree {
+                    difference: run.unit_sum_error,
+                    tolerance: 1e-9,
+                });
+            }
+            last = Some(run);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let run = last.expect("at least one problem");
+        Ok(BenchRow {
+            case,
+            method: run.method,
+            backend: run.backend,
+            adapter: run.adapter,
+            work: problems.len() as u64,
+            seconds,
+            rate: 1000.0 * seconds / problems.len() as f64,
+            unit: "ms/evaluation",
+            peak_heap_bytes: crate::heap::peak_since(heap).map(|b| b as u64),
+        })
+    };
+    let deviations: &[(usize, usize)] = if quick {
+        &[(200, 3), (40, 4)]
+    } else {
+        &[(1000, 3), (128, 4), (384, 4), (60, 5)]
+    };
+    let mut cases: Vec<(String, Vec<Problem>)> = Vec::new();
+    for &(n, k) in deviations {
+        let problems = (0..k)
+            .map(|b| crate::cases::deviation(n, k, b))
+            .collect::<Result<Vec<_>>>()?;
+        cases.push((
+            format!("deviation payoffs, all {k} actions: n={n} k={k}"),
+            problems,
+        ));
+    }
+    let pairs: &[(usize, usize)] = if quick {
+        &[(200, 3), (40, 4)]
+    } else {
+        &[(1000, 3), (128, 4), (200, 4), (60, 5), (384, 4), (30, 6)]
+    };
+    for &(n, k) in pairs {
+        for (family, other) in [("plurality", "independent"), ("proportional", "common")] {
+            cases.push((
+                format!("two policies, {family}, indep. vs {other}: n={n} k={k}"),
+                vec![crate::cases::two_policies(n, k, family, other)?],
+            ));
+        }
+    }
+    let n = if quick { 40 } else { 200 };
+    cases.push((
+        format!("{n} singletons, random marginals: n={n} k=4"),
+        vec![crate::cases::singletons(n, 4)?],
+    ));
+    for (case, problems) in cases {
+        let row = time(case, problems)?;
         progress(&row);
         rows.push(row);
     }
