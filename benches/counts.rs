@@ -4,6 +4,10 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use unitsum_gpu::{Backend, Evaluator, Method, Options};
 
+/// The cases `unitsum-gpu bench --scale` times.
+#[path = "../src/bin/unitsum-gpu/scale_cases.rs"]
+mod scale_cases;
+
 fn counts(c: &mut Criterion) {
     let mut evaluator = Evaluator::new();
     let gpu_available = !evaluator.adapters().is_empty();
@@ -35,5 +39,44 @@ fn counts(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, counts);
+/// The counts method at scale on the CPU (the README's "Counts at scale").
+fn at_scale(c: &mut Criterion) {
+    let mut evaluator = Evaluator::new();
+    let options = Options {
+        backend: Backend::Cpu,
+        method: Method::Counts,
+        ..Default::default()
+    };
+    let mut group = c.benchmark_group("counts-at-scale");
+    group.sample_size(10);
+    let deviations: Vec<_> = (0..3)
+        .map(|b| scale_cases::deviation(1000, 3, b).expect("valid"))
+        .collect();
+    group.bench_function("deviation-payoffs-n1000-k3-all-actions", |b| {
+        b.iter(|| {
+            for problem in &deviations {
+                evaluator.evaluate(problem, &options).expect("evaluates");
+            }
+        })
+    });
+    for (name, problem) in [
+        (
+            "two-policies-plurality-n1000-k3",
+            scale_cases::two_policies(1000, 3, "plurality", "independent"),
+        ),
+        (
+            "two-policies-proportional-common-n128-k4",
+            scale_cases::two_policies(128, 4, "proportional", "common"),
+        ),
+        ("singletons-n100-k4", scale_cases::singletons(100, 4)),
+    ] {
+        let problem = problem.expect("valid");
+        group.bench_function(name, |b| {
+            b.iter(|| evaluator.evaluate(&problem, &options).expect("evaluates"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, counts, at_scale);
 criterion_main!(benches);

@@ -5,7 +5,8 @@
 //! checked after the fact.
 
 use crate::error::{Error, Remedy, Result};
-use crate::leave_one_out::LeaveOneOutPlan;
+use crate::evaluator::Options;
+use crate::leave_one_out::{LeaveOneOutPlan, ShareCache};
 use crate::memory;
 use crate::part_types::part_types;
 use crate::plan::{FlatPlan, Plan};
@@ -175,25 +176,46 @@ impl Route {
     }
 }
 
+/// What one evaluation gives the counts method's CPU run.
+pub(crate) struct Job<'a> {
+    pub problem: &'a Problem,
+    pub plan: &'a Plan,
+    pub flat: &'a FlatPlan,
+    pub options: &'a Options,
+}
+
 /// The sums per slot on the CPU, the FFT's rounding bound when it ran, and
-/// what the user should know about the route taken.
+/// what the user should know about the route taken (`notes`); the
+/// leave-one-out route keeps its share tables in `shares`.
 pub(crate) fn run_cpu(
     route: &Route,
-    problem: &Problem,
-    plan: &Plan,
-    flat: &FlatPlan,
-    algorithm: CountsAlgorithm,
-    max_pairs: u64,
-    memory_limit: u64,
+    job: &Job<'_>,
     watch: Watch<'_>,
     notes: &mut Vec<String>,
+    shares: &mut ShareCache,
 ) -> Result<(Vec<f64>, Option<f64>)> {
+    let Job {
+        problem,
+        plan,
+        flat,
+        options,
+    } = *job;
+    let (algorithm, max_pairs, memory_limit) =
+        (options.counts, options.auto_max_pairs, options.memory_limit);
     let direct = |counts: &CountsPlan| {
         crate::counts_driver::run(&mut crate::cpu::CpuCounts, flat, counts, watch)
     };
     match route {
         Route::Direct(counts) => Ok((direct(counts)?, None)),
-        Route::LeaveOneOut(loo) => Ok((loo.run(flat, watch)?, None)),
+        Route::LeaveOneOut(loo) => {
+            let key = format!(
+                "{} {} {}",
+                problem.players(),
+                problem.actions(),
+                problem.to_value()["game"]
+            );
+            Ok((loo.run(flat, &key, shares, watch)?, None))
+        }
         Route::Fft(spectral, estimate) => {
             let result = spectral.run(flat, watch)?;
             notes.push(format!(

@@ -308,6 +308,8 @@ pub struct Evaluator {
     auto: Option<AutoGpu>,
     progress: Option<ProgressFn>,
     cancel: Option<Cancel>,
+    /// The leave-one-out route's last share tables.
+    shares: crate::leave_one_out::ShareCache,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -560,14 +562,15 @@ impl Evaluator {
                         Chosen::Exact => (crate::cpu::exact(&flat, watch)?, None),
                         Chosen::Counts(route) => crate::counts_route::run_cpu(
                             route,
-                            problem,
-                            &plan,
-                            &flat,
-                            options.counts,
-                            options.auto_max_pairs,
-                            options.memory_limit,
+                            &crate::counts_route::Job {
+                                problem,
+                                plan: &plan,
+                                flat: &flat,
+                                options,
+                            },
                             watch,
                             &mut route_notes,
+                            &mut evaluator.shares,
                         )?,
                     };
                     (sums, cpu_name(), bound, route_notes)

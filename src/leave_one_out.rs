@@ -22,6 +22,9 @@ use crate::part_types::PartType;
 use crate::plan::{family_id, FlatPlan};
 use crate::watch::Watch;
 
+/// Rows per parallel task of the sums against the share tables.
+const ROWS_PER_TASK: usize = 256;
+
 /// The count simplex of n players over k actions, stored compactly: one row
 /// per choice of the first k−2 counts (the outer coordinates), holding the
 /// counts of action k−2 from 0 up; the last count is implied.
@@ -47,14 +50,14 @@ impl Simplex {
         let mut row_start = vec![usize::MAX; row_ids];
         let mut rows = Vec::new();
         let mut at = 0;
-        for id in 0..row_ids {
+        for (id, start) in row_start.iter_mut().enumerate() {
             let (mut rest, mut used) = (id, 0u32);
             for _ in 0..outer_axes {
                 used += (rest % radix) as u32;
                 rest /= radix;
             }
             if used <= n {
-                row_start[id] = at;
+                *start = at;
                 rows.push((id, used));
                 at += (n - used) as usize + 1;
             }
@@ -76,6 +79,19 @@ impl Simplex {
             .iter()
             .fold(0, |acc, &c| acc * radix + c as usize);
         (row, counts[k - 2] as usize)
+    }
+
+    /// `data` (`width` values per cell) cut into its rows: (row id, the
+    /// outer counts' sum, the row's values).
+    fn rows_mut<'a>(&self, data: &'a mut [f64], width: usize) -> Vec<(usize, u32, &'a mut [f64])> {
+        let mut rest = data;
+        let mut rows = Vec::with_capacity(self.rows.len());
+        for &(id, used) in &self.rows {
+            let (row, tail) = rest.split_at_mut(((self.players - used) as usize + 1) * width);
+            rows.push((id, used, row));
+            rest = tail;
+        }
+        rows
     }
 
     /// The outer counts of row id `id`.
@@ -104,6 +120,10 @@ impl Distribution {
         }
     }
 }
+
+/// The last share tables built, by game: deviation payoffs evaluate the same
+/// game k times.
+pub(crate) type ShareCache = Option<(String, std::sync::Arc<Vec<Vec<f64>>>)>;
 
 /// The leave-one-out route for one problem.
 pub(crate) struct LeaveOneOutPlan {
@@ -145,7 +165,9 @@ impl LeaveOneOutPlan {
                 (_, true) if t.outcomes.len() == 1 => (0.0, true),
                 (_, true) if single_player(t) => (cells * (actions as f64 + 20.0), false),
                 _ => (
-                    f64::from(copies) * t.outcomes.len() as f64 * 2.0 * cells,
+                    // Memory-bound: each multiply-add costs about 1.5 of
+                    // the FFT's flops (measured at n = 200 and 384, k = 4).
+                    f64::from(copies) * t.outcomes.len() as f64 * 3.0 * cells,
                     false,
                 ),
             }
@@ -194,8 +216,20 @@ impl LeaveOneOutPlan {
     }
 
     /// Sums per slot `j * states + x`.
-    pub fn run(&self, flat: &FlatPlan, watch: Watch<'_>) -> Result<Vec<f64>> {
-        let shares = self.share_tables(flat);
+    /// Sums per slot `j * states + x`; the share tables come from `cache`
+    /// when it holds those of the same game (`key`), and are left there.
+    pub fn run(
+        &self,
+        flat: &FlatPlan,
+        key: &str,
+        cache: &mut ShareCache,
+        watch: Watch<'_>,
+    ) -> Result<Vec<f64>> {
+        let shares = match cache.take().filter(|(k, _)| k == key) {
+            Some((_, tables)) => tables,
+            None => std::sync::Arc::new(self.share_tables(flat)),
+        };
+        *cache = Some((key.to_string(), shares.clone()));
         let start = Distribution::Point(vec![0; self.simplex.actions]);
         let done = std::sync::atomic::AtomicUsize::new(0);
         let mut per_type = vec![Vec::new(); self.types.len()];
@@ -267,7 +301,7 @@ impl LeaveOneOutPlan {
     }
 
     /// `dist` with `copies` more independent copies of the part `ty`.
-    fn add(&self, mut dist: Distribution, ty: &PartType, copies: u32) -> Distribution {
+    fn add(&self, dist: Distribution, ty: &PartType, copies: u32) -> Distribution {
         if copies == 0 {
             return dist;
         }
@@ -295,13 +329,16 @@ impl LeaveOneOutPlan {
                 (row, last, o.probability)
             })
             .collect();
+        let mut total = dist.total();
+        let mut mass = match dist {
+            Distribution::Point(point) => self.point_mass(&point),
+            Distribution::Spread { mass, .. } => mass,
+        };
+        // Two buffers, swapped after each copy (a fresh one per copy would
+        // cost a page fault per 4 kB).
+        let mut next = vec![0.0; s.cells];
         for _ in 0..copies {
-            let total = dist.total();
-            let mass = match dist {
-                Distribution::Point(point) => self.point_mass(&point),
-                Distribution::Spread { mass, .. } => mass,
-            };
-            let mut next = vec![0.0; s.cells];
+            next.fill(0.0);
             for &(id, used) in s.rows.iter().filter(|r| r.1 <= total) {
                 let len = (total - used) as usize + 1;
                 let from = &mass[s.row_start[id]..][..len];
@@ -312,12 +349,10 @@ impl LeaveOneOutPlan {
                     }
                 }
             }
-            dist = Distribution::Spread {
-                total: total + width,
-                mass: next,
-            };
+            std::mem::swap(&mut mass, &mut next);
+            total += width;
         }
-        dist
+        Distribution::Spread { total, mass }
     }
 
     /// `point + Mult(copies, p)` for a single-player part with marginal p,
@@ -334,34 +369,60 @@ impl LeaveOneOutPlan {
                 .expect("single player");
             log_p[b] = o.probability.ln();
         }
-        let log_factorial: Vec<f64> = std::iter::once(0.0)
-            .chain((1..=copies).scan(0.0, |acc, i| {
-                *acc += f64::from(i).ln();
-                Some(*acc)
-            }))
-            .collect();
+        // ln(i!) by a compensated running sum: within an ulp or two of the
+        // exact value instead of drifting by i ulps.
+        let mut log_factorial = vec![0.0; copies as usize + 1];
+        let (mut sum, mut carry) = (0.0f64, 0.0f64);
+        for (i, entry) in log_factorial.iter_mut().enumerate().skip(1) {
+            let y = (i as f64).ln() - carry;
+            let t = sum + y;
+            carry = (t - sum) - y;
+            sum = t;
+            *entry = sum;
+        }
         let point_total: u32 = point.iter().sum();
         let total = point_total + copies;
-        let (point_row, point_last) = s.shift(point);
+        // Mult(copies, p) in place, its rows in parallel, then moved by the point.
         let mut mass = vec![0.0; s.cells];
-        let mut outer = vec![0u32; k - 2];
-        for &(id, used) in s.rows.iter().filter(|r| r.1 <= copies) {
-            s.outer(id, &mut outer);
-            let base: f64 = log_factorial[copies as usize]
-                - outer
-                    .iter()
-                    .zip(&log_p)
-                    .map(|(&c, &lp)| log_factorial[c as usize] - term(c, lp))
-                    .sum::<f64>();
-            let to = s.row_start[id + point_row] + point_last;
-            let rest = copies - used;
-            for t in 0..=rest {
-                let u = rest - t;
-                let log = base - log_factorial[t as usize] + term(t, log_p[k - 2])
-                    - log_factorial[u as usize]
-                    + term(u, log_p[k - 1]);
-                mass[to + t as usize] = log.exp();
+        s.rows_mut(&mut mass, 1)
+            .into_par_iter()
+            .filter(|(_, used, _)| *used <= copies)
+            .for_each(|(id, used, row)| {
+                let mut outer = vec![0u32; k - 2];
+                s.outer(id, &mut outer);
+                let base: f64 = log_factorial[copies as usize]
+                    - outer
+                        .iter()
+                        .zip(&log_p)
+                        .map(|(&c, &lp)| log_factorial[c as usize] - term(c, lp))
+                        .sum::<f64>();
+                let rest = copies - used;
+                for (t, m) in row[..=rest as usize].iter_mut().enumerate() {
+                    let (t, u) = (t as u32, rest - t as u32);
+                    let log = base - log_factorial[t as usize] + term(t, log_p[k - 2])
+                        - log_factorial[u as usize]
+                        + term(u, log_p[k - 1]);
+                    *m = log.exp();
+                }
+            });
+        // The log-space pmf errs by about copies·ln(copies) ulps in common
+        // (the ln(copies!) term): renormalising to total mass 1 removes it.
+        let total_mass: f64 = mass
+            .par_chunks(1 << 16)
+            .map(|c| c.iter().sum::<f64>())
+            .collect::<Vec<f64>>()
+            .iter()
+            .sum();
+        mass.par_iter_mut().for_each(|m| *m /= total_mass);
+        if point_total > 0 {
+            let (point_row, point_last) = s.shift(point);
+            let mut moved = vec![0.0; s.cells];
+            for &(id, used) in s.rows.iter().filter(|r| r.1 <= copies) {
+                let len = (copies - used) as usize + 1;
+                let to = s.row_start[id + point_row] + point_last;
+                moved[to..to + len].copy_from_slice(&mass[s.row_start[id]..][..len]);
             }
+            mass = moved;
         }
         Distribution::Spread { total, mass }
     }
@@ -391,19 +452,28 @@ impl LeaveOneOutPlan {
                             h[(s.row_start[row + row_shift] + at + last) * k + b]
                         }
                         Distribution::Spread { total, mass } => {
-                            let mut sum = 0.0;
-                            for &(id, used) in s.rows.iter().filter(|r| r.1 <= *total) {
-                                let len = (total - used) as usize + 1;
-                                let from = &mass[s.row_start[id]..][..len];
-                                let at = s.row_start[id + row_shift] + last;
-                                let row = &h[at * k..(at + len) * k];
-                                sum += from
-                                    .iter()
-                                    .zip(row.chunks_exact(k))
-                                    .map(|(m, h)| m * h[b])
-                                    .sum::<f64>();
-                            }
-                            sum
+                            // Fixed chunks of rows, added in order: the same
+                            // sum whatever the thread count.
+                            let partials: Vec<f64> = s
+                                .rows
+                                .par_chunks(ROWS_PER_TASK)
+                                .map(|rows| {
+                                    let mut sum = 0.0;
+                                    for &(id, used) in rows.iter().filter(|r| r.1 <= *total) {
+                                        let len = (total - used) as usize + 1;
+                                        let from = &mass[s.row_start[id]..][..len];
+                                        let at = s.row_start[id + row_shift] + last;
+                                        let row = &h[at * k..(at + len) * k];
+                                        sum += from
+                                            .iter()
+                                            .zip(row.chunks_exact(k))
+                                            .map(|(m, h)| m * h[b])
+                                            .sum::<f64>();
+                                    }
+                                    sum
+                                })
+                                .collect();
+                            partials.iter().sum()
                         }
                     };
                     *v += weight * total;
@@ -423,26 +493,21 @@ impl LeaveOneOutPlan {
         (0..self.states)
             .map(|x| {
                 let mut table = vec![0.0; s.cells * k];
-                let mut rest: &mut [f64] = &mut table;
-                let mut rows = Vec::with_capacity(s.rows.len());
-                for &(id, used) in &s.rows {
-                    let (row, tail) = rest.split_at_mut(((n - used) as usize + 1) * k);
-                    rows.push((id, used, row));
-                    rest = tail;
-                }
-                rows.into_par_iter().for_each(|(id, used, row)| {
-                    let mut counts = vec![0u32; k];
-                    s.outer(id, &mut counts[..k - 2]);
-                    let mut others_rank = vec![0; k];
-                    for (t, h) in row.chunks_exact_mut(k).enumerate() {
-                        counts[k - 2] = t as u32;
-                        counts[k - 1] = n - used - t as u32;
-                        if anonymous {
-                            anonymous_ranks(flat, &counts, &mut others_rank);
+                s.rows_mut(&mut table, k)
+                    .into_par_iter()
+                    .for_each(|(id, used, row)| {
+                        let mut counts = vec![0u32; k];
+                        s.outer(id, &mut counts[..k - 2]);
+                        let mut others_rank = vec![0; k];
+                        for (t, h) in row.chunks_exact_mut(k).enumerate() {
+                            counts[k - 2] = t as u32;
+                            counts[k - 1] = n - used - t as u32;
+                            if anonymous {
+                                anonymous_ranks(flat, &counts, &mut others_rank);
+                            }
+                            action_shares(flat, x as u32, &counts, &others_rank, h);
                         }
-                        action_shares(flat, x as u32, &counts, &others_rank, h);
-                    }
-                });
+                    });
                 table
             })
             .collect()

@@ -438,8 +438,6 @@ pub(crate) struct DirectEstimate {
     pub cost: f64,
     /// Peak memory in bytes, roughly.
     pub bytes: u64,
-    /// Cells of the cube `(n+1)^(k−1)` (saturating).
-    pub cube: u64,
 }
 
 impl DirectEstimate {
@@ -510,11 +508,6 @@ impl DirectEstimate {
             .saturating_mul(4 + 9 * threads)
             .saturating_add(rows.saturating_mul(k * (4 + 8 * problem.states() as u64)))
             .saturating_add(entries.saturating_mul(24));
-        DirectEstimate {
-            pairs,
-            cost,
-            bytes,
-            cube,
-        }
+        DirectEstimate { pairs, cost, bytes }
     }
 }

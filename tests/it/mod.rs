@@ -21,7 +21,6 @@ pub mod cli;
 pub mod common;
 pub mod counts;
 pub mod errors;
-pub mod fft;
 pub mod gpu;
 pub mod guarantee;
 pub mod hand;
@@ -29,6 +28,7 @@ pub mod harness;
 pub mod probes;
 pub mod reference;
 pub mod sampling;
+pub mod scale;
 pub mod sweep;
 pub mod theorems;
 
@@ -38,13 +38,13 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         cli::trials(),
         counts::trials(),
         errors::trials(),
-        fft::trials(),
         gpu::trials(),
         guarantee::trials(),
         hand::trials(),
         probes::trials(),
         reference::trials(),
         sampling::trials(),
+        scale::trials(),
         sweep::trials(),
         theorems::trials(),
     ];

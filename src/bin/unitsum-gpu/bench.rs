@@ -308,7 +308,7 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
     let mut cases: Vec<(String, Vec<Problem>)> = Vec::new();
     for &(n, k) in deviations {
         let problems = (0..k)
-            .map(|b| crate::cases::deviation(n, k, b))
+            .map(|b| crate::scale_cases::deviation(n, k, b))
             .collect::<Result<Vec<_>>>()?;
         cases.push((
             format!("deviation payoffs, all {k} actions: n={n} k={k}"),
@@ -324,14 +324,14 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
         for (family, other) in [("plurality", "independent"), ("proportional", "common")] {
             cases.push((
                 format!("two policies, {family}, indep. vs {other}: n={n} k={k}"),
-                vec![crate::cases::two_policies(n, k, family, other)?],
+                vec![crate::scale_cases::two_policies(n, k, family, other)?],
             ));
         }
     }
     let n = if quick { 40 } else { 200 };
     cases.push((
         format!("{n} singletons, random marginals: n={n} k=4"),
-        vec![crate::cases::singletons(n, 4)?],
+        vec![crate::scale_cases::singletons(n, 4)?],
     ));
     for (case, problems) in cases {
         let row = time(case, problems)?;

@@ -1,7 +1,7 @@
 //! The benchmarks' cases, shared by `unitsum-gpu bench` and the criterion
 //! bench `benches/exact.rs` (which includes this file).
 
-use unitsum_gpu::{Coalition, Game, Policy, Problem, Result};
+use unitsum_gpu::{Coalition, Game, Policy, Problem};
 
 /// The benchmarks' standard case: a majority of ⌊n/2⌋+1 players against the
 /// rest, everyone independently uniform.
@@ -17,80 +17,4 @@ pub fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
         ],
     )
     .expect("valid bench problem")
-}
-
-/// A marginal over k actions from a fixed stream: every entry ≥ 0.05.
-fn marginal(seed: u64, k: usize) -> Vec<f64> {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let raw: Vec<f64> = (0..k).map(|_| rng.random_range(0.05..1.0)).collect();
-    let total: f64 = raw.iter().sum();
-    raw.iter().map(|r| r / total).collect()
-}
-
-/// Deviation payoff: player 0 on action `b` against n−1 uniform players (plurality).
-pub fn deviation(n: usize, k: usize, b: usize) -> Result<Problem> {
-    Problem::new(
-        n,
-        k,
-        Game::Plurality,
-        vec![
-            Coalition::new(vec![0], Policy::Pure { actions: vec![b] }),
-            Coalition::new((1..n).collect(), Policy::Uniform),
-        ],
-    )
-}
-
-/// Two coalitions with different policies: the first ⌊n/2⌋+1 players on
-/// one random marginal (the same for all), the rest on another marginal
-/// (`other = "independent"`) or on one `common` action drawn from it.
-pub fn two_policies(n: usize, k: usize, family: &str, other: &str) -> Result<Problem> {
-    let s = n / 2 + 1;
-    let game = match family {
-        "plurality" => Game::Plurality,
-        _ => Game::Proportional {
-            weights: vec![(1..=k).map(|w| w as f64).collect()],
-        },
-    };
-    let second = match other {
-        "common" => Policy::Common {
-            dist: Some(marginal(2, k)),
-        },
-        _ => Policy::Independent {
-            marginals: vec![marginal(2, k); n - s],
-        },
-    };
-    Problem::new(
-        n,
-        k,
-        game,
-        vec![
-            Coalition::new(
-                (0..s).collect(),
-                Policy::Independent {
-                    marginals: vec![marginal(1, k); s],
-                },
-            ),
-            Coalition::new((s..n).collect(), second),
-        ],
-    )
-}
-
-/// n singleton coalitions, each on its own random marginal (plurality).
-pub fn singletons(n: usize, k: usize) -> Result<Problem> {
-    Problem::new(
-        n,
-        k,
-        Game::Plurality,
-        (0..n)
-            .map(|i| {
-                Coalition::new(
-                    vec![i],
-                    Policy::Independent {
-                        marginals: vec![marginal(100 + i as u64, k)],
-                    },
-                )
-            })
-            .collect(),
-    )
 }

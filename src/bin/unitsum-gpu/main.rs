@@ -21,6 +21,7 @@ mod plot;
 mod progress;
 mod report;
 mod rows;
+mod scale_cases;
 mod sweep;
 
 /// Counts heap bytes, for `bench`'s peak memory column.

@@ -1,6 +1,7 @@
-//! The counts method by FFT against enumeration, against the direct pair sum
-//! at n in the hundreds with different policies per coalition, and against
-//! independent closed forms at n = 1000; its rounding bound and memory limit.
+//! The counts method at scale: the FFT and the leave-one-out routes against
+//! enumeration, against the direct pair sum at n in the hundreds with
+//! different policies per coalition, and against independent closed forms
+//! at n = 1000; the FFT's rounding bound and the memory limit.
 
 use super::common::*;
 use rand::rngs::StdRng;
@@ -25,6 +26,25 @@ fn counts(problem: &Problem, algorithm: CountsAlgorithm) -> Evaluation {
         },
     )
     .unwrap()
+}
+
+fn leave_one_out_equals_enumeration_on_every_symmetric_family_and_policy_kind() {
+    let mut checked = 0;
+    for family in ["plurality", "proportional", "congestion", "anonymous"] {
+        for (p, kind) in KINDS.iter().enumerate() {
+            for s in 0..4 {
+                let seed = 80_000 + 100 * p as u64 + s;
+                let problem = random_problem(seed, family, kind);
+                let name = format!("{family}/{kind}/seed {seed}");
+                let exact = cpu(&problem);
+                let loo = counts(&problem, CountsAlgorithm::LeaveOneOut);
+                assert!(loo.rounding_bound.is_none(), "{name}");
+                assert_close(&name, &loo.shares, &exact.shares, 1e-13);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4 * KINDS.len() * 4);
 }
 
 fn fft_equals_enumeration_on_every_symmetric_family_and_policy_kind() {
@@ -67,7 +87,7 @@ fn mixed_problem(seed: u64, family: &str, n: usize, k: usize) -> Problem {
     let pool: Vec<Vec<f64>> = (0..3).map(|_| marginal(&mut rng, k)).collect();
     let marginals = (0..first).map(|i| pool[i % 3].clone()).collect();
     let block: Vec<usize> = (first..first + second).collect();
-    let second_policy = if seed % 2 == 0 {
+    let second_policy = if seed.is_multiple_of(2) {
         Policy::Common {
             dist: Some(marginal(&mut rng, k)),
         }
@@ -95,7 +115,7 @@ fn mixed_problem(seed: u64, family: &str, n: usize, k: usize) -> Problem {
     .unwrap()
 }
 
-fn fft_equals_the_direct_pair_sum_at_n_in_the_hundreds() {
+fn fft_and_leave_one_out_equal_the_direct_pair_sum_at_n_in_the_hundreds() {
     let cases = [
         ("plurality", 150, 3),
         ("proportional", 220, 3),
@@ -108,6 +128,13 @@ fn fft_equals_the_direct_pair_sum_at_n_in_the_hundreds() {
         let name = format!("{family} n = {n}, k = {k}");
         let direct = counts(&problem, CountsAlgorithm::Direct);
         let fft = counts(&problem, CountsAlgorithm::Fft);
+        let loo = counts(&problem, CountsAlgorithm::LeaveOneOut);
+        assert_close(
+            &format!("{name}, leave-one-out"),
+            &loo.shares,
+            &direct.shares,
+            FFT_VS_DIRECT,
+        );
         assert!(direct.rounding_bound.is_none(), "{name}");
         let bound = fft.rounding_bound.expect("bound");
         assert!(
@@ -166,7 +193,7 @@ fn plurality_deviation(others: usize, p: &[f64; 3], b: usize) -> f64 {
     total
 }
 
-fn fft_matches_closed_forms_at_n_1000() {
+fn fft_and_leave_one_out_match_closed_forms_at_n_1000() {
     let n = 1000;
     let p = [0.5, 0.3, 0.2];
     for b in 0..3 {
@@ -187,18 +214,16 @@ fn fft_matches_closed_forms_at_n_1000() {
             ],
         )
         .unwrap();
-        let fft = counts(&problem, CountsAlgorithm::Auto);
-        assert!(
-            fft.rounding_bound.is_some(),
-            "auto takes the FFT at n = 1000"
-        );
         let expected = plurality_deviation(n - 1, &p, b);
-        let got = fft.shares[0][0];
-        assert!(
-            (got - expected).abs() < 1e-9,
-            "deviation to {b}: {got} vs closed form {expected}"
-        );
-        assert_identities("deviation", &fft.shares, 1e-12);
+        for algorithm in [CountsAlgorithm::Fft, CountsAlgorithm::LeaveOneOut] {
+            let run = counts(&problem, algorithm);
+            let got = run.shares[0][0];
+            assert!(
+                (got - expected).abs() < 1e-9,
+                "{algorithm:?}, deviation to {b}: {got} vs closed form {expected}"
+            );
+            assert_identities("deviation", &run.shares, 1e-12);
+        }
     }
     // Exchangeability: two coalitions of one shared mixture get their size / n.
     let mix = vec![0.2, 0.45, 0.35];
@@ -224,8 +249,15 @@ fn fft_matches_closed_forms_at_n_1000() {
         ],
     )
     .unwrap();
-    let fft = counts(&problem, CountsAlgorithm::Fft);
-    assert_close("exchangeable", &fft.shares, &[vec![0.6], vec![0.4]], 1e-9);
+    for algorithm in [CountsAlgorithm::Fft, CountsAlgorithm::LeaveOneOut] {
+        let run = counts(&problem, algorithm);
+        assert_close(
+            &format!("exchangeable, {algorithm:?}"),
+            &run.shares,
+            &[vec![0.6], vec![0.4]],
+            1e-9,
+        );
+    }
 }
 
 fn fft_refuses_beyond_the_memory_limit_and_says_how_much() {
@@ -285,6 +317,6 @@ fn fft_refuses_beyond_the_memory_limit_and_says_how_much() {
 }
 
 super::trials! {
-    cpu: [fft_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_equals_the_direct_pair_sum_at_n_in_the_hundreds, fft_matches_closed_forms_at_n_1000, fft_refuses_beyond_the_memory_limit_and_says_how_much],
+    cpu: [leave_one_out_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_and_leave_one_out_equal_the_direct_pair_sum_at_n_in_the_hundreds, fft_and_leave_one_out_match_closed_forms_at_n_1000, fft_refuses_beyond_the_memory_limit_and_says_how_much],
     gpu: [],
 }
