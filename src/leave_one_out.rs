@@ -212,10 +212,9 @@ impl LeaveOneOutPlan {
         cells
             .saturating_mul(8)
             .saturating_mul((actions * states) as u64 + 2 * levels * threads)
-            + rows * 8
+            .saturating_add(rows.saturating_mul(8))
     }
 
-    /// Sums per slot `j * states + x`.
     /// Sums per slot `j * states + x`; the share tables come from `cache`
     /// when it holds those of the same game (`key`), and are left there.
     pub fn run(

@@ -42,7 +42,11 @@ impl Grid {
         let lengths = vec![length; actions - 1];
         Grid {
             half: length / 2 + 1,
-            rows: lengths[..actions - 2].iter().product(),
+            // Saturating: a grid too large to build is still sized, so that
+            // the memory estimate can refuse it.
+            rows: lengths[..actions - 2]
+                .iter()
+                .fold(1usize, |rows, &l| rows.saturating_mul(l)),
             lengths,
         }
     }
@@ -54,7 +58,7 @@ impl Grid {
 
     /// Complex bins stored (`rows × half`).
     pub fn bins(&self) -> usize {
-        self.rows * self.half
+        self.rows.saturating_mul(self.half)
     }
 
     /// The last axis' length.

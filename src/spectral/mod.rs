@@ -110,18 +110,23 @@ impl SpectralPlan {
     /// Share tables transformed together (`k` per state, fewer when they
     /// would pass [`SPECTRA_BYTES`]).
     fn batch(&self) -> usize {
-        let per = self.grid.bins() as u64 * 16;
+        let per = (self.grid.bins() as u64).saturating_mul(16);
         ((SPECTRA_BYTES / per.max(1)) as usize).clamp(1, self.actions)
     }
 
     /// Memory the path needs at its peak, in bytes: the spectra kept at once
     /// and each thread's rows and per-type scratch.
     pub fn memory_bytes(&self) -> u64 {
-        let spectra = self.batch() as u64 * self.grid.bins() as u64 * 16;
+        let bins = self.grid.bins() as u64;
+        let spectra = (self.batch() as u64)
+            .saturating_mul(bins)
+            .saturating_mul(16);
         let threads = rayon::current_num_threads() as u64;
         let rows = (self.batch() * self.grid.last()) as u64 * 8 * 64;
         let scratch = (self.types.len() as u64 * 8 + 64) * 8 * self.grid.half as u64;
-        spectra + threads * (rows + scratch) + (self.types.len() as u64) * 1024
+        spectra
+            .saturating_add(threads * (rows + scratch))
+            .saturating_add(self.types.len() as u64 * 1024)
     }
 
     /// Rough cost in floating-point operations: the transforms (about

@@ -112,8 +112,9 @@ fn bad_specs_exit_2_naming_the_file_and_path() {
 }
 
 fn too_many_profiles_suggests_sampling() {
-    let members: Vec<usize> = (0..70).collect();
-    let spec = serde_json::json!({ "players": 70, "actions": 6, "game": { "family": "plurality" },
+    // Beyond enumeration and, at 10^17 count vectors, beyond the counts method.
+    let members: Vec<usize> = (0..1000).collect();
+    let spec = serde_json::json!({ "players": 1000, "actions": 8, "game": { "family": "plurality" },
         "coalitions": [ { "members": members, "policy": { "kind": "uniform" } } ] });
     let path = temp_spec("huge.json", &spec.to_string());
     let (code, _, err) = run(&["eval", &path, "--backend", "cpu", "--method", "exact"]);

@@ -282,6 +282,28 @@ fn fft_refuses_beyond_the_memory_limit_and_says_how_much() {
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
+    // Far beyond any memory: refused by every route, before allocating.
+    let huge = everyone_uniform(1000, 8, Game::Plurality);
+    for algorithm in [
+        CountsAlgorithm::Auto,
+        CountsAlgorithm::Direct,
+        CountsAlgorithm::Fft,
+        CountsAlgorithm::LeaveOneOut,
+    ] {
+        let refused = unitsum_gpu::evaluate(
+            &huge,
+            &Options {
+                backend: Backend::Cpu,
+                method: Method::Counts,
+                counts: algorithm,
+                ..Default::default()
+            },
+        );
+        assert!(
+            matches!(refused, Err(Error::TooLarge { .. })),
+            "{algorithm:?}: {refused:?}"
+        );
+    }
     let (code, _, stderr) = binary(&[
         "eval",
         "examples/big-plurality.json",
