@@ -208,12 +208,19 @@ pub(crate) fn run_cpu(
     match route {
         Route::Direct(counts) => Ok((direct(counts)?, None)),
         Route::LeaveOneOut(loo) => {
-            let key = format!(
-                "{} {} {}",
-                problem.players(),
-                problem.actions(),
-                problem.to_value()["game"]
-            );
+            // The game as the share tables see it: the family, the sizes and
+            // the family's parameters (the tail of the plan's reals).
+            let params = &flat.reals[flat.config.family_params as usize..];
+            let key: Vec<u64> = [
+                flat.config.family,
+                flat.config.players,
+                flat.config.actions,
+                flat.config.states,
+            ]
+            .iter()
+            .map(|&v| u64::from(v))
+            .chain(params.iter().map(|v| v.to_bits()))
+            .collect();
             Ok((loo.run(flat, &key, shares, watch)?, None))
         }
         Route::Fft(spectral, estimate) => {

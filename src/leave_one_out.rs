@@ -106,24 +106,61 @@ impl Simplex {
 }
 
 /// A distribution of the counts of `total` players on the simplex: all its
-/// mass on one count vector, or spread over the cells.
+/// mass on one count vector, a point plus `copies` players of one marginal
+/// (kept as a formula until it is needed: more players of that marginal add
+/// to `copies`), or spread over the cells.
+#[derive(Clone)]
 enum Distribution {
     Point(Vec<u32>),
-    Spread { total: u32, mass: Vec<f64> },
+    Multinomial {
+        point: Vec<u32>,
+        marginal: Vec<f64>,
+        copies: u32,
+    },
+    Spread {
+        total: u32,
+        mass: Vec<f64>,
+    },
 }
 
 impl Distribution {
     fn total(&self) -> u32 {
         match self {
             Distribution::Point(counts) => counts.iter().sum(),
+            Distribution::Multinomial { point, copies, .. } => point.iter().sum::<u32>() + copies,
             Distribution::Spread { total, .. } => *total,
         }
     }
 }
 
+/// The marginal of a single-player part, by action; `None` for other parts.
+fn marginal_of(ty: &PartType) -> Option<Vec<f64>> {
+    let k = ty.mass.len();
+    single_player(ty).then(|| {
+        let mut p = vec![0.0; k];
+        for o in &ty.outcomes {
+            let b = o
+                .counts
+                .iter()
+                .position(|&c| c == 1)
+                .expect("single player");
+            p[b] = o.probability;
+        }
+        p
+    })
+}
+
+/// How the recursion holds a distribution, for the cost estimate.
+#[derive(Clone, PartialEq)]
+enum Held {
+    Point,
+    Multinomial(Vec<u64>),
+    Spread,
+}
+
 /// The last share tables built, by game: deviation payoffs evaluate the same
 /// game k times.
-pub(crate) type ShareCache = Option<(String, std::sync::Arc<Vec<Vec<f64>>>)>;
+pub(crate) type ShareCache = Option<(Vec<u64>, std::sync::Arc<Vec<Vec<f64>>>)>;
 
 /// The leave-one-out route for one problem.
 pub(crate) struct LeaveOneOutPlan {
@@ -159,47 +196,66 @@ impl LeaveOneOutPlan {
     /// a point), each part's sums against the share tables, and the tables.
     pub fn estimate_cost(players: usize, actions: usize, states: usize, types: &[PartType]) -> f64 {
         let cells = Self::cells_of(players, actions);
-        let add = |t: &PartType, copies: u32, point: bool| -> (f64, bool) {
-            match (copies, point) {
-                (0, _) => (0.0, point),
-                (_, true) if t.outcomes.len() == 1 => (0.0, true),
-                (_, true) if single_player(t) => (cells * (actions as f64 + 20.0), false),
-                _ => (
+        let formula = cells * (actions as f64 + 20.0);
+        let add = |t: &PartType, copies: u32, held: Held| -> (f64, Held) {
+            let key = marginal_of(t).map(|p| p.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+            match (copies, held, key) {
+                (0, held, _) => (0.0, held),
+                (_, held @ (Held::Point | Held::Multinomial(_)), _) if t.outcomes.len() == 1 => {
+                    (0.0, held)
+                }
+                (_, Held::Point, Some(key)) => (0.0, Held::Multinomial(key)),
+                (_, Held::Multinomial(m), Some(key)) if m == key => (0.0, Held::Multinomial(m)),
+                (_, held, _) => (
                     // Memory-bound: each multiply-add costs about 1.5 of
-                    // the FFT's flops (measured at n = 200 and 384, k = 4).
-                    f64::from(copies) * t.outcomes.len() as f64 * 3.0 * cells,
-                    false,
+                    // the FFT's flops (measured at n = 200 and 384, k = 4);
+                    // a multinomial held as a formula is filled in first.
+                    f64::from(copies) * t.outcomes.len() as f64 * 3.0 * cells
+                        + if matches!(held, Held::Multinomial(_)) {
+                            formula
+                        } else {
+                            0.0
+                        },
+                    Held::Spread,
                 ),
             }
         };
         fn walk(
             range: std::ops::Range<usize>,
-            point: bool,
+            held: Held,
             types: &[PartType],
-            add: &dyn Fn(&PartType, u32, bool) -> (f64, bool),
+            add: &dyn Fn(&PartType, u32, Held) -> (f64, Held),
             leaf: &dyn Fn(&PartType) -> f64,
+            formula: f64,
         ) -> f64 {
             if range.len() == 1 {
                 let t = &types[range.start];
-                return add(t, t.copies - 1, point).0 + leaf(t);
+                let (cost, held) = add(t, t.copies - 1, held);
+                let fill = if matches!(held, Held::Multinomial(_)) {
+                    formula
+                } else {
+                    0.0
+                };
+                return cost + fill + leaf(t);
             }
             let mid = range.start + range.len() / 2;
             let with_all = |added: std::ops::Range<usize>| {
-                added.fold((0.0, point), |(cost, p), t| {
-                    let (c, p) = add(&types[t], types[t].copies, p);
-                    (cost + c, p)
+                added.fold((0.0, held.clone()), |(cost, h), t| {
+                    let (c, h) = add(&types[t], types[t].copies, h);
+                    (cost + c, h)
                 })
             };
-            let (cost_left, point_left) = with_all(mid..range.end);
-            let (cost_right, point_right) = with_all(range.start..mid);
+            let (cost_left, held_left) = with_all(mid..range.end);
+            let (cost_right, held_right) = with_all(range.start..mid);
             cost_left
                 + cost_right
-                + walk(range.start..mid, point_left, types, add, leaf)
-                + walk(mid..range.end, point_right, types, add, leaf)
+                + walk(range.start..mid, held_left, types, add, leaf, formula)
+                + walk(mid..range.end, held_right, types, add, leaf, formula)
         }
         let leaf =
             |t: &PartType| t.outcomes.len() as f64 * actions as f64 * states as f64 * 2.0 * cells;
-        walk(0..types.len(), true, types, &add, &leaf) + cells * (actions * states) as f64 * 30.0
+        walk(0..types.len(), Held::Point, types, &add, &leaf, formula)
+            + cells * (actions * states) as f64 * 30.0
     }
 
     /// Peak memory in bytes: the share tables and about two distributions
@@ -220,7 +276,7 @@ impl LeaveOneOutPlan {
     pub fn run(
         &self,
         flat: &FlatPlan,
-        key: &str,
+        key: &[u64],
         cache: &mut ShareCache,
         watch: Watch<'_>,
     ) -> Result<Vec<f64>> {
@@ -228,7 +284,7 @@ impl LeaveOneOutPlan {
             Some((_, tables)) => tables,
             None => std::sync::Arc::new(self.share_tables(flat)),
         };
-        *cache = Some((key.to_string(), shares.clone()));
+        *cache = Some((key.to_vec(), shares.clone()));
         let start = Distribution::Point(vec![0; self.simplex.actions]);
         let done = std::sync::atomic::AtomicUsize::new(0);
         let mut per_type = vec![Vec::new(); self.types.len()];
@@ -268,7 +324,7 @@ impl LeaveOneOutPlan {
         if types.len() == 1 {
             let ty = &self.types[types.start];
             let residual = self.add(outside, ty, ty.copies - 1);
-            out[0] = self.part_values(ty, &residual, shares);
+            out[0] = self.part_values(ty, residual, shares);
             let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             watch.report(finished as u64, self.types.len() as u64);
             return;
@@ -282,13 +338,7 @@ impl LeaveOneOutPlan {
             }
             d
         };
-        let copy = match &outside {
-            Distribution::Point(p) => Distribution::Point(p.clone()),
-            Distribution::Spread { total, mass } => Distribution::Spread {
-                total: *total,
-                mass: mass.clone(),
-            },
-        };
+        let copy = outside.clone();
         let (for_left, for_right) = rayon::join(
             || with_all(outside, right.clone()),
             || with_all(copy, left.clone()),
@@ -304,20 +354,55 @@ impl LeaveOneOutPlan {
         if copies == 0 {
             return dist;
         }
-        if let Distribution::Point(point) = &dist {
-            if ty.outcomes.len() == 1 {
-                // A point plus a fixed part is a point.
-                let moved: Vec<u32> = point
-                    .iter()
-                    .zip(&ty.outcomes[0].counts)
-                    .map(|(a, b)| a + copies * b)
-                    .collect();
-                return Distribution::Point(moved);
+        let moved = |point: &[u32]| -> Vec<u32> {
+            point
+                .iter()
+                .zip(&ty.outcomes[0].counts)
+                .map(|(a, b)| a + copies * b)
+                .collect()
+        };
+        let dist = match (dist, marginal_of(ty)) {
+            // A fixed part moves a point (or a multinomial's point).
+            (Distribution::Point(point), _) if ty.outcomes.len() == 1 => {
+                return Distribution::Point(moved(&point));
             }
-            if single_player(ty) {
-                return self.multinomial(point, ty, copies);
+            (
+                Distribution::Multinomial {
+                    point,
+                    marginal,
+                    copies: c,
+                },
+                _,
+            ) if ty.outcomes.len() == 1 => {
+                return Distribution::Multinomial {
+                    point: moved(&point),
+                    marginal,
+                    copies: c,
+                };
             }
-        }
+            (Distribution::Point(point), Some(marginal)) => {
+                return Distribution::Multinomial {
+                    point,
+                    marginal,
+                    copies,
+                };
+            }
+            (
+                Distribution::Multinomial {
+                    point,
+                    marginal,
+                    copies: c,
+                },
+                Some(p),
+            ) if p == marginal => {
+                return Distribution::Multinomial {
+                    point,
+                    marginal,
+                    copies: c + copies,
+                };
+            }
+            (dist, _) => self.spread(dist),
+        };
         let s = &self.simplex;
         let width = ty.outcomes[0].counts.iter().sum::<u32>();
         let shifts: Vec<(usize, usize, f64)> = ty
@@ -329,9 +414,8 @@ impl LeaveOneOutPlan {
             })
             .collect();
         let mut total = dist.total();
-        let mut mass = match dist {
-            Distribution::Point(point) => self.point_mass(&point),
-            Distribution::Spread { mass, .. } => mass,
+        let Distribution::Spread { mut mass, .. } = dist else {
+            unreachable!("spread above")
         };
         // Two buffers, swapped after each copy (a fresh one per copy would
         // cost a page fault per 4 kB).
@@ -354,20 +438,30 @@ impl LeaveOneOutPlan {
         Distribution::Spread { total, mass }
     }
 
-    /// `point + Mult(copies, p)` for a single-player part with marginal p,
-    /// from the log-factorials (relative error about `copies · ln(copies)` u).
-    fn multinomial(&self, point: &[u32], ty: &PartType, copies: u32) -> Distribution {
+    /// `dist` spread over the cells.
+    fn spread(&self, dist: Distribution) -> Distribution {
+        match dist {
+            Distribution::Point(point) => Distribution::Spread {
+                total: point.iter().sum(),
+                mass: self.point_mass(&point),
+            },
+            Distribution::Multinomial {
+                point,
+                marginal,
+                copies,
+            } => self.multinomial(&point, &marginal, copies),
+            spread => spread,
+        }
+    }
+
+    /// `point + Mult(copies, p)`, from the log-factorials, renormalised.
+    fn multinomial(&self, point: &[u32], marginal: &[f64], copies: u32) -> Distribution {
         let s = &self.simplex;
         let k = s.actions;
-        let mut log_p = vec![f64::NEG_INFINITY; k];
-        for o in &ty.outcomes {
-            let b = o
-                .counts
-                .iter()
-                .position(|&c| c == 1)
-                .expect("single player");
-            log_p[b] = o.probability.ln();
-        }
+        let log_p: Vec<f64> = marginal
+            .iter()
+            .map(|&p| if p > 0.0 { p.ln() } else { f64::NEG_INFINITY })
+            .collect();
         // ln(i!) by a compensated running sum: within an ulp or two of the
         // exact value instead of drifting by i ulps.
         let mut log_factorial = vec![0.0; copies as usize + 1];
@@ -435,7 +529,11 @@ impl LeaveOneOutPlan {
     }
 
     /// `c · Σ_o p_o Σ_b o_b Σ_M R(M) h_b(x, M + o)` for each state x.
-    fn part_values(&self, ty: &PartType, residual: &Distribution, shares: &[Vec<f64>]) -> Vec<f64> {
+    fn part_values(&self, ty: &PartType, residual: Distribution, shares: &[Vec<f64>]) -> Vec<f64> {
+        let residual = match residual {
+            point @ Distribution::Point(_) => point,
+            other => self.spread(other),
+        };
         let s = &self.simplex;
         let k = s.actions;
         let mut values = vec![0.0; self.states];
@@ -445,7 +543,7 @@ impl LeaveOneOutPlan {
                 let weight = f64::from(ty.copies) * o.probability * f64::from(o.counts[b]);
                 for (x, v) in values.iter_mut().enumerate() {
                     let h = &shares[x];
-                    let total = match residual {
+                    let total = match &residual {
                         Distribution::Point(point) => {
                             let (row, at) = s.shift(point);
                             h[(s.row_start[row + row_shift] + at + last) * k + b]
@@ -474,6 +572,7 @@ impl LeaveOneOutPlan {
                                 .collect();
                             partials.iter().sum()
                         }
+                        Distribution::Multinomial { .. } => unreachable!("spread above"),
                     };
                     *v += weight * total;
                 }

@@ -79,7 +79,7 @@ pub struct Point {
 /// In sweeps, `--method auto` uses the counts method up to this many pairs of
 /// count vectors (about 0.2 s on two CPU cores) and samples beyond: a sweep
 /// is thousands of points.
-pub const SWEEP_AUTO_MAX_PAIRS: u64 = 100_000_000;
+pub const SWEEP_AUTO_MAX_PAIRS: u64 = 2_000_000_000;
 
 /// The largest number of pure joint actions `worst` evaluates (count vectors
 /// in symmetric games, every joint action in table games).
