@@ -184,7 +184,8 @@ pub(crate) struct Job<'a> {
     pub options: &'a Options,
 }
 
-/// The sums per slot on the CPU, the FFT's rounding bound when it ran, and
+/// The sums per slot on the CPU, the FFT's rounding bound when it ran, the
+/// algorithm that ran (the FFT may fall back to the direct sum), and
 /// what the user should know about the route taken (`notes`); the
 /// leave-one-out route keeps its share tables in `shares`.
 pub(crate) fn run_cpu(
@@ -193,7 +194,7 @@ pub(crate) fn run_cpu(
     watch: Watch<'_>,
     notes: &mut Vec<String>,
     shares: &mut ShareCache,
-) -> Result<(Vec<f64>, Option<f64>)> {
+) -> Result<(Vec<f64>, Option<f64>, CountsAlgorithm)> {
     let Job {
         problem,
         plan,
@@ -206,7 +207,7 @@ pub(crate) fn run_cpu(
         crate::counts_driver::run(&mut crate::cpu::CpuCounts, flat, counts, watch)
     };
     match route {
-        Route::Direct(counts) => Ok((direct(counts)?, None)),
+        Route::Direct(counts) => Ok((direct(counts)?, None, CountsAlgorithm::Direct)),
         Route::LeaveOneOut(loo) => {
             // The game as the share tables see it: the family, the sizes and
             // the family's parameters (the tail of the plan's reals).
@@ -221,7 +222,11 @@ pub(crate) fn run_cpu(
             .map(|&v| u64::from(v))
             .chain(params.iter().map(|v| v.to_bits()))
             .collect();
-            Ok((loo.run(flat, &key, shares, watch)?, None))
+            Ok((
+                loo.run(flat, &key, shares, watch)?,
+                None,
+                CountsAlgorithm::LeaveOneOut,
+            ))
         }
         Route::Fft(spectral, estimate) => {
             let result = spectral.run(flat, watch)?;
@@ -231,7 +236,7 @@ pub(crate) fn run_cpu(
                 result.bound
             ));
             if result.bound.is_finite() && result.bound <= FFT_ROUNDING_LIMIT {
-                return Ok((result.sums, Some(result.bound)));
+                return Ok((result.sums, Some(result.bound), CountsAlgorithm::Fft));
             }
             let why_not = if algorithm == CountsAlgorithm::Fft {
                 Some("the FFT was asked for".to_string())
@@ -261,13 +266,17 @@ pub(crate) fn run_cpu(
                             Remedy::Sampling,
                         ));
                     }
-                    Ok((result.sums, Some(result.bound)))
+                    Ok((result.sums, Some(result.bound), CountsAlgorithm::Fft))
                 }
                 None => {
                     notes.push(format!(
                         "counts: the FFT's rounding bound exceeds {FFT_ROUNDING_LIMIT:.0e}; summed the pairs directly instead"
                     ));
-                    Ok((direct(&CountsPlan::new(problem, plan)?)?, None))
+                    Ok((
+                        direct(&CountsPlan::new(problem, plan)?)?,
+                        None,
+                        CountsAlgorithm::Direct,
+                    ))
                 }
             }
         }

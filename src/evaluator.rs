@@ -196,6 +196,9 @@ pub struct Evaluation {
     /// that the direct sum would sum when the FFT ran instead (an upper bound).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count_pairs: Option<u64>,
+    /// Counts method: the algorithm that summed (the GPU's is always `direct`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts_algorithm: Option<CountsAlgorithm>,
     /// Counts method by FFT: an a-posteriori bound on `|r_j(x) − exact|` from
     /// the transform's rounding, for the same share tables.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -507,7 +510,7 @@ impl Evaluator {
         let planned = started.elapsed().as_secs_f64();
         let (first, second) = self.on_backend(options.backend, &mut notes, |evaluator, side| {
             let begun = Instant::now();
-            let (sums, adapter, rounding_bound, run_notes) = match side {
+            let (sums, adapter, rounding_bound, run_notes, counts_algorithm) = match side {
                 Side::Gpu => {
                     // The kernels' fixed sizes first: a refusal needs no device.
                     // Accumulators per thread: Σy and Σy² per slot when
@@ -550,16 +553,19 @@ impl Evaluator {
                             crate::counts_driver::run(gpu, &flat, &counts, watch)?
                         }
                     };
-                    (sums, gpu.adapter_name(), None, Vec::new())
+                    let algorithm =
+                        matches!(chosen, Chosen::Counts(_)).then_some(CountsAlgorithm::Direct);
+                    (sums, gpu.adapter_name(), None, Vec::new(), algorithm)
                 }
                 Side::Cpu => {
                     let mut route_notes = Vec::new();
-                    let (sums, bound) = match &chosen {
+                    let (sums, bound, algorithm) = match &chosen {
                         Chosen::Sample => (
                             crate::cpu::sample(&flat, options.samples, options.seed, watch)?,
                             None,
+                            None,
                         ),
-                        Chosen::Exact => (crate::cpu::exact(&flat, watch)?, None),
+                        Chosen::Exact => (crate::cpu::exact(&flat, watch)?, None, None),
                         Chosen::Counts(route) => crate::counts_route::run_cpu(
                             route,
                             &crate::counts_route::Job {
@@ -571,9 +577,10 @@ impl Evaluator {
                             watch,
                             &mut route_notes,
                             &mut evaluator.shares,
-                        )?,
+                        )
+                        .map(|(sums, bound, used)| (sums, bound, Some(used)))?,
                     };
-                    (sums, cpu_name(), bound, route_notes)
+                    (sums, cpu_name(), bound, route_notes, algorithm)
                 }
             };
             Ok(Run {
@@ -582,6 +589,7 @@ impl Evaluator {
                 adapter,
                 seconds: begun.elapsed().as_secs_f64(),
                 rounding_bound,
+                counts_algorithm,
                 notes: run_notes,
             })
         })?;
@@ -592,6 +600,7 @@ impl Evaluator {
                 adapter,
                 seconds,
                 rounding_bound,
+                counts_algorithm,
                 notes: run_notes,
             } = run;
             notes.extend(run_notes);
@@ -609,6 +618,7 @@ impl Evaluator {
                     _ => None,
                 },
                 rounding_bound,
+                counts_algorithm,
                 profiles: flat.profiles,
                 samples: sample.then_some(options.samples),
                 seed: sample.then_some(options.seed),
@@ -641,6 +651,7 @@ struct Run {
     adapter: String,
     seconds: f64,
     rounding_bound: Option<f64>,
+    counts_algorithm: Option<CountsAlgorithm>,
     notes: Vec<String>,
 }
 

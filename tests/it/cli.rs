@@ -269,6 +269,22 @@ fn bench_quick_measures_every_case_on_the_cpu() {
     }
 }
 
+fn bench_scale_quick_times_every_algorithm_exactly() {
+    let (code, out, err) = run(&["bench", "--scale", "--quick", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v.as_array().expect("a JSON array of rows");
+    assert_eq!(rows.len(), 7, "{out}");
+    for row in rows {
+        assert_eq!(row["method"], "counts", "{row}");
+        assert_eq!(row["backend"], "cpu", "{row}");
+        assert!(row["seconds"].as_f64().unwrap() > 0.0, "{row}");
+    }
+    // Deviation payoffs are k evaluations each.
+    assert_eq!(rows[0]["work"], 3);
+    assert_eq!(rows[1]["work"], 4);
+}
+
 fn eval_auto_uses_the_cpu_when_the_only_adapters_are_software() {
     let (code, devices, _) = run(&["devices", "--format", "json"]);
     assert_eq!(code, 0);
@@ -345,6 +361,6 @@ fn enumerated_flags_are_refused_before_any_work() {
 }
 
 super::trials! {
-    cpu: [eval_json_has_the_shares, eval_table_and_csv, bad_specs_exit_2_naming_the_file_and_path, too_many_profiles_suggests_sampling, sampling_csv_and_table_show_error_bars, devices_lists_adapters, check_exit_codes, counts_on_a_table_game_is_refused_with_exit_2, bench_quick_measures_every_case_on_the_cpu, eval_auto_uses_the_cpu_when_the_only_adapters_are_software, output_that_cannot_be_written_exits_1_without_a_panic, enumerated_flags_are_refused_before_any_work],
+    cpu: [eval_json_has_the_shares, eval_table_and_csv, bad_specs_exit_2_naming_the_file_and_path, too_many_profiles_suggests_sampling, sampling_csv_and_table_show_error_bars, devices_lists_adapters, check_exit_codes, counts_on_a_table_game_is_refused_with_exit_2, bench_quick_measures_every_case_on_the_cpu, bench_scale_quick_times_every_algorithm_exactly, eval_auto_uses_the_cpu_when_the_only_adapters_are_software, output_that_cannot_be_written_exits_1_without_a_panic, enumerated_flags_are_refused_before_any_work],
     gpu: [eval_both_agrees_on_every_example],
 }

@@ -56,7 +56,7 @@ pub fn run_command(args: BenchArgs) -> crate::Outcome {
     let json = args.format == crate::FormatArg::Json;
     if !json {
         crate::emit(&format!(
-            "{:<58} {:<7} {:>14} {:>10} {:>14} {:<14} {:>10}  adapter\n",
+            "{:<74} {:<7} {:>14} {:>10} {:>14} {:<14} {:>10}  adapter\n",
             "case", "backend", "work", "seconds", "rate", "", "peak heap"
         ))?;
     }
@@ -70,7 +70,7 @@ pub fn run_command(args: BenchArgs) -> crate::Outcome {
             _ => format!("{:.1} MB", b as f64 / 1e6),
         });
         if let Err(e) = crate::emit(&format!(
-            "{:<58} {:<7} {:>14} {:>10.4} {:>14.4e} {:<14} {:>10}  {}\n",
+            "{:<74} {:<7} {:>14} {:>10.4} {:>14.4e} {:<14} {:>10}  {}\n",
             r.case, r.backend, r.work, r.seconds, r.rate, r.unit, heap, r.adapter
         )) {
             failed = Some(e);
@@ -191,6 +191,9 @@ fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>
                 backend,
                 method: *method,
                 samples,
+                // The counts row measures pairs per second: the pair sum
+                // (`bench --scale` times the other algorithms).
+                counts: unitsum_gpu::CountsAlgorithm::Direct,
                 ..Default::default()
             };
             if !long {
@@ -288,8 +291,13 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
         }
         let seconds = started.elapsed().as_secs_f64();
         let run = last.expect("at least one problem");
+        let algorithm = match run.counts_algorithm {
+            Some(unitsum_gpu::CountsAlgorithm::Fft) => "FFT",
+            Some(unitsum_gpu::CountsAlgorithm::LeaveOneOut) => "leave-one-out",
+            _ => "direct",
+        };
         Ok(BenchRow {
-            case,
+            case: format!("{case} [{algorithm}]"),
             method: run.method,
             backend: run.backend,
             adapter: run.adapter,
