@@ -120,24 +120,24 @@ impl Route {
         let direct_fits = memory::check("", direct.bytes, memory_limit, Remedy::Sampling)
             .and_then(|()| crate::symmetric::CountSpace::new(n, k).map(drop))
             .is_ok();
+        let fft_fits = check_fft();
         let mut best: Option<(f64, u8)> = None;
         for (cost, fits, which) in [
             (direct.cost, direct_fits, 0u8),
-            (fft.cost(), check_fft().is_ok(), 1),
+            (fft.cost(), fft_fits.is_ok(), 1),
             (loo_cost, check_loo().is_ok(), 2),
         ] {
             if fits && best.is_none_or(|(c, _)| cost < c) {
                 best = Some((cost, which));
             }
         }
-        match best {
-            Some((_, 0)) => Self::direct(problem, plan, &direct, memory_limit),
-            Some((cost, 1)) => Ok((Route::Fft(fft, direct), cost)),
-            Some(_) => leave_one_out(types),
-            None => {
-                check_fft()?;
-                unreachable!("the FFT was found not to fit")
-            }
+        match (best, fft_fits) {
+            (Some((_, 0)), _) => Self::direct(problem, plan, &direct, memory_limit),
+            (Some((cost, 1)), _) => Ok((Route::Fft(fft, direct), cost)),
+            (Some(_), _) => leave_one_out(types),
+            // Nothing fits: the FFT's refusal says how much it needs.
+            (None, Err(e)) => Err(e),
+            (None, Ok(())) => unreachable!("the FFT fits, so something was chosen"),
         }
     }
 

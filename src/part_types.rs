@@ -80,12 +80,7 @@ impl PartType {
 pub(crate) fn part_types(problem: &Problem, plan: &Plan) -> Vec<PartType> {
     let k = problem.actions();
     let m = problem.coalitions().len();
-    let mut coalition_of = vec![0; problem.players()];
-    for (j, c) in problem.coalitions().iter().enumerate() {
-        for &i in &c.members {
-            coalition_of[i] = j;
-        }
-    }
+    let coalition_of = problem.coalition_of();
     let mut in_part = vec![false; problem.players()];
     let mut types: Vec<PartType> = Vec::new();
     let mut seen = std::collections::HashMap::new();

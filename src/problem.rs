@@ -165,6 +165,17 @@ impl Problem {
         &self.coalitions
     }
 
+    /// Each player's coalition index.
+    pub(crate) fn coalition_of(&self) -> Vec<usize> {
+        let mut of = vec![0; self.players()];
+        for (j, c) in self.coalitions.iter().enumerate() {
+            for &i in &c.members {
+                of[i] = j;
+            }
+        }
+        of
+    }
+
     fn validate_policy(
         &self,
         coalition: usize,

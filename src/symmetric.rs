@@ -162,12 +162,7 @@ pub fn coalition_distributions(
 ) -> Vec<CountDistribution> {
     let k = problem.actions();
     let m = problem.coalitions().len();
-    let mut coalition_of = vec![0; problem.players()];
-    for (j, c) in problem.coalitions().iter().enumerate() {
-        for &i in &c.members {
-            coalition_of[i] = j;
-        }
-    }
+    let coalition_of = problem.coalition_of();
     let in_part: std::collections::HashSet<usize> = plan
         .parts
         .iter()
@@ -446,12 +441,7 @@ impl DirectEstimate {
         let k = problem.actions() as u64;
         let n = problem.players() as u64;
         let m = problem.coalitions().len();
-        let mut coalition_of = vec![0; problem.players()];
-        for (j, c) in problem.coalitions().iter().enumerate() {
-            for &i in &c.members {
-                coalition_of[i] = j;
-            }
-        }
+        let coalition_of = problem.coalition_of();
         // Distinct count vectors of each part's outcomes, per coalition.
         let mut supports: Vec<Vec<u64>> = vec![Vec::new(); m];
         for part in &plan.parts {

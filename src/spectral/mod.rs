@@ -174,11 +174,7 @@ impl SpectralPlan {
         let mut done_rows = 0u64;
         for (x, actions) in &tables {
             watch.check()?;
-            let t0 = std::time::Instant::now();
             let spectra = self.share_spectra(flat, *x, actions);
-            if std::env::var_os("UNITSUM_TRACE").is_some() {
-                eprintln!("spectra {:?}", t0.elapsed());
-            }
             let norms: Vec<f64> = spectra
                 .iter()
                 .map(|s| {
@@ -199,9 +195,6 @@ impl SpectralPlan {
                 watch,
             )?;
             done_rows += self.grid.rows as u64;
-            if std::env::var_os("UNITSUM_TRACE").is_some() {
-                eprintln!("pass {:?}", t0.elapsed());
-            }
             let u2 = residual_norms.get_or_insert(pass.residual_squares);
             for (t, ty) in self.types.iter().enumerate() {
                 let slot = ty.coalition * self.states + x;
