@@ -16,6 +16,25 @@ use crate::symmetric::{CountsPlan, DirectEstimate};
 use crate::watch::Watch;
 
 /// How the counts method sums.
+///
+/// ```
+/// use unitsum_gpu::{Backend, CountsAlgorithm, Method, Options, Problem};
+/// // One player on action 0 against 999 uniform players (a deviation payoff).
+/// let others: Vec<usize> = (1..1000).collect();
+/// let problem = Problem::from_value(&serde_json::json!({
+///     "players": 1000, "actions": 3, "game": { "family": "plurality" },
+///     "coalitions": [
+///         { "members": [0], "policy": { "kind": "pure", "actions": [0] } },
+///         { "members": others, "policy": { "kind": "uniform" } } ] }))?;
+/// let options = |counts| Options { backend: Backend::Cpu, method: Method::Counts, counts, ..Default::default() };
+/// let fft = unitsum_gpu::evaluate(&problem, &options(CountsAlgorithm::Fft))?;
+/// let loo = unitsum_gpu::evaluate(&problem, &options(CountsAlgorithm::LeaveOneOut))?;
+/// // The FFT bounds its own rounding; the two agree far within it.
+/// let bound = fft.rounding_bound.expect("the FFT reports a bound");
+/// assert!(bound < unitsum_gpu::FFT_ROUNDING_LIMIT);
+/// assert!((fft.shares[0][0] - loo.shares[0][0]).abs() < bound + 1e-12);
+/// # Ok::<(), unitsum_gpu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]

@@ -338,7 +338,39 @@ fn fft_refuses_beyond_the_memory_limit_and_says_how_much() {
     assert!(bound > 0.0 && bound < 1e-10, "{bound}");
 }
 
+/// The GPU's direct pair sum against the CPU's FFT and leave-one-out sums
+/// through `Backend::Both`: two algorithms on two backends.
+fn gpu_direct_sum_agrees_with_cpu_fft_and_leave_one_out(gpu: &mut unitsum_gpu::Evaluator) {
+    for (seed, family) in ["plurality", "proportional", "congestion", "anonymous"]
+        .iter()
+        .enumerate()
+    {
+        let problem = mixed_problem(100 + seed as u64, family, 30, 3);
+        for algorithm in [CountsAlgorithm::Fft, CountsAlgorithm::LeaveOneOut] {
+            let both = gpu
+                .evaluate(
+                    &problem,
+                    &Options {
+                        backend: Backend::Both,
+                        method: Method::Counts,
+                        counts: algorithm,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            assert_eq!(both.counts_algorithm, Some(algorithm), "{family}");
+            let check = both.cross_check.as_ref().expect("both backends ran");
+            assert_eq!(check.gpu.counts_algorithm, Some(CountsAlgorithm::Direct));
+            assert!(
+                check.agree && check.max_abs_difference <= GPU_TOLERANCE,
+                "{family}, {algorithm:?}: GPU vs CPU {:.2e}",
+                check.max_abs_difference
+            );
+        }
+    }
+}
+
 super::trials! {
     cpu: [leave_one_out_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_and_leave_one_out_equal_the_direct_pair_sum_at_n_in_the_hundreds, fft_and_leave_one_out_match_closed_forms_at_n_1000, fft_refuses_beyond_the_memory_limit_and_says_how_much],
-    gpu: [],
+    gpu: [gpu_direct_sum_agrees_with_cpu_fft_and_leave_one_out],
 }
