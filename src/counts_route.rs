@@ -1,7 +1,8 @@
 //! Which algorithm computes the counts method's sums: the direct pair sum
-//! over count distributions ([`crate::symmetric`], also on the GPU) or the
-//! FFT over the count grid ([`crate::spectral`], on the CPU), chosen by
-//! estimated cost within the memory limit, with the FFT's rounding bound
+//! over count distributions ([`crate::symmetric`], also on the GPU), the FFT
+//! over the count grid ([`crate::spectral`]) or leave-one-out distributions
+//! on the count simplex ([`crate::leave_one_out`]), both on the CPU; chosen
+//! by estimated cost within the memory limit, with the FFT's rounding bound
 //! checked after the fact.
 
 use crate::error::{Error, Remedy, Result};
@@ -39,7 +40,7 @@ use crate::watch::Watch;
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum CountsAlgorithm {
-    /// The cheaper of the two by estimated cost, within the memory limit;
+    /// The cheapest of the three by estimated cost, within the memory limit;
     /// the FFT falls back to the direct sum when its rounding bound passes
     /// [`FFT_ROUNDING_LIMIT`] and the direct sum is within
     /// [`crate::Options::auto_max_pairs`].
