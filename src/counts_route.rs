@@ -37,7 +37,7 @@ use crate::watch::Watch;
 /// # Ok::<(), unitsum_gpu::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum CountsAlgorithm {
     /// The cheapest of the three by estimated cost, within the memory limit;

@@ -404,13 +404,17 @@ impl LeaveOneOutPlan {
             (dist, _) => self.spread(dist),
         };
         let s = &self.simplex;
+        let k = s.actions;
         let width = ty.outcomes[0].counts.iter().sum::<u32>();
-        let shifts: Vec<(usize, usize, f64)> = ty
+        // Each outcome as the rows it pulls from: its row shift, its counts
+        // on the outer axes (and their sum), its shift along a row.
+        let pulls: Vec<(usize, &[u32], u32, usize, f64)> = ty
             .outcomes
             .iter()
             .map(|o| {
                 let (row, last) = s.shift(&o.counts);
-                (row, last, o.probability)
+                let outer = &o.counts[..k - 2];
+                (row, outer, outer.iter().sum(), last, o.probability)
             })
             .collect();
         let mut total = dist.total();
@@ -418,22 +422,35 @@ impl LeaveOneOutPlan {
             unreachable!("spread above")
         };
         // Two buffers, swapped after each copy (a fresh one per copy would
-        // cost a page fault per 4 kB).
+        // cost a page fault per 4 kB). Each destination row pulls from the
+        // rows its outcomes come from, so rows are written once, in
+        // parallel, and only their valid cells are cleared.
         let mut next = vec![0.0; s.cells];
         for _ in 0..copies {
-            next.fill(0.0);
-            for &(id, used) in s.rows.iter().filter(|r| r.1 <= total) {
-                let len = (total - used) as usize + 1;
-                let from = &mass[s.row_start[id]..][..len];
-                for &(row_shift, last, p) in &shifts {
-                    let to = s.row_start[id + row_shift] + last;
-                    for (d, &m) in next[to..to + len].iter_mut().zip(from) {
-                        *d += p * m;
+            let new_total = total + width;
+            let from = &mass;
+            s.rows_mut(&mut next, 1)
+                .into_par_iter()
+                .with_min_len(64)
+                .filter(|(_, used, _)| *used <= new_total)
+                .for_each(|(id, used, row)| {
+                    let mut outer = [0u32; crate::limits::MAX_ACTIONS];
+                    s.outer(id, &mut outer[..k - 2]);
+                    let row = &mut row[..(new_total - used) as usize + 1];
+                    row.fill(0.0);
+                    for &(row_shift, counts, counted, last, p) in &pulls {
+                        if counts.iter().zip(&outer).any(|(c, o)| c > o) || used - counted > total {
+                            continue;
+                        }
+                        let len = (total - (used - counted)) as usize + 1;
+                        let source = &from[s.row_start[id - row_shift]..][..len];
+                        for (d, &m) in row[last..last + len].iter_mut().zip(source) {
+                            *d += p * m;
+                        }
                     }
-                }
-            }
+                });
             std::mem::swap(&mut mass, &mut next);
-            total += width;
+            total = new_total;
         }
         Distribution::Spread { total, mass }
     }
@@ -542,11 +559,11 @@ impl LeaveOneOutPlan {
             for b in (0..k).filter(|&b| o.counts[b] > 0) {
                 let weight = f64::from(ty.copies) * o.probability * f64::from(o.counts[b]);
                 for (x, v) in values.iter_mut().enumerate() {
-                    let h = &shares[x];
+                    let h = &shares[x * k + b];
                     let total = match &residual {
                         Distribution::Point(point) => {
                             let (row, at) = s.shift(point);
-                            h[(s.row_start[row + row_shift] + at + last) * k + b]
+                            h[s.row_start[row + row_shift] + at + last]
                         }
                         Distribution::Spread { total, mass } => {
                             // Fixed chunks of rows, added in order: the same
@@ -560,11 +577,10 @@ impl LeaveOneOutPlan {
                                         let len = (total - used) as usize + 1;
                                         let from = &mass[s.row_start[id]..][..len];
                                         let at = s.row_start[id + row_shift] + last;
-                                        let row = &h[at * k..(at + len) * k];
                                         sum += from
                                             .iter()
-                                            .zip(row.chunks_exact(k))
-                                            .map(|(m, h)| m * h[b])
+                                            .zip(&h[at..at + len])
+                                            .map(|(m, h)| m * h)
                                             .sum::<f64>();
                                     }
                                     sum
@@ -581,15 +597,15 @@ impl LeaveOneOutPlan {
         values
     }
 
-    /// `h_b(x, C)` on the simplex of all n players, one table per state
-    /// with the k shares of each cell together.
+    /// `h_b(x, C)` on the simplex of all n players, one table per state and
+    /// action (`x * k + b`).
     fn share_tables(&self, flat: &FlatPlan) -> Vec<Vec<f64>> {
         let s = &self.simplex;
         let k = s.actions;
         let n = s.players;
         let anonymous = flat.config.family == family_id::ANONYMOUS;
         (0..self.states)
-            .map(|x| {
+            .flat_map(|x| {
                 let mut table = vec![0.0; s.cells * k];
                 s.rows_mut(&mut table, k)
                     .into_par_iter()
@@ -606,11 +622,15 @@ impl LeaveOneOutPlan {
                             action_shares(flat, x as u32, &counts, &others_rank, h);
                         }
                     });
-                table
+                // One contiguous table per action, for the sums' dot products.
+                (0..k)
+                    .map(|b| table.iter().skip(b).step_by(k).copied().collect())
+                    .collect::<Vec<Vec<f64>>>()
             })
             .collect()
     }
 }
+
 /// `c · log p` with `0 · log 0 = 0`.
 fn term(c: u32, log_p: f64) -> f64 {
     if c == 0 {
