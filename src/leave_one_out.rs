@@ -606,26 +606,38 @@ impl LeaveOneOutPlan {
         let anonymous = flat.config.family == family_id::ANONYMOUS;
         (0..self.states)
             .flat_map(|x| {
-                let mut table = vec![0.0; s.cells * k];
-                s.rows_mut(&mut table, k)
-                    .into_par_iter()
-                    .for_each(|(id, used, row)| {
-                        let mut counts = vec![0u32; k];
-                        s.outer(id, &mut counts[..k - 2]);
-                        let mut others_rank = vec![0; k];
-                        for (t, h) in row.chunks_exact_mut(k).enumerate() {
-                            counts[k - 2] = t as u32;
-                            counts[k - 1] = n - used - t as u32;
-                            if anonymous {
-                                anonymous_ranks(flat, &counts, &mut others_rank);
-                            }
-                            action_shares(flat, x as u32, &counts, &others_rank, h);
+                let mut tables: Vec<Vec<f64>> = (0..k).map(|_| vec![0.0; s.cells]).collect();
+                // Row r of every action's table, together.
+                let mut cut: Vec<_> = tables
+                    .iter_mut()
+                    .map(|t| s.rows_mut(t, 1).into_iter())
+                    .collect();
+                let rows: Vec<(usize, u32, Vec<&mut [f64]>)> = s
+                    .rows
+                    .iter()
+                    .map(|&(id, used)| {
+                        let slices = cut.iter_mut().map(|c| c.next().expect("row").2).collect();
+                        (id, used, slices)
+                    })
+                    .collect();
+                rows.into_par_iter().for_each(|(id, used, mut slices)| {
+                    let mut counts = vec![0u32; k];
+                    s.outer(id, &mut counts[..k - 2]);
+                    let mut others_rank = vec![0; k];
+                    let mut h = vec![0.0; k];
+                    for t in 0..=(n - used) {
+                        counts[k - 2] = t;
+                        counts[k - 1] = n - used - t;
+                        if anonymous {
+                            anonymous_ranks(flat, &counts, &mut others_rank);
                         }
-                    });
-                // One contiguous table per action, for the sums' dot products.
-                (0..k)
-                    .map(|b| table.iter().skip(b).step_by(k).copied().collect())
-                    .collect::<Vec<Vec<f64>>>()
+                        action_shares(flat, x as u32, &counts, &others_rank, &mut h);
+                        for (table, &value) in slices.iter_mut().zip(&h) {
+                            table[t as usize] = value;
+                        }
+                    }
+                });
+                tables
             })
             .collect()
     }
