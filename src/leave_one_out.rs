@@ -16,10 +16,9 @@
 use rayon::prelude::*;
 
 use crate::counts::count_vectors;
-use crate::cpu::families::{action_shares, anonymous_ranks};
 use crate::error::Result;
 use crate::part_types::PartType;
-use crate::plan::{family_id, FlatPlan};
+use crate::plan::FlatPlan;
 use crate::watch::Watch;
 
 /// Rows per parallel task of the sums against the share tables.
@@ -602,8 +601,6 @@ impl LeaveOneOutPlan {
     fn share_tables(&self, flat: &FlatPlan) -> Vec<Vec<f64>> {
         let s = &self.simplex;
         let k = s.actions;
-        let n = s.players;
-        let anonymous = flat.config.family == family_id::ANONYMOUS;
         (0..self.states)
             .flat_map(|x| {
                 let mut tables: Vec<Vec<f64>> = (0..k).map(|_| vec![0.0; s.cells]).collect();
@@ -620,22 +617,14 @@ impl LeaveOneOutPlan {
                         (id, used, slices)
                     })
                     .collect();
-                rows.into_par_iter().for_each(|(id, used, mut slices)| {
-                    let mut counts = vec![0u32; k];
-                    s.outer(id, &mut counts[..k - 2]);
-                    let mut others_rank = vec![0; k];
-                    let mut h = vec![0.0; k];
-                    for t in 0..=(n - used) {
-                        counts[k - 2] = t;
-                        counts[k - 1] = n - used - t;
-                        if anonymous {
-                            anonymous_ranks(flat, &counts, &mut others_rank);
+                rows.into_par_iter().for_each(|(id, _, mut slices)| {
+                    let mut outer = vec![0u32; k - 2];
+                    s.outer(id, &mut outer);
+                    crate::symmetric::shares_along_row(flat, x, &outer, |t, h| {
+                        for (table, &value) in slices.iter_mut().zip(h) {
+                            table[t] = value;
                         }
-                        action_shares(flat, x as u32, &counts, &others_rank, &mut h);
-                        for (table, &value) in slices.iter_mut().zip(&h) {
-                            table[t as usize] = value;
-                        }
-                    }
+                    });
                 });
                 tables
             })

@@ -501,3 +501,32 @@ impl DirectEstimate {
         DirectEstimate { pairs, cost, bytes }
     }
 }
+
+/// `h_b(x, C)` for the count vectors of all n players along one row of the
+/// count grid: the first k−2 counts fixed (`outer`, summing to at most n),
+/// the count of action k−2 from 0 up; `put(t, shares)` gets the k shares of
+/// each. Shared by the FFT and leave-one-out algorithms.
+pub(crate) fn shares_along_row(
+    flat: &crate::plan::FlatPlan,
+    x: usize,
+    outer: &[u32],
+    mut put: impl FnMut(usize, &[f64]),
+) {
+    let k = flat.config.actions as usize;
+    let n = flat.config.players;
+    let used: u32 = outer.iter().sum();
+    let anonymous = flat.config.family == crate::plan::family_id::ANONYMOUS;
+    let mut counts = vec![0u32; k];
+    counts[..k - 2].copy_from_slice(outer);
+    let mut others_rank = vec![0; k];
+    let mut h = vec![0.0; k];
+    for t in 0..=(n - used) {
+        counts[k - 2] = t;
+        counts[k - 1] = n - used - t;
+        if anonymous {
+            crate::cpu::families::anonymous_ranks(flat, &counts, &mut others_rank);
+        }
+        crate::cpu::families::action_shares(flat, x as u32, &counts, &others_rank, &mut h);
+        put(t as usize, &h);
+    }
+}

@@ -28,7 +28,6 @@ mod grid;
 use rayon::prelude::*;
 use rustfft::num_complex::Complex;
 
-use crate::cpu::families::{action_shares, anonymous_ranks};
 use crate::error::{Error, Result};
 use crate::part_types::{part_types, PartType};
 use crate::plan::{FlatPlan, Plan};
@@ -229,32 +228,19 @@ impl SpectralPlan {
         x: usize,
         actions: &[usize],
     ) -> Vec<Vec<Complex<f64>>> {
-        let k = self.actions;
         let n = self.players as u32;
         let last = self.grid.last();
-        let anonymous = flat.config.family == crate::plan::family_id::ANONYMOUS;
         self.grid.forward(actions.len(), |outer, rows| {
             let used: u32 = outer.iter().map(|&c| c as u32).sum();
             if used > n {
                 return;
             }
-            let mut counts = vec![0u32; k];
-            for (c, &o) in counts.iter_mut().zip(outer) {
-                *c = o as u32;
-            }
-            let mut others_rank = vec![0; k];
-            let mut h = vec![0.0; k];
-            for t in 0..=(n - used) {
-                counts[k - 2] = t;
-                counts[k - 1] = n - used - t;
-                if anonymous {
-                    anonymous_ranks(flat, &counts, &mut others_rank);
-                }
-                action_shares(flat, x as u32, &counts, &others_rank, &mut h);
+            let outer: Vec<u32> = outer.iter().map(|&c| c as u32).collect();
+            crate::symmetric::shares_along_row(flat, x, &outer, |t, h| {
                 for (i, &b) in actions.iter().enumerate() {
-                    rows[i * last + t as usize] = h[b];
+                    rows[i * last + t] = h[b];
                 }
-            }
+            });
         })
     }
 
