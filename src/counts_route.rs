@@ -59,6 +59,17 @@ pub enum CountsAlgorithm {
     LeaveOneOut,
 }
 
+impl std::fmt::Display for CountsAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CountsAlgorithm::Auto => "auto",
+            CountsAlgorithm::Direct => "direct",
+            CountsAlgorithm::Fft => "fft",
+            CountsAlgorithm::LeaveOneOut => "leave-one-out",
+        })
+    }
+}
+
 /// Largest FFT rounding bound kept when the direct sum could run instead.
 pub const FFT_ROUNDING_LIMIT: f64 = 1e-10;
 

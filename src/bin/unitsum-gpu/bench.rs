@@ -291,11 +291,9 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
         }
         let seconds = started.elapsed().as_secs_f64();
         let run = last.expect("at least one problem");
-        let algorithm = match run.counts_algorithm {
-            Some(unitsum_gpu::CountsAlgorithm::Fft) => "FFT",
-            Some(unitsum_gpu::CountsAlgorithm::LeaveOneOut) => "leave-one-out",
-            _ => "direct",
-        };
+        let algorithm = run
+            .counts_algorithm
+            .map_or_else(|| "direct".to_string(), |a| a.to_string());
         Ok(BenchRow {
             case: format!("{case} [{algorithm}]"),
             method: run.method,

@@ -144,9 +144,18 @@ impl Report<'_> {
                 (None, Some(p)) => format!("{p} profiles"),
                 (None, None) => String::new(),
             };
+            let method = match run.counts_algorithm {
+                Some(algorithm) => format!("{} ({algorithm})", run.method),
+                None => run.method.to_string(),
+            };
+            let size = if size.is_empty() {
+                size
+            } else {
+                format!(", {size}")
+            };
             out.push_str(&format!(
-                "\n{} backend on {}: {}, {size}, {:.3} s, unit-sum error {:.1e}\n",
-                run.backend, run.adapter, run.method, run.seconds, run.unit_sum_error
+                "\n{} backend on {}: {method}{size}, {:.3} s, unit-sum error {:.1e}\n",
+                run.backend, run.adapter, run.seconds, run.unit_sum_error
             ));
             if let Some(bound) = run.rounding_bound {
                 out.push_str(&format!("(counts by FFT: rounding bound {bound:.1e})\n"));
