@@ -29,6 +29,14 @@ pub(crate) fn human(bytes: u64) -> String {
 /// Refuse `what`, which needs about `bytes`, beyond `limit` or beyond the
 /// available memory; `instead` says what to do then.
 pub(crate) fn check(what: &str, bytes: u64, limit: u64, instead: Remedy) -> Result<()> {
+    // An estimate that saturated is beyond any machine, whatever the limit
+    // (and where the system does not report its memory).
+    if bytes == u64::MAX {
+        return Err(Error::too_large(
+            format!("{what} needs more memory than any machine has"),
+            instead,
+        ));
+    }
     if let Some(free) = available().filter(|&free| bytes > free) {
         return Err(Error::too_large(
             format!(
@@ -78,5 +86,8 @@ mod tests {
             Some(_) => assert!(e.unwrap_err().to_string().contains("available")),
             None => assert!(e.is_ok()),
         }
+        // A saturated estimate is refused even with no limit.
+        let e = check("x", u64::MAX, u64::MAX, Remedy::Sampling).unwrap_err();
+        assert!(e.to_string().contains("any machine"), "{e}");
     }
 }

@@ -304,32 +304,25 @@ fn fft_refuses_beyond_the_memory_limit_and_says_how_much() {
             "{algorithm:?}: {refused:?}"
         );
     }
-    let (code, _, stderr) = binary(&[
-        "eval",
-        "examples/big-plurality.json",
-        "--backend",
-        "cpu",
-        "--method",
-        "counts",
-        "--counts",
-        "fft",
-        "--max-memory",
-        "0.01",
-    ]);
+    // The FFT on an example through the binary, with `extra` flags.
+    let fft_eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "examples/big-plurality.json",
+            "--backend",
+            "cpu",
+            "--method",
+            "counts",
+            "--counts",
+            "fft",
+        ];
+        args.extend_from_slice(extra);
+        binary(&args)
+    };
+    let (code, _, stderr) = fft_eval(&["--max-memory", "0.01"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--max-memory"), "{stderr}");
-    let (code, stdout, stderr) = binary(&[
-        "eval",
-        "examples/big-plurality.json",
-        "--backend",
-        "cpu",
-        "--method",
-        "counts",
-        "--counts",
-        "fft",
-        "--format",
-        "json",
-    ]);
+    let (code, stdout, stderr) = fft_eval(&["--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let bound = json["rounding_bound"]
