@@ -96,6 +96,11 @@ pub enum Error {
         /// The largest difference allowed.
         tolerance: f64,
     },
+    /// A computed result failed its own checks (finite, within [0, 1],
+    /// unit-sum, within the backend's rounding): it is refused rather than
+    /// reported, whatever caused it.
+    #[error("invalid result: {0}")]
+    InvalidResult(String),
     /// The linear-programming solver failed or stopped without an answer.
     #[error("the LP solver failed: {0}")]
     Lp(String),

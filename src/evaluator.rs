@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use crate::counts_route::{pair_cost, CountsAlgorithm, Route};
 use crate::error::{Error, Result};
+use crate::game::GPU_RANGE;
 use crate::gpu::GpuContext;
 use crate::memory::DEFAULT_MEMORY_LIMIT;
 use crate::plan::{FlatPlan, Plan};
@@ -512,6 +513,9 @@ impl Evaluator {
             let begun = Instant::now();
             let (sums, adapter, rounding_bound, run_notes, counts_algorithm) = match side {
                 Side::Gpu => {
+                    problem
+                        .game()
+                        .check_range(GPU_RANGE, "the GPU's f32 arithmetic")?;
                     // The kernels' fixed sizes first: a refusal needs no device.
                     // Accumulators per thread: Σy and Σy² per slot when
                     // sampling, a slot each when enumerating, a state each in
@@ -605,9 +609,7 @@ impl Evaluator {
             } = run;
             notes.extend(run_notes);
             let (shares, stderr) = shares_from_sums(problem, &sums, sample, options.samples);
-            let unit_sum_error = (0..problem.states())
-                .map(|x| (shares.iter().map(|r| r[x]).sum::<f64>() - 1.0).abs())
-                .fold(0.0, f64::max);
+            let unit_sum_error = unit_sum_error(&shares, problem.states());
             Evaluation {
                 shares,
                 backend: side.into(),
@@ -630,8 +632,10 @@ impl Evaluator {
             }
         };
         let mut result = finish(first, notes.clone());
+        result.verify()?;
         if let Some(second) = second {
             let gpu = finish(second, notes);
+            gpu.verify()?;
             let d = result.max_abs_difference(&gpu);
             result.cross_check = Some(CrossCheck {
                 gpu: Box::new(gpu),
@@ -641,6 +645,65 @@ impl Evaluator {
             });
         }
         Ok(result)
+    }
+}
+
+/// `max_x |Σ_j r_j(x) − 1|`, infinite when a share is not finite (a NaN
+/// must not read as an error of 0).
+pub(crate) fn unit_sum_error(shares: &[Vec<f64>], states: usize) -> f64 {
+    (0..states)
+        .map(|x| {
+            let e = (shares.iter().map(|r| r[x]).sum::<f64>() - 1.0).abs();
+            if e.is_finite() {
+                e
+            } else {
+                f64::INFINITY
+            }
+        })
+        .fold(0.0, f64::max)
+}
+
+/// How far a result of the CPU's f64 arithmetic may be from unit sum and
+/// from [0, 1] (rounding only: exact sums stay near 1e-15, sampled ones too,
+/// since every sample is unit-sum).
+const CPU_RESULT_TOLERANCE: f64 = 1e-9;
+/// The same for the GPU's f32 shares (relative rounding 6e-8 per share,
+/// accumulated over the work; the cross-check against the CPU is the finer test).
+const GPU_RESULT_TOLERANCE: f64 = 1e-4;
+
+impl Evaluation {
+    /// Refuse a result that is not a valid answer: a share that is not
+    /// finite or not in [0, 1], an error bar that is not finite, or shares
+    /// whose sum over the coalitions is not 1, each within the rounding of
+    /// the backend that computed it (plus the FFT's rounding bound).
+    fn verify(&self) -> Result<()> {
+        let tolerance = match self.backend {
+            BackendUsed::Gpu => GPU_RESULT_TOLERANCE,
+            BackendUsed::Cpu => CPU_RESULT_TOLERANCE,
+        } + self.rounding_bound.unwrap_or(0.0);
+        let refuse = |what: String| {
+            Err(Error::InvalidResult(format!(
+                "the {} backend's result {what} (beyond its rounding tolerance {tolerance:.0e}); \
+                 it is not printed",
+                self.backend
+            )))
+        };
+        for (j, row) in self.shares.iter().enumerate() {
+            for (x, &r) in row.iter().enumerate() {
+                if !(r.is_finite() && (-tolerance..=1.0 + tolerance).contains(&r)) {
+                    return refuse(format!("gives coalition {j} the share {r} in state {x}"));
+                }
+            }
+        }
+        if let Some(stderr) = &self.stderr {
+            if let Some(e) = stderr.iter().flatten().find(|e| !e.is_finite()) {
+                return refuse(format!("has the standard error {e}"));
+            }
+        }
+        if self.unit_sum_error > tolerance {
+            return refuse(format!("misses unit sum by {:.1e}", self.unit_sum_error));
+        }
+        Ok(())
     }
 }
 

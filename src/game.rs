@@ -107,7 +107,68 @@ impl Game {
             Game::Congestion { values } => check_rows(values, "values"),
             Game::Anonymous { weights } => validate_anonymous(weights, players, k),
             Game::Table { shares } => validate_table(shares, players, k),
+        }?;
+        self.check_range(CPU_RANGE, "the CPU's f64 arithmetic")
+    }
+
+    /// The parameters of state `x` (weights or values, every row of an
+    /// anonymous state), in the order the kernels read them; none for
+    /// plurality and table.
+    fn state_params(&self, x: usize) -> Box<dyn Iterator<Item = f64> + '_> {
+        match self {
+            Game::Proportional { weights: rows } | Game::Congestion { values: rows } => {
+                Box::new(rows[x].iter().copied())
+            }
+            Game::Anonymous { weights } => Box::new(weights[x].iter().flatten().copied()),
+            Game::Plurality | Game::Table { .. } => Box::new(std::iter::empty()),
         }
+    }
+
+    /// The parameters of every state divided by that state's largest, state
+    /// after state: what the kernels read. Shares are ratios of parameters of
+    /// one state, so this changes no share and keeps every sum of n of them
+    /// within [1/range, n] whatever their magnitude (docs/THEORY.md, "Scale").
+    pub(crate) fn normalised_params(&self) -> Vec<f64> {
+        let mut out = Vec::new();
+        for x in 0..self.states() {
+            let largest = self.state_params(x).fold(0.0, f64::max);
+            out.extend(self.state_params(x).map(|w| w / largest));
+        }
+        out
+    }
+
+    /// Refuse parameters whose ratio within one state is beyond `range`,
+    /// which `arithmetic` cannot evaluate accurately: after normalisation the
+    /// smaller ones (and sums of them alone) would be subnormal or zero.
+    pub(crate) fn check_range(&self, range: f64, arithmetic: &str) -> Result<()> {
+        let key = match self {
+            Game::Congestion { .. } => "values",
+            _ => "weights",
+        };
+        for x in 0..self.states() {
+            let largest = self.state_params(x).fold(0.0, f64::max);
+            let smallest = self
+                .state_params(x)
+                .filter(|&w| w > 0.0)
+                .fold(f64::INFINITY, f64::min);
+            if smallest < largest / range {
+                return Err(Error::too_large(
+                    format!(
+                        "game.{key}[{x}]: the {key} of state {x} span {:.0} orders of magnitude \
+                         (from {smallest:e} to {largest:e}), beyond the ratio {range:.0e} that \
+                         {arithmetic} evaluates accurately (shares are ratios: the smaller ones \
+                         would round to zero)",
+                        largest.log10() - smallest.log10()
+                    ),
+                    if range < CPU_RANGE {
+                        Remedy::CpuBackend
+                    } else {
+                        Remedy::SmallerProblem
+                    },
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Shares of every player in state `x` at `profile`, straight from the
@@ -135,12 +196,15 @@ impl Game {
                     .collect()
             }
             Game::Proportional { weights } => {
-                let w = &weights[x];
+                // Normalised first, as the kernels do, so no sum overflows.
+                let largest = weights[x].iter().copied().fold(0.0, f64::max);
+                let w: Vec<f64> = weights[x].iter().map(|w| w / largest).collect();
                 let total: f64 = profile.iter().map(|&a| w[a]).sum();
                 profile.iter().map(|&a| w[a] / total).collect()
             }
             Game::Congestion { values } => {
-                let v = &values[x];
+                let largest = values[x].iter().copied().fold(0.0, f64::max);
+                let v: Vec<f64> = values[x].iter().map(|v| v / largest).collect();
                 let total: f64 = (0..k).filter(|&b| counts[b] > 0).map(|b| v[b]).sum();
                 profile
                     .iter()
@@ -148,6 +212,7 @@ impl Game {
                     .collect()
             }
             Game::Anonymous { weights } => {
+                let largest = weights[x].iter().flatten().copied().fold(0.0, f64::max);
                 let raw: Vec<f64> = (0..n)
                     .map(|i| {
                         let mut others = vec![0u32; k];
@@ -156,7 +221,7 @@ impl Game {
                                 others[a] += 1;
                             }
                         }
-                        weights[x][count_vector_rank(&others) as usize][profile[i]]
+                        weights[x][count_vector_rank(&others) as usize][profile[i]] / largest
                     })
                     .collect();
                 let total: f64 = raw.iter().sum();
@@ -175,9 +240,18 @@ pub fn profile_index(profile: &[usize], actions: usize) -> usize {
     profile.iter().rev().fold(0, |acc, &a| acc * actions + a)
 }
 
-/// Tables larger than this many numbers are refused: they could not be held
-/// in memory anyway, and the GPU indexes them with u32.
-pub const MAX_TABLE_ENTRIES: u64 = 1 << 28;
+/// Parameters of one state spanning a larger ratio are refused: the CPU's
+/// f64 holds 1e-300 of a state's largest parameter with full precision.
+pub(crate) const CPU_RANGE: f64 = 1e300;
+/// The GPU's f32 holds normal numbers down to 1.2e-38; 1e-30 leaves room for
+/// dividing by counts and summing without reaching the subnormals, which
+/// GPUs flush to zero.
+pub(crate) const GPU_RANGE: f64 = 1e30;
+
+/// Tables larger than this many numbers are refused: 2^24 numbers are 128
+/// MiB as f64, about 1 GB while their JSON is parsed, and the GPU indexes
+/// them with u32.
+pub const MAX_TABLE_ENTRIES: u64 = 1 << 24;
 
 fn validate_anonymous(weights: &[Vec<Vec<f64>>], players: usize, k: usize) -> Result<()> {
     let rows = count_vectors(players.saturating_sub(1) as u64, k as u64);

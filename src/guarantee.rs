@@ -133,16 +133,16 @@ pub fn payoff_matrix(
         };
         let flat = FlatPlan::new(problem, &Plan::new(problem))?;
         let mut notes = Vec::new();
-        let (values, max_gpu_cpu) =
-            compare(
-                evaluator,
-                backend,
-                &mut notes,
-                |evaluator, side| match side {
-                    Side::Cpu => counts_payoff(&mut crate::cpu::CpuCounts, &flat, &counts),
-                    Side::Gpu => counts_payoff(evaluator.gpu()?, &flat, &counts),
-                },
-            )?;
+        let (values, max_gpu_cpu) = compare(
+            evaluator,
+            backend,
+            problem,
+            &mut notes,
+            |evaluator, side| match side {
+                Side::Cpu => counts_payoff(&mut crate::cpu::CpuCounts, &flat, &counts),
+                Side::Gpu => counts_payoff(evaluator.gpu()?, &flat, &counts),
+            },
+        )?;
         // The other players get a representative joint action in player order.
         return Ok(PayoffMatrix {
             strategies: ns.iter().map(|v| representative(v)).collect(),
@@ -188,6 +188,7 @@ pub fn payoff_matrix(
     let (values, max_gpu_cpu) = compare(
         evaluator,
         backend,
+        problem,
         &mut notes,
         |evaluator, side| match side {
             Side::Gpu => Ok(evaluator
@@ -241,10 +242,23 @@ fn counts_payoff<K: CountKernels>(
 fn compare(
     evaluator: &mut Evaluator,
     backend: Backend,
+    problem: &Problem,
     notes: &mut Vec<String>,
-    build: impl FnMut(&mut Evaluator, Side) -> Result<Vec<f64>>,
+    mut build: impl FnMut(&mut Evaluator, Side) -> Result<Vec<f64>>,
 ) -> Result<(Vec<f64>, Option<f64>)> {
-    let (first, second) = evaluator.on_backend(backend, notes, build)?;
+    let (first, second) = evaluator.on_backend(backend, notes, |evaluator, side| {
+        if side == Side::Gpu {
+            problem
+                .game()
+                .check_range(crate::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
+        }
+        let values = build(evaluator, side)?;
+        // The LP must not see a payoff that no game can produce.
+        for &v in &values {
+            checked_value(&format!("{side:?} payoff matrix entry").to_lowercase(), v)?;
+        }
+        Ok(values)
+    })?;
     let Some(gpu) = second else {
         return Ok((first, None));
     };
@@ -364,6 +378,7 @@ pub(crate) fn security_value(
     let (value, weights) = maximin(strategies, matrix.states * replies, |c, a| {
         matrix.value(c / replies, a, c % replies)
     })?;
+    let value = checked_value("security value", value)?;
     let achieved = |r: usize, x: usize| -> f64 {
         weights
             .iter()
@@ -526,6 +541,7 @@ pub(crate) fn best_response(
             .sum()
     };
     let (value, weights) = maximin(matrix.strategies.len(), matrix.states, expected)?;
+    let value = checked_value("best response's value", value)?;
     let group: Vec<usize> = (0..problem.coalitions().len())
         .filter(|&o| o != j)
         .collect();
@@ -614,6 +630,25 @@ pub(crate) fn curve(
     Ok(points)
 }
 
+/// How far the LP's value may be from its policy's exact evaluation (the
+/// solver's own tolerance is about 1e-9).
+const CHECK_TOLERANCE: f64 = 1e-7;
+/// How far outside [0, 1] a payoff or value may lie by rounding (the GPU's
+/// f32 payoffs included).
+const VALUE_TOLERANCE: f64 = 1e-4;
+
+/// `v` when it can be a share of the unit (finite, in [0, 1] up to
+/// rounding), else the error that refuses it.
+fn checked_value(what: &str, v: f64) -> Result<f64> {
+    if v.is_finite() && (-VALUE_TOLERANCE..=1.0 + VALUE_TOLERANCE).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Error::InvalidResult(format!(
+            "the {what} came out as {v}, not a share of the unit; it is not printed"
+        )))
+    }
+}
+
 fn check_coalition(problem: &Problem, j: usize) -> Result<()> {
     let m = problem.coalitions().len();
     if j >= m {
@@ -652,7 +687,16 @@ impl Evaluator {
     ) -> Result<SecurityValue> {
         check_coalition(problem, coalition)?;
         let mut v = security_value(self, problem, coalition, backend)?;
-        v.check = Some(check_policy(self, problem, coalition, &v.policy)?);
+        let check = check_policy(self, problem, coalition, &v.policy)?;
+        v.check = Some(check);
+        let difference = (check - v.value).abs();
+        if difference.is_nan() || difference > CHECK_TOLERANCE {
+            return Err(Error::InvalidResult(format!(
+                "the security value {} is not what its policy gets against every pure reply \
+                 ({check}, beyond the check's tolerance {CHECK_TOLERANCE:.0e}); it is not printed",
+                v.value
+            )));
+        }
         Ok(v)
     }
 

@@ -55,6 +55,7 @@ mod game;
 mod generate;
 mod gpu;
 mod guarantee;
+mod json;
 mod leave_one_out;
 mod limits;
 mod memory;
@@ -77,6 +78,7 @@ pub use evaluator::{
 };
 pub use game::{Game, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use guarantee::{BestResponse, CurvePoint, SecurityValue, MAX_PAYOFF_ENTRIES};
+pub use json::{MAX_DEPTH, MAX_INPUT_BYTES};
 pub use limits::MAX_ACTIONS;
 pub use memory::DEFAULT_MEMORY_LIMIT;
 pub use policy::{Block, Policy};

@@ -373,18 +373,18 @@ impl FlatPlan {
         config.family_params = offset(reals.len())?;
         match problem.game() {
             Game::Plurality => config.family = family_id::PLURALITY,
-            Game::Proportional { weights } => {
+            Game::Proportional { .. } => {
                 config.family = family_id::PROPORTIONAL;
-                reals.extend(weights.iter().flatten());
+                reals.extend(problem.game().normalised_params());
             }
-            Game::Congestion { values } => {
+            Game::Congestion { .. } => {
                 config.family = family_id::CONGESTION;
-                reals.extend(values.iter().flatten());
+                reals.extend(problem.game().normalised_params());
             }
             Game::Anonymous { weights } => {
                 config.family = family_id::ANONYMOUS;
                 config.anon_rows = weights[0].len() as u32;
-                reals.extend(weights.iter().flatten().flatten());
+                reals.extend(problem.game().normalised_params());
             }
             Game::Table { shares } => {
                 config.family = family_id::TABLE;

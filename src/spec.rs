@@ -10,15 +10,12 @@ use crate::problem::{validate_distribution, Coalition, Problem};
 
 /// Read and validate a spec file.
 pub(crate) fn load_spec(path: &std::path::Path) -> Result<Problem> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-    parse_spec(&text)
+    parse_value(&crate::json::read_file(path)?)
 }
 
 /// Parse and validate a spec from JSON text.
 pub(crate) fn parse_spec(text: &str) -> Result<Problem> {
-    let root: Value = serde_json::from_str(text)
-        .map_err(|e| Error::spec("(file)", format!("not valid JSON: {e}")))?;
-    parse_value(&root)
+    parse_value(&crate::json::parse_text(text)?)
 }
 
 /// Build a problem from an already parsed JSON value.

@@ -18,10 +18,7 @@ use crate::spec::{array, field, number, object, parse_game, parse_policy, string
 /// Read and expand a grid file (README, "Sweep grids").
 pub fn grid_file(path: impl AsRef<std::path::Path>) -> Result<Vec<Point>> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-    let root: Value = serde_json::from_str(&text)
-        .map_err(|e| Error::spec("(file)", format!("not valid JSON: {e}")))?;
-    grid(&root)
+    grid(&crate::json::read_file(path)?)
 }
 
 impl crate::game::Game {
