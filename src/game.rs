@@ -76,6 +76,12 @@ impl Game {
     /// JSON path under `game`.
     pub fn validate(&self, players: usize, actions: usize) -> Result<()> {
         let k = actions;
+        if self.states() > MAX_STATES {
+            return Err(Error::spec(
+                format!("game.{}", self.params_key()),
+                format!("{} states: at most {MAX_STATES}", self.states()),
+            ));
+        }
         let check_rows = |rows: &Vec<Vec<f64>>, key: &str| -> Result<()> {
             if rows.is_empty() {
                 return Err(Error::spec(
@@ -140,11 +146,17 @@ impl Game {
     /// Refuse parameters whose ratio within one state is beyond `range`,
     /// which `arithmetic` cannot evaluate accurately: after normalisation the
     /// smaller ones (and sums of them alone) would be subnormal or zero.
-    pub(crate) fn check_range(&self, range: f64, arithmetic: &str) -> Result<()> {
-        let key = match self {
+    /// The spec key of the family's parameters.
+    fn params_key(&self) -> &'static str {
+        match self {
             Game::Congestion { .. } => "values",
+            Game::Table { .. } => "shares",
             _ => "weights",
-        };
+        }
+    }
+
+    pub(crate) fn check_range(&self, range: f64, arithmetic: &str) -> Result<()> {
+        let key = self.params_key();
         for x in 0..self.states() {
             let largest = self.state_params(x).fold(0.0, f64::max);
             let smallest = self
@@ -247,6 +259,23 @@ pub(crate) const CPU_RANGE: f64 = 1e300;
 /// dividing by counts and summing without reaching the subnormals, which
 /// GPUs flush to zero.
 pub(crate) const GPU_RANGE: f64 = 1e30;
+
+/// States a game may have (drawn or given): beyond, the LP and the GPU's
+/// accumulators could not take them anyway.
+pub const MAX_STATES: usize = 1 << 16;
+
+/// `states` when it is a valid number of states (1 to [`MAX_STATES`]),
+/// else the error naming `what`.
+pub(crate) fn check_states(states: usize, what: &str) -> Result<usize> {
+    if (1..=MAX_STATES).contains(&states) {
+        Ok(states)
+    } else {
+        Err(Error::spec(
+            what,
+            format!("{states} states: expected 1 to {MAX_STATES}"),
+        ))
+    }
+}
 
 /// Tables larger than this many numbers are refused: 2^24 numbers are 128
 /// MiB as f64, about 1 GB while their JSON is parsed, and the GPU indexes

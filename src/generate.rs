@@ -49,13 +49,14 @@ pub fn random_game(
             ),
         ));
     }
+    crate::game::check_states(states, "states")?;
     let entries = match family {
         "anonymous" => count_vectors(n as u64 - 1, k as u64).saturating_mul(k as u64),
         "table" => (k as u64)
             .checked_pow(n as u32)
             .unwrap_or(u64::MAX)
             .saturating_mul(n as u64),
-        _ => 0,
+        _ => k as u64,
     };
     if entries.saturating_mul(states as u64) > MAX_TABLE_ENTRIES {
         return Err(Error::too_large(format!(

@@ -40,8 +40,15 @@ pub(crate) fn read_file(path: &std::path::Path) -> Result<Value> {
     })
 }
 
-/// Parse JSON text within the limits above.
-pub(crate) fn parse_text(text: &str) -> Result<Value> {
+/// Parse JSON text as spec files are parsed: within [`MAX_INPUT_BYTES`]
+/// and [`MAX_DEPTH`], a byte-order mark skipped, a duplicate key refused
+/// with its path ([`Error::Spec`]).
+///
+/// ```
+/// assert!(unitsum_gpu::parse_json(r#"{"weights": [[1, 2]]}"#).is_ok());
+/// assert!(unitsum_gpu::parse_json(r#"{"a": 1, "a": 2}"#).is_err());
+/// ```
+pub fn parse_json(text: &str) -> Result<Value> {
     if text.len() as u64 > MAX_INPUT_BYTES {
         return Err(too_big(text.len() as u64));
     }

@@ -76,9 +76,9 @@ pub use evaluator::{
     evaluate, Adapter, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed,
     Options, AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
 };
-pub use game::{Game, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
+pub use game::{Game, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use guarantee::{BestResponse, CurvePoint, SecurityValue, MAX_PAYOFF_ENTRIES};
-pub use json::{MAX_DEPTH, MAX_INPUT_BYTES};
+pub use json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES};
 pub use limits::MAX_ACTIONS;
 pub use memory::DEFAULT_MEMORY_LIMIT;
 pub use policy::{Block, Policy};

@@ -15,7 +15,7 @@ pub(crate) fn load_spec(path: &std::path::Path) -> Result<Problem> {
 
 /// Parse and validate a spec from JSON text.
 pub(crate) fn parse_spec(text: &str) -> Result<Problem> {
-    parse_value(&crate::json::parse_text(text)?)
+    parse_value(&crate::json::parse_json(text)?)
 }
 
 /// Build a problem from an already parsed JSON value.

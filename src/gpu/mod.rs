@@ -138,6 +138,26 @@ fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
     (device, backend)
 }
 
+/// Why no adapter is there: `WGPU_ADAPTER_NAME` matches none of those that
+/// exist, or none exist at all.
+fn no_adapter_message(instance: &wgpu::Instance) -> String {
+    if let Ok(wanted) = std::env::var("WGPU_ADAPTER_NAME") {
+        let all = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+        if !all.is_empty() {
+            let names: Vec<String> = all
+                .iter()
+                .map(|a| format!("{} [{:?}]", a.get_info().name, a.get_info().backend))
+                .collect();
+            return format!(
+                "WGPU_ADAPTER_NAME={wanted:?} matches none of the adapters there are ({}); \
+                 unset it or give part of one of these names",
+                names.join(", ")
+            );
+        }
+    }
+    NO_ADAPTER_HINT.to_string()
+}
+
 /// The adapters in preference order, filtered by `WGPU_ADAPTER_NAME` when set.
 fn ordered_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
     let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
@@ -200,7 +220,7 @@ impl GpuContext {
         let adapter = ordered_adapters(&instance)
             .into_iter()
             .next()
-            .ok_or_else(|| Error::NoAdapter(NO_ADAPTER_HINT.to_string()))?;
+            .ok_or_else(|| Error::NoAdapter(no_adapter_message(&instance)))?;
         let info = adapter.get_info();
         let shader_f64 = adapter.features().contains(wgpu::Features::SHADER_F64);
         let features = if shader_f64 {

@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use serde_json::Value;
 
 use super::presets::derived_seed;
-use super::{Bound, Opponent, Point};
+use super::{Bound, Opponent, Point, PointBudget};
 use crate::error::{Error, Result};
 use crate::generate::{random_game, random_joint, random_marginals};
 use crate::policy::Policy;
@@ -81,7 +81,10 @@ pub fn grid(root: &Value) -> Result<Vec<Point>> {
                 .any(|key| v.get(*key).and_then(Value::as_str) == Some("random"));
             if random {
                 let states = match v.get("states") {
-                    Some(s) => uint(s, &format!("{path}.states"))?.max(1),
+                    Some(s) => crate::game::check_states(
+                        uint(s, &format!("{path}.states"))?,
+                        &format!("{path}.states"),
+                    )?,
                     None => 1,
                 };
                 Ok(GameAxis::Random { family, states })
@@ -122,6 +125,7 @@ pub fn grid(root: &Value) -> Result<Vec<Point>> {
     };
 
     let mut points = Vec::new();
+    let mut budget = PointBudget::default();
     for &n in &players {
         for &k in &actions {
             let sizes = resolve_sizes(&sizes, n)?;
@@ -154,7 +158,11 @@ pub fn grid(root: &Value) -> Result<Vec<Point>> {
                     Error::spec(format!("games[{g}]"), format!("n = {n}, k = {k}: {e}"))
                 })?;
                 // The product of every coalition's policy list.
-                let combos: usize = policies.iter().map(Vec::len).product();
+                let combos = policies
+                    .iter()
+                    .try_fold(1usize, |product, list| product.checked_mul(list.len()))
+                    .unwrap_or(usize::MAX);
+                budget.take(combos, n, k)?;
                 for combo in 0..combos {
                     let mut rest = combo;
                     let choice: Vec<usize> = policies

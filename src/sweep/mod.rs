@@ -9,7 +9,10 @@ mod presets;
 
 pub use grid::{grid, grid_file};
 pub(crate) use presets::check_players;
-pub use presets::{parse_opponents, parse_range, theorem1, theorem2, OpponentKind, Sizes};
+pub use presets::{
+    parse_opponents, parse_range, theorem1, theorem2, OpponentKind, Sizes, MAX_RANDOM_OPPONENTS,
+    MAX_RANGE_VALUES,
+};
 
 use std::time::Instant;
 
@@ -80,6 +83,53 @@ pub struct Point {
 /// count vectors (about 0.2 s on two CPU cores) and samples beyond: a sweep
 /// is thousands of points.
 pub const SWEEP_AUTO_MAX_PAIRS: u64 = 2_000_000_000;
+
+/// Points a sweep may have (a million rows take hours at the least; split
+/// larger sweeps into several).
+pub const MAX_SWEEP_POINTS: usize = 1_000_000;
+/// Memory the list of a sweep's points may take, estimated before each
+/// point is built (members and policies: about 8(k + 2) bytes per player).
+pub const MAX_SWEEP_BYTES: u64 = 2 << 30;
+/// `--games` (random games per family, n and k) at most.
+pub const MAX_GAMES: usize = 10_000;
+
+/// The points built so far against [`MAX_SWEEP_POINTS`] and
+/// [`MAX_SWEEP_BYTES`]: a sweep is refused before its list outgrows them.
+#[derive(Default)]
+pub(crate) struct PointBudget {
+    points: usize,
+    bytes: u64,
+}
+
+impl PointBudget {
+    /// Account for `count` more points of n players and k actions.
+    pub(crate) fn take(&mut self, count: usize, n: usize, k: usize) -> Result<()> {
+        self.points = self.points.saturating_add(count);
+        let each = 256 + 8 * (n as u64).saturating_mul(k as u64 + 2);
+        self.bytes = self.bytes.saturating_add(each.saturating_mul(count as u64));
+        if self.points > MAX_SWEEP_POINTS {
+            return Err(Error::too_large(
+                format!(
+                    "the sweep has more than {MAX_SWEEP_POINTS} points; split it into smaller \
+                     ranges (or fewer opponents, games or policies)"
+                ),
+                crate::error::Remedy::SmallerProblem,
+            ));
+        }
+        if self.bytes > MAX_SWEEP_BYTES {
+            return Err(Error::too_large(
+                format!(
+                    "the sweep's points would take more than {} MiB to hold (about {} MiB \
+                     so far, at n = {n}); split it into smaller ranges",
+                    MAX_SWEEP_BYTES >> 20,
+                    self.bytes >> 20
+                ),
+                crate::error::Remedy::SmallerProblem,
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// The largest number of pure joint actions `worst` evaluates (count vectors
 /// in symmetric games, every joint action in table games).

@@ -5,7 +5,7 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::{Bound, Opponent, Point};
+use super::{Bound, Opponent, Point, PointBudget};
 use crate::error::{Error, Result};
 use crate::game::Game;
 use crate::generate::{random_game, random_joint, random_marginals};
@@ -38,17 +38,33 @@ pub fn parse_opponents(list: &str) -> Result<Vec<OpponentKind>> {
                 "common" => OpponentKind::Common,
                 "worst" => OpponentKind::Worst,
                 _ => match item.strip_prefix("random:").map(str::parse::<usize>) {
-                    Some(Ok(r)) if r > 0 => OpponentKind::Random(r),
+                    Some(Ok(r)) if (1..=MAX_RANDOM_OPPONENTS).contains(&r) => OpponentKind::Random(r),
                     _ => {
                         return Err(Error::usage(
                             "opponents",
-                            format!("unknown opponent {item:?}; expected uniform, pure, common, random:R (R ≥ 1) or worst"),
+                            format!("unknown opponent {item:?}; expected uniform, pure, common, random:R (1 ≤ R ≤ {MAX_RANDOM_OPPONENTS}) or worst"),
                         ))
                     }
                 },
             })
         })
         .collect()
+}
+
+/// `random:R` at most.
+pub const MAX_RANDOM_OPPONENTS: usize = 10_000;
+/// Values one range flag (`--players`, `--actions`, `--sizes`) may list.
+pub const MAX_RANGE_VALUES: usize = 10_000;
+
+/// Opponent policies per point of `kinds`.
+fn opponent_count(kinds: &[OpponentKind]) -> usize {
+    kinds
+        .iter()
+        .map(|kind| match kind {
+            OpponentKind::Random(r) => *r,
+            _ => 1,
+        })
+        .sum()
 }
 
 /// Parse an integer range: `5`, `3..=11`, `101..=301..50` (step 50), or a
@@ -73,15 +89,39 @@ pub fn parse_range(text: &str, what: &str) -> Result<Vec<usize>> {
                 end.parse().map_err(|_| bad())?,
                 step.parse().map_err(|_| bad())?,
             );
-            if step == 0 || end < start {
-                return Err(bad());
+            if step == 0 {
+                return Err(Error::usage(
+                    what,
+                    format!("{part:?}: the step must be at least 1"),
+                ));
+            }
+            if end < start {
+                return Err(Error::usage(
+                    what,
+                    format!("{part:?} is empty: its end is below its start"),
+                ));
+            }
+            // Counted before anything is stored.
+            let count = ((end - start) / step).saturating_add(1);
+            if count > MAX_RANGE_VALUES.saturating_sub(out.len()) {
+                return Err(too_many(what));
             }
             out.extend((start..=end).step_by(step));
         } else {
+            if out.len() >= MAX_RANGE_VALUES {
+                return Err(too_many(what));
+            }
             out.push(part.parse().map_err(|_| bad())?);
         }
     }
     Ok(out)
+}
+
+fn too_many(what: &str) -> Error {
+    Error::usage(
+        what,
+        format!("lists more than {MAX_RANGE_VALUES} values; split the sweep"),
+    )
 }
 
 /// Players a sweep, grid or curve point may have: player lists are built
@@ -211,6 +251,7 @@ pub fn theorem1(
     check_actions(actions, "actions").map_err(Error::into_usage)?;
     check_players(players, "players").map_err(Error::into_usage)?;
     let mut points = Vec::new();
+    let mut budget = PointBudget::default();
     for &n in players {
         for &k in actions {
             let majorities: Vec<usize> = match sizes {
@@ -219,6 +260,7 @@ pub fn theorem1(
             };
             for s in majorities.into_iter().filter(|&s| s < n) {
                 let key = format!("theorem1 n={n} k={k} s={s}");
+                budget.take(opponent_count(kinds), n, k)?;
                 for (label, policy) in opponents(kinds, n - s, k, seed, &key) {
                     let worst = policy.is_none();
                     let problem = Problem::new(
@@ -261,6 +303,7 @@ pub fn theorem2(
     check_actions(actions, "actions").map_err(Error::into_usage)?;
     check_players(players, "players").map_err(Error::into_usage)?;
     let mut points = Vec::new();
+    let mut budget = PointBudget::default();
     for family in families {
         if !["plurality", "proportional", "congestion", "anonymous"].contains(&family.as_str()) {
             return Err(Error::usage(
@@ -290,6 +333,7 @@ pub fn theorem2(
                     for m2 in 1..=n / 2 {
                         let m1 = n - m2;
                         let key = format!("theorem2 {family} n={n} k={k} game={g} m2={m2}");
+                        budget.take(opponent_count(kinds), n, k)?;
                         for (label, policy) in opponents(kinds, m2, k, seed, &key) {
                             let worst = policy.is_none();
                             let problem = base

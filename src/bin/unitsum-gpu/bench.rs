@@ -42,8 +42,8 @@ pub struct BenchArgs {
     #[arg(long)]
     quick: bool,
     /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = crate::FormatArg::Table)]
-    format: crate::FormatArg,
+    #[arg(long, value_enum, default_value_t = crate::ReportFormatArg::Table)]
+    format: crate::ReportFormatArg,
     /// Only the counts method at scale (the README's "Counts at scale"
     /// table): deviation payoffs, two coalitions with different policies
     /// and n singletons, exact, on the CPU.
@@ -53,7 +53,7 @@ pub struct BenchArgs {
 
 /// Run the benchmark and print its rows as they complete.
 pub fn run_command(args: BenchArgs) -> crate::Outcome {
-    let json = args.format == crate::FormatArg::Json;
+    let json = args.format == crate::ReportFormatArg::Json;
     if !json {
         crate::emit(&format!(
             "{:<74} {:<7} {:>14} {:>10} {:>14} {:<14} {:>10}  adapter\n",

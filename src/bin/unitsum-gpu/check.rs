@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use unitsum_gpu::{Evaluator, Problem};
+use unitsum_gpu::{Error, Evaluator, Problem};
 
-use crate::{emit, Failure, FormatArg, Outcome};
+use crate::{emit, Failure, Outcome, ReportFormatArg};
 
 #[derive(Args)]
 pub struct CheckArgs {
@@ -19,20 +19,27 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    format: FormatArg,
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Table)]
+    format: ReportFormatArg,
 }
 
 pub fn run(args: CheckArgs) -> Outcome {
+    if args.samples == 0 {
+        return Err(Error::usage(
+            "samples",
+            "must be at least 1 (random profiles checked where not every profile can be)",
+        )
+        .into());
+    }
     let source = args.spec.display().to_string();
     let problem = Problem::load(&args.spec).map_err(|e| Failure::at(&source, e))?;
     let report = Evaluator::new().check(&problem, args.samples, args.seed);
     match args.format {
-        FormatArg::Json => emit(&format!(
+        ReportFormatArg::Json => emit(&format!(
             "{}\n",
             serde_json::to_string_pretty(&report).expect("serialisable")
         ))?,
-        _ => {
+        ReportFormatArg::Table => {
             let mut out = format!(
                 "{source}: {} game, n = {}, k = {}: checked {} in {} state(s)\n",
                 problem.game().family(),

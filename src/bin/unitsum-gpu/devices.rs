@@ -5,13 +5,13 @@ use std::process::ExitCode;
 use clap::Args;
 use unitsum_gpu::Evaluator;
 
-use crate::{emit, FormatArg, Outcome};
+use crate::{emit, Outcome, ReportFormatArg};
 
 #[derive(Args)]
 pub struct DevicesArgs {
     /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    format: FormatArg,
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Table)]
+    format: ReportFormatArg,
 }
 
 /// What the user is told when no adapter exists.
@@ -21,7 +21,7 @@ or use --backend cpu";
 
 pub fn run(args: DevicesArgs) -> Outcome {
     let adapters = Evaluator::new().adapters();
-    if args.format == FormatArg::Json {
+    if args.format == ReportFormatArg::Json {
         emit(&format!(
             "{}\n",
             serde_json::to_string_pretty(&adapters).expect("serialisable")
@@ -30,8 +30,15 @@ pub fn run(args: DevicesArgs) -> Outcome {
     }
     let mut out = String::new();
     if adapters.is_empty() {
-        out.push_str(NO_ADAPTER_HINT);
-        out.push('\n');
+        match std::env::var("WGPU_ADAPTER_NAME") {
+            Ok(wanted) => out.push_str(&format!(
+                "no adapter's name contains WGPU_ADAPTER_NAME={wanted:?}; unset it to list them all\n"
+            )),
+            Err(_) => {
+                out.push_str(NO_ADAPTER_HINT);
+                out.push('\n');
+            }
+        }
     }
     for a in &adapters {
         out.push_str(&format!(

@@ -23,42 +23,81 @@ pub struct EvalArgs {
     /// limits, else samples.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     method: MethodArg,
-    /// Samples to draw (sampling).
-    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_SAMPLES)]
-    samples: u64,
+    /// Samples to draw (sampling) [default: 1000000].
+    #[arg(long)]
+    samples: Option<u64>,
     /// Seed of the random stream (sampling): the same seed draws the same
-    /// profiles on both backends.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// profiles on both backends [default: 0].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
     /// How the counts method sums: auto picks the cheaper; direct sums pairs
     /// of count vectors (the GPU always does); fft convolves on the count
     /// grid (CPU) and reports a rounding bound.
-    #[arg(long, value_enum, default_value_t = CountsArg::Auto)]
-    counts: CountsArg,
+    #[arg(long, value_enum)]
+    counts: Option<CountsArg>,
     /// Memory a job may use, in GiB; larger jobs are refused before they start.
-    #[arg(long, default_value_t = 8.0)]
+    #[arg(long, default_value_t = 8.0, allow_negative_numbers = true)]
     max_memory: f64,
-    /// Largest allowed max |GPU - CPU| with --backend both (exit 1 beyond).
-    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_TOLERANCE)]
-    tolerance: f64,
+    /// Largest allowed max |GPU - CPU| with --backend both (exit 1 beyond)
+    /// [default: 1e-5].
+    #[arg(long, allow_negative_numbers = true)]
+    tolerance: Option<f64>,
+}
+
+/// Refuse flags that the asked evaluation would ignore.
+fn check_flags(args: &EvalArgs) -> Result<(), Failure> {
+    let refuse = |flag: &str, message: &str| Err(Failure::from(Error::usage(flag, message)));
+    let exact = matches!(args.method, MethodArg::Exact | MethodArg::Counts);
+    if exact && args.samples.is_some() {
+        return refuse(
+            "samples",
+            "is for sampling; --method exact and counts draw no samples",
+        );
+    }
+    if exact && args.seed.is_some() {
+        return refuse(
+            "seed",
+            "is for sampling; --method exact and counts draw no samples",
+        );
+    }
+    if args.counts.is_some() && matches!(args.method, MethodArg::Exact | MethodArg::Sample) {
+        return refuse(
+            "counts",
+            "is for the counts method (--method counts or auto)",
+        );
+    }
+    if let Some(tolerance) = args.tolerance {
+        if !matches!(args.backend, BackendArg::Both) {
+            return refuse(
+                "tolerance",
+                "is for --backend both (the GPU against the CPU)",
+            );
+        }
+        if !(tolerance.is_finite() && tolerance >= 0.0) {
+            return refuse(
+                "tolerance",
+                &format!("{tolerance}: must be a finite number ≥ 0"),
+            );
+        }
+    }
+    Ok(())
 }
 
 pub fn run(args: EvalArgs) -> Outcome {
     let source = args.spec.display().to_string();
-    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
-        return Err(Error::usage("tolerance", "must be a finite number ≥ 0").into());
-    }
+    check_flags(&args)?;
+    let tolerance = args.tolerance.unwrap_or(unitsum_gpu::DEFAULT_TOLERANCE);
     let problem = Problem::load(&args.spec).map_err(|e| Failure::at(&source, e))?;
     let options = Options {
         backend: args.backend.into(),
         method: args.method.into(),
-        samples: args.samples,
-        seed: args.seed,
-        tolerance: args.tolerance,
-        counts: args.counts.into(),
+        samples: args.samples.unwrap_or(unitsum_gpu::DEFAULT_SAMPLES),
+        seed: args.seed.unwrap_or(0),
+        tolerance,
+        counts: args.counts.unwrap_or(CountsArg::Auto).into(),
         memory_limit: crate::memory_limit(args.max_memory)?,
         ..Default::default()
     };
@@ -84,7 +123,7 @@ pub fn run(args: EvalArgs) -> Outcome {
         source: &source,
         problem: &problem,
         runs,
-        tolerance: args.tolerance,
+        tolerance,
     };
     emit(&report.render(match args.format {
         FormatArg::Table => Format::Table,

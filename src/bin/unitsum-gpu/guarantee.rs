@@ -50,35 +50,35 @@ const CHECK_TOLERANCE: f64 = 1e-7;
 pub struct GuaranteeArgs {
     /// The spec file (not with --curve).
     spec: Option<PathBuf>,
-    /// The coalition whose guarantee is computed.
-    #[arg(long, default_value_t = 0)]
-    coalition: usize,
-    /// worst: the security value against any replies of the others;
-    /// given: the best response to the others' policies in the spec.
-    #[arg(long, value_enum, default_value_t = AgainstArg::Worst)]
-    against: AgainstArg,
+    /// The coalition whose guarantee is computed [default: 0].
+    #[arg(long)]
+    coalition: Option<usize>,
+    /// worst (the default): the security value against any replies of the
+    /// others; given: the best response to the others' policies in the spec.
+    #[arg(long, value_enum)]
+    against: Option<AgainstArg>,
     /// The power curve v(s), s = 1..n−1, of a family instead of a spec.
     #[arg(long)]
     curve: bool,
-    /// Family of the curve.
-    #[arg(long, default_value = "plurality")]
-    family: String,
-    /// Players of the curve.
-    #[arg(long, default_value_t = 9)]
-    players: usize,
-    /// Actions of the curve.
-    #[arg(long, default_value_t = 3)]
-    actions: usize,
+    /// Family of the curve [default: plurality].
+    #[arg(long)]
+    family: Option<String>,
+    /// Players of the curve [default: 9].
+    #[arg(long)]
+    players: Option<usize>,
+    /// Actions of the curve [default: 3].
+    #[arg(long)]
+    actions: Option<usize>,
     /// The curve's game parameters as JSON, e.g. '{"weights": [[1,2,3],[3,2,1]]}';
     /// without them, drawn from --seed (--states states).
     #[arg(long)]
     params: Option<String>,
-    /// States of drawn parameters.
-    #[arg(long, default_value_t = 1)]
-    states: usize,
-    /// Seed of drawn parameters.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// States of drawn parameters [default: 1].
+    #[arg(long)]
+    states: Option<usize>,
+    /// Seed of drawn parameters [default: 0].
+    #[arg(long)]
+    seed: Option<u64>,
     /// cpu, gpu (payoff matrix by the WGSL kernels), both (compared) or auto.
     #[arg(long, value_enum, default_value_t = PayoffBackendArg::Cpu)]
     backend: PayoffBackendArg,
@@ -98,14 +98,9 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
         PayoffBackendArg::Auto => Backend::Auto,
     };
     let mut evaluator = Evaluator::new();
+    check_flags(&args)?;
     if args.curve {
-        if args.spec.is_some() {
-            return Err(Error::spec("SPEC.json", "give a spec file or --curve, not both").into());
-        }
-        return curve(&args, &mut evaluator, backend);
-    }
-    if args.format == GuaranteeFormatArg::Csv {
-        return Err(Error::usage("format", "csv is for --curve; use table or json").into());
+        return curve(&args, &mut evaluator, backend).map_err(without_sampling_hint);
     }
     let Some(spec) = &args.spec else {
         return Err(Error::spec(
@@ -117,9 +112,10 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
     let source = spec.display().to_string();
     let at = |e: Error| Failure::at(&source, e);
     let problem = Problem::load(spec).map_err(at)?;
-    let j = args.coalition;
+    let j = args.coalition.unwrap_or(0);
     let json = args.format == GuaranteeFormatArg::Json;
-    match args.against {
+    let at = |e: Error| without_sampling_hint(at(e));
+    match args.against.unwrap_or(AgainstArg::Worst) {
         AgainstArg::Worst => {
             let v = evaluator.security_value(&problem, j, backend).map_err(at)?;
             for note in &v.notes {
@@ -191,10 +187,102 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Refuse flags that do not apply to what was asked (a spec's guarantee
+/// or a curve), and values out of range, before any work.
+fn check_flags(args: &GuaranteeArgs) -> Result<(), Failure> {
+    let refuse = |flag: &str, message: &str| Err(Failure::from(Error::usage(flag, message)));
+    if args.curve {
+        if args.spec.is_some() {
+            return refuse(
+                "curve",
+                "draws a family's curve and takes no spec file: give SPEC or --curve, not both",
+            );
+        }
+        if args.coalition.is_some() {
+            return refuse(
+                "coalition",
+                "is for a spec's coalition; the curve takes the first s players for every s",
+            );
+        }
+        if args.against.is_some() {
+            return refuse(
+                "against",
+                "is for a spec's coalition; the curve is the security value (against the worst)",
+            );
+        }
+        if let Some(states) = args.states {
+            if args.params.is_some() {
+                return refuse(
+                    "states",
+                    "is for drawn parameters; --params gives the states itself",
+                );
+            }
+            if !(1..=unitsum_gpu::MAX_STATES).contains(&states) {
+                return refuse(
+                    "states",
+                    &format!("{states}: expected 1 to {}", unitsum_gpu::MAX_STATES),
+                );
+            }
+        }
+        if args.seed.is_some() && args.params.is_some() {
+            return refuse("seed", "is for drawn parameters; --params gives them");
+        }
+        if args.players.is_some_and(|n| n < 2) {
+            return refuse("players", "a curve needs at least 2 players (s = 1..n−1)");
+        }
+        return Ok(());
+    }
+    for (flag, given) in [
+        ("family", args.family.is_some()),
+        ("players", args.players.is_some()),
+        ("actions", args.actions.is_some()),
+        ("params", args.params.is_some()),
+        ("states", args.states.is_some()),
+        ("seed", args.seed.is_some()),
+        ("plot", args.plot.is_some()),
+    ] {
+        if given {
+            return refuse(flag, "is for --curve; a spec file gives its own game");
+        }
+    }
+    if args.format == GuaranteeFormatArg::Csv {
+        return refuse("format", "csv is for --curve; use table or json");
+    }
+    Ok(())
+}
+
+/// The guarantee runs no sampling: a hint to sample does not apply to it.
+fn without_sampling_hint(failure: Failure) -> Failure {
+    failure.map_error(|error| match error {
+        Error::TooLarge {
+            message,
+            remedy: unitsum_gpu::Remedy::Sampling,
+        } => Error::too_large(message, unitsum_gpu::Remedy::SmallerProblem),
+        other => other,
+    })
+}
+
+/// A spec error about a curve flag's value as that flag's usage error.
+fn as_flag(flag: &str, error: Error) -> Error {
+    match error {
+        Error::Spec { path, message } if path == flag => Error::usage(flag, message),
+        Error::Spec { path, message } => Error::usage(flag, format!("{path}: {message}")),
+        other => other,
+    }
+}
+
+fn is_path(error: &Error, key: &str) -> bool {
+    matches!(error, Error::Spec { path, .. } if path == key)
+}
+
 fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> Outcome {
+    let family = args.family.as_deref().unwrap_or("plurality");
+    let (players, actions) = (args.players.unwrap_or(9), args.actions.unwrap_or(3));
     let mut game = match &args.params {
-        Some(text) => serde_json::from_str::<serde_json::Value>(text)
-            .map_err(|e| Error::usage("params", format!("not valid JSON: {e}")))?,
+        Some(text) => unitsum_gpu::parse_json(text).map_err(|e| match e {
+            Error::Spec { path, message } => Error::usage("params", format!("{path}: {message}")),
+            other => other,
+        })?,
         None => serde_json::json!({}),
     };
     if !game.is_object() {
@@ -204,22 +292,43 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
         )
         .into());
     }
-    game["family"] = serde_json::json!(args.family);
-    let game = if args.params.is_some() || args.family == "plurality" {
-        Game::from_value(&game)?
+    game["family"] = serde_json::json!(family);
+    let game = if args.params.is_some() || family == "plurality" {
+        if family == "plurality" && (args.states.is_some() || args.seed.is_some()) {
+            return Err(Error::usage(
+                if args.states.is_some() {
+                    "states"
+                } else {
+                    "seed"
+                },
+                "is for drawn parameters; plurality has none",
+            )
+            .into());
+        }
+        Game::from_value(&game).map_err(|e| as_flag("params", e))?
     } else {
         Game::random(
-            &args.family,
-            args.players,
-            args.actions,
-            args.states.max(1),
-            args.seed,
-        )?
+            family,
+            players,
+            actions,
+            args.states.unwrap_or(1),
+            args.seed.unwrap_or(0),
+        )
+        .map_err(|e| {
+            as_flag(
+                if is_path(&e, "states") {
+                    "states"
+                } else {
+                    "family"
+                },
+                e,
+            )
+        })?
     };
     let family = game.family();
     let bar = crate::progress::Bar::new("curve");
     evaluator.set_progress(Some(bar.callback()));
-    let points = evaluator.power_curve(game.clone(), args.players, args.actions, backend);
+    let points = evaluator.power_curve(game.clone(), players, actions, backend);
     bar.finish();
     let points: Vec<CurvePoint> = points?;
     let mut out = String::new();
@@ -251,9 +360,7 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
     if let Some(path) = &args.plot {
         let states = game.states();
         let title = format!(
-            "Security value of s players against the rest: {family}, n = {}, k = {}, {states} state{}",
-            args.players,
-            args.actions,
+            "Security value of s players against the rest: {family}, n = {players}, k = {actions}, {states} state{}",
             if states == 1 { "" } else { "s" }
         );
         crate::plot::curve(&points, &title, path)?;

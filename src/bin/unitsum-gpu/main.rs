@@ -17,6 +17,7 @@ mod devices;
 mod eval;
 mod guarantee;
 mod heap;
+mod output;
 mod plot;
 mod progress;
 mod report;
@@ -160,6 +161,15 @@ pub enum FormatArg {
     Csv,
 }
 
+/// `--format` of the subcommands whose report is not a table of rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    /// Aligned, for people.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
 /// A failure: the context (a spec path, a point) and the library's error.
 pub struct Failure {
     context: String,
@@ -176,6 +186,16 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The same failure with its error changed by `f`.
+    pub fn map_error(self, f: impl FnOnce(Error) -> Error) -> Failure {
+        Failure {
+            context: self.context,
+            error: f(self.error),
+        }
+    }
+}
+
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
         Failure::at("", error)
@@ -185,8 +205,8 @@ impl From<Error> for Failure {
 /// What each subcommand returns: its exit code, or the failure to report.
 pub type Outcome = Result<ExitCode, Failure>;
 
-/// Write `text` to stdout; a closed pipe or a full disk is a failure (exit
-/// 1), not a panic.
+/// Write `text` to stdout; a full disk is a failure (exit 1) and a closed
+/// pipe ends the program quietly (see `main`), never a panic.
 pub fn emit(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -235,6 +255,12 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(code) => code,
+        // A reader that stopped reading (`| head`) ends the work, quietly,
+        // as it does for Unix tools.
+        Err(Failure {
+            error: Error::Write { source, .. },
+            ..
+        }) if source.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure { context, error }) => {
             let context = if context.is_empty() {
                 context

@@ -3,7 +3,7 @@
 //! for `--resume` and plots.
 
 use std::collections::HashSet;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use unitsum_gpu::sweep::Row;
 use unitsum_gpu::{Error, Result};
@@ -111,15 +111,25 @@ pub fn from_csv(line: &str) -> Option<Row> {
 pub struct RowWriter {
     out: Box<dyn Write>,
     format: SweepFormat,
+    /// The file written, or "standard output", for errors.
+    name: String,
 }
 
 impl RowWriter {
-    /// A writer on `out`; `header` writes the CSV header first.
-    pub fn new(mut out: Box<dyn Write>, format: SweepFormat, header: bool) -> Result<RowWriter> {
+    /// A writer on `out` (called `name` in errors); `header` writes the CSV
+    /// header first.
+    pub fn new(
+        mut out: Box<dyn Write>,
+        name: String,
+        format: SweepFormat,
+        header: bool,
+    ) -> Result<RowWriter> {
         if header && format == SweepFormat::Csv {
-            writeln!(out, "{CSV_HEADER}").map_err(io)?;
+            writeln!(out, "{CSV_HEADER}")
+                .and_then(|_| out.flush())
+                .map_err(|e| Error::write(&name, e))?;
         }
-        Ok(RowWriter { out, format })
+        Ok(RowWriter { out, format, name })
     }
 
     /// Write one row and flush it.
@@ -133,33 +143,73 @@ impl RowWriter {
             ),
         }
         .and_then(|_| self.out.flush())
-        .map_err(io)
+        .map_err(|e| Error::write(&self.name, e))
     }
 }
 
-fn io(e: std::io::Error) -> Error {
-    Error::write("the sweep output", e)
+/// Output files larger than this are not read back (a million rows take
+/// about 300 MB).
+pub const MAX_ROWS_BYTES: u64 = 1 << 30;
+
+/// The rows of an output file's text and the length of its complete lines.
+/// A last line without its newline was cut short (by a crash or a full
+/// disk) and is not a row; any other line that is neither the CSV header nor
+/// a row is an error naming its line number.
+pub fn parse_rows(text: &[u8], path: &std::path::Path) -> Result<(Vec<Row>, usize)> {
+    let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut rows = Vec::new();
+    for (number, line) in text[..complete].split(|&b| b == b'\n').enumerate() {
+        let line = String::from_utf8_lossy(line);
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() || line == CSV_HEADER {
+            continue;
+        }
+        let row = if line.starts_with('{') {
+            serde_json::from_str(line).ok()
+        } else {
+            from_csv(line)
+        };
+        rows.push(row.ok_or_else(|| {
+            Error::spec(
+                format!("{} line {}", path.display(), number + 1),
+                "is not a row of a sweep (a file edited or written by something else?); \
+                 resume refuses to append to it",
+            )
+        })?);
+    }
+    Ok((rows, complete))
 }
 
-/// The rows of an existing output file (both formats; unreadable lines,
-/// e.g. one cut short by a crash, are skipped).
+/// The rows of an existing output file (none when it does not exist), within
+/// [`MAX_ROWS_BYTES`]; see [`parse_rows`].
+#[allow(dead_code, reason = "the tests read rows back through it")]
 pub fn read_rows(path: &std::path::Path) -> Result<Vec<Row>> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(Error::read(path, e)),
     };
-    let mut rows = Vec::new();
-    for line in std::io::BufReader::new(file).lines() {
-        let line = line.map_err(|e| Error::read(path, e))?;
-        let row = if line.starts_with('{') {
-            serde_json::from_str(&line).ok()
-        } else {
-            from_csv(&line)
-        };
-        rows.extend(row);
+    Ok(parse_rows(&read_bounded(file, path)?, path)?.0)
+}
+
+/// All of `file`, refused beyond [`MAX_ROWS_BYTES`] (checked as it is read,
+/// so a device that never ends is refused too).
+pub fn read_bounded(file: impl std::io::Read, path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    file.take(MAX_ROWS_BYTES + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| Error::read(path, e))?;
+    if text.len() as u64 > MAX_ROWS_BYTES {
+        return Err(Error::too_large(
+            format!(
+                "{}: more than {MAX_ROWS_BYTES} bytes of rows, beyond what is read back",
+                path.display()
+            ),
+            unitsum_gpu::Remedy::SmallerProblem,
+        ));
     }
-    Ok(rows)
+    Ok(text)
 }
 
 /// Keys of the points already in an output file.

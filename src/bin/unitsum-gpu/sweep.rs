@@ -11,7 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use unitsum_gpu::sweep::{self, parse_opponents, parse_range, Sizes, SweepOptions};
 use unitsum_gpu::{Error, Evaluator};
 
-use crate::rows::{read_rows, RowWriter, SweepFormat};
+use crate::output::{content_hash, Identity};
+use crate::rows::{RowWriter, SweepFormat};
 use crate::{BackendArg, Failure, MethodArg, Outcome};
 
 /// `--sizes` of theorem1.
@@ -115,7 +116,7 @@ pub struct CommonArgs {
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Largest allowed max |GPU − CPU| with --backend both.
-    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_TOLERANCE)]
+    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_TOLERANCE, allow_negative_numbers = true)]
     tolerance: f64,
 }
 
@@ -123,8 +124,13 @@ fn usage(option: &str, message: impl Into<String>) -> Failure {
     Failure::at("", Error::usage(option, message))
 }
 
+/// A list as one identity value.
+fn listed<T: std::fmt::Debug>(items: &[T]) -> String {
+    format!("{items:?}")
+}
+
 pub fn run(preset: Preset) -> Outcome {
-    let (points, common, kind) = match preset {
+    let (points, common, kind, identity) = match preset {
         Preset::Theorem1 {
             players,
             actions,
@@ -133,17 +139,27 @@ pub fn run(preset: Preset) -> Outcome {
             common,
         } => {
             check_flags(&common, true)?;
+            let (players, actions) = (
+                parse_range(&players, "players")?,
+                parse_range(&actions, "actions")?,
+            );
+            let opponents = parse_opponents(&opponents)?;
+            let identity = Identity::default()
+                .with("players", listed(&players))
+                .with("actions", listed(&actions))
+                .with("sizes", format!("{sizes:?}").to_lowercase())
+                .with("opponents", listed(&opponents));
             let points = sweep::theorem1(
-                &parse_range(&players, "players")?,
-                &parse_range(&actions, "actions")?,
+                &players,
+                &actions,
                 match sizes {
                     SizesArg::Majority => Sizes::Majority,
                     SizesArg::All => Sizes::All,
                 },
-                &parse_opponents(&opponents)?,
+                &opponents,
                 common.seed,
             )?;
-            (points, common, "theorem1")
+            (points, common, "theorem1", identity)
         }
         Preset::Theorem2 {
             family,
@@ -154,24 +170,55 @@ pub fn run(preset: Preset) -> Outcome {
             common,
         } => {
             check_flags(&common, true)?;
+            if games == 0 || games > sweep::MAX_GAMES {
+                return Err(usage(
+                    "games",
+                    format!("{games}: expected 1 to {} games", sweep::MAX_GAMES),
+                ));
+            }
             let families: Vec<String> = family.split(',').map(|f| f.trim().to_string()).collect();
+            let (players, actions) = (
+                parse_range(&players, "players")?,
+                parse_range(&actions, "actions")?,
+            );
+            let opponents = parse_opponents(&opponents)?;
+            let identity = Identity::default()
+                .with("family", listed(&families))
+                .with("players", listed(&players))
+                .with("actions", listed(&actions))
+                .with("games", games)
+                .with("opponents", listed(&opponents));
             let points = sweep::theorem2(
                 &families,
-                &parse_range(&players, "players")?,
-                &parse_range(&actions, "actions")?,
-                games.max(1),
-                &parse_opponents(&opponents)?,
+                &players,
+                &actions,
+                games,
+                &opponents,
                 common.seed,
             )?;
-            (points, common, "theorem2")
+            (points, common, "theorem2", identity)
         }
         Preset::Grid { file, common } => {
             check_flags(&common, false)?;
             let source = file.display().to_string();
             let points = sweep::grid_file(&file).map_err(|e| Failure::at(&source, e))?;
-            (points, common, "grid")
+            // Read again only to hash: the grid above was read within its size limit.
+            let content =
+                std::fs::read(&file).map_err(|e| Failure::at("", Error::read(&file, e)))?;
+            let identity = Identity::default().with("grid", content_hash(&content));
+            (points, common, "grid", identity)
         }
     };
+    let identity = identity
+        .with("preset", kind)
+        .with("version", env!("CARGO_PKG_VERSION"))
+        .with("backend", format!("{:?}", common.backend).to_lowercase())
+        .with("method", format!("{:?}", common.method).to_lowercase())
+        .with("samples", common.samples)
+        .with("seed", common.seed)
+        .with("tolerance", common.tolerance)
+        .with("format", format!("{:?}", common.format).to_lowercase())
+        .with("shard", common.shard.as_deref().unwrap_or("(all)"));
     let options = SweepOptions {
         backend: common.backend.into(),
         method: common.method.into(),
@@ -193,9 +240,13 @@ pub fn run(preset: Preset) -> Outcome {
         }
         points = sweep::shard(points, i, n);
     }
-    let previous = match (&common.out, common.resume) {
-        (Some(path), true) => read_rows(path)?,
-        _ => Vec::new(),
+    // The output first: a refused resume or a locked file costs no work.
+    let (out, previous, has_content): (Box<dyn Write>, _, _) = match &common.out {
+        None => (Box::new(std::io::stdout()), Vec::new(), false),
+        Some(path) => {
+            let output = crate::output::open(path, &identity, common.resume)?;
+            (Box::new(output.file), output.previous, output.has_content)
+        }
     };
     let done = crate::rows::done_keys(&previous);
     points.retain(|p| !done.contains(&p.key.replace(',', ";")));
@@ -209,37 +260,12 @@ pub fn run(preset: Preset) -> Outcome {
         std::fs::create_dir_all(dir).map_err(|e| Failure::at("", Error::write(dir, e)))?;
     }
 
-    let out: Box<dyn Write> = match &common.out {
-        None => Box::new(std::io::stdout()),
-        Some(path) => {
-            let io = |e: std::io::Error| Failure::at("", Error::write(path, e));
-            if common.resume {
-                // A row cut short by a crash must not swallow the next one.
-                let existing = std::fs::read(path).unwrap_or_default();
-                let mut file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(io)?;
-                if existing.last().is_some_and(|&b| b != b'\n') {
-                    file.write_all(b"\n").map_err(io)?;
-                }
-                Box::new(file)
-            } else {
-                Box::new(std::fs::File::create(path).map_err(io)?)
-            }
-        }
-    };
     // A resumed file keeps its header; a new one (or stdout) gets one.
-    let resumed_file = common.resume
-        && common
-            .out
-            .as_ref()
-            .and_then(|p| std::fs::metadata(p).ok())
-            .is_some_and(|m| m.len() > 0);
-    let header = !resumed_file;
-
-    let mut writer = RowWriter::new(out, format, header)?;
+    let name = common
+        .out
+        .as_ref()
+        .map_or("standard output".to_string(), |p| p.display().to_string());
+    let mut writer = RowWriter::new(out, name, format, !has_content)?;
 
     let bar = ProgressBar::with_draw_target(
         Some(points.len() as u64),
@@ -295,13 +321,15 @@ pub fn run(preset: Preset) -> Outcome {
             failed.len(),
             all.len()
         );
+        let show = |v: Option<f64>| v.map_or("none".to_string(), |v| format!("{v:.6}"));
         for r in failed.iter().take(5) {
             eprintln!(
-                "  {}: min r_0 = {:?}, bound {:?}, max |gpu − cpu| {:?}",
+                "  {}: min r_0 = {}, bound {}, max |gpu − cpu| {}",
                 r.point,
-                r.min_shares.first(),
-                r.bound,
+                show(r.min_shares.first().copied()),
+                show(r.bound),
                 r.max_gpu_cpu
+                    .map_or("none".to_string(), |d| format!("{d:.1e}"))
             );
         }
         return Ok(ExitCode::from(1));
@@ -324,7 +352,10 @@ fn check_flags(common: &CommonArgs, plots: bool) -> Result<(), Failure> {
         ));
     }
     if !(common.tolerance.is_finite() && common.tolerance >= 0.0) {
-        return Err(usage("tolerance", "must be a finite number ≥ 0"));
+        return Err(usage(
+            "tolerance",
+            format!("{}: must be a finite number ≥ 0", common.tolerance),
+        ));
     }
     if common.samples < 2 {
         return Err(usage(
