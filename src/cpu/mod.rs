@@ -45,12 +45,19 @@ fn chunked(
 ) -> Result<Vec<f64>> {
     chunked_by(
         items,
-        MIN_CHUNK.max(items.div_ceil(4096)),
+        MIN_CHUNK.max(items.div_ceil(WAVE)).min(MAX_CHUNK),
         width,
         watch,
         work,
     )
 }
+
+/// Chunks evaluated in parallel before their partial sums are added up (in
+/// chunk order, so the sums do not depend on the thread count).
+const WAVE: u64 = 4096;
+/// Items per chunk at most, so that even astronomically long work reports
+/// its progress (and checks for cancellation) every fraction of a second.
+const MAX_CHUNK: u64 = 1 << 22;
 
 /// [`chunked`] with a given chunk length (tests split small runs).
 pub fn chunked_by(
@@ -63,26 +70,31 @@ pub fn chunked_by(
     let chunk = chunk.max(1);
     let chunks = items.div_ceil(chunk);
     let done = AtomicU64::new(0);
-    let partials: Vec<Vec<f64>> = (0..chunks)
-        .into_par_iter()
-        .map(|c| {
-            if watch.cancelled() {
-                return Vec::new();
-            }
-            let first = c * chunk;
-            let count = chunk.min(items - first);
-            let partial = work(first, count);
-            let finished = done.fetch_add(count, Ordering::Relaxed) + count;
-            watch.report(finished, items);
-            partial
-        })
-        .collect();
-    watch.check()?;
     let mut sums = vec![0.0; width];
-    for partial in partials {
-        for (s, v) in sums.iter_mut().zip(partial) {
-            *s += v;
+    let mut next = 0;
+    while next < chunks {
+        let wave = (chunks - next).min(WAVE);
+        let partials: Vec<Vec<f64>> = (next..next + wave)
+            .into_par_iter()
+            .map(|c| {
+                if watch.cancelled() {
+                    return Vec::new();
+                }
+                let first = c * chunk;
+                let count = chunk.min(items - first);
+                let partial = work(first, count);
+                let finished = done.fetch_add(count, Ordering::Relaxed) + count;
+                watch.report(finished, items);
+                partial
+            })
+            .collect();
+        watch.check()?;
+        for partial in partials {
+            for (s, v) in sums.iter_mut().zip(partial) {
+                *s += v;
+            }
         }
+        next += wave;
     }
     Ok(sums)
 }

@@ -175,6 +175,12 @@ fn resume_skips_finished_points_and_survives_a_cut_line() {
         format!("{}\n{}", lines[..6].join("\n"), &lines[6][..20]),
     )
     .unwrap();
+    // The sweep's identity goes with its rows.
+    std::fs::copy(
+        dir.join("full.csv.sweep.json"),
+        dir.join("cut.csv.sweep.json"),
+    )
+    .unwrap();
     let mut b = args(&cut);
     b.push("--resume".into());
     let (code, _, err) = sweep(&b.iter().map(String::as_str).collect::<Vec<_>>());

@@ -117,7 +117,11 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
     let at = |e: Error| without_sampling_hint(at(e));
     match args.against.unwrap_or(AgainstArg::Worst) {
         AgainstArg::Worst => {
-            let v = evaluator.security_value(&problem, j, backend).map_err(at)?;
+            // The LP is one step: a spinner while it runs.
+            let bar = crate::progress::Bar::new("guarantee");
+            let v = evaluator.security_value(&problem, j, backend);
+            bar.finish();
+            let v = v.map_err(at)?;
             for note in &v.notes {
                 eprintln!("note: {note}");
             }
@@ -163,7 +167,10 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
             }
         }
         AgainstArg::Given => {
-            let b = evaluator.best_response(&problem, j, backend).map_err(at)?;
+            let bar = crate::progress::Bar::new("guarantee");
+            let b = evaluator.best_response(&problem, j, backend);
+            bar.finish();
+            let b = b.map_err(at)?;
             for note in &b.notes {
                 eprintln!("note: {note}");
             }

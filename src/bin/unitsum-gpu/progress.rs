@@ -1,34 +1,56 @@
-//! A progress bar on stderr for long evaluations: shown only when stderr is
-//! a terminal and the work has run for more than a couple of seconds.
+//! A progress bar on stderr for long work: shown only when stderr is a
+//! terminal and the work has run for half a second, as a spinner until the
+//! work reports how far it is, then as a bar with the time left. Work that
+//! will take more than an hour at its pace says so (on any stderr) once its
+//! pace is known, after a second.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Runs shorter than this never show a bar.
-const SHOW_AFTER: Duration = Duration::from_secs(2);
+/// Runs shorter than this never show anything.
+const SHOW_AFTER: Duration = Duration::from_millis(500);
+/// The pace is judged after this long.
+const PACE_AFTER: Duration = Duration::from_secs(1);
+/// Work estimated to take longer than this says so.
+const LONG: f64 = 3600.0;
 
 pub struct Bar {
     bar: ProgressBar,
     started: Instant,
+    /// Set when a report with a total arrived (the spinner becomes a bar).
+    measured: Arc<AtomicBool>,
+    finished: Arc<AtomicBool>,
 }
 
 impl Bar {
+    /// A bar labelled `label`, started now.
     pub fn new(label: &str) -> Bar {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix} [{bar:40}] {percent:>3}% {human_pos}/{human_len} ({eta} left)",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{prefix} {spinner} {elapsed} (one step; no estimate)")
+                .expect("valid template"),
         );
         bar.set_prefix(label.to_string());
+        let finished = Arc::new(AtomicBool::new(false));
+        if std::io::stderr().is_terminal() {
+            let (bar, finished) = (bar.clone(), finished.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(SHOW_AFTER);
+                if !finished.load(Ordering::Relaxed) {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                    bar.enable_steady_tick(Duration::from_millis(200));
+                }
+            });
+        }
         Bar {
             bar,
             started: Instant::now(),
+            measured: Arc::new(AtomicBool::new(false)),
+            finished,
         }
     }
 
@@ -36,17 +58,63 @@ impl Bar {
     pub fn callback(&self) -> unitsum_gpu::ProgressFn {
         let bar = self.bar.clone();
         let started = self.started;
-        let terminal = std::io::stderr().is_terminal();
+        let measured = self.measured.clone();
+        let warned = Arc::new(AtomicBool::new(false));
         Arc::new(move |done, total| {
-            if terminal && bar.is_hidden() && started.elapsed() > SHOW_AFTER {
-                bar.set_draw_target(ProgressDrawTarget::stderr());
+            if total == 0 {
+                return;
+            }
+            if !measured.swap(true, Ordering::Relaxed) {
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{prefix} [{bar:40}] {percent:>3}% {human_pos}/{human_len} ({eta} left)",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                );
             }
             bar.set_length(total);
             bar.set_position(done);
+            let elapsed = started.elapsed();
+            if done > 0 && elapsed > PACE_AFTER && !warned.load(Ordering::Relaxed) {
+                let expected = elapsed.as_secs_f64() * total as f64 / done as f64;
+                if expected > LONG && !warned.swap(true, Ordering::Relaxed) {
+                    bar.suspend(|| {
+                        eprintln!(
+                            "note: at its pace so far this job takes about {} in all \
+                             ({done} of {total} done in {:.1} s); Ctrl-C stops it",
+                            human_duration(expected),
+                            elapsed.as_secs_f64()
+                        )
+                    });
+                }
+            }
         })
     }
 
     pub fn finish(self) {
+        self.finished.store(true, Ordering::Relaxed);
         self.bar.finish_and_clear();
     }
+}
+
+/// `seconds` in the largest unit that fits: "3.2 hours", "4.1e9 years".
+pub fn human_duration(seconds: f64) -> String {
+    const UNITS: [(&str, f64); 4] = [
+        ("years", 365.25 * 86400.0),
+        ("days", 86400.0),
+        ("hours", 3600.0),
+        ("minutes", 60.0),
+    ];
+    for (unit, size) in UNITS {
+        if seconds >= size {
+            let value = seconds / size;
+            return if value >= 1e4 {
+                format!("{value:.1e} {unit}")
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{seconds:.1} s")
 }
