@@ -676,7 +676,7 @@ impl Evaluation {
     /// finite or not in [0, 1], an error bar that is not finite, or shares
     /// whose sum over the coalitions is not 1, each within the rounding of
     /// the backend that computed it (plus the FFT's rounding bound).
-    fn verify(&self) -> Result<()> {
+    pub(crate) fn verify(&self) -> Result<()> {
         let tolerance = match self.backend {
             BackendUsed::Gpu => GPU_RESULT_TOLERANCE,
             BackendUsed::Cpu => CPU_RESULT_TOLERANCE,

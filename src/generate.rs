@@ -50,14 +50,7 @@ pub fn random_game(
         ));
     }
     crate::game::check_states(states, "states")?;
-    let entries = match family {
-        "anonymous" => count_vectors(n as u64 - 1, k as u64).saturating_mul(k as u64),
-        "table" => (k as u64)
-            .checked_pow(n as u32)
-            .unwrap_or(u64::MAX)
-            .saturating_mul(n as u64),
-        _ => k as u64,
-    };
+    let entries = parameter_count(family, n, k, 1);
     if entries.saturating_mul(states as u64) > MAX_TABLE_ENTRIES {
         return Err(Error::too_large(format!(
             "a random {family} game with n = {n}, k = {k} and {states} state(s) needs more than {MAX_TABLE_ENTRIES} numbers"
@@ -99,6 +92,23 @@ pub fn random_game(
             ))
         }
     })
+}
+
+/// The numbers a `family` game's parameters hold for n players, k actions
+/// and `states` states (saturating): known before the game is drawn.
+pub(crate) fn parameter_count(family: &str, n: usize, k: usize, states: usize) -> u64 {
+    let per_state = match family {
+        "plurality" => 0,
+        "anonymous" => {
+            count_vectors((n as u64).saturating_sub(1), k as u64).saturating_mul(k as u64)
+        }
+        "table" => (k as u64)
+            .checked_pow(n as u32)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(n as u64),
+        _ => k as u64,
+    };
+    per_state.saturating_mul(states as u64)
 }
 
 /// Random independent marginals, all entries positive.

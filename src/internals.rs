@@ -39,3 +39,14 @@ pub fn chunked_by(
 pub fn gpu_enumerate(evaluator: &mut crate::Evaluator, flat: &FlatPlan) -> crate::Result<Vec<f64>> {
     evaluator.gpu()?.enumerate(flat, Default::default())
 }
+
+/// The checks every result passes before it is returned (finite, in [0, 1],
+/// unit-sum within the backend's rounding).
+pub fn verify(evaluation: &crate::Evaluation) -> crate::Result<()> {
+    evaluation.verify()
+}
+
+/// `max_x |Σ_j r_j(x) − 1|` of `shares[j][x]`, infinite when one is not finite.
+pub fn unit_sum_error(shares: &[Vec<f64>]) -> f64 {
+    crate::evaluator::unit_sum_error(shares, shares.first().map_or(0, Vec::len))
+}

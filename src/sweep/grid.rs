@@ -124,8 +124,23 @@ pub fn grid(root: &Value) -> Result<Vec<Point>> {
         },
     };
 
-    let mut points = Vec::new();
+    // The product of every coalition's policy list, per game.
+    let combos = policies
+        .iter()
+        .try_fold(1usize, |product, list| product.checked_mul(list.len()))
+        .unwrap_or(usize::MAX);
     let mut budget = PointBudget::default();
+    for &n in &players {
+        for &k in &actions {
+            for axis in &games {
+                if let GameAxis::Random { family, states } = axis {
+                    budget.take_games(1, family, n, k, *states)?;
+                }
+                budget.take(combos, n, k)?;
+            }
+        }
+    }
+    let mut points = Vec::new();
     for &n in &players {
         for &k in &actions {
             let sizes = resolve_sizes(&sizes, n)?;
@@ -157,12 +172,6 @@ pub fn grid(root: &Value) -> Result<Vec<Point>> {
                 .map_err(|e| {
                     Error::spec(format!("games[{g}]"), format!("n = {n}, k = {k}: {e}"))
                 })?;
-                // The product of every coalition's policy list.
-                let combos = policies
-                    .iter()
-                    .try_fold(1usize, |product, list| product.checked_mul(list.len()))
-                    .unwrap_or(usize::MAX);
-                budget.take(combos, n, k)?;
                 for combo in 0..combos {
                     let mut rest = combo;
                     let choice: Vec<usize> = policies

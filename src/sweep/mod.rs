@@ -93,8 +93,9 @@ pub const MAX_SWEEP_BYTES: u64 = 2 << 30;
 /// `--games` (random games per family, n and k) at most.
 pub const MAX_GAMES: usize = 10_000;
 
-/// The points built so far against [`MAX_SWEEP_POINTS`] and
-/// [`MAX_SWEEP_BYTES`]: a sweep is refused before its list outgrows them.
+/// A sweep's points and drawn games against [`MAX_SWEEP_POINTS`] and
+/// [`MAX_SWEEP_BYTES`], counted axis by axis before anything is drawn or
+/// built: a sweep that would outgrow them is refused up front.
 #[derive(Default)]
 pub(crate) struct PointBudget {
     points: usize,
@@ -102,6 +103,28 @@ pub(crate) struct PointBudget {
 }
 
 impl PointBudget {
+    /// Account for `count` drawn games of `family` (their parameters are held
+    /// as long as their points are), before they are drawn.
+    pub(crate) fn take_games(
+        &mut self,
+        count: usize,
+        family: &str,
+        n: usize,
+        k: usize,
+        states: usize,
+    ) -> Result<()> {
+        // 8 bytes a number, and a vector (its header and the allocator's) a
+        // row of k numbers.
+        let numbers =
+            crate::generate::parameter_count(family, n, k, states).saturating_mul(count as u64);
+        let rows = numbers / k.max(1) as u64;
+        self.bytes = self
+            .bytes
+            .saturating_add(numbers.saturating_mul(8))
+            .saturating_add(rows.saturating_mul(48));
+        self.take(0, n, k)
+    }
+
     /// Account for `count` more points of n players and k actions.
     pub(crate) fn take(&mut self, count: usize, n: usize, k: usize) -> Result<()> {
         self.points = self.points.saturating_add(count);
@@ -119,8 +142,8 @@ impl PointBudget {
         if self.bytes > MAX_SWEEP_BYTES {
             return Err(Error::too_large(
                 format!(
-                    "the sweep's points would take more than {} MiB to hold (about {} MiB \
-                     so far, at n = {n}); split it into smaller ranges",
+                    "the sweep's points and games would take more than {} MiB to hold \
+                     (at least {} MiB, reached at n = {n}); split it into smaller ranges",
                     MAX_SWEEP_BYTES >> 20,
                     self.bytes >> 20
                 ),

@@ -250,8 +250,17 @@ pub fn theorem1(
 ) -> Result<Vec<Point>> {
     check_actions(actions, "actions").map_err(Error::into_usage)?;
     check_players(players, "players").map_err(Error::into_usage)?;
-    let mut points = Vec::new();
     let mut budget = PointBudget::default();
+    for &n in players {
+        let sizes = match sizes {
+            Sizes::Majority => usize::from(n / 2 + 1 < n),
+            Sizes::All => n.saturating_sub(n / 2 + 1),
+        };
+        for &k in actions {
+            budget.take(sizes.saturating_mul(opponent_count(kinds)), n, k)?;
+        }
+    }
+    let mut points = Vec::new();
     for &n in players {
         for &k in actions {
             let majorities: Vec<usize> = match sizes {
@@ -260,7 +269,6 @@ pub fn theorem1(
             };
             for s in majorities.into_iter().filter(|&s| s < n) {
                 let key = format!("theorem1 n={n} k={k} s={s}");
-                budget.take(opponent_count(kinds), n, k)?;
                 for (label, policy) in opponents(kinds, n - s, k, seed, &key) {
                     let worst = policy.is_none();
                     let problem = Problem::new(
@@ -302,7 +310,6 @@ pub fn theorem2(
 ) -> Result<Vec<Point>> {
     check_actions(actions, "actions").map_err(Error::into_usage)?;
     check_players(players, "players").map_err(Error::into_usage)?;
-    let mut points = Vec::new();
     let mut budget = PointBudget::default();
     for family in families {
         if !["plurality", "proportional", "congestion", "anonymous"].contains(&family.as_str()) {
@@ -311,6 +318,19 @@ pub fn theorem2(
                 format!("{family:?} is not a symmetric family (plurality, proportional, congestion, anonymous)"),
             ));
         }
+        let draws = if family == "plurality" { 1 } else { games };
+        for &n in players {
+            for &k in actions {
+                budget.take_games(draws, family, n, k, 1)?;
+                let points = draws
+                    .saturating_mul(n / 2)
+                    .saturating_mul(opponent_count(kinds));
+                budget.take(points, n, k)?;
+            }
+        }
+    }
+    let mut points = Vec::new();
+    for family in families {
         for &n in players {
             for &k in actions {
                 let draws = if family == "plurality" { 1 } else { games };
@@ -333,7 +353,6 @@ pub fn theorem2(
                     for m2 in 1..=n / 2 {
                         let m1 = n - m2;
                         let key = format!("theorem2 {family} n={n} k={k} game={g} m2={m2}");
-                        budget.take(opponent_count(kinds), n, k)?;
                         for (label, policy) in opponents(kinds, m2, k, seed, &key) {
                             let worst = policy.is_none();
                             let problem = base

@@ -24,6 +24,7 @@ pub mod errors;
 pub mod gpu;
 pub mod guarantee;
 pub mod hand;
+pub mod hardening;
 pub mod harness;
 pub mod probes;
 pub mod reference;
@@ -34,12 +35,13 @@ pub mod theorems;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 12] = [
+    let modules: [Vec<libtest_mimic::Trial>; 13] = [
         cli::trials(),
         counts::trials(),
         errors::trials(),
         gpu::trials(),
         guarantee::trials(),
+        hardening::trials(),
         hand::trials(),
         probes::trials(),
         reference::trials(),
