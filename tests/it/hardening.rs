@@ -213,7 +213,8 @@ fn a_ratio_beyond_f64_is_refused_with_the_reason() {
 fn a_result_that_fails_its_checks_is_refused() {
     let good = cpu(&random_problem(7, "proportional", "uniform"));
     unitsum_gpu::internals::verify(&good).expect("a true result passes");
-    let perturbations: [(&str, fn(&mut unitsum_gpu::Evaluation)); 5] = [
+    type Perturbation = fn(&mut unitsum_gpu::Evaluation);
+    let perturbations: [(&str, Perturbation); 5] = [
         ("NaN", |e| e.shares[0][0] = f64::NAN),
         ("infinity", |e| e.shares[0][0] = f64::INFINITY),
         ("above 1", |e| e.shares[0][0] = 1.5),
