@@ -27,6 +27,19 @@ pub enum OpponentKind {
     Worst,
 }
 
+impl std::fmt::Display for OpponentKind {
+    /// As `--opponents` spells it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpponentKind::Uniform => f.write_str("uniform"),
+            OpponentKind::Pure => f.write_str("pure"),
+            OpponentKind::Common => f.write_str("common"),
+            OpponentKind::Random(r) => write!(f, "random:{r}"),
+            OpponentKind::Worst => f.write_str("worst"),
+        }
+    }
+}
+
 /// Parse `uniform,pure,common,random:3,worst`.
 pub fn parse_opponents(list: &str) -> Result<Vec<OpponentKind>> {
     list.split(',')

@@ -28,6 +28,7 @@ pub mod hardening;
 pub mod harness;
 pub mod probes;
 pub mod reference;
+pub mod resume;
 pub mod sampling;
 pub mod scale;
 pub mod sweep;
@@ -35,7 +36,7 @@ pub mod theorems;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 13] = [
+    let modules: [Vec<libtest_mimic::Trial>; 14] = [
         cli::trials(),
         counts::trials(),
         errors::trials(),
@@ -45,6 +46,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         hand::trials(),
         probes::trials(),
         reference::trials(),
+        resume::trials(),
         sampling::trials(),
         scale::trials(),
         sweep::trials(),

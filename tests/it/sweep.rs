@@ -8,7 +8,7 @@ use unitsum_gpu::sweep::Row;
 /// The binary's own row reader (CSV and JSON lines), the one `--resume` uses.
 #[allow(dead_code, reason = "the tests read rows; they write none")]
 #[path = "../../src/bin/unitsum-gpu/rows.rs"]
-mod rows_file;
+pub mod rows_file;
 use rows_file::read_rows;
 
 fn sweep(args: &[&str]) -> (i32, String, String) {

@@ -28,21 +28,29 @@ impl Identity {
 
     /// The first parameter whose value differs from `recorded`'s, as a message.
     fn difference(&self, recorded: &Identity) -> Option<String> {
-        let keys: std::collections::BTreeSet<&String> =
-            self.0.keys().chain(recorded.0.keys()).collect();
-        keys.into_iter().find_map(|key| {
-            let (now, then) = (self.0.get(key), recorded.0.get(key));
-            (now != then).then(|| {
-                let show =
-                    |v: Option<&String>| v.map_or("(none)".to_string(), |v| format!("{v:?}"));
-                format!(
-                    "its {} was {}, this sweep's is {}",
-                    describe(key),
-                    show(then),
-                    show(now)
-                )
+        // What kind of sweep first: a preset's flags differ with it.
+        let rest: std::collections::BTreeSet<&str> = self
+            .0
+            .keys()
+            .chain(recorded.0.keys())
+            .map(String::as_str)
+            .collect();
+        ["preset", "version"]
+            .into_iter()
+            .chain(rest)
+            .find_map(|key| {
+                let (now, then) = (self.0.get(key), recorded.0.get(key));
+                (now != then).then(|| {
+                    let show =
+                        |v: Option<&String>| v.map_or("(none)".to_string(), |v| format!("{v:?}"));
+                    format!(
+                        "its {} was {}, this sweep's is {}",
+                        describe(key),
+                        show(then),
+                        show(now)
+                    )
+                })
             })
-        })
     }
 }
 

@@ -124,9 +124,9 @@ fn usage(option: &str, message: impl Into<String>) -> Failure {
     Failure::at("", Error::usage(option, message))
 }
 
-/// A list as one identity value.
-fn listed<T: std::fmt::Debug>(items: &[T]) -> String {
-    format!("{items:?}")
+/// A list as one identity value, as the flag would spell it.
+fn listed<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(",")
 }
 
 pub fn run(preset: Preset) -> Outcome {
