@@ -50,12 +50,7 @@ pub fn random_game(
         ));
     }
     crate::game::check_states(states, "states")?;
-    let entries = parameter_count(family, n, k, 1);
-    if entries.saturating_mul(states as u64) > MAX_TABLE_ENTRIES {
-        return Err(Error::too_large(format!(
-            "a random {family} game with n = {n}, k = {k} and {states} state(s) needs more than {MAX_TABLE_ENTRIES} numbers"
-        ), Remedy::SmallerProblem));
-    }
+    check_parameter_count(family, n, k, states)?;
     let rows = |rng: &mut StdRng| -> Vec<Vec<f64>> {
         (0..states)
             .map(|_| (0..k).map(|_| rng.random_range(0.1..2.0)).collect())
@@ -109,6 +104,17 @@ pub(crate) fn parameter_count(family: &str, n: usize, k: usize, states: usize) -
         _ => k as u64,
     };
     per_state.saturating_mul(states as u64)
+}
+
+/// Refuse a random game whose parameters would be more than
+/// [`MAX_TABLE_ENTRIES`] numbers, before it is drawn.
+pub(crate) fn check_parameter_count(family: &str, n: usize, k: usize, states: usize) -> Result<()> {
+    if parameter_count(family, n, k, states) > MAX_TABLE_ENTRIES {
+        return Err(Error::too_large(format!(
+            "a random {family} game with n = {n}, k = {k} and {states} state(s) needs more than {MAX_TABLE_ENTRIES} numbers"
+        ), Remedy::SmallerProblem));
+    }
+    Ok(())
 }
 
 /// Random independent marginals, all entries positive.

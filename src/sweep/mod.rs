@@ -113,6 +113,7 @@ impl PointBudget {
         k: usize,
         states: usize,
     ) -> Result<()> {
+        crate::generate::check_parameter_count(family, n, k, states)?;
         // 8 bytes a number, and a vector (its header and the allocator's) a
         // row of k numbers.
         let numbers =
