@@ -117,11 +117,12 @@ pub fn payoff_matrix(
             }
             out
         };
+        // Counted before they are listed.
+        let entries = (states as u64)
+            .saturating_mul(crate::counts::count_vectors(members.len() as u64, k as u64))
+            .saturating_mul(crate::counts::count_vectors(others.len() as u64, k as u64));
+        check_entries(entries)?;
         let (ns, ms) = (list(members.len()), list(others.len()));
-        let entries = (states * ns.len()) as u64 * ms.len() as u64;
-        if entries > MAX_PAYOFF_ENTRIES {
-            return Err(too_large(entries));
-        }
         let uniform = |vectors: &[Vec<u32>], total: usize| CountDistribution {
             total: total as u32,
             entries: vectors.iter().map(|v| (space.index(v), 1.0)).collect(),
@@ -171,9 +172,7 @@ pub fn payoff_matrix(
     };
     let (strategies, replies) = (joint(members.len())?, joint(others.len())?);
     let entries = (states * strategies.len()) as u64 * replies.len() as u64;
-    if entries > MAX_PAYOFF_ENTRIES {
-        return Err(too_large(entries));
-    }
+    check_entries(entries)?;
     let part = |players: &[usize], outcomes: &[Vec<usize>]| Part {
         players: players.to_vec(),
         outcomes: outcomes.iter().map(|a| (a.clone(), 1.0)).collect(),
@@ -209,6 +208,21 @@ pub fn payoff_matrix(
         max_gpu_cpu,
         notes,
     })
+}
+
+/// Refuse a payoff matrix beyond [`MAX_PAYOFF_ENTRIES`] or beyond the
+/// memory its LP needs (the matrix, and the solver's copy of its non-zero
+/// entries with their variables: about 32 bytes an entry).
+fn check_entries(entries: u64) -> Result<()> {
+    if entries > MAX_PAYOFF_ENTRIES {
+        return Err(too_large(entries));
+    }
+    crate::memory::check(
+        "the guarantee LP",
+        entries.saturating_mul(32),
+        crate::memory::DEFAULT_MEMORY_LIMIT,
+        Remedy::SmallerProblem,
+    )
 }
 
 fn too_large(entries: u64) -> Error {

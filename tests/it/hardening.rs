@@ -436,6 +436,7 @@ const REFUSED_FLAGS: &[(&[&str], &str)] = &[
     (&["sweep", "theorem1", "--players", "9..=5"], "--players: \"9..=5\" is empty"),
     (&["sweep", "theorem1", "--players", "3..=9..0"], "--players: \"3..=9..0\": the step must be at least 1"),
     (&["check", "examples/big-plurality.json", "--samples", "0"], "--samples: must be at least 1"),
+    (&["check", "examples/big-plurality.json", "--samples", "18446744073709551615"], "--samples: 18446744073709551615: at most 1000000000"),
 ];
 
 fn flags_are_refused_where_they_do_not_apply_with_the_flag_named() {

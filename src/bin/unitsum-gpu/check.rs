@@ -24,6 +24,18 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> Outcome {
+    // The check reports no progress: its work is bounded instead.
+    const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
+    if args.samples > MAX_CHECK_SAMPLES {
+        return Err(Error::usage(
+            "samples",
+            format!(
+                "{}: at most {MAX_CHECK_SAMPLES} random profiles",
+                args.samples
+            ),
+        )
+        .into());
+    }
     if args.samples == 0 {
         return Err(Error::usage(
             "samples",
