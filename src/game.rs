@@ -278,8 +278,8 @@ pub(crate) fn check_states(states: usize, what: &str) -> Result<usize> {
 }
 
 /// Tables larger than this many numbers are refused: 2^24 numbers are 128
-/// MiB as f64, about 1 GB while their JSON is parsed, and the GPU indexes
-/// them with u32.
+/// MiB as f64 (their JSON, parsed, takes about 70 bytes a number: README,
+/// "Limits"), and the GPU indexes them with u32.
 pub const MAX_TABLE_ENTRIES: u64 = 1 << 24;
 
 fn validate_anonymous(weights: &[Vec<Vec<f64>>], players: usize, k: usize) -> Result<()> {

@@ -268,8 +268,9 @@ fn compare(
         }
         let values = build(evaluator, side)?;
         // The LP must not see a payoff that no game can produce.
-        for &v in &values {
-            checked_value(&format!("{side:?} payoff matrix entry").to_lowercase(), v)?;
+        if let Some(&bad) = values.iter().find(|&&v| !is_share(v)) {
+            let backend = if side == Side::Gpu { "GPU" } else { "CPU" };
+            checked_value(&format!("{backend}'s payoff matrix entry"), bad)?;
         }
         Ok(values)
     })?;
@@ -651,10 +652,15 @@ const CHECK_TOLERANCE: f64 = 1e-7;
 /// f32 payoffs included).
 const VALUE_TOLERANCE: f64 = 1e-4;
 
+/// Whether `v` can be a share of the unit (finite, in [0, 1] up to rounding).
+fn is_share(v: f64) -> bool {
+    v.is_finite() && (-VALUE_TOLERANCE..=1.0 + VALUE_TOLERANCE).contains(&v)
+}
+
 /// `v` when it can be a share of the unit (finite, in [0, 1] up to
 /// rounding), else the error that refuses it.
 fn checked_value(what: &str, v: f64) -> Result<f64> {
-    if v.is_finite() && (-VALUE_TOLERANCE..=1.0 + VALUE_TOLERANCE).contains(&v) {
+    if is_share(v) {
         Ok(v)
     } else {
         Err(Error::InvalidResult(format!(

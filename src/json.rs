@@ -15,7 +15,7 @@ use crate::error::{Error, Remedy, Result};
 use crate::game::MAX_TABLE_ENTRIES;
 
 /// Input files larger than this are refused (a table at the table limit,
-/// written with 17 significant digits, takes about 400 MB).
+/// written with 17 significant digits, is about 2^24 × 20 bytes = 340 MB).
 pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 /// Values (numbers, strings, arrays, …) an input may hold: the largest
 /// table and room for everything else. Counted while parsing, so a file of

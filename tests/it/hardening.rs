@@ -85,7 +85,6 @@ fn scaled_parameters_give_the_same_shares_on_the_cpu() {
     for family in ["proportional", "congestion", "anonymous"] {
         for seed in 0..6 {
             let problem = random_problem(300 + seed, family, "independent");
-            let reference = cpu(&problem);
             for factor in FACTORS {
                 let what = format!("{family} seed {seed} × {factor:e}");
                 for method in [Method::Exact, Method::Counts, Method::Sample] {
@@ -107,7 +106,6 @@ fn scaled_parameters_give_the_same_shares_on_the_cpu() {
                     assert_identities(&what, &run.shares, 1e-12);
                     compared += 1;
                 }
-                assert_close(&what, &reference.shares, &cpu(&problem).shares, 0.0);
             }
         }
     }
@@ -351,15 +349,25 @@ const BOUNDED_SIZES: &[(&[&str], &str)] = &[
     (&["sweep", "theorem1", "--players", "5", "--out", "/dev/full", "--resume"], "--resume needs a regular file"),
 ];
 
-fn sizes_from_flags_are_bounded_before_anything_is_allocated() {
-    for (args, phrase) in BOUNDED_SIZES {
+/// Each case exits 2 within 30 s, under the memory ceiling, with its phrase
+/// in the message and no Rust debug formatting.
+fn assert_refused(cases: &[(&[&str], &str)]) {
+    for (args, phrase) in cases {
         let (code, _, err) = bounded(args, 30);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(
             err.contains(phrase),
             "{args:?}: expected {phrase:?} in {err}"
         );
+        assert!(
+            !err.contains("Some("),
+            "{args:?}: debug formatting in {err}"
+        );
     }
+}
+
+fn sizes_from_flags_are_bounded_before_anything_is_allocated() {
+    assert_refused(BOUNDED_SIZES);
 }
 
 fn temp(name: &str) -> std::path::PathBuf {
@@ -440,18 +448,7 @@ const REFUSED_FLAGS: &[(&[&str], &str)] = &[
 ];
 
 fn flags_are_refused_where_they_do_not_apply_with_the_flag_named() {
-    for (args, phrase) in REFUSED_FLAGS {
-        let (code, _, err) = bounded(args, 30);
-        assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(
-            err.contains(phrase),
-            "{args:?}: expected {phrase:?} in {err}"
-        );
-        assert!(
-            !err.contains("Some("),
-            "{args:?}: debug formatting in {err}"
-        );
-    }
+    assert_refused(REFUSED_FLAGS);
 }
 
 fn a_gpu_name_that_matches_nothing_says_so(_gpu: &mut Evaluator) {

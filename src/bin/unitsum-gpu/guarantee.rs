@@ -43,9 +43,6 @@ pub enum GuaranteeFormatArg {
     Csv,
 }
 
-/// The LP's value and the printed policy's evaluation must agree this closely.
-const CHECK_TOLERANCE: f64 = 1e-7;
-
 #[derive(Args)]
 pub struct GuaranteeArgs {
     /// The spec file (not with --curve).
@@ -159,12 +156,8 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
                     out.push_str(&format!("payoff matrix: max |gpu − cpu| = {d:.1e}\n"));
                 }
             }
+            // The library refuses a value its policy does not reproduce.
             emit(&out)?;
-            // A NaN check error fails too.
-            if error.is_nan() || error > CHECK_TOLERANCE {
-                eprintln!("error: {source}: the optimal policy evaluates to {check}, not the LP's value {} (|difference| {error:.1e} > {CHECK_TOLERANCE:.0e})", v.value);
-                return Ok(ExitCode::from(1));
-            }
         }
         AgainstArg::Given => {
             let bar = crate::progress::Bar::new("guarantee");
