@@ -20,7 +20,7 @@ pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 /// Values (numbers, strings, arrays, …) an input may hold: the largest
 /// table and room for everything else. Counted while parsing, so a file of
 /// a billion zeros is refused after this many, not after filling memory.
-pub(crate) const MAX_INPUT_VALUES: u64 = MAX_TABLE_ENTRIES + (1 << 22);
+pub const MAX_INPUT_VALUES: u64 = MAX_TABLE_ENTRIES + (1 << 22);
 /// Arrays and objects nested deeper than this are refused (a spec needs 4).
 pub const MAX_DEPTH: usize = 64;
 

@@ -78,7 +78,7 @@ pub use evaluator::{
 };
 pub use game::{Game, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use guarantee::{BestResponse, CurvePoint, SecurityValue, MAX_PAYOFF_ENTRIES};
-pub use json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES};
+pub use json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
 pub use limits::MAX_ACTIONS;
 pub use memory::DEFAULT_MEMORY_LIMIT;
 pub use policy::{Block, Policy};

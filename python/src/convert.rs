@@ -1,0 +1,263 @@
+//! Python objects to and from the spec's JSON values.
+//!
+//! A spec from Python (`Problem.from_dict`) is turned into the same
+//! `serde_json::Value` a spec file parses to, so that one parser (the core
+//! crate's) validates both, with the same JSON paths in its errors. numpy
+//! arrays are read directly from their buffer, once. The limits of a spec
+//! file hold here too: at most `MAX_INPUT_VALUES` values and `MAX_DEPTH`
+//! levels (a list that contains itself is refused, not followed forever).
+
+use numpy::{PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+use unitsum_gpu::{Error, MAX_DEPTH, MAX_INPUT_VALUES};
+
+/// Converts one Python object, counting values against the limit.
+struct ToJson {
+    values: u64,
+}
+
+/// A spec error at `path` (the root is `(root)`, as in the core's errors).
+fn at(path: &str, message: impl Into<String>) -> Error {
+    Error::spec(if path.is_empty() { "(root)" } else { path }, message)
+}
+
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn number(v: f64, path: &str) -> Result<Value, Error> {
+    Number::from_f64(v)
+        .map(Value::Number)
+        .ok_or_else(|| at(path, format!("{v} is not a finite number")))
+}
+
+impl ToJson {
+    fn count(&mut self, n: u64, path: &str) -> Result<(), Error> {
+        self.values = self.values.saturating_add(n);
+        if self.values > MAX_INPUT_VALUES {
+            return Err(at(
+                path,
+                format!("the spec holds more than {MAX_INPUT_VALUES} values, beyond what a spec may hold"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn convert(&mut self, obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
+        if depth > MAX_DEPTH {
+            return Err(at(path, format!("nested deeper than {MAX_DEPTH} levels")).into_pyerr());
+        }
+        self.count(1, path).map_err(Error::into_pyerr)?;
+        // bool before int: Python's bool is an int.
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Value::Bool(b.is_true()));
+        }
+        if obj.is_none() {
+            return Ok(Value::Null);
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(Value::String(s.extract::<String>()?));
+        }
+        if obj.cast::<PyInt>().is_ok() {
+            return integer(obj, path);
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            return number(f.value(), path).map_err(Error::into_pyerr);
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            let mut map = Map::new();
+            for (key, value) in d.iter() {
+                let Ok(key) = key.cast::<PyString>() else {
+                    return Err(
+                        at(path, format!("a key is {}, not a string", type_name(&key)))
+                            .into_pyerr(),
+                    );
+                };
+                let key = key.extract::<String>()?;
+                let value = self.convert(&value, &child(path, &key), depth + 1)?;
+                map.insert(key, value);
+            }
+            return Ok(Value::Object(map));
+        }
+        if let Ok(list) = obj.cast::<PyList>() {
+            return self.sequence(list.iter(), path, depth);
+        }
+        if let Ok(tuple) = obj.cast::<PyTuple>() {
+            return self.sequence(tuple.iter(), path, depth);
+        }
+        if let Ok(array) = obj.cast::<PyUntypedArray>() {
+            return self.array(array, path);
+        }
+        // numpy scalars and other numbers: an integer where it has
+        // `__index__`, else a float where it has `__float__`.
+        if obj.hasattr("__index__")? {
+            return integer(obj, path);
+        }
+        if obj.hasattr("__float__")? {
+            let v: f64 = obj.extract()?;
+            return number(v, path).map_err(Error::into_pyerr);
+        }
+        Err(at(
+            path,
+            format!(
+                "{} is not a spec value (expected a dict, list, tuple, numpy array, number, string, bool or None)",
+                type_name(obj)
+            ),
+        )
+        .into_pyerr())
+    }
+
+    fn sequence<'py>(
+        &mut self,
+        items: impl Iterator<Item = Bound<'py, PyAny>>,
+        path: &str,
+        depth: usize,
+    ) -> PyResult<Value> {
+        let mut out = Vec::new();
+        for (i, item) in items.enumerate() {
+            out.push(self.convert(&item, &format!("{path}[{i}]"), depth + 1)?);
+        }
+        Ok(Value::Array(out))
+    }
+
+    /// A numpy array as nested lists: integers stay integers, floats
+    /// floats; anything else is refused with its dtype.
+    fn array(&mut self, array: &Bound<'_, PyUntypedArray>, path: &str) -> PyResult<Value> {
+        let shape = array.shape().to_vec();
+        if shape.len() > MAX_DEPTH {
+            return Err(at(path, format!("nested deeper than {MAX_DEPTH} levels")).into_pyerr());
+        }
+        let elements: u64 = shape.iter().map(|&d| d as u64).product();
+        self.count(elements, path).map_err(Error::into_pyerr)?;
+        let kind = array.dtype().kind();
+        let flat: Vec<Value> = match kind {
+            b'f' => {
+                let converted = numpy_as(array, "float64")?;
+                let typed = converted.cast::<PyArrayDyn<f64>>()?.readonly();
+                let mut out = Vec::with_capacity(elements as usize);
+                for (i, &v) in typed.as_array().iter().enumerate() {
+                    out.push(
+                        number(v, &format!("{path} (element {i})")).map_err(Error::into_pyerr)?,
+                    );
+                }
+                out
+            }
+            b'i' | b'u' | b'b' => {
+                let converted = numpy_as(array, if kind == b'u' { "uint64" } else { "int64" })?;
+                if kind == b'u' {
+                    let typed = converted.cast::<PyArrayDyn<u64>>()?.readonly();
+                    typed.as_array().iter().map(|&v| Value::from(v)).collect()
+                } else {
+                    let typed = converted.cast::<PyArrayDyn<i64>>()?.readonly();
+                    typed.as_array().iter().map(|&v| Value::from(v)).collect()
+                }
+            }
+            _ => {
+                let dtype = array.dtype().str()?.to_string();
+                return Err(at(
+                    path,
+                    format!(
+                        "a numpy array of dtype {dtype} is not a spec value (expected numbers)"
+                    ),
+                )
+                .into_pyerr());
+            }
+        };
+        Ok(nest(flat, &shape))
+    }
+}
+
+/// `array.astype(dtype)` in C order (a copy only where the dtype or the
+/// layout differs).
+fn numpy_as<'py>(array: &Bound<'py, PyUntypedArray>, dtype: &str) -> PyResult<Bound<'py, PyAny>> {
+    let numpy = array.py().import("numpy")?;
+    numpy.call_method1("ascontiguousarray", (array, dtype))
+}
+
+/// Flat row-major elements nested into lists of `shape`.
+fn nest(flat: Vec<Value>, shape: &[usize]) -> Value {
+    match shape {
+        [] => flat.into_iter().next().unwrap_or(Value::Null),
+        [_] => Value::Array(flat),
+        [first, rest @ ..] => {
+            let stride: usize = rest.iter().product();
+            let mut items = flat.into_iter();
+            Value::Array(
+                (0..*first)
+                    .map(|_| nest(items.by_ref().take(stride).collect(), rest))
+                    .collect(),
+            )
+        }
+    }
+}
+
+fn integer(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
+    if let Ok(v) = obj.extract::<u64>() {
+        return Ok(Value::from(v));
+    }
+    if let Ok(v) = obj.extract::<i64>() {
+        return Ok(Value::from(v));
+    }
+    Err(at(path, format!("{} does not fit in 64 bits", obj.str()?)).into_pyerr())
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "an object".into())
+}
+
+/// A Python object (dict, lists, numpy arrays, numbers) as a JSON value.
+pub(crate) fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    ToJson { values: 0 }.convert(obj, "", 0)
+}
+
+/// A JSON value as plain Python objects (dicts, lists, ints, floats, str).
+pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(v) = n.as_u64() {
+                v.into_pyobject(py)?.into_any()
+            } else if let Some(v) = n.as_i64() {
+                v.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Raising core errors as the package's exceptions.
+pub(crate) trait IntoPyErr {
+    fn into_pyerr(self) -> PyErr;
+}
+
+impl IntoPyErr for Error {
+    fn into_pyerr(self) -> PyErr {
+        crate::errors::to_py_err(self)
+    }
+}

@@ -1,0 +1,535 @@
+//! `unitsum_gpu.Evaluator`: the core's `Evaluator` behind the GIL-free,
+//! interruptible calls Python makes.
+//!
+//! Threads: the GPU is one device, so calls that may use it (`gpu`, `both`,
+//! `auto` where a hardware adapter exists) take turns on one core evaluator
+//! that keeps the device and its pipelines. CPU calls take an evaluator of
+//! their own from a pool, so CPU work from several Python threads runs in
+//! parallel. The GIL is released while Rust computes.
+//!
+//! Ctrl-C: signals reach Python only on the main thread, and only when it
+//! runs Python code. A call from the main thread therefore computes on a
+//! scoped worker thread while the main thread checks for signals every
+//! 50 ms; on KeyboardInterrupt it cancels the work (the core checks its
+//! cancel flag between chunks of work) and raises it. Calls from other
+//! threads compute on their own thread.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use numpy::{PyArray1, PyArrayMethods};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use serde::de::DeserializeOwned;
+use unitsum_gpu::{
+    Backend, Cancel, CountsAlgorithm, Error, Evaluation, Evaluator, Game, Method, Options, Result,
+};
+
+use crate::convert::{to_json, to_py, IntoPyErr};
+use crate::problem::PyProblem;
+
+/// How often the main thread looks for Ctrl-C while Rust computes.
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
+
+/// The core evaluators of one Python `Evaluator`.
+#[derive(Default)]
+pub(crate) struct Pool {
+    /// The one that opens the GPU (calls that may use it take turns).
+    gpu: Mutex<Evaluator>,
+    /// Idle CPU evaluators (each keeps its own caches).
+    cpu: Mutex<Vec<Evaluator>>,
+    /// Whether `auto` will use the GPU: a hardware adapter comes first.
+    hardware: OnceLock<bool>,
+}
+
+impl Pool {
+    fn auto_uses_gpu(&self) -> bool {
+        *self.hardware.get_or_init(|| {
+            Evaluator::new()
+                .adapters()
+                .first()
+                .is_some_and(|a| !a.software)
+        })
+    }
+
+    /// Run `work` on an evaluator for `backend`, with the GIL released and
+    /// Ctrl-C watched (module docs).
+    pub(crate) fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        backend: Backend,
+        work: impl FnOnce(&mut Evaluator) -> Result<T> + Send,
+    ) -> PyResult<T> {
+        let main = on_main_thread(py)?;
+        py.detach(|| {
+            let on_gpu = match backend {
+                Backend::Cpu => false,
+                Backend::Auto => self.auto_uses_gpu(),
+                _ => true,
+            };
+            if on_gpu {
+                let mut evaluator = self.gpu.lock().unwrap_or_else(PoisonError::into_inner);
+                interruptible(&mut evaluator, main, work)
+            } else {
+                let taken = self
+                    .cpu
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .pop();
+                let mut evaluator = taken.unwrap_or_default();
+                let result = interruptible(&mut evaluator, main, work);
+                self.cpu
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(evaluator);
+                result
+            }
+        })
+    }
+}
+
+fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+    let threading = py.import("threading")?;
+    let main = threading.call_method0("main_thread")?.getattr("ident")?;
+    let current = threading.call_method0("get_ident")?;
+    main.eq(current)
+}
+
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> PyErr {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    PyRuntimeError::new_err(format!(
+        "internal error in unitsum-gpu (please report it): {message}"
+    ))
+}
+
+/// `work` on `evaluator`, cancelled on Ctrl-C when `main` (module docs).
+fn interruptible<T: Send>(
+    evaluator: &mut Evaluator,
+    main: bool,
+    work: impl FnOnce(&mut Evaluator) -> Result<T> + Send,
+) -> PyResult<T> {
+    let cancel = Cancel::new();
+    evaluator.set_cancel(Some(cancel.clone()));
+    let outcome = if main {
+        let worker_evaluator = &mut *evaluator;
+        std::thread::scope(|scope| {
+            let (done, finished) = mpsc::channel::<()>();
+            let worker = scope.spawn(move || {
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(worker_evaluator)));
+                let _ = done.send(());
+                result
+            });
+            let mut interrupt = None;
+            loop {
+                match finished.recv_timeout(SIGNAL_POLL) {
+                    Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+                    Err(RecvTimeoutError::Timeout) if interrupt.is_none() => {
+                        if let Err(signal) = Python::attach(|py| py.check_signals()) {
+                            cancel.cancel();
+                            interrupt = Some(signal);
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                }
+            }
+            let result = worker.join().unwrap_or_else(Err);
+            match interrupt {
+                Some(signal) => Err(signal),
+                None => result.map_err(panicked),
+            }
+        })
+    } else {
+        std::panic::catch_unwind(AssertUnwindSafe(|| work(&mut *evaluator))).map_err(panicked)
+    };
+    // The cancel flag belongs to this call only.
+    evaluator.set_cancel(None);
+    outcome?.map_err(IntoPyErr::into_pyerr)
+}
+
+/// A keyword argument's string value as one of the core's enums.
+pub(crate) fn choice<T: DeserializeOwned>(option: &str, value: &str) -> PyResult<T> {
+    serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|e| {
+        Error::usage(
+            option,
+            format!("{value:?}: {e}").replace("variant ", "value "),
+        )
+        .into_pyerr()
+    })
+}
+
+/// The name serde gives a core enum (`cpu`, `counts`, ...).
+pub(crate) fn name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// `memory_limit_gib` in bytes.
+pub(crate) fn memory_limit(gib: f64) -> PyResult<u64> {
+    if gib.is_finite() && gib > 0.0 {
+        Ok((gib * (1u64 << 30) as f64).min(u64::MAX as f64) as u64)
+    } else {
+        Err(Error::usage(
+            "memory_limit_gib",
+            format!("must be a positive number of GiB, not {gib}"),
+        )
+        .into_pyerr())
+    }
+}
+
+/// `rows × columns` numbers as a float64 array of that shape.
+fn matrix<'py>(py: Python<'py>, rows: &[Vec<f64>]) -> PyResult<Bound<'py, PyAny>> {
+    let columns = rows.first().map_or(0, Vec::len);
+    let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+    Ok(PyArray1::from_vec(py, flat)
+        .reshape([rows.len(), columns])?
+        .into_any())
+}
+
+/// An evaluation as the dict the Python `Evaluation` is built from.
+fn evaluation<'py>(py: Python<'py>, run: &Evaluation) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("shares", matrix(py, &run.shares)?)?;
+    match &run.stderr {
+        Some(se) => {
+            d.set_item("stderr", matrix(py, se)?)?;
+            let (c, s) = (run.shares.len(), run.shares.first().map_or(0, Vec::len));
+            let mut bounds = Vec::with_capacity(2 * c * s);
+            for j in 0..c {
+                for x in 0..s {
+                    let (lo, hi) = run.interval95(j, x);
+                    bounds.extend([lo, hi]);
+                }
+            }
+            d.set_item(
+                "interval95",
+                PyArray1::from_vec(py, bounds).reshape([c, s, 2])?,
+            )?;
+        }
+        None => {
+            d.set_item("stderr", py.None())?;
+            d.set_item("interval95", py.None())?;
+        }
+    }
+    d.set_item("backend", name(&run.backend))?;
+    d.set_item("adapter", &run.adapter)?;
+    d.set_item("method", name(&run.method))?;
+    let work = run
+        .samples
+        .or(run.count_pairs)
+        .or(run.profiles)
+        .unwrap_or(0);
+    d.set_item("work", work)?;
+    d.set_item("profiles", run.profiles)?;
+    d.set_item("count_pairs", run.count_pairs)?;
+    d.set_item("counts_algorithm", run.counts_algorithm.as_ref().map(name))?;
+    d.set_item("rounding_bound", run.rounding_bound)?;
+    d.set_item("samples", run.samples)?;
+    d.set_item("seed", run.seed)?;
+    d.set_item("seconds", run.seconds)?;
+    d.set_item("unit_sum_error", run.unit_sum_error)?;
+    d.set_item("notes", PyList::new(py, &run.notes)?)?;
+    match &run.cross_check {
+        Some(check) => {
+            let c = PyDict::new(py);
+            c.set_item("gpu", evaluation(py, &check.gpu)?)?;
+            c.set_item("max_abs_difference", check.max_abs_difference)?;
+            c.set_item("tolerance", check.tolerance)?;
+            c.set_item("agree", check.agree)?;
+            d.set_item("cross_check", c)?;
+        }
+        None => d.set_item("cross_check", py.None())?,
+    }
+    Ok(d)
+}
+
+/// The evaluator: keeps the GPU device and pipelines between calls (see
+/// the module docs for threads and Ctrl-C).
+#[pyclass(frozen, name = "Evaluator", module = "unitsum_gpu._native")]
+#[derive(Default)]
+pub(crate) struct PyEvaluator {
+    pub(crate) pool: Arc<Pool>,
+}
+
+#[pymethods]
+impl PyEvaluator {
+    #[new]
+    fn new() -> Self {
+        PyEvaluator::default()
+    }
+
+    /// r_j(x) of every coalition and state, as a dict of the Evaluation's fields.
+    #[pyo3(signature = (problem, backend, method, samples, seed, tolerance, counts, memory_limit_gib))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        problem: &Bound<'py, PyProblem>,
+        backend: &str,
+        method: &str,
+        samples: Option<u64>,
+        seed: Option<u64>,
+        tolerance: Option<f64>,
+        counts: Option<&str>,
+        memory_limit_gib: f64,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let backend: Backend = choice("backend", backend)?;
+        let method: Method = choice("method", method)?;
+        let exact = matches!(method, Method::Exact | Method::Counts);
+        let refuse = |option: &str, message: &str| Err(Error::usage(option, message).into_pyerr());
+        if exact && samples.is_some() {
+            return refuse(
+                "samples",
+                "is for sampling; exact and counts draw no samples",
+            );
+        }
+        if exact && seed.is_some() {
+            return refuse("seed", "is for sampling; exact and counts draw no samples");
+        }
+        if counts.is_some() && matches!(method, Method::Exact | Method::Sample) {
+            return refuse(
+                "counts",
+                "is for the counts method (method=\"counts\" or \"auto\")",
+            );
+        }
+        if let Some(t) = tolerance {
+            if backend != Backend::Both {
+                return refuse(
+                    "tolerance",
+                    "is for backend=\"both\" (the GPU against the CPU)",
+                );
+            }
+            if !(t.is_finite() && t >= 0.0) {
+                return refuse("tolerance", &format!("{t}: must be a finite number ≥ 0"));
+            }
+        }
+        let counts: CountsAlgorithm = match counts {
+            Some(c) => choice("counts", c)?,
+            None => CountsAlgorithm::Auto,
+        };
+        let options = Options {
+            backend,
+            method,
+            samples: samples.unwrap_or(unitsum_gpu::DEFAULT_SAMPLES),
+            seed: seed.unwrap_or(0),
+            tolerance: tolerance.unwrap_or(unitsum_gpu::DEFAULT_TOLERANCE),
+            counts,
+            memory_limit: memory_limit(memory_limit_gib)?,
+            ..Default::default()
+        };
+        let problem = &problem.get().problem;
+        let run = self
+            .pool
+            .run(py, backend, |e| e.evaluate(problem, &options))?;
+        if let Some(check) = run.cross_check.as_ref().filter(|c| !c.agree) {
+            return Err(Error::Disagree {
+                difference: check.max_abs_difference,
+                tolerance: check.tolerance,
+            }
+            .into_pyerr());
+        }
+        evaluation(py, &run)
+    }
+
+    /// The security value (`against="worst"`) or the best response to the
+    /// others' given policies (`against="given"`), as a dict.
+    #[pyo3(signature = (problem, coalition, against, backend))]
+    fn security_value<'py>(
+        &self,
+        py: Python<'py>,
+        problem: &Bound<'py, PyProblem>,
+        coalition: usize,
+        against: &str,
+        backend: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let backend: Backend = choice("backend", backend)?;
+        let problem = &problem.get().problem;
+        let d = PyDict::new(py);
+        d.set_item("coalition", coalition)?;
+        d.set_item("against", against)?;
+        match against {
+            "worst" => {
+                let v = self.pool.run(py, backend, |e| {
+                    e.security_value(problem, coalition, backend)
+                })?;
+                d.set_item("value", v.value)?;
+                d.set_item("policy", to_py(py, &v.policy.to_value())?)?;
+                d.set_item("worst_reply", &v.worst_reply)?;
+                d.set_item("worst_state", v.worst_state)?;
+                d.set_item("check", v.check)?;
+                d.set_item("check_error", v.check_error())?;
+                d.set_item("strategies", v.strategies)?;
+                d.set_item("replies", v.replies)?;
+                d.set_item("basis", v.basis.to_string())?;
+                d.set_item("max_gpu_cpu", v.max_gpu_cpu)?;
+                d.set_item("copy_value", py.None())?;
+                d.set_item("notes", &v.notes)?;
+            }
+            "given" => {
+                let b = self.pool.run(py, backend, |e| {
+                    e.best_response(problem, coalition, backend)
+                })?;
+                d.set_item("value", b.value)?;
+                d.set_item("policy", to_py(py, &b.policy.to_value())?)?;
+                d.set_item("copy_value", b.copy_value)?;
+                d.set_item("notes", &b.notes)?;
+            }
+            other => {
+                return Err(Error::usage(
+                    "against",
+                    format!("{other:?}: expected \"worst\" or \"given\""),
+                )
+                .into_pyerr())
+            }
+        }
+        Ok(d)
+    }
+
+    /// v(s), s = 1..n−1, of a family's game, as a dict of columns.
+    #[pyo3(signature = (family, players, actions, params, states, seed, backend))]
+    #[allow(clippy::too_many_arguments)]
+    fn power_curve<'py>(
+        &self,
+        py: Python<'py>,
+        family: &str,
+        players: usize,
+        actions: usize,
+        params: Option<&Bound<'py, PyAny>>,
+        states: Option<usize>,
+        seed: Option<u64>,
+        backend: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let backend: Backend = choice("backend", backend)?;
+        let game = curve_game(family, players, actions, params, states, seed)?;
+        let points = self.pool.run(py, backend, |e| {
+            e.power_curve(game, players, actions, backend)
+        })?;
+        let d = PyDict::new(py);
+        let column = |f: &dyn Fn(&unitsum_gpu::CurvePoint) -> f64| {
+            PyArray1::from_vec(py, points.iter().map(f).collect())
+        };
+        let sizes: Vec<i64> = points.iter().map(|p| p.size as i64).collect();
+        d.set_item("size", PyArray1::from_vec(py, sizes))?;
+        d.set_item("value", column(&|p| p.value))?;
+        d.set_item("fraction", column(&|p| p.fraction))?;
+        d.set_item("theorem1", column(&|p| p.theorem1.unwrap_or(f64::NAN)))?;
+        d.set_item("theorem2", column(&|p| p.theorem2.unwrap_or(f64::NAN)))?;
+        let strategies: Vec<i64> = points.iter().map(|p| p.strategies as i64).collect();
+        d.set_item("strategies", PyArray1::from_vec(py, strategies))?;
+        let constraints: Vec<i64> = points.iter().map(|p| p.constraints as i64).collect();
+        d.set_item("constraints", PyArray1::from_vec(py, constraints))?;
+        Ok(d)
+    }
+
+    /// Is the game unit-sum, non-negative and symmetric? A dict.
+    #[pyo3(signature = (problem, samples, seed))]
+    fn check<'py>(
+        &self,
+        py: Python<'py>,
+        problem: &Bound<'py, PyProblem>,
+        samples: u64,
+        seed: u64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
+        if !(1..=MAX_CHECK_SAMPLES).contains(&samples) {
+            return Err(Error::usage(
+                "samples",
+                format!("{samples}: expected 1 to {MAX_CHECK_SAMPLES} random profiles"),
+            )
+            .into_pyerr());
+        }
+        let problem = &problem.get().problem;
+        let report = self
+            .pool
+            .run(py, Backend::Cpu, |e| Ok(e.check(problem, samples, seed)))?;
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        value["passed"] = serde_json::Value::Bool(report.passed());
+        to_py(py, &value)
+    }
+
+    /// The adapters wgpu sees, in preference order (the first is the GPU
+    /// backend's), as dicts.
+    fn devices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let adapters = py.detach(|| Evaluator::new().adapters());
+        to_py(py, &serde_json::to_value(&adapters).unwrap_or_default())
+    }
+}
+
+/// The curve's game: `params` given (a dict of the family's parameters), or
+/// drawn from `seed` with `states` states; plurality has none.
+fn curve_game(
+    family: &str,
+    players: usize,
+    actions: usize,
+    params: Option<&Bound<'_, PyAny>>,
+    states: Option<usize>,
+    seed: Option<u64>,
+) -> PyResult<Game> {
+    let drawn = |option: &str| {
+        Err(Error::usage(option, "is for drawn parameters; params gives them").into_pyerr())
+    };
+    if players < 2 {
+        return Err(
+            Error::usage("players", "a curve needs at least 2 players (s = 1..n−1)").into_pyerr(),
+        );
+    }
+    match params {
+        Some(params) => {
+            if states.is_some() {
+                return drawn("states");
+            }
+            if seed.is_some() {
+                return drawn("seed");
+            }
+            let mut game = to_json(params)?;
+            let Some(object) = game.as_object_mut() else {
+                return Err(
+                    Error::usage("params", "expected a dict of the family's parameters")
+                        .into_pyerr(),
+                );
+            };
+            object.insert("family".into(), family.into());
+            Game::from_value(&game).map_err(|e| match e {
+                Error::Spec { path, message } => {
+                    Error::usage("params", format!("{path}: {message}")).into_pyerr()
+                }
+                other => other.into_pyerr(),
+            })
+        }
+        None if family == "plurality" => {
+            if states.is_some() || seed.is_some() {
+                return Err(Error::usage(
+                    if states.is_some() { "states" } else { "seed" },
+                    "is for drawn parameters; plurality has none",
+                )
+                .into_pyerr());
+            }
+            Ok(Game::Plurality)
+        }
+        None => {
+            let states = states.unwrap_or(1);
+            if !(1..=unitsum_gpu::MAX_STATES).contains(&states) {
+                return Err(Error::usage(
+                    "states",
+                    format!("{states}: expected 1 to {}", unitsum_gpu::MAX_STATES),
+                )
+                .into_pyerr());
+            }
+            Game::random(family, players, actions, states, seed.unwrap_or(0)).map_err(|e| match e {
+                Error::Spec { path, message } => {
+                    Error::usage(if path == "states" { "states" } else { "family" }, message)
+                        .into_pyerr()
+                }
+                other => other.into_pyerr(),
+            })
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! `unitsum_gpu.sweep(...)`: the points of a preset or a grid, evaluated
+//! one per `next()` into the rows the CLI writes (`--format json`).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use unitsum_gpu::sweep::{self, Point, Sizes, SweepOptions};
+use unitsum_gpu::{Backend, Error, Evaluator};
+
+use crate::convert::{to_json, to_py, IntoPyErr};
+use crate::evaluator::{choice, Pool, PyEvaluator};
+
+/// A range flag's value: `"3..=11"`-style text or a list of integers.
+fn values(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<usize>> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return sweep::parse_range(&text.extract::<String>()?, what).map_err(IntoPyErr::into_pyerr);
+    }
+    if let Ok(one) = value.extract::<usize>() {
+        return Ok(vec![one]);
+    }
+    value.extract::<Vec<usize>>().map_err(|_| {
+        Error::usage(
+            what,
+            "expected a range such as \"3..=11\", an integer or a list of integers ≥ 0",
+        )
+        .into_pyerr()
+    })
+}
+
+/// A list flag's value: comma-separated text or a list of strings.
+fn names(value: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return text.extract::<String>();
+    }
+    value
+        .extract::<Vec<String>>()
+        .map(|items| items.join(","))
+        .map_err(|_| {
+            Error::usage(
+                what,
+                "expected a comma-separated string or a list of strings",
+            )
+            .into_pyerr()
+        })
+}
+
+/// A sweep's remaining points, evaluated one per `next()`.
+#[pyclass(frozen, name = "Sweep", module = "unitsum_gpu._native")]
+pub(crate) struct PySweep {
+    pool: Arc<Pool>,
+    points: Mutex<VecDeque<Point>>,
+    options: SweepOptions,
+    total: usize,
+}
+
+#[pymethods]
+impl PySweep {
+    /// Points of the sweep (of its shard), evaluated or not.
+    #[getter]
+    fn total(&self) -> usize {
+        self.total
+    }
+
+    fn __len__(&self) -> usize {
+        self.points
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let next = self
+            .points
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front();
+        let Some(point) = next else {
+            return Ok(None);
+        };
+        let options = self.options;
+        let row = self.pool.run(py, options.backend, |e| {
+            e.sweep_point(&point, &options)
+                .map_err(|e| with_point(&point.key, e))
+        })?;
+        let value = serde_json::to_value(&row).map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!("row of {}: {e}", point.key))
+        })?;
+        to_py(py, &value).map(Some)
+    }
+}
+
+/// A point's error, with the point named where the kind allows it.
+fn with_point(key: &str, error: Error) -> Error {
+    match error {
+        Error::Spec { path, message } => Error::spec(path, format!("point {key}: {message}")),
+        Error::TooLarge { message, remedy } => {
+            Error::too_large(format!("point {key}: {message}"), remedy)
+        }
+        Error::InvalidResult(message) => Error::InvalidResult(format!("point {key}: {message}")),
+        other => other,
+    }
+}
+
+/// The points of a sweep (`kind` = `theorem1`, `theorem2` or `grid`,
+/// with `grid` a dict or a path), sharded, checked, ready to evaluate.
+#[pyfunction]
+#[pyo3(name = "sweep", signature = (evaluator, kind, grid, players, actions, sizes, families, games, opponents, backend, method, samples, seed, tolerance, shard))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_sweep(
+    py: Python<'_>,
+    evaluator: &Bound<'_, PyEvaluator>,
+    kind: &str,
+    grid: Option<&Bound<'_, PyAny>>,
+    players: &Bound<'_, PyAny>,
+    actions: &Bound<'_, PyAny>,
+    sizes: &str,
+    families: &Bound<'_, PyAny>,
+    games: usize,
+    opponents: &Bound<'_, PyAny>,
+    backend: &str,
+    method: &str,
+    samples: u64,
+    seed: u64,
+    tolerance: f64,
+    shard: Option<(usize, usize)>,
+) -> PyResult<PySweep> {
+    let backend: Backend = choice("backend", backend)?;
+    let options = SweepOptions {
+        backend,
+        method: choice("method", method)?,
+        samples,
+        seed,
+        tolerance,
+    };
+    if samples < 2 {
+        return Err(
+            Error::usage("samples", "needs at least 2 samples for an error bar").into_pyerr(),
+        );
+    }
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(Error::usage(
+            "tolerance",
+            format!("{tolerance}: must be a finite number ≥ 0"),
+        )
+        .into_pyerr());
+    }
+    let points = match kind {
+        "theorem1" => {
+            let sizes = match sizes {
+                "majority" => Sizes::Majority,
+                "all" => Sizes::All,
+                other => {
+                    return Err(Error::usage(
+                        "sizes",
+                        format!("{other:?}: expected \"majority\" or \"all\""),
+                    )
+                    .into_pyerr())
+                }
+            };
+            let (players, actions) = (values(players, "players")?, values(actions, "actions")?);
+            let opponents = sweep::parse_opponents(&names(opponents, "opponents")?)
+                .map_err(IntoPyErr::into_pyerr)?;
+            py.detach(|| sweep::theorem1(&players, &actions, sizes, &opponents, seed))
+                .map_err(IntoPyErr::into_pyerr)?
+        }
+        "theorem2" => {
+            if games == 0 || games > sweep::MAX_GAMES {
+                return Err(Error::usage(
+                    "games",
+                    format!("{games}: expected 1 to {} games", sweep::MAX_GAMES),
+                )
+                .into_pyerr());
+            }
+            let families: Vec<String> = names(families, "families")?
+                .split(',')
+                .map(|f| f.trim().to_string())
+                .collect();
+            let (players, actions) = (values(players, "players")?, values(actions, "actions")?);
+            let opponents = sweep::parse_opponents(&names(opponents, "opponents")?)
+                .map_err(IntoPyErr::into_pyerr)?;
+            py.detach(|| sweep::theorem2(&families, &players, &actions, games, &opponents, seed))
+                .map_err(IntoPyErr::into_pyerr)?
+        }
+        "grid" => {
+            let Some(grid) = grid else {
+                return Err(
+                    Error::usage("grid", "give a grid dict or the path of a grid file")
+                        .into_pyerr(),
+                );
+            };
+            if grid.cast::<pyo3::types::PyDict>().is_ok() {
+                let value = to_json(grid)?;
+                py.detach(|| sweep::grid(&value))
+                    .map_err(IntoPyErr::into_pyerr)?
+            } else {
+                let path: std::path::PathBuf = py
+                    .import("os")?
+                    .call_method1("fspath", (grid,))?
+                    .extract()?;
+                py.detach(|| sweep::grid_file(&path))
+                    .map_err(IntoPyErr::into_pyerr)?
+            }
+        }
+        other => {
+            return Err(Error::usage(
+                "preset",
+                format!("{other:?}: expected \"theorem1\", \"theorem2\" or a grid"),
+            )
+            .into_pyerr())
+        }
+    };
+    let points = match shard {
+        None => points,
+        Some((i, n)) if n > 0 && i < n => sweep::shard(points, i, n),
+        Some((i, n)) => {
+            return Err(Error::usage(
+                "shard",
+                format!("({i}, {n}): expected (I, N) with 0 ≤ I < N"),
+            )
+            .into_pyerr())
+        }
+    };
+    let validator = Evaluator::new();
+    for point in &points {
+        validator
+            .validate_point(point)
+            .map_err(|e| with_point(&point.key, e).into_pyerr())?;
+    }
+    Ok(PySweep {
+        pool: evaluator.get().pool.clone(),
+        total: points.len(),
+        points: Mutex::new(points.into()),
+        options,
+    })
+}
