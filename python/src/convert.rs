@@ -7,7 +7,9 @@
 //! file hold here too: at most `MAX_INPUT_VALUES` values and `MAX_DEPTH`
 //! levels (a list that contains itself is refused, not followed forever).
 
-use numpy::{PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{
+    PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
@@ -171,6 +173,20 @@ impl ToJson {
         };
         Ok(nest(flat, &shape))
     }
+}
+
+/// The JSON path of a numpy array's flat element `index`: `path[i][j]`.
+fn element_path(path: &str, shape: &[usize], mut index: usize) -> String {
+    let mut indices = vec![0; shape.len()];
+    for (slot, &extent) in indices.iter_mut().zip(shape).rev() {
+        *slot = index % extent.max(1);
+        index /= extent.max(1);
+    }
+    let mut out = path.to_string();
+    for i in indices {
+        out.push_str(&format!("[{i}]"));
+    }
+    out
 }
 
 /// `array.astype(dtype)` in C order (a copy only where the dtype or the

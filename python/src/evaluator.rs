@@ -7,17 +7,17 @@
 //! their own from a pool, so CPU work from several Python threads runs in
 //! parallel. The GIL is released while Rust computes.
 //!
-//! Ctrl-C: signals reach Python only on the main thread, and only when it
-//! runs Python code. A call from the main thread therefore computes on a
-//! scoped worker thread while the main thread checks for signals every
-//! 50 ms; on KeyboardInterrupt it cancels the work (the core checks its
-//! cancel flag between chunks of work) and raises it. Calls from other
-//! threads compute on their own thread.
+//! Ctrl-C: Python runs its signal handlers on the main thread, between
+//! bytecodes, so it cannot see a Ctrl-C while Rust computes. A call from the
+//! main thread therefore installs its own SIGINT handler (`interrupt.rs`)
+//! for the call's duration: it sets the call's cancel flag, which the core
+//! checks between chunks of work; when the call returns, Python's handler is
+//! back and the signal is raised again for it, so Python raises
+//! KeyboardInterrupt (or runs the user's handler) as usual. Calls from other
+//! threads are not interrupted: Python delivers Ctrl-C to the main thread.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
 
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyRuntimeError;
@@ -25,14 +25,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde::de::DeserializeOwned;
 use unitsum_gpu::{
-    Backend, Cancel, CountsAlgorithm, Error, Evaluation, Evaluator, Game, Method, Options, Result,
+    Backend, CountsAlgorithm, Error, Evaluation, Evaluator, Game, Method, Options, Result,
 };
 
 use crate::convert::{to_json, to_py, IntoPyErr};
 use crate::problem::PyProblem;
-
-/// How often the main thread looks for Ctrl-C while Rust computes.
-const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 /// The core evaluators of one Python `Evaluator`.
 #[derive(Default)]
@@ -92,10 +89,21 @@ impl Pool {
 }
 
 fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
-    let threading = py.import("threading")?;
-    let main = threading.call_method0("main_thread")?.getattr("ident")?;
-    let current = threading.call_method0("get_ident")?;
-    main.eq(current)
+    static MAIN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let main = match MAIN.get() {
+        Some(&ident) => ident,
+        None => {
+            let threading = py.import("threading")?;
+            let ident: u64 = threading
+                .call_method0("main_thread")?
+                .getattr("ident")?
+                .extract()?;
+            *MAIN.get_or_init(|| ident)
+        }
+    };
+    // SAFETY: a plain query of the calling thread's identifier (the GIL is held).
+    let current = unsafe { pyo3::ffi::PyThread_get_thread_ident() } as u64;
+    Ok(current == main)
 }
 
 fn panicked(payload: Box<dyn std::any::Any + Send>) -> PyErr {
@@ -115,42 +123,22 @@ fn interruptible<T: Send>(
     main: bool,
     work: impl FnOnce(&mut Evaluator) -> Result<T> + Send,
 ) -> PyResult<T> {
-    let cancel = Cancel::new();
-    evaluator.set_cancel(Some(cancel.clone()));
-    let outcome = if main {
-        let worker_evaluator = &mut *evaluator;
-        std::thread::scope(|scope| {
-            let (done, finished) = mpsc::channel::<()>();
-            let worker = scope.spawn(move || {
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(worker_evaluator)));
-                let _ = done.send(());
-                result
-            });
-            let mut interrupt = None;
-            loop {
-                match finished.recv_timeout(SIGNAL_POLL) {
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
-                    Err(RecvTimeoutError::Timeout) if interrupt.is_none() => {
-                        if let Err(signal) = Python::attach(|py| py.check_signals()) {
-                            cancel.cancel();
-                            interrupt = Some(signal);
-                        }
-                    }
-                    Err(RecvTimeoutError::Timeout) => {}
-                }
-            }
-            let result = worker.join().unwrap_or_else(Err);
-            match interrupt {
-                Some(signal) => Err(signal),
-                None => result.map_err(panicked),
-            }
-        })
+    let watch = if main {
+        crate::interrupt::Watch::install()
     } else {
-        std::panic::catch_unwind(AssertUnwindSafe(|| work(&mut *evaluator))).map_err(panicked)
+        None
     };
+    evaluator.set_cancel(watch.as_ref().map(crate::interrupt::Watch::cancel));
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| work(&mut *evaluator)));
     // The cancel flag belongs to this call only.
     evaluator.set_cancel(None);
-    outcome?.map_err(IntoPyErr::into_pyerr)
+    if let Some(watch) = watch {
+        if watch.finish() {
+            // Python's handler is back and has seen the signal: let it raise.
+            Python::attach(|py| py.check_signals())?;
+        }
+    }
+    outcome.map_err(panicked)?.map_err(IntoPyErr::into_pyerr)
 }
 
 /// A keyword argument's string value as one of the core's enums.

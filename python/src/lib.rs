@@ -6,6 +6,7 @@
 mod convert;
 mod errors;
 mod evaluator;
+mod interrupt;
 mod problem;
 mod sweep;
 
