@@ -145,7 +145,7 @@ impl ToJson {
                 let mut out = Vec::with_capacity(elements as usize);
                 for (i, &v) in typed.as_array().iter().enumerate() {
                     out.push(
-                        number(v, &format!("{path} (element {i})")).map_err(Error::into_pyerr)?,
+                        number(v, &element_path(path, &shape, i)).map_err(Error::into_pyerr)?,
                     );
                 }
                 out

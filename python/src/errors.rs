@@ -21,10 +21,7 @@ fn describe<'py>(py: Python<'py>, error: &Error) -> PyResult<(&'static str, Boun
             fields.set_item("detail", message)?;
             "UsageError"
         }
-        Error::Read { path, .. } | Error::Write { path, .. } => {
-            fields.set_item("filename", path)?;
-            "FileError"
-        }
+        Error::Read { .. } | Error::Write { .. } => "FileError",
         Error::TooLarge { remedy, .. } => {
             fields.set_item(
                 "remedy",
@@ -63,7 +60,18 @@ fn describe<'py>(py: Python<'py>, error: &Error) -> PyResult<(&'static str, Boun
 fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
     let (class, fields) = describe(py, error)?;
     let module = py.import("unitsum_gpu.errors")?;
-    let exception = module.getattr(class)?.call1((error.to_string(),))?;
+    let class = module.getattr(class)?;
+    let exception = match error {
+        // OSError's own form: errno, message, file name.
+        Error::Read { path, source } | Error::Write { path, source } => {
+            let message = match error {
+                Error::Read { .. } => format!("cannot read: {source}"),
+                _ => format!("cannot write: {source}"),
+            };
+            class.call1((source.raw_os_error(), message, path))?
+        }
+        _ => class.call1((error.to_string(),))?,
+    };
     for (key, value) in fields.iter() {
         exception.setattr(key.cast::<pyo3::types::PyString>()?, value)?;
     }

@@ -10,8 +10,8 @@ use crate::convert::{to_json, to_py, IntoPyErr};
 /// A validated problem: n players, k actions, a game and coalitions.
 ///
 /// Build it with :meth:`Problem.from_dict` or :meth:`Problem.from_json`;
-/// it is immutable, hashable by identity, equal to another with the same
-/// spec, and pickles as its spec (for process pools and Dask).
+/// it is immutable, equal to another with the same spec, and pickles as
+/// its spec (for process pools and Dask).
 #[pyclass(frozen, name = "Problem", module = "unitsum_gpu")]
 pub(crate) struct PyProblem {
     pub(crate) problem: Problem,
@@ -29,13 +29,14 @@ impl PyProblem {
         Ok(PyProblem { problem })
     }
 
-    /// A problem from JSON text (a string starting with ``{``) or from the
+    /// A problem from JSON text (a string whose first non-blank character is
+    /// ``{``, ``[`` or ``"``) or from the
     /// path of a spec file (``str`` or ``os.PathLike``).
     #[staticmethod]
     fn from_json(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(text) = source.cast::<PyString>() {
             let text: String = text.extract()?;
-            if text.trim_start().starts_with('{') {
+            if text.trim_start().starts_with(['{', '[', '"']) {
                 let problem = Problem::from_json(&text).map_err(IntoPyErr::into_pyerr)?;
                 return Ok(PyProblem { problem });
             }
