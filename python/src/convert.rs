@@ -144,9 +144,7 @@ impl ToJson {
                 let typed = converted.cast::<PyArrayDyn<f64>>()?.readonly();
                 let mut out = Vec::with_capacity(elements as usize);
                 for (i, &v) in typed.as_array().iter().enumerate() {
-                    out.push(
-                        number(v, &element_path(path, &shape, i)).map_err(Error::into_pyerr)?,
-                    );
+                    out.push(number(v, &element_path(path, &shape, i)).map_err(Error::into_pyerr)?);
                 }
                 out
             }

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyRuntimeError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde::de::DeserializeOwned;
@@ -142,7 +143,10 @@ fn interruptible<T: Send>(
 }
 
 /// A keyword argument's string value as one of the core's enums.
-pub(crate) fn choice<T: DeserializeOwned>(option: &str, value: &str) -> PyResult<T> {
+pub(crate) fn choice<T: DeserializeOwned + Choice>(option: &str, value: &str) -> PyResult<T> {
+    if let Some(known) = T::known(value) {
+        return Ok(known);
+    }
     serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|e| {
         Error::usage(
             option,
@@ -150,6 +154,42 @@ pub(crate) fn choice<T: DeserializeOwned>(option: &str, value: &str) -> PyResult
         )
         .into_pyerr()
     })
+}
+
+/// The common values of a keyword, matched without serde (a small call's
+/// cost is mostly such overhead).
+pub(crate) trait Choice: Sized {
+    fn known(value: &str) -> Option<Self>;
+}
+
+impl Choice for Backend {
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "auto" => Some(Backend::Auto),
+            "cpu" => Some(Backend::Cpu),
+            "gpu" => Some(Backend::Gpu),
+            "both" => Some(Backend::Both),
+            _ => None,
+        }
+    }
+}
+
+impl Choice for Method {
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "auto" => Some(Method::Auto),
+            "exact" => Some(Method::Exact),
+            "counts" => Some(Method::Counts),
+            "sample" => Some(Method::Sample),
+            _ => None,
+        }
+    }
+}
+
+impl Choice for CountsAlgorithm {
+    fn known(_: &str) -> Option<Self> {
+        None
+    }
 }
 
 /// The name serde gives a core enum (`cpu`, `counts`, ...).
@@ -185,10 +225,10 @@ fn matrix<'py>(py: Python<'py>, rows: &[Vec<f64>]) -> PyResult<Bound<'py, PyAny>
 /// An evaluation as the dict the Python `Evaluation` is built from.
 fn evaluation<'py>(py: Python<'py>, run: &Evaluation) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("shares", matrix(py, &run.shares)?)?;
+    d.set_item(intern!(py, "shares"), matrix(py, &run.shares)?)?;
     match &run.stderr {
         Some(se) => {
-            d.set_item("stderr", matrix(py, se)?)?;
+            d.set_item(intern!(py, "stderr"), matrix(py, se)?)?;
             let (c, s) = (run.shares.len(), run.shares.first().map_or(0, Vec::len));
             let mut bounds = Vec::with_capacity(2 * c * s);
             for j in 0..c {
@@ -203,38 +243,41 @@ fn evaluation<'py>(py: Python<'py>, run: &Evaluation) -> PyResult<Bound<'py, PyD
             )?;
         }
         None => {
-            d.set_item("stderr", py.None())?;
-            d.set_item("interval95", py.None())?;
+            d.set_item(intern!(py, "stderr"), py.None())?;
+            d.set_item(intern!(py, "interval95"), py.None())?;
         }
     }
-    d.set_item("backend", name(&run.backend))?;
-    d.set_item("adapter", &run.adapter)?;
-    d.set_item("method", name(&run.method))?;
+    d.set_item(intern!(py, "backend"), name(&run.backend))?;
+    d.set_item(intern!(py, "adapter"), &run.adapter)?;
+    d.set_item(intern!(py, "method"), name(&run.method))?;
     let work = run
         .samples
         .or(run.count_pairs)
         .or(run.profiles)
         .unwrap_or(0);
-    d.set_item("work", work)?;
-    d.set_item("profiles", run.profiles)?;
-    d.set_item("count_pairs", run.count_pairs)?;
-    d.set_item("counts_algorithm", run.counts_algorithm.as_ref().map(name))?;
-    d.set_item("rounding_bound", run.rounding_bound)?;
-    d.set_item("samples", run.samples)?;
-    d.set_item("seed", run.seed)?;
-    d.set_item("seconds", run.seconds)?;
-    d.set_item("unit_sum_error", run.unit_sum_error)?;
-    d.set_item("notes", PyList::new(py, &run.notes)?)?;
+    d.set_item(intern!(py, "work"), work)?;
+    d.set_item(intern!(py, "profiles"), run.profiles)?;
+    d.set_item(intern!(py, "count_pairs"), run.count_pairs)?;
+    d.set_item(
+        intern!(py, "counts_algorithm"),
+        run.counts_algorithm.as_ref().map(name),
+    )?;
+    d.set_item(intern!(py, "rounding_bound"), run.rounding_bound)?;
+    d.set_item(intern!(py, "samples"), run.samples)?;
+    d.set_item(intern!(py, "seed"), run.seed)?;
+    d.set_item(intern!(py, "seconds"), run.seconds)?;
+    d.set_item(intern!(py, "unit_sum_error"), run.unit_sum_error)?;
+    d.set_item(intern!(py, "notes"), PyList::new(py, &run.notes)?)?;
     match &run.cross_check {
         Some(check) => {
             let c = PyDict::new(py);
-            c.set_item("gpu", evaluation(py, &check.gpu)?)?;
-            c.set_item("max_abs_difference", check.max_abs_difference)?;
-            c.set_item("tolerance", check.tolerance)?;
-            c.set_item("agree", check.agree)?;
-            d.set_item("cross_check", c)?;
+            c.set_item(intern!(py, "gpu"), evaluation(py, &check.gpu)?)?;
+            c.set_item(intern!(py, "max_abs_difference"), check.max_abs_difference)?;
+            c.set_item(intern!(py, "tolerance"), check.tolerance)?;
+            c.set_item(intern!(py, "agree"), check.agree)?;
+            d.set_item(intern!(py, "cross_check"), c)?;
         }
-        None => d.set_item("cross_check", py.None())?,
+        None => d.set_item(intern!(py, "cross_check"), py.None())?,
     }
     Ok(d)
 }

@@ -115,7 +115,7 @@ class CrossCheck:
     agree: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class Evaluation:
     """``r_j(x)`` for every coalition j and state x, and how it was computed."""
 
@@ -154,10 +154,11 @@ class Evaluation:
 
     @classmethod
     def _from_native(cls, d: Dict[str, Any]) -> "Evaluation":
-        check = d.pop("cross_check")
+        check = d["cross_check"]
         if check is not None:
-            check = CrossCheck(gpu=cls._from_native(check.pop("gpu")), **check)
-        return cls(cross_check=check, **d)
+            gpu = cls._from_native(check.pop("gpu"))
+            d["cross_check"] = CrossCheck(gpu=gpu, **check)
+        return cls(**d)
 
     def min_over_states(self) -> np.ndarray:
         """``min_x r_j(x)`` per coalition: what each gets whatever the state."""
@@ -418,6 +419,8 @@ _default_lock = threading.Lock()
 
 def _evaluator() -> Evaluator:
     global _default
+    if _default is not None:
+        return _default
     with _default_lock:
         if _default is None:
             _default = Evaluator()
