@@ -427,26 +427,74 @@ def _evaluator() -> Evaluator:
         return _default
 
 
-def evaluate(problem: ProblemLike, **options: Any) -> Evaluation:
+def evaluate(
+    problem: ProblemLike,
+    backend: str = "auto",
+    method: str = "auto",
+    samples: Optional[int] = None,
+    seed: Optional[int] = None,
+    tolerance: Optional[float] = None,
+    counts: Optional[str] = None,
+    memory_limit_gib: float = 8.0,
+) -> Evaluation:
     """:meth:`Evaluator.evaluate` on the module's shared evaluator."""
-    return _evaluator().evaluate(problem, **options)
+    return _evaluator().evaluate(
+        problem, backend, method, samples, seed, tolerance, counts, memory_limit_gib
+    )
 
 
-def security_value(problem: ProblemLike, coalition: int = 0, **options: Any) -> SecurityValue:
+def security_value(
+    problem: ProblemLike, coalition: int = 0, against: str = "worst", backend: str = "cpu"
+) -> SecurityValue:
     """:meth:`Evaluator.security_value` on the module's shared evaluator."""
-    return _evaluator().security_value(problem, coalition, **options)
+    return _evaluator().security_value(problem, coalition, against, backend)
 
 
 def power_curve(
-    family: str = "plurality", players: int = 9, actions: int = 3, **options: Any
+    family: str = "plurality",
+    players: int = 9,
+    actions: int = 3,
+    params: Optional[Mapping[str, Any]] = None,
+    states: Optional[int] = None,
+    seed: Optional[int] = None,
+    backend: str = "cpu",
 ) -> Dict[str, np.ndarray]:
     """:meth:`Evaluator.power_curve` on the module's shared evaluator."""
-    return _evaluator().power_curve(family, players, actions, **options)
+    return _evaluator().power_curve(family, players, actions, params, states, seed, backend)
 
 
-def sweep(preset: Union[str, Mapping[str, Any], "os.PathLike[str]"], **options: Any) -> Sweep:
+def sweep(
+    preset: Union[str, Mapping[str, Any], "os.PathLike[str]"],
+    *,
+    players: Optional[RangeLike] = None,
+    actions: Optional[RangeLike] = None,
+    sizes: str = "majority",
+    families: Union[str, Iterable[str]] = "plurality,proportional,congestion,anonymous",
+    games: int = 2,
+    opponents: Union[str, Iterable[str]] = "uniform,pure,common,random:2",
+    backend: str = "cpu",
+    method: str = "auto",
+    samples: int = 200_000,
+    seed: int = 0,
+    tolerance: float = DEFAULT_TOLERANCE,
+    shard: Optional[Tuple[int, int]] = None,
+) -> Sweep:
     """:meth:`Evaluator.sweep` on the module's shared evaluator."""
-    return _evaluator().sweep(preset, **options)
+    return _evaluator().sweep(
+        preset,
+        players=players,
+        actions=actions,
+        sizes=sizes,
+        families=families,
+        games=games,
+        opponents=opponents,
+        backend=backend,
+        method=method,
+        samples=samples,
+        seed=seed,
+        tolerance=tolerance,
+        shard=shard,
+    )
 
 
 def check(problem: ProblemLike, samples: int = 20_000, seed: int = 0) -> Dict[str, Any]:
