@@ -19,7 +19,8 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use numpy::{PyArray1, PyArrayMethods};
+use numpy::ndarray::{Array2, Array3};
+use numpy::{PyArray1, PyArray2, PyArray3};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -61,13 +62,27 @@ impl Pool {
         backend: Backend,
         work: impl FnOnce(&mut Evaluator) -> Result<T> + Send,
     ) -> PyResult<T> {
-        let main = on_main_thread(py)?;
+        self.run_watched(py, backend, true, work)
+    }
+
+    /// [`Pool::run`], with Ctrl-C watched only when `may_be_long`: a call
+    /// on the CPU that is sure to end within milliseconds keeps Python's own
+    /// handler (a Ctrl-C during it raises as soon as it returns), which saves
+    /// the two `sigaction` calls that are a third of a small call's cost.
+    pub(crate) fn run_watched<T: Send>(
+        &self,
+        py: Python<'_>,
+        backend: Backend,
+        may_be_long: bool,
+        work: impl FnOnce(&mut Evaluator) -> Result<T> + Send,
+    ) -> PyResult<T> {
+        let on_gpu = match backend {
+            Backend::Cpu => false,
+            Backend::Auto => self.auto_uses_gpu(),
+            _ => true,
+        };
+        let main = (may_be_long || on_gpu) && on_main_thread(py)?;
         py.detach(|| {
-            let on_gpu = match backend {
-                Backend::Cpu => false,
-                Backend::Auto => self.auto_uses_gpu(),
-                _ => true,
-            };
             if on_gpu {
                 let mut evaluator = self.gpu.lock().unwrap_or_else(PoisonError::into_inner);
                 interruptible(&mut evaluator, main, work)
@@ -116,6 +131,19 @@ fn panicked(payload: Box<dyn std::any::Any + Send>) -> PyErr {
     PyRuntimeError::new_err(format!(
         "internal error in unitsum-gpu (please report it): {message}"
     ))
+}
+
+/// Profiles (or samples) that the CPU gets through within about a
+/// millisecond: a call no larger is not worth watching for Ctrl-C.
+const QUICK_WORK: f64 = 1e5;
+
+/// Whether evaluating `problem` with `options` is sure to be quick: at most
+/// [`QUICK_WORK`] profiles in all (k^n bounds every exact method) and, when
+/// it may sample, as few samples.
+fn is_quick(problem: &unitsum_gpu::Problem, options: &Options) -> bool {
+    let profiles = (problem.actions() as f64).powi(problem.players() as i32);
+    let samples_ok = options.method != Method::Sample || (options.samples as f64) <= QUICK_WORK;
+    profiles <= QUICK_WORK && samples_ok
 }
 
 /// `work` on `evaluator`, cancelled on Ctrl-C when `main` (module docs).
@@ -213,13 +241,14 @@ pub(crate) fn memory_limit(gib: f64) -> PyResult<u64> {
     }
 }
 
-/// `rows × columns` numbers as a float64 array of that shape.
+/// `rows × columns` numbers as a float64 array of that shape: one copy into
+/// a buffer that numpy then owns, one array object (no reshaped view).
 fn matrix<'py>(py: Python<'py>, rows: &[Vec<f64>]) -> PyResult<Bound<'py, PyAny>> {
     let columns = rows.first().map_or(0, Vec::len);
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-    Ok(PyArray1::from_vec(py, flat)
-        .reshape([rows.len(), columns])?
-        .into_any())
+    let array = Array2::from_shape_vec((rows.len(), columns), flat)
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok(PyArray2::from_owned_array(py, array).into_any())
 }
 
 /// An evaluation as the dict the Python `Evaluation` is built from.
@@ -239,7 +268,11 @@ fn evaluation<'py>(py: Python<'py>, run: &Evaluation) -> PyResult<Bound<'py, PyD
             }
             d.set_item(
                 "interval95",
-                PyArray1::from_vec(py, bounds).reshape([c, s, 2])?,
+                PyArray3::from_owned_array(
+                    py,
+                    Array3::from_shape_vec((c, s, 2), bounds)
+                        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?,
+                ),
             )?;
         }
         None => {
@@ -357,9 +390,10 @@ impl PyEvaluator {
             ..Default::default()
         };
         let problem = &problem.get().problem;
+        let may_be_long = !is_quick(problem, &options);
         let run = self
             .pool
-            .run(py, backend, |e| e.evaluate(problem, &options))?;
+            .run_watched(py, backend, may_be_long, |e| e.evaluate(problem, &options))?;
         if let Some(check) = run.cross_check.as_ref().filter(|c| !c.agree) {
             return Err(Error::Disagree {
                 difference: check.max_abs_difference,
