@@ -23,7 +23,7 @@
 //! device and pipelines between calls): [`Evaluator::evaluate`],
 //! [`Evaluator::check`] (is the game unit-sum and symmetric?),
 //! [`Evaluator::security_value`] (the most a coalition can secure, by linear
-//! programming), [`Evaluator::best_response`], [`Evaluator::power_curve`],
+//! programming, or at scale by double oracle with certified bounds), [`Evaluator::best_response`], [`Evaluator::power_curve`],
 //! [`Evaluator::sweep_point`] (the theorems' sweeps, [`sweep`]) and
 //! [`Evaluator::adapters`].
 //!
@@ -77,12 +77,15 @@ pub use evaluator::{
     Options, AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
 };
 pub use game::{Game, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
-pub use guarantee::{BestResponse, CurvePoint, SecurityValue, MAX_PAYOFF_ENTRIES};
+pub use guarantee::{
+    BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight, SecurityValue, Solver,
+    AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,
+};
 pub use json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
 pub use limits::MAX_ACTIONS;
 pub use memory::DEFAULT_MEMORY_LIMIT;
 pub use policy::{Block, Policy};
-pub use problem::{Coalition, Problem};
+pub use problem::{Coalition, Problem, MAX_COUNTS_ARRANGEMENTS};
 pub use watch::{Cancel, ProgressFn};
 
 /// The crate's internals, for its own integration tests and benches only:

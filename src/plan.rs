@@ -130,6 +130,31 @@ fn expand(
             players: target.to_vec(),
             outcomes: support.iter().filter(|(_, p)| *p > 0.0).cloned().collect(),
         }),
+        Policy::Counts { support } => {
+            let outcomes = if problem.game().is_symmetric() {
+                // Shares depend on counts only: one arrangement stands for all.
+                support
+                    .iter()
+                    .filter(|(_, p)| *p > 0.0)
+                    .map(|(counts, p)| (arrangement(counts), *p))
+                    .collect()
+            } else {
+                support
+                    .iter()
+                    .filter(|(_, p)| *p > 0.0)
+                    .flat_map(|(counts, p)| {
+                        let each = p / crate::policy::arrangements(counts);
+                        every_arrangement(counts)
+                            .into_iter()
+                            .map(move |a| (a, each))
+                    })
+                    .collect()
+            };
+            parts.push(Part {
+                players: target.to_vec(),
+                outcomes,
+            });
+        }
         Policy::Copy { of, rest_action } => {
             let coalitions = problem.coalitions();
             let group: usize = of.iter().map(|&j| coalitions[j].members.len()).sum();
@@ -169,6 +194,38 @@ fn expand(
                 expand(problem, &block.policy, &block.members, &sub, base, parts);
             }
         }
+    }
+}
+
+/// The joint action with counts `counts` in ascending action order.
+fn arrangement(counts: &[usize]) -> Vec<usize> {
+    counts
+        .iter()
+        .enumerate()
+        .flat_map(|(b, &c)| std::iter::repeat_n(b, c))
+        .collect()
+}
+
+/// Every joint action with counts `counts`, in lexicographic order (the
+/// next permutation of the multiset each time).
+fn every_arrangement(counts: &[usize]) -> Vec<Vec<usize>> {
+    let mut current = arrangement(counts);
+    let mut all = vec![current.clone()];
+    loop {
+        let Some(i) = (1..current.len())
+            .rev()
+            .find(|&i| current[i - 1] < current[i])
+        else {
+            return all;
+        };
+        let pivot = i - 1;
+        let j = (i..current.len())
+            .rev()
+            .find(|&j| current[j] > current[pivot])
+            .expect("a larger element after the pivot");
+        current.swap(pivot, j);
+        current[i..].reverse();
+        all.push(current.clone());
     }
 }
 

@@ -29,6 +29,14 @@ pub enum Policy {
         /// The support: (one action per member, probability).
         support: Vec<(Vec<usize>, f64)>,
     },
+    /// A distribution over the coalition's count vectors: `counts` (how
+    /// many members play each action, summing to the coalition's size) with
+    /// probability `p`, the members assigned to the drawn counts by a
+    /// uniformly random arrangement. The guarantee's policy at scale.
+    Counts {
+        /// The support: (one count per action, probability).
+        support: Vec<(Vec<usize>, f64)>,
+    },
     /// Theorem 2's strategy: `q = ⌊|members| / |group|⌋` consecutive runs of
     /// members each play an independent draw of the copied group's policy, the
     /// group being the listed coalitions' members concatenated; leftover
@@ -65,6 +73,7 @@ impl Policy {
             Policy::Independent { .. } => "independent",
             Policy::Common { .. } => "common",
             Policy::Joint { .. } => "joint",
+            Policy::Counts { .. } => "counts",
             Policy::Copy { .. } => "copy",
             Policy::Blocks { .. } => "blocks",
         }
@@ -109,6 +118,15 @@ impl Policy {
                 .filter(|(a, _)| a.as_slice() == joint)
                 .map(|(_, p)| p)
                 .sum(),
+            Policy::Counts { support } => {
+                let mut counts = vec![0; actions];
+                joint.iter().for_each(|&a| counts[a] += 1);
+                support
+                    .iter()
+                    .filter(|(c, _)| *c == counts)
+                    .map(|(_, p)| p / arrangements(&counts))
+                    .sum()
+            }
             Policy::Copy { of, rest_action } => {
                 let group: usize = of.iter().map(|&j| coalitions[j].members.len()).sum();
                 let runs = joint.len() / group;
@@ -145,4 +163,18 @@ impl Policy {
                 .product(),
         }
     }
+}
+
+/// How many joint actions have the counts `counts`: the multinomial
+/// coefficient `(Σ c)! / Π c_b!`, as a float (exact up to 2^53).
+pub(crate) fn arrangements(counts: &[usize]) -> f64 {
+    let mut total = 0usize;
+    let mut ways = 1.0;
+    for &c in counts {
+        for i in 1..=c {
+            total += 1;
+            ways = ways * total as f64 / i as f64;
+        }
+    }
+    ways
 }

@@ -7,6 +7,10 @@ use crate::game::{Game, UNIT_SUM_TOLERANCE};
 use crate::limits::MAX_ACTIONS;
 use crate::policy::Policy;
 
+/// Arrangements a `counts` policy may list in all in a game that is not
+/// symmetric (each is one outcome of the enumeration).
+pub const MAX_COUNTS_ARRANGEMENTS: u64 = 1 << 22;
+
 /// A coalition: its members (player indices) and their policy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Coalition {
@@ -236,6 +240,54 @@ impl Problem {
                     total += p;
                 }
                 check_unit_sum(total, &format!("{path}.support"))
+            }
+            Policy::Counts { support } => {
+                if support.is_empty() {
+                    return Err(Error::spec(format!("{path}.support"), "is empty"));
+                }
+                let mut total = 0.0;
+                for (s, (counts, p)) in support.iter().enumerate() {
+                    let at = format!("{path}.support[{s}].counts");
+                    if counts.len() != k {
+                        return Err(Error::spec(
+                            at,
+                            format!("has {} counts, expected one per action ({k})", counts.len()),
+                        ));
+                    }
+                    let sum = counts.iter().try_fold(0usize, |a, &c| a.checked_add(c));
+                    if sum != Some(size) {
+                        return Err(Error::spec(
+                            at,
+                            format!(
+                                "counts {} members, expected the coalition's {size}",
+                                sum.map_or("too many".to_string(), |s| s.to_string())
+                            ),
+                        ));
+                    }
+                    if support[..s].iter().any(|(c, _)| c == counts) {
+                        return Err(Error::spec(at, "is listed twice"));
+                    }
+                    validate_probability(*p, &format!("{path}.support[{s}].p"))?;
+                    total += p;
+                }
+                check_unit_sum(total, &format!("{path}.support"))?;
+                if !self.game.is_symmetric() {
+                    // A game that is not symmetric enumerates every arrangement.
+                    let outcomes: f64 = support
+                        .iter()
+                        .map(|(c, _)| crate::policy::arrangements(c))
+                        .sum();
+                    if outcomes > MAX_COUNTS_ARRANGEMENTS as f64 {
+                        return Err(Error::too_large(
+                            format!(
+                                "{path}: its count vectors have {outcomes:.3e} arrangements in all, \
+                                 beyond {MAX_COUNTS_ARRANGEMENTS}, and a table game needs each"
+                            ),
+                            crate::error::Remedy::SmallerProblem,
+                        ));
+                    }
+                }
+                Ok(())
             }
             Policy::Copy { of, rest_action } => {
                 if of.is_empty() {

@@ -110,6 +110,17 @@ pub(crate) fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -
             }
             Policy::Joint { support }
         }
+        "counts" => {
+            let entries = array(field(v, path, "support")?, &at("support"))?;
+            let mut support = Vec::with_capacity(entries.len());
+            for (s, e) in entries.iter().enumerate() {
+                let ep = format!("{path}.support[{s}]");
+                let counts = uints(field(e, &ep, "counts")?, &format!("{ep}.counts"))?;
+                let p = number(field(e, &ep, "p")?, &format!("{ep}.p"))?;
+                support.push((counts, p));
+            }
+            Policy::Counts { support }
+        }
         "copy" => {
             let of_value = field(v, path, "of")?;
             let of = if of_value.is_array() {
@@ -137,7 +148,7 @@ pub(crate) fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -
         other => {
             return Err(Error::spec(
                 at("kind"),
-                format!("unknown policy kind {other:?}; expected one of pure, uniform, independent, common, joint, copy, blocks"),
+                format!("unknown policy kind {other:?}; expected one of pure, uniform, independent, common, joint, counts, copy, blocks"),
             ))
         }
     })
@@ -264,6 +275,8 @@ pub(crate) fn policy_to_value(p: &Policy) -> Value {
         Policy::Common { dist: None } => json!({ "kind": "common" }),
         Policy::Joint { support } => json!({ "kind": "joint", "support": support.iter()
             .map(|(a, p)| json!({ "actions": a, "p": p })).collect::<Vec<_>>() }),
+        Policy::Counts { support } => json!({ "kind": "counts", "support": support.iter()
+            .map(|(c, p)| json!({ "counts": c, "p": p })).collect::<Vec<_>>() }),
         Policy::Copy { of, rest_action } => {
             json!({ "kind": "copy", "of": of, "rest_action": rest_action })
         }

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use unitsum_gpu::{Backend, CurvePoint, Error, Evaluator, Game, Problem};
+use unitsum_gpu::{
+    Backend, CurveOptions, CurvePoint, Error, Evaluator, Game, GuaranteeOptions, Problem,
+    SecurityValue, Solver,
+};
 
 use crate::{emit, Failure, Outcome};
 
@@ -30,6 +33,17 @@ pub enum PayoffBackendArg {
     Both,
     /// A hardware GPU when there is one, else the CPU.
     Auto,
+}
+
+/// `--solver`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SolverArg {
+    /// The dense LP for small or non-symmetric games, else the double oracle.
+    Auto,
+    /// One LP over every strategy and reply.
+    Dense,
+    /// Row and column generation with certified bounds (symmetric games).
+    DoubleOracle,
 }
 
 /// `--format` of the guarantee.
@@ -85,6 +99,39 @@ pub struct GuaranteeArgs {
     /// Draw the curve (SVG).
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// The curve's coalition sizes, e.g. 100..=900..100 or 1,2,501 [default: 1..n−1].
+    #[arg(long)]
+    sizes: Option<String>,
+    /// auto (the default), dense (one LP over every strategy and reply) or
+    /// double-oracle (symmetric games; certified lower and upper bounds).
+    #[arg(long, value_enum)]
+    solver: Option<SolverArg>,
+    /// Compute the spy value (what the coalition secures when the others see
+    /// its actions first) even beyond 200 players; --spy false skips it.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    spy: Option<bool>,
+    /// The double oracle's cap on rounds [default: 5000].
+    #[arg(long)]
+    max_iterations: Option<usize>,
+    /// The double oracle's cap on seconds, per security value [default: 3600].
+    #[arg(long)]
+    max_seconds: Option<f64>,
+}
+
+/// The guarantee options the flags ask for.
+fn guarantee_options(args: &GuaranteeArgs, backend: Backend) -> GuaranteeOptions {
+    let defaults = GuaranteeOptions::default();
+    GuaranteeOptions {
+        backend,
+        solver: match args.solver {
+            None | Some(SolverArg::Auto) => Solver::Auto,
+            Some(SolverArg::Dense) => Solver::Dense,
+            Some(SolverArg::DoubleOracle) => Solver::DoubleOracle,
+        },
+        spy: args.spy,
+        max_iterations: args.max_iterations.unwrap_or(defaults.max_iterations),
+        max_seconds: args.max_seconds.unwrap_or(defaults.max_seconds),
+    }
 }
 
 pub fn run(args: GuaranteeArgs) -> Outcome {
@@ -116,46 +163,17 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
         AgainstArg::Worst => {
             // The LP is one step: a spinner while it runs.
             let bar = crate::progress::Bar::new("guarantee");
-            let v = evaluator.security_value(&problem, j, backend);
+            let v = evaluator.security_value_with(&problem, j, &guarantee_options(&args, backend));
             bar.finish();
             let v = v.map_err(at)?;
             for note in &v.notes {
                 eprintln!("note: {note}");
             }
-            let check = v.check.unwrap_or(f64::NAN);
-            let error = v.check_error().unwrap_or(f64::INFINITY);
-            let policy = v.policy.to_value();
-            let mut out = String::new();
-            if json {
-                let value = serde_json::json!({
-                    "spec": source, "coalition": j, "value": v.value, "policy": policy,
-                    "check": check, "check_error": error, "strategies": v.strategies, "replies": v.replies,
-                    "basis": v.basis, "worst_reply": v.worst_reply, "max_gpu_cpu": v.max_gpu_cpu,
-                });
-                out.push_str(&serde_json::to_string_pretty(&value).expect("serialisable"));
-                out.push('\n');
+            let out = if json {
+                security_json(&source, j, &v)
             } else {
-                out.push_str(&format!(
-                    "{source}: coalition {j} ({} players) against the other {}\n",
-                    problem.coalitions()[j].members.len(),
-                    problem.players() - problem.coalitions()[j].members.len()
-                ));
-                out.push_str(&format!("security value v = {:.12}\n", v.value));
-                out.push_str(&format!(
-                    "LP over {} strategies ({}) and {} replies × {} states\n",
-                    v.strategies,
-                    v.basis,
-                    v.replies,
-                    problem.states()
-                ));
-                out.push_str(&format!(
-                    "optimal policy (a `joint` policy `eval` accepts): {policy}\n"
-                ));
-                out.push_str(&format!("check: evaluated against every pure reply, the policy gets {check:.12} (|difference| {error:.1e})\n"));
-                if let Some(d) = v.max_gpu_cpu {
-                    out.push_str(&format!("payoff matrix: max |gpu − cpu| = {d:.1e}\n"));
-                }
-            }
+                security_table(&source, j, &problem, &v)
+            };
             // The library refuses a value its policy does not reproduce.
             emit(&out)?;
         }
@@ -169,15 +187,23 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
             }
             let policy = b.policy.to_value();
             let out = if json {
-                let value = serde_json::json!({ "spec": source, "coalition": j, "value": b.value, "policy": policy, "copy_value": b.copy_value });
+                let value = serde_json::json!({
+                    "spec": source, "coalition": j, "value": b.value, "policy": policy,
+                    "copy_value": b.copy_value, "informed_copy_value": b.informed_copy_value,
+                });
                 serde_json::to_string_pretty(&value).expect("serialisable") + "\n"
             } else {
                 let mut out = format!("{source}: coalition {j}'s best response to the others' policies, whatever the state\n");
                 out.push_str(&format!("value max_π min_x r_j = {:.12}\n", b.value));
                 out.push_str(&format!("optimal policy: {policy}\n"));
-                match b.copy_value {
-                    Some(c) => out.push_str(&format!("copy of the others gets {c:.12}: it leaves {:.3e} on the table\n", b.value - c)),
-                    None => out.push_str("copy is not available here (the coalition is smaller than the others, or they copy)\n"),
+                match (b.copy_value, b.informed_copy_value) {
+                    (Some(c), informed) => {
+                        out.push_str(&format!("copy of the others gets {c:.12}: it leaves {:.3e} on the table\n", b.value - c));
+                        if let Some(i) = informed {
+                            out.push_str(&format!("against a reply that sees its draws first, the copy gets {i:.12}\n"));
+                        }
+                    }
+                    (None, _) => out.push_str("copy is not available here (the coalition is smaller than the others, or they copy)\n"),
                 }
                 out
             };
@@ -185,6 +211,75 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The security value as one JSON object: the value, both certificates
+/// (the policy and the others' mix) and the checks.
+fn security_json(source: &str, j: usize, v: &SecurityValue) -> String {
+    let value = serde_json::json!({
+        "spec": source, "coalition": j, "value": v.value, "lower": v.lower, "upper": v.upper,
+        "solver": v.solver, "iterations": v.iterations, "stopped": v.stopped,
+        "policy": v.policy.to_value(), "reply_mix": v.reply_mix,
+        "check": v.check, "check_error": v.check_error(), "strategies": v.strategies,
+        "replies": v.replies, "basis": v.basis, "worst_reply": v.worst_reply,
+        "worst_state": v.worst_state, "spy_value": v.spy_value, "max_gpu_cpu": v.max_gpu_cpu,
+    });
+    serde_json::to_string_pretty(&value).expect("serialisable") + "\n"
+}
+
+/// The security value for people.
+fn security_table(source: &str, j: usize, problem: &Problem, v: &SecurityValue) -> String {
+    let size = problem.coalitions()[j].members.len();
+    let mut out = format!(
+        "{source}: coalition {j} ({size} players) against the other {}\n",
+        problem.players() - size
+    );
+    out.push_str(&format!("security value v = {:.12}\n", v.value));
+    let states = problem.states();
+    match (v.upper, v.iterations) {
+        (Some(upper), Some(rounds)) => {
+            out.push_str(&format!(
+                "certified by double oracle: {:.12} ≤ v ≤ {upper:.12} (gap {:.1e}, {rounds} rounds, \
+                 last LP {} strategies × {} replies of {states} state{})\n",
+                v.lower,
+                upper - v.lower,
+                v.strategies,
+                v.replies,
+                if states == 1 { "" } else { "s" }
+            ));
+        }
+        _ => out.push_str(&format!(
+            "LP over {} strategies ({}) and {} replies × {states} states\n",
+            v.strategies, v.basis, v.replies
+        )),
+    }
+    if let Some(spy) = v.spy_value {
+        out.push_str(&format!(
+            "spy value (the others see the coalition's actions first) = {spy:.12}\n"
+        ));
+    }
+    let form = match v.policy {
+        unitsum_gpu::Policy::Counts { .. } => "a `counts` policy",
+        _ => "a `joint` policy",
+    };
+    out.push_str(&format!(
+        "optimal policy ({form} `eval` accepts): {}\n",
+        v.policy.to_value()
+    ));
+    let check = v.check.unwrap_or(f64::NAN);
+    let error = v.check_error().unwrap_or(f64::INFINITY);
+    let against = if v.upper.is_some() {
+        "against the others' exact best reply"
+    } else {
+        "against every pure reply"
+    };
+    out.push_str(&format!(
+        "check: evaluated {against}, the policy gets {check:.12} (|difference| {error:.1e})\n"
+    ));
+    if let Some(d) = v.max_gpu_cpu {
+        out.push_str(&format!("payoffs: max |gpu − cpu| = {d:.1e}\n"));
+    }
+    out
 }
 
 /// Refuse flags that do not apply to what was asked (a spec's guarantee
@@ -230,7 +325,7 @@ fn check_flags(args: &GuaranteeArgs) -> Result<(), Failure> {
         if args.players.is_some_and(|n| n < 2) {
             return refuse("players", "a curve needs at least 2 players (s = 1..n−1)");
         }
-        return Ok(());
+        return check_caps(args);
     }
     for (flag, given) in [
         ("family", args.family.is_some()),
@@ -240,6 +335,7 @@ fn check_flags(args: &GuaranteeArgs) -> Result<(), Failure> {
         ("states", args.states.is_some()),
         ("seed", args.seed.is_some()),
         ("plot", args.plot.is_some()),
+        ("sizes", args.sizes.is_some()),
     ] {
         if given {
             return refuse(flag, "is for --curve; a spec file gives its own game");
@@ -247,6 +343,33 @@ fn check_flags(args: &GuaranteeArgs) -> Result<(), Failure> {
     }
     if args.format == GuaranteeFormatArg::Csv {
         return refuse("format", "csv is for --curve; use table or json");
+    }
+    if args.against == Some(AgainstArg::Given) {
+        for (flag, given) in [
+            ("solver", args.solver.is_some()),
+            ("spy", args.spy.is_some()),
+            ("max-iterations", args.max_iterations.is_some()),
+            ("max-seconds", args.max_seconds.is_some()),
+        ] {
+            if given {
+                return refuse(flag, "is for the security value (--against worst)");
+            }
+        }
+    }
+    check_caps(args)
+}
+
+/// The double oracle's caps must be positive (and the seconds finite).
+fn check_caps(args: &GuaranteeArgs) -> Result<(), Failure> {
+    if args.max_iterations == Some(0) {
+        return Err(Error::usage("max-iterations", "0: expected at least 1 round").into());
+    }
+    if let Some(s) = args.max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(Error::usage(
+            "max-seconds",
+            format!("{s}: expected a positive number of seconds"),
+        )
+        .into());
     }
     Ok(())
 }
@@ -326,37 +449,46 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
         })?
     };
     let family = game.family();
+    let sizes = match &args.sizes {
+        Some(text) => Some(unitsum_gpu::sweep::parse_range(text, "sizes")?),
+        None => None,
+    };
+    let options = CurveOptions {
+        guarantee: guarantee_options(args, backend),
+        sizes,
+    };
+    let format = args.format;
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    if format != GuaranteeFormatArg::Json {
+        emit("size,value,upper,spy,fraction,theorem1,theorem2,solver,strategies,constraints\n")?;
+    }
     let bar = crate::progress::Bar::new("curve");
     evaluator.set_progress(Some(bar.callback()));
-    let points = evaluator.power_curve(game.clone(), players, actions, backend);
+    let mut points: Vec<CurvePoint> = Vec::new();
+    // Each row is written as soon as its point is solved.
+    let outcome = evaluator.power_curve_with(game.clone(), players, actions, &options, &mut |p| {
+        let row = match format {
+            GuaranteeFormatArg::Json => serde_json::to_string(p).expect("serialisable") + "\n",
+            _ => format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                p.size,
+                p.value,
+                opt(p.upper),
+                opt(p.spy),
+                p.fraction,
+                opt(p.theorem1),
+                opt(p.theorem2),
+                p.solver,
+                p.strategies,
+                p.constraints
+            ),
+        };
+        bar.suspend(|| crate::write_stdout(&row))?;
+        points.push(p.clone());
+        Ok(())
+    });
     bar.finish();
-    let points: Vec<CurvePoint> = points?;
-    let mut out = String::new();
-    match args.format {
-        GuaranteeFormatArg::Json => {
-            for p in &points {
-                out.push_str(&serde_json::to_string(p).expect("serialisable"));
-                out.push('\n');
-            }
-        }
-        _ => {
-            out.push_str("size,value,fraction,theorem1,theorem2,strategies,constraints\n");
-            let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-            for p in &points {
-                out.push_str(&format!(
-                    "{},{},{},{},{},{},{}\n",
-                    p.size,
-                    p.value,
-                    p.fraction,
-                    opt(p.theorem1),
-                    opt(p.theorem2),
-                    p.strategies,
-                    p.constraints
-                ));
-            }
-        }
-    }
-    emit(&out)?;
+    outcome?;
     if let Some(path) = &args.plot {
         let states = game.states();
         let title = format!(
@@ -365,14 +497,17 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
         );
         crate::plot::curve(&points, &title, path)?;
     }
-    // The theorems are lower bounds on v(s) (one state; minimax for Theorem 2).
+    // The theorems are lower bounds on v(s) (one state; minimax for Theorem
+    // 2). A double oracle stopped by a cap violates one only if its upper
+    // bound does.
     let tolerance = 1e-9;
     let states = game.states();
     let violated: Vec<&CurvePoint> = points
         .iter()
         .filter(|p| {
-            p.theorem1.is_some_and(|b| p.value < b - tolerance)
-                || (states == 1 && p.theorem2.is_some_and(|b| p.value < b - tolerance))
+            let v = p.upper.unwrap_or(p.value);
+            p.theorem1.is_some_and(|b| v < b - tolerance)
+                || (states == 1 && p.theorem2.is_some_and(|b| v < b - tolerance))
         })
         .collect();
     if !violated.is_empty() {

@@ -208,10 +208,15 @@ pub type Outcome = Result<ExitCode, Failure>;
 /// Write `text` to stdout; a full disk is a failure (exit 1) and a closed
 /// pipe ends the program quietly (see `main`), never a panic.
 pub fn emit(text: &str) -> Result<(), Failure> {
+    Ok(write_stdout(text)?)
+}
+
+/// Write `text` to standard output now (a library callback's error type).
+pub fn write_stdout(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(|e| Failure::at("", Error::write("standard output", e)))
+        .map_err(|e| Error::write("standard output", e))
 }
 
 /// A library error's option name (`samples`) as the flag a user types.

@@ -92,6 +92,11 @@ impl Bar {
         })
     }
 
+    /// Run `f` with the bar cleared from the terminal (to print a line).
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.bar.suspend(f)
+    }
+
     pub fn finish(self) {
         self.finished.store(true, Ordering::Relaxed);
         self.bar.finish_and_clear();

@@ -1,46 +1,17 @@
-//! The security value of a coalition (docs/THEORY.md, "The security value"):
-//! `v_j = max_{π_j} min_x min_{a_{-j}} r_j(x, π_j, a_{-j})`, a linear program
-//! over π_j's probabilities and a level t, one constraint per state and pure
-//! reply of the others (who may coordinate). In a symmetric game strategies
-//! and replies are count vectors (the coalition's share depends only on
-//! them); otherwise joint actions. The payoff matrix comes from the CPU
-//! twins or the WGSL kernels (`shaders/payoff_*.wgsl`), chosen by the
-//! [`Evaluator`]'s one backend seam and cross-checked with `Backend::Both`; the
-//! LP is solved by microlp (a maintained pure-Rust simplex: exact vertex
-//! solutions in f64, no native build).
+//! The dense guarantee LP: a coalition's payoff matrix over all its strategies
+//! and the others' replies (count vectors in symmetric games, joint actions
+//! otherwise), solved by microlp.
 
-use microlp::{ComparisonOp, OptimizationDirection, Problem as Lp, SolveOutcome};
-
+use super::lp::maximin;
+use super::{checked_value, is_share, Basis, BestResponse, SecurityValue, Solver};
 use crate::counts::CountVectors;
 use crate::counts_driver::CountKernels;
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator, Method, Options, Side};
-use crate::game::Game;
 use crate::plan::{FlatPlan, Part, Plan};
 use crate::policy::Policy;
 use crate::problem::{Coalition, Problem};
 use crate::symmetric::{CountDistribution, CountSpace, CountsPlan};
-
-/// What the strategies and replies of a payoff matrix are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[non_exhaustive]
-pub enum Basis {
-    /// Count vectors (symmetric games: only the counts matter).
-    #[serde(rename = "count vectors")]
-    CountVectors,
-    /// Joint actions (any game).
-    #[serde(rename = "joint actions")]
-    JointActions,
-}
-
-impl std::fmt::Display for Basis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Basis::CountVectors => "count vectors",
-            Basis::JointActions => "joint actions",
-        })
-    }
-}
 
 /// Payoff matrices larger than this (states × strategies × replies) are refused.
 pub const MAX_PAYOFF_ENTRIES: u64 = 20_000_000;
@@ -72,9 +43,19 @@ impl PayoffMatrix {
     fn value(&self, x: usize, a: usize, r: usize) -> f64 {
         self.values[(x * self.strategies.len() + a) * self.replies.len() + r]
     }
+
+    /// `min_{x, r}` of strategy a's payoffs: what the others hold it to
+    /// when they see it before replying.
+    fn worst_against(&self, a: usize) -> f64 {
+        (0..self.states)
+            .flat_map(|x| (0..self.replies.len()).map(move |r| (x, r)))
+            .map(|(x, r)| self.value(x, a, r))
+            .fold(f64::INFINITY, f64::min)
+    }
 }
 
-fn representative(counts: &[u32]) -> Vec<usize> {
+/// One joint action with the counts `counts`: actions in ascending order.
+pub(crate) fn representative(counts: &[u32]) -> Vec<usize> {
     counts
         .iter()
         .enumerate()
@@ -287,45 +268,6 @@ fn compare(
     Ok((first, Some(d)))
 }
 
-/// `max_π min_c Σ_a π_a w[c][a]` over distributions π: the LP's value and π.
-/// `column(c)` gives w[c][·] for constraint c.
-fn maximin(
-    strategies: usize,
-    constraints: usize,
-    column: impl Fn(usize, usize) -> f64,
-) -> Result<(f64, Vec<f64>)> {
-    let mut lp = Lp::new(OptimizationDirection::Maximize);
-    let pi: Vec<_> = (0..strategies)
-        .map(|_| lp.add_var(0.0, (0.0, 1.0)))
-        .collect();
-    let t = lp.add_var(1.0, (f64::NEG_INFINITY, f64::INFINITY));
-    for c in 0..constraints {
-        let mut terms: Vec<(microlp::Variable, f64)> = pi
-            .iter()
-            .enumerate()
-            .map(|(a, &v)| (v, column(c, a)))
-            .filter(|(_, w)| *w != 0.0)
-            .collect();
-        terms.push((t, -1.0));
-        lp.add_constraint(terms, ComparisonOp::Ge, 0.0);
-    }
-    lp.add_constraint(
-        pi.iter().map(|&v| (v, 1.0)).collect::<Vec<_>>(),
-        ComparisonOp::Eq,
-        1.0,
-    );
-    match lp.solve() {
-        Ok(SolveOutcome::Solution(solution)) => {
-            let mut weights: Vec<f64> = pi.iter().map(|&v| solution[v].max(0.0)).collect();
-            let total: f64 = weights.iter().sum();
-            weights.iter_mut().for_each(|w| *w /= total);
-            Ok((solution[t], weights))
-        }
-        Ok(_) => Err(Error::Lp("it stopped before an answer".into())),
-        Err(e) => Err(Error::Lp(e.to_string())),
-    }
-}
-
 /// Probabilities below this are dropped from the printed policy (the rest
 /// renormalised): simplex vertices carry round-off of that order.
 const POLICY_EPSILON: f64 = 1e-12;
@@ -346,47 +288,14 @@ fn joint_policy(matrix: &PayoffMatrix, weights: &[f64]) -> Policy {
     }
 }
 
-/// The security value of coalition j and an optimal policy.
-#[derive(Clone, Debug)]
-pub struct SecurityValue {
-    /// `v_j`.
-    pub value: f64,
-    /// An optimal policy (a `joint` policy over the coalition's members).
-    pub policy: Policy,
-    /// Strategies and replies of the LP, and how they are indexed.
-    pub strategies: usize,
-    /// See `strategies`.
-    pub replies: usize,
-    /// What strategies and replies are.
-    pub basis: Basis,
-    /// With both backends: `max |GPU − CPU|` of the payoff matrix.
-    pub max_gpu_cpu: Option<f64>,
-    /// The others' pure reply (in player order over the non-members) that
-    /// holds the policy to its value.
-    pub worst_reply: Vec<usize>,
-    /// The state where it does.
-    pub worst_state: usize,
-    /// An independent check of the LP: the policy evaluated exactly (on the
-    /// CPU) against every pure reply, the minimum over replies and states.
-    /// `None` from [`Evaluator::power_curve`], which skips it.
-    pub check: Option<f64>,
-    /// What the backend seam chose and why.
-    pub notes: Vec<String>,
-}
-
-impl SecurityValue {
-    /// `|check − value|`, when checked.
-    pub fn check_error(&self) -> Option<f64> {
-        self.check.map(|c| (c - self.value).abs())
-    }
-}
-
-/// Solve coalition j's security value (without the check).
+/// Solve coalition j's security value by one LP over its whole payoff
+/// matrix (without the check); with `spy`, also the spy value.
 pub(crate) fn security_value(
     evaluator: &mut Evaluator,
     problem: &Problem,
     j: usize,
     backend: Backend,
+    spy: bool,
 ) -> Result<SecurityValue> {
     let matrix = payoff_matrix(evaluator, problem, j, backend)?;
     let (strategies, replies) = (matrix.strategies.len(), matrix.replies.len());
@@ -406,9 +315,21 @@ pub(crate) fn security_value(
             achieved(c % replies, c / replies).total_cmp(&achieved(d % replies, d / replies))
         })
         .expect("at least one reply");
+    let spy_value = if spy {
+        let informed = (0..strategies).map(|a| matrix.worst_against(a));
+        Some(checked_value("spy value", informed.fold(0.0, f64::max))?)
+    } else {
+        None
+    };
     Ok(SecurityValue {
         value,
+        lower: value,
+        upper: None,
+        solver: Solver::Dense,
+        iterations: None,
+        stopped: None,
         policy: joint_policy(&matrix, &weights),
+        reply_mix: Vec::new(),
         strategies,
         replies,
         basis: matrix.basis,
@@ -416,8 +337,77 @@ pub(crate) fn security_value(
         worst_reply: matrix.replies[worst % replies].clone(),
         worst_state: worst / replies,
         check: None,
+        spy_value,
         notes: matrix.notes,
     })
+}
+
+/// Every pure reply of the others: count-vector representatives in a
+/// symmetric game, else every joint action (in player order).
+fn every_reply(problem: &Problem, j: usize) -> Vec<Vec<usize>> {
+    let m = problem.players() - problem.coalitions()[j].members.len();
+    if problem.game().is_symmetric() {
+        let mut walk = CountVectors::new(m as u32, problem.actions());
+        let mut out = Vec::new();
+        while let Some(v) = walk.next_vector() {
+            out.push(representative(v));
+        }
+        out
+    } else {
+        let k = problem.actions() as u64;
+        (0..k.pow(m as u32))
+            .map(|index| {
+                (0..m)
+                    .map(|i| ((index / k.pow(i as u32)) % k) as usize)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// `r_j(x)` for every state when coalition j plays `policy` and the others
+/// the pure `reply` (one action per non-member, in player order), evaluated
+/// exactly on the CPU.
+pub(crate) fn value_against(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    policy: &Policy,
+    reply: &[usize],
+) -> Result<Vec<f64>> {
+    let mut action_of = vec![0; problem.players()];
+    for (&i, &a) in others_of(problem, j).iter().zip(reply) {
+        action_of[i] = a;
+    }
+    let coalitions: Vec<Coalition> = problem
+        .coalitions()
+        .iter()
+        .enumerate()
+        .map(|(o, c)| {
+            let policy = if o == j {
+                policy.clone()
+            } else {
+                Policy::Pure {
+                    actions: c.members.iter().map(|&i| action_of[i]).collect(),
+                }
+            };
+            Coalition::new(c.members.clone(), policy)
+        })
+        .collect();
+    let run = evaluator.evaluate(
+        &problem.with_coalitions(coalitions)?,
+        &Options {
+            backend: Backend::Cpu,
+            method: Method::Auto,
+            ..Default::default()
+        },
+    )?;
+    if run.method == crate::evaluator::MethodUsed::Sample {
+        return Err(Error::InvalidResult(
+            "the guarantee's check would need sampling; it is not printed".into(),
+        ));
+    }
+    Ok(run.shares[j].clone())
 }
 
 /// `min_x min_{pure replies} r_j` of `policy` for coalition j, by evaluating
@@ -429,73 +419,12 @@ pub(crate) fn check_policy(
     j: usize,
     policy: &Policy,
 ) -> Result<f64> {
-    let matrix_replies: Vec<Vec<usize>> = if problem.game().is_symmetric() {
-        let m = problem.players() - problem.coalitions()[j].members.len();
-        let mut walk = CountVectors::new(m as u32, problem.actions());
-        let mut out = Vec::new();
-        while let Some(v) = walk.next_vector() {
-            out.push(representative(v));
-        }
-        out
-    } else {
-        let m = problem.players() - problem.coalitions()[j].members.len();
-        let k = problem.actions() as u64;
-        (0..k.pow(m as u32))
-            .map(|index| {
-                (0..m)
-                    .map(|i| ((index / k.pow(i as u32)) % k) as usize)
-                    .collect()
-            })
-            .collect()
-    };
-    let others = others_of(problem, j);
     let mut worst = f64::INFINITY;
-    for reply in matrix_replies {
-        let mut action_of = vec![0; problem.players()];
-        for (&i, &a) in others.iter().zip(&reply) {
-            action_of[i] = a;
-        }
-        let coalitions: Vec<Coalition> = problem
-            .coalitions()
-            .iter()
-            .enumerate()
-            .map(|(o, c)| {
-                let policy = if o == j {
-                    policy.clone()
-                } else {
-                    Policy::Pure {
-                        actions: c.members.iter().map(|&i| action_of[i]).collect(),
-                    }
-                };
-                Coalition::new(c.members.clone(), policy)
-            })
-            .collect();
-        let run = evaluator.evaluate(
-            &problem.with_coalitions(coalitions)?,
-            &Options {
-                backend: Backend::Cpu,
-                method: Method::Exact,
-                ..Default::default()
-            },
-        )?;
-        worst = worst.min(run.min_over_states(j));
+    for reply in every_reply(problem, j) {
+        let shares = value_against(evaluator, problem, j, policy, &reply)?;
+        worst = shares.iter().copied().fold(worst, f64::min);
     }
     Ok(worst)
-}
-
-/// The best response to the others' given policies when only the state is
-/// unknown: `max_π min_x r_j(x, π, π_{-j})`.
-#[derive(Clone, Debug)]
-pub struct BestResponse {
-    /// The value.
-    pub value: f64,
-    /// An optimal policy.
-    pub policy: Policy,
-    /// What `copy` of all the other coalitions gets there (min over states),
-    /// when the coalition is large enough to copy them.
-    pub copy_value: Option<f64>,
-    /// What the backend seam chose and why.
-    pub notes: Vec<String>,
 }
 
 /// Solve the best response of coalition j to the others' policies.
@@ -564,9 +493,9 @@ pub(crate) fn best_response(
         of: group,
         rest_action: 0,
     };
-    let copy_value = match problem.with_policy(j, copy) {
-        Ok(p) => Some(
-            evaluator
+    let (copy_value, informed_copy_value) = match problem.with_policy(j, copy) {
+        Ok(p) => {
+            let given = evaluator
                 .evaluate(
                     &p,
                     &Options {
@@ -574,189 +503,60 @@ pub(crate) fn best_response(
                         ..Default::default()
                     },
                 )?
-                .min_over_states(j),
-        ),
-        Err(_) => None,
+                .min_over_states(j);
+            // Against an informed reply: each of the copy's draws meets the
+            // others' worst reply to it.
+            let draws = strategy_probabilities(&p, j, &matrix)?;
+            let informed: f64 = draws
+                .iter()
+                .enumerate()
+                .filter(|&(_, &q)| q > 0.0)
+                .map(|(a, &q)| q * matrix.worst_against(a))
+                .sum();
+            (
+                Some(given),
+                Some(checked_value("copy's informed value", informed)?),
+            )
+        }
+        Err(_) => (None, None),
     };
     Ok(BestResponse {
         value,
         policy: joint_policy(&matrix, &weights),
         copy_value,
+        informed_copy_value,
         notes: matrix.notes,
     })
 }
 
-/// One point of the power curve.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct CurvePoint {
-    /// Coalition size s.
-    pub size: usize,
-    /// `v(s)`: its security value against the other n − s players.
-    pub value: f64,
-    /// `s / n`.
-    pub fraction: f64,
-    /// Theorem 1's `1 − 1/k` (plurality game, strict majority), else `None`.
-    pub theorem1: Option<f64>,
-    /// Theorem 2's `q/(q+1)`, q = ⌊s/(n − s)⌋ ≥ 1, else `None`.
-    pub theorem2: Option<f64>,
-    /// LP strategies.
-    pub strategies: usize,
-    /// LP replies × states.
-    pub constraints: usize,
-}
-
-/// v(s) for s = 1..n−1: the first s players against the rest.
-pub(crate) fn curve(
-    evaluator: &mut Evaluator,
-    game: Game,
-    players: usize,
-    actions: usize,
-    backend: Backend,
-) -> Result<Vec<CurvePoint>> {
-    let (progress, cancel) = evaluator.watch();
-    let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
-    let base = Problem::new(
-        players,
-        actions,
-        game,
-        vec![Coalition::new((0..players).collect(), Policy::Uniform)],
-    )?;
-    let plurality = base.game().family() == "plurality";
-    let mut points = Vec::new();
-    for s in 1..players {
-        let problem = base.with_coalitions(vec![
-            Coalition::new((0..s).collect(), Policy::Uniform),
-            Coalition::new((s..players).collect(), Policy::Uniform),
-        ])?;
-        let v = security_value(evaluator, &problem, 0, backend)?;
-        let q = s / (players - s);
-        points.push(CurvePoint {
-            size: s,
-            value: v.value,
-            fraction: s as f64 / players as f64,
-            theorem1: (plurality && 2 * s > players).then(|| 1.0 - 1.0 / actions as f64),
-            theorem2: (q >= 1).then(|| q as f64 / (q + 1) as f64),
-            strategies: v.strategies,
-            constraints: v.replies * problem.states(),
-        });
-        watch.report(s as u64, players as u64 - 1);
-        watch.check()?;
+/// The probability of each of `matrix`'s strategies (count vectors or joint
+/// actions of coalition j) under coalition j's policy in `problem`.
+fn strategy_probabilities(problem: &Problem, j: usize, matrix: &PayoffMatrix) -> Result<Vec<f64>> {
+    let coalition = &problem.coalitions()[j];
+    if matrix.basis == Basis::CountVectors {
+        let counts = CountsPlan::new(problem, &Plan::new(problem))?;
+        let lookup: std::collections::HashMap<u32, f64> =
+            counts.coalitions[j].entries.iter().copied().collect();
+        return Ok(matrix
+            .strategies
+            .iter()
+            .map(|joint| {
+                let mut c = vec![0u32; problem.actions()];
+                joint.iter().for_each(|&a| c[a] += 1);
+                lookup.get(&counts.space.index(&c)).copied().unwrap_or(0.0)
+            })
+            .collect());
     }
-    Ok(points)
-}
-
-/// How far the LP's value may be from its policy's exact evaluation (the
-/// solver's own tolerance is about 1e-9).
-const CHECK_TOLERANCE: f64 = 1e-7;
-/// How far outside [0, 1] a payoff or value may lie by rounding (the GPU's
-/// f32 payoffs included).
-const VALUE_TOLERANCE: f64 = 1e-4;
-
-/// Whether `v` can be a share of the unit (finite, in [0, 1] up to rounding).
-fn is_share(v: f64) -> bool {
-    v.is_finite() && (-VALUE_TOLERANCE..=1.0 + VALUE_TOLERANCE).contains(&v)
-}
-
-/// `v` when it can be a share of the unit (finite, in [0, 1] up to
-/// rounding), else the error that refuses it.
-fn checked_value(what: &str, v: f64) -> Result<f64> {
-    if is_share(v) {
-        Ok(v)
-    } else {
-        Err(Error::InvalidResult(format!(
-            "the {what} came out as {v}, not a share of the unit; it is not printed"
-        )))
-    }
-}
-
-fn check_coalition(problem: &Problem, j: usize) -> Result<()> {
-    let m = problem.coalitions().len();
-    if j >= m {
-        return Err(Error::usage(
-            "coalition",
-            format!("coalition {j} does not exist (0..{m})"),
-        ));
-    }
-    Ok(())
-}
-
-impl Evaluator {
-    /// The security value of coalition `coalition`: the most it can secure
-    /// whatever the state and the other players do (who may coordinate),
-    /// with an optimal policy, the reply that holds it there, and an
-    /// independent check (the policy evaluated against every pure reply).
-    ///
-    /// ```
-    /// use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Policy, Problem};
-    /// // Two players, two actions, plurality: a lone player can secure 1/2
-    /// // (matched: 1/2 each; unmatched: 1/2 each too).
-    /// let problem = Problem::new(2, 2, Game::Plurality, vec![
-    ///     Coalition::new(vec![0], Policy::Uniform),
-    ///     Coalition::new(vec![1], Policy::Uniform),
-    /// ])?;
-    /// let v = Evaluator::new().security_value(&problem, 0, Backend::Cpu)?;
-    /// assert!((v.value - 0.5).abs() < 1e-12);
-    /// assert!(v.check_error().unwrap() < 1e-12);
-    /// # Ok::<(), unitsum_gpu::Error>(())
-    /// ```
-    pub fn security_value(
-        &mut self,
-        problem: &Problem,
-        coalition: usize,
-        backend: Backend,
-    ) -> Result<SecurityValue> {
-        check_coalition(problem, coalition)?;
-        let mut v = security_value(self, problem, coalition, backend)?;
-        let check = check_policy(self, problem, coalition, &v.policy)?;
-        v.check = Some(check);
-        let difference = (check - v.value).abs();
-        if difference.is_nan() || difference > CHECK_TOLERANCE {
-            return Err(Error::InvalidResult(format!(
-                "the security value {} is not what its policy gets against every pure reply \
-                 ({check}, beyond the check's tolerance {CHECK_TOLERANCE:.0e}); it is not printed",
-                v.value
-            )));
-        }
-        Ok(v)
-    }
-
-    /// Coalition `coalition`'s best response to the others' policies when
-    /// only the state is unknown: `max_π min_x r_j(x, π, π_{-j})`.
-    pub fn best_response(
-        &mut self,
-        problem: &Problem,
-        coalition: usize,
-        backend: Backend,
-    ) -> Result<BestResponse> {
-        check_coalition(problem, coalition)?;
-        best_response(self, problem, coalition, backend)
-    }
-
-    /// The power curve of `game`: v(s) for s = 1..n−1, the first s players
-    /// against the other n − s, beside the theorems' bounds. Progress goes
-    /// to [`Evaluator::set_progress`] (points done, in all).
-    ///
-    /// ```
-    /// use unitsum_gpu::{Backend, Evaluator, Game};
-    /// let curve = Evaluator::new().power_curve(Game::Plurality, 5, 3, Backend::Cpu)?;
-    /// assert_eq!(curve.len(), 4);
-    /// // Theorem 1: a strict majority (s = 3, 4 of 5) secures at least 1 − 1/k.
-    /// for p in curve.iter().filter(|p| p.size >= 3) {
-    ///     assert!(p.value >= p.theorem1.unwrap() - 1e-9);
-    /// }
-    /// # Ok::<(), unitsum_gpu::Error>(())
-    /// ```
-    pub fn power_curve(
-        &mut self,
-        game: Game,
-        players: usize,
-        actions: usize,
-        backend: Backend,
-    ) -> Result<Vec<CurvePoint>> {
-        if players < 2 {
-            return Err(Error::usage("players", "a curve needs at least 2 players"));
-        }
-        crate::sweep::check_players(&[players], "players").map_err(Error::into_usage)?;
-        curve(self, game, players, actions, backend)
-    }
+    Ok(matrix
+        .strategies
+        .iter()
+        .map(|joint| {
+            coalition.policy.probability(
+                &coalition.members,
+                joint,
+                problem.actions(),
+                problem.coalitions(),
+            )
+        })
+        .collect())
 }

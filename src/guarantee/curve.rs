@@ -1,0 +1,95 @@
+//! The power curve v(s): the security value of the first s players against
+//! the rest, beside the theorems' bounds and the spy value.
+
+use super::{solve, GuaranteeOptions, Solver};
+use crate::error::Result;
+use crate::evaluator::Evaluator;
+use crate::game::Game;
+use crate::policy::Policy;
+use crate::problem::{Coalition, Problem};
+
+/// How a power curve is computed.
+#[derive(Clone, Debug, Default)]
+pub struct CurveOptions {
+    /// How each point's security value is solved (the spy column: `spy`).
+    pub guarantee: GuaranteeOptions,
+    /// The coalition sizes s, each in 1..n−1; `None`: all of them.
+    pub sizes: Option<Vec<usize>>,
+}
+
+/// One point of the power curve.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CurvePoint {
+    /// Coalition size s.
+    pub size: usize,
+    /// `v(s)`: its security value against the other n − s players (the
+    /// certified lower bound, with the double oracle).
+    pub value: f64,
+    /// The double oracle's certified upper bound, else `None`.
+    pub upper: Option<f64>,
+    /// The spy value `max_N min_{x, M} f_x(N, M)`, when computed.
+    pub spy: Option<f64>,
+    /// `s / n`.
+    pub fraction: f64,
+    /// Theorem 1's `1 − 1/k` (plurality game, strict majority), else `None`.
+    pub theorem1: Option<f64>,
+    /// Theorem 2's `q/(q+1)`, q = ⌊s/(n − s)⌋ ≥ 1, else `None`.
+    pub theorem2: Option<f64>,
+    /// The solver that ran.
+    pub solver: Solver,
+    /// LP strategies (the last restricted LP's, with the double oracle).
+    pub strategies: usize,
+    /// LP replies × states (see `strategies`).
+    pub constraints: usize,
+}
+
+/// v(s) for each s of `sizes`: the first s players against the rest, each
+/// point handed to `each` when solved.
+pub(crate) fn curve(
+    evaluator: &mut Evaluator,
+    game: Game,
+    players: usize,
+    actions: usize,
+    sizes: &[usize],
+    options: &GuaranteeOptions,
+    each: &mut dyn FnMut(&CurvePoint) -> Result<()>,
+) -> Result<()> {
+    let (progress, cancel) = evaluator.watch();
+    let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
+    let base = Problem::new(
+        players,
+        actions,
+        game,
+        vec![Coalition::new((0..players).collect(), Policy::Uniform)],
+    )?;
+    let plurality = base.game().family() == "plurality";
+    // Each point's own progress is not reported: the bar counts points.
+    evaluator.set_progress(None);
+    let outcome = (|| {
+        for (done, &s) in sizes.iter().enumerate() {
+            let problem = base.with_coalitions(vec![
+                Coalition::new((0..s).collect(), Policy::Uniform),
+                Coalition::new((s..players).collect(), Policy::Uniform),
+            ])?;
+            let v = solve(evaluator, &problem, 0, options)?;
+            let q = s / (players - s);
+            each(&CurvePoint {
+                size: s,
+                value: v.value,
+                upper: v.upper,
+                spy: v.spy_value,
+                fraction: s as f64 / players as f64,
+                theorem1: (plurality && 2 * s > players).then(|| 1.0 - 1.0 / actions as f64),
+                theorem2: (q >= 1).then(|| q as f64 / (q + 1) as f64),
+                solver: v.solver,
+                strategies: v.strategies,
+                constraints: v.replies * problem.states(),
+            })?;
+            watch.report(done as u64 + 1, sizes.len() as u64);
+            watch.check()?;
+        }
+        Ok(())
+    })();
+    evaluator.set_progress(progress);
+    outcome
+}

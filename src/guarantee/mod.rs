@@ -1,0 +1,545 @@
+//! The security value of a coalition (docs/THEORY.md, "The security value"):
+//! `v_j = max_{π_j} min_x min_{a_{-j}} r_j(x, π_j, a_{-j})`, a linear program
+//! over π_j's probabilities and a level t, one constraint per state and pure
+//! reply of the others (who may coordinate). In a symmetric game strategies
+//! and replies are count vectors (the coalition's share depends only on
+//! them); otherwise joint actions. The payoff matrix comes from the CPU
+//! twins or the WGSL kernels (`shaders/payoff_*.wgsl`), chosen by the
+//! [`Evaluator`]'s one backend seam and cross-checked with `Backend::Both`; the
+//! LP is solved by microlp (a maintained pure-Rust simplex: exact vertex
+//! solutions in f64, no native build).
+
+mod curve;
+mod dense;
+mod double_oracle;
+mod lp;
+mod share_table;
+mod spy;
+
+pub use curve::{CurveOptions, CurvePoint};
+pub use dense::{payoff_matrix, PayoffMatrix, MAX_PAYOFF_ENTRIES, PAYOFF_TOLERANCE};
+pub use double_oracle::GAP;
+
+use crate::error::{Error, Result};
+use crate::evaluator::{Backend, Evaluator};
+use crate::game::Game;
+use crate::policy::Policy;
+use crate::problem::Problem;
+use share_table::ShareTable;
+
+/// What the strategies and replies of a payoff matrix are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum Basis {
+    /// Count vectors (symmetric games: only the counts matter).
+    #[serde(rename = "count vectors")]
+    CountVectors,
+    /// Joint actions (any game).
+    #[serde(rename = "joint actions")]
+    JointActions,
+}
+
+impl std::fmt::Display for Basis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Basis::CountVectors => "count vectors",
+            Basis::JointActions => "joint actions",
+        })
+    }
+}
+
+/// How the security value is solved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Solver {
+    /// The dense LP for small games and games that are not symmetric, the
+    /// double oracle for large symmetric ones.
+    #[default]
+    Auto,
+    /// One LP over every strategy and reply.
+    Dense,
+    /// Row and column generation with certified bounds (symmetric games).
+    DoubleOracle,
+}
+
+impl std::fmt::Display for Solver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Solver::Auto => "auto",
+            Solver::Dense => "dense",
+            Solver::DoubleOracle => "double-oracle",
+        })
+    }
+}
+
+/// `auto` solves symmetric games whose dense payoff matrix has more entries
+/// than this by double oracle.
+pub const AUTO_DENSE_MAX_ENTRIES: u64 = 20_000;
+
+/// `auto` computes the spy value up to this many players (beyond, on request).
+pub const AUTO_SPY_MAX_PLAYERS: usize = 200;
+
+/// How a guarantee is computed.
+#[derive(Clone, Debug)]
+pub struct GuaranteeOptions {
+    /// Where payoffs are computed: the dense LP's matrix, or the double
+    /// oracle's share table (always f64 on the CPU; `Gpu` and `Both` check it
+    /// against the GPU's).
+    pub backend: Backend,
+    /// The solver.
+    pub solver: Solver,
+    /// Whether to compute the spy value; `None`: up to
+    /// [`AUTO_SPY_MAX_PLAYERS`] players.
+    pub spy: Option<bool>,
+    /// The double oracle's cap on rounds.
+    pub max_iterations: usize,
+    /// The double oracle's cap on seconds.
+    pub max_seconds: f64,
+}
+
+impl Default for GuaranteeOptions {
+    fn default() -> Self {
+        GuaranteeOptions {
+            backend: Backend::Cpu,
+            solver: Solver::Auto,
+            spy: None,
+            max_iterations: 5000,
+            max_seconds: 3600.0,
+        }
+    }
+}
+
+/// One pure strategy of the others in their certified mix.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ReplyWeight {
+    /// The state x.
+    pub state: usize,
+    /// Their count vector `[M_0, …, M_{k−1}]`.
+    pub counts: Vec<usize>,
+    /// Its probability.
+    pub p: f64,
+}
+
+/// The security value of coalition j and an optimal policy.
+#[derive(Clone, Debug)]
+pub struct SecurityValue {
+    /// `v_j` as printed: the certified lower bound (what `policy` secures).
+    pub value: f64,
+    /// What `policy` secures against the others' exact best reply.
+    pub lower: f64,
+    /// With the double oracle: what `reply_mix` holds every policy of the
+    /// coalition to (`v_j ≤ upper`); the dense LP gives none.
+    pub upper: Option<f64>,
+    /// The solver that ran.
+    pub solver: Solver,
+    /// With the double oracle: its rounds.
+    pub iterations: Option<usize>,
+    /// With the double oracle: why it stopped before `upper − lower ≤ 1e-9`
+    /// (a cap), if it did.
+    pub stopped: Option<String>,
+    /// An optimal policy: `joint` from the dense LP, `counts` from the
+    /// double oracle.
+    pub policy: Policy,
+    /// With the double oracle: the others' mix over (state, count vector).
+    pub reply_mix: Vec<ReplyWeight>,
+    /// Strategies and replies of the LP (the last restricted one for the
+    /// double oracle).
+    pub strategies: usize,
+    /// See `strategies`.
+    pub replies: usize,
+    /// What strategies and replies are.
+    pub basis: Basis,
+    /// With the GPU: `max |GPU − CPU|` of the payoff matrix or share table.
+    pub max_gpu_cpu: Option<f64>,
+    /// The others' pure reply (in player order over the non-members) that
+    /// holds the policy to its value.
+    pub worst_reply: Vec<usize>,
+    /// The state where it does.
+    pub worst_state: usize,
+    /// An independent check: the policy evaluated exactly (on the CPU)
+    /// against every pure reply (dense), or against `worst_reply` in
+    /// `worst_state` (double oracle). `None` from the power curve.
+    pub check: Option<f64>,
+    /// What the others can hold the coalition to when they see its realized
+    /// actions before replying: `max_N min_{x, M} f_x(N, M)`, when computed.
+    pub spy_value: Option<f64>,
+    /// What the backend seam and the solver chose and why.
+    pub notes: Vec<String>,
+}
+
+impl SecurityValue {
+    /// `|check − value|`, when checked.
+    pub fn check_error(&self) -> Option<f64> {
+        self.check.map(|c| (c - self.value).abs())
+    }
+}
+
+/// The best response to the others' given policies when only the state is
+/// unknown: `max_π min_x r_j(x, π, π_{-j})`.
+#[derive(Clone, Debug)]
+pub struct BestResponse {
+    /// The value.
+    pub value: f64,
+    /// An optimal policy.
+    pub policy: Policy,
+    /// What `copy` of all the other coalitions gets there (min over states),
+    /// when the coalition is large enough to copy them.
+    pub copy_value: Option<f64>,
+    /// What the copy gets when the others see its realized actions before
+    /// replying (the expectation over the copy's draws of their worst reply).
+    pub informed_copy_value: Option<f64>,
+    /// What the backend seam chose and why.
+    pub notes: Vec<String>,
+}
+
+/// How far the LP's value may be from its policy's exact evaluation (the
+/// solver's own tolerance is about 1e-9).
+const CHECK_TOLERANCE: f64 = 1e-7;
+/// How far outside [0, 1] a payoff or value may lie by rounding (the GPU's
+/// f32 payoffs included).
+const VALUE_TOLERANCE: f64 = 1e-4;
+
+/// Whether `v` can be a share of the unit (finite, in [0, 1] up to rounding).
+fn is_share(v: f64) -> bool {
+    v.is_finite() && (-VALUE_TOLERANCE..=1.0 + VALUE_TOLERANCE).contains(&v)
+}
+
+/// `v` when it can be a share of the unit (finite, in [0, 1] up to
+/// rounding), else the error that refuses it.
+fn checked_value(what: &str, v: f64) -> Result<f64> {
+    if is_share(v) {
+        Ok(v)
+    } else {
+        Err(Error::InvalidResult(format!(
+            "the {what} came out as {v}, not a share of the unit; it is not printed"
+        )))
+    }
+}
+
+fn check_coalition(problem: &Problem, j: usize) -> Result<()> {
+    let m = problem.coalitions().len();
+    if j >= m {
+        return Err(Error::usage(
+            "coalition",
+            format!("coalition {j} does not exist (0..{m})"),
+        ));
+    }
+    Ok(())
+}
+
+/// The solver `asked` resolves to for coalition j of `problem`.
+fn choose_solver(
+    problem: &Problem,
+    j: usize,
+    asked: Solver,
+    notes: &mut Vec<String>,
+) -> Result<Solver> {
+    let symmetric = problem.game().is_symmetric();
+    match asked {
+        Solver::Dense => Ok(Solver::Dense),
+        Solver::DoubleOracle if symmetric => Ok(Solver::DoubleOracle),
+        Solver::DoubleOracle => Err(Error::usage(
+            "solver",
+            "double-oracle needs a symmetric game (its strategies are count vectors); \
+             a table game takes the dense LP",
+        )),
+        Solver::Auto if !symmetric => Ok(Solver::Dense),
+        Solver::Auto => {
+            let k = problem.actions() as u64;
+            let s = problem.coalitions()[j].members.len() as u64;
+            let m = problem.players() as u64 - s;
+            let entries = (problem.states() as u64)
+                .saturating_mul(crate::counts::count_vectors(s, k))
+                .saturating_mul(crate::counts::count_vectors(m, k));
+            if entries <= AUTO_DENSE_MAX_ENTRIES {
+                Ok(Solver::Dense)
+            } else {
+                notes.push(format!(
+                    "solver auto: double oracle (the dense LP would have {entries} payoff entries)"
+                ));
+                Ok(Solver::DoubleOracle)
+            }
+        }
+    }
+}
+
+/// Coalition j's security value by the solver `options` asks for, without
+/// the check (the curve skips it).
+pub(crate) fn solve(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    options: &GuaranteeOptions,
+) -> Result<SecurityValue> {
+    let mut notes = Vec::new();
+    let solver = choose_solver(problem, j, options.solver, &mut notes)?;
+    let spy = options
+        .spy
+        .unwrap_or(problem.players() <= AUTO_SPY_MAX_PLAYERS);
+    let mut v = match solver {
+        Solver::DoubleOracle => by_double_oracle(evaluator, problem, j, options, spy)?,
+        _ => dense::security_value(evaluator, problem, j, options.backend, spy)?,
+    };
+    notes.append(&mut v.notes);
+    v.notes = notes;
+    Ok(v)
+}
+
+/// The double oracle on the game's share table, its answer as a
+/// [`SecurityValue`] with a `counts` policy.
+fn by_double_oracle(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    options: &GuaranteeOptions,
+    spy: bool,
+) -> Result<SecurityValue> {
+    let members = problem.coalitions()[j].members.len();
+    let others = problem.players() - members;
+    let mut notes = Vec::new();
+    let (table, max_gpu_cpu) =
+        ShareTable::new(evaluator, problem, members, options.backend, &mut notes)?;
+    let (progress, cancel) = evaluator.watch();
+    let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
+    let caps = double_oracle::Caps {
+        iterations: options.max_iterations.max(1),
+        seconds: options.max_seconds,
+    };
+    let c = double_oracle::solve(&table, members as u32, others as u32, caps, &watch)?;
+    let lower = checked_value("security value's lower bound", c.lower)?;
+    let upper = checked_value("security value's upper bound", c.upper)?;
+    if upper < lower - CERTIFICATE_TOLERANCE {
+        return Err(Error::InvalidResult(format!(
+            "the double oracle's upper bound {upper} is below its lower bound {lower}; \
+             neither is printed"
+        )));
+    }
+    if let Some(why) = &c.stopped {
+        notes.push(format!(
+            "double oracle: {why}: {lower:.12} ≤ v ≤ {upper:.12} (gap {:.1e}); the value \
+             printed is the lower bound",
+            upper - lower
+        ));
+    }
+    let spy_value = if spy {
+        Some(checked_value(
+            "spy value",
+            spy::spy_value(&table, members as u32, others as u32, &watch)?,
+        )?)
+    } else {
+        None
+    };
+    let usize_counts = |v: &[u32]| v.iter().map(|&c| c as usize).collect::<Vec<usize>>();
+    Ok(SecurityValue {
+        value: lower,
+        lower,
+        upper: Some(upper),
+        solver: Solver::DoubleOracle,
+        iterations: Some(c.iterations),
+        stopped: c.stopped,
+        policy: Policy::Counts {
+            support: c
+                .policy
+                .iter()
+                .map(|(n, p)| (usize_counts(n), *p))
+                .collect(),
+        },
+        reply_mix: c
+            .reply_mix
+            .iter()
+            .map(|(x, m, p)| ReplyWeight {
+                state: *x,
+                counts: usize_counts(m),
+                p: *p,
+            })
+            .collect(),
+        strategies: c.strategies,
+        replies: c.replies,
+        basis: Basis::CountVectors,
+        max_gpu_cpu,
+        worst_reply: dense::representative(&c.worst.1),
+        worst_state: c.worst.0,
+        check: None,
+        spy_value,
+        notes,
+    })
+}
+
+/// How far below the lower bound the upper may come by rounding (both are
+/// f64 sums of at most a few thousand terms in [0, 1]).
+const CERTIFICATE_TOLERANCE: f64 = 1e-12;
+
+impl Evaluator {
+    /// The security value of coalition `coalition`: the most it can secure
+    /// whatever the state and the other players do (who may coordinate),
+    /// with an optimal policy, the reply that holds it there, and an
+    /// independent check. [`Evaluator::security_value_with`] with the
+    /// default options on `backend`.
+    ///
+    /// ```
+    /// use unitsum_gpu::{Backend, Coalition, Evaluator, Game, Policy, Problem};
+    /// // Two players, two actions, plurality: a lone player can secure 1/2
+    /// // (matched: 1/2 each; unmatched: 1/2 each too).
+    /// let problem = Problem::new(2, 2, Game::Plurality, vec![
+    ///     Coalition::new(vec![0], Policy::Uniform),
+    ///     Coalition::new(vec![1], Policy::Uniform),
+    /// ])?;
+    /// let v = Evaluator::new().security_value(&problem, 0, Backend::Cpu)?;
+    /// assert!((v.value - 0.5).abs() < 1e-12);
+    /// assert!(v.check_error().unwrap() < 1e-12);
+    /// # Ok::<(), unitsum_gpu::Error>(())
+    /// ```
+    pub fn security_value(
+        &mut self,
+        problem: &Problem,
+        coalition: usize,
+        backend: Backend,
+    ) -> Result<SecurityValue> {
+        let options = GuaranteeOptions {
+            backend,
+            ..Default::default()
+        };
+        self.security_value_with(problem, coalition, &options)
+    }
+
+    /// The security value of coalition `coalition` by the solver and with
+    /// the caps of `options`, checked: the dense LP's policy evaluated
+    /// against every pure reply, the double oracle's `counts` policy
+    /// evaluated against the others' exact best reply (which must reproduce
+    /// the lower bound), both within 1e-7.
+    ///
+    /// ```
+    /// use unitsum_gpu::{Coalition, Evaluator, Game, GuaranteeOptions, Policy, Problem, Solver};
+    /// // 30 of 60 players in the plurality game, k = 3, by double oracle.
+    /// let problem = Problem::new(60, 3, Game::Plurality, vec![
+    ///     Coalition::new((0..30).collect(), Policy::Uniform),
+    ///     Coalition::new((30..60).collect(), Policy::Uniform),
+    /// ])?;
+    /// let options = GuaranteeOptions { solver: Solver::DoubleOracle, ..Default::default() };
+    /// let v = Evaluator::new().security_value_with(&problem, 0, &options)?;
+    /// assert!(v.upper.unwrap() - v.lower <= 1e-9);
+    /// assert!(v.spy_value.unwrap() <= v.value);
+    /// # Ok::<(), unitsum_gpu::Error>(())
+    /// ```
+    pub fn security_value_with(
+        &mut self,
+        problem: &Problem,
+        coalition: usize,
+        options: &GuaranteeOptions,
+    ) -> Result<SecurityValue> {
+        check_coalition(problem, coalition)?;
+        let mut v = solve(self, problem, coalition, options)?;
+        let (check, against) = match v.solver {
+            Solver::DoubleOracle => (
+                dense::value_against(self, problem, coalition, &v.policy, &v.worst_reply)?
+                    [v.worst_state],
+                "the others' exact best reply",
+            ),
+            _ => (
+                dense::check_policy(self, problem, coalition, &v.policy)?,
+                "every pure reply",
+            ),
+        };
+        v.check = Some(check);
+        let difference = (check - v.value).abs();
+        if difference.is_nan() || difference > CHECK_TOLERANCE {
+            return Err(Error::InvalidResult(format!(
+                "the security value {} is not what its policy gets against {against} \
+                 ({check}, beyond the check's tolerance {CHECK_TOLERANCE:.0e}); it is not printed",
+                v.value
+            )));
+        }
+        Ok(v)
+    }
+
+    /// Coalition `coalition`'s best response to the others' policies when
+    /// only the state is unknown: `max_π min_x r_j(x, π, π_{-j})`, with what
+    /// `copy` gets against those policies and against an informed reply.
+    pub fn best_response(
+        &mut self,
+        problem: &Problem,
+        coalition: usize,
+        backend: Backend,
+    ) -> Result<BestResponse> {
+        check_coalition(problem, coalition)?;
+        dense::best_response(self, problem, coalition, backend)
+    }
+
+    /// The power curve of `game`: v(s) for s = 1..n−1, the first s players
+    /// against the other n − s, beside the theorems' bounds. Progress goes
+    /// to [`Evaluator::set_progress`] (points done, in all).
+    /// [`Evaluator::power_curve_with`] with the default options on `backend`.
+    ///
+    /// ```
+    /// use unitsum_gpu::{Backend, Evaluator, Game};
+    /// let curve = Evaluator::new().power_curve(Game::Plurality, 5, 3, Backend::Cpu)?;
+    /// assert_eq!(curve.len(), 4);
+    /// // Theorem 1: a strict majority (s = 3, 4 of 5) secures at least 1 − 1/k.
+    /// for p in curve.iter().filter(|p| p.size >= 3) {
+    ///     assert!(p.value >= p.theorem1.unwrap() - 1e-9);
+    /// }
+    /// # Ok::<(), unitsum_gpu::Error>(())
+    /// ```
+    pub fn power_curve(
+        &mut self,
+        game: Game,
+        players: usize,
+        actions: usize,
+        backend: Backend,
+    ) -> Result<Vec<CurvePoint>> {
+        let options = CurveOptions {
+            guarantee: GuaranteeOptions {
+                backend,
+                ..Default::default()
+            },
+            sizes: None,
+        };
+        let mut points = Vec::new();
+        self.power_curve_with(game, players, actions, &options, &mut |p| {
+            points.push(p.clone());
+            Ok(())
+        })?;
+        Ok(points)
+    }
+
+    /// The power curve at the sizes of `options` (all, s = 1..n−1, when
+    /// `None`), each point handed to `each` as soon as it is solved.
+    pub fn power_curve_with(
+        &mut self,
+        game: Game,
+        players: usize,
+        actions: usize,
+        options: &CurveOptions,
+        each: &mut dyn FnMut(&CurvePoint) -> Result<()>,
+    ) -> Result<()> {
+        if players < 2 {
+            return Err(Error::usage("players", "a curve needs at least 2 players"));
+        }
+        crate::sweep::check_players(&[players], "players").map_err(Error::into_usage)?;
+        let sizes = match &options.sizes {
+            Some(sizes) => {
+                if let Some(&bad) = sizes.iter().find(|&&s| s == 0 || s >= players) {
+                    return Err(Error::usage(
+                        "sizes",
+                        format!(
+                            "{bad}: a coalition of the curve has 1 to n − 1 = {} players",
+                            players - 1
+                        ),
+                    ));
+                }
+                sizes.clone()
+            }
+            None => (1..players).collect(),
+        };
+        curve::curve(
+            self,
+            game,
+            players,
+            actions,
+            &sizes,
+            &options.guarantee,
+            each,
+        )
+    }
+}

@@ -1,0 +1,151 @@
+//! The share table of a symmetric game, `h_b(x, C)` for every count vector C
+//! of all n players, in f64, and the count-vector payoff
+//! `f_x(N, M) = Σ_b N_b h_b(x, N + M)` that the double oracle and the spy
+//! value read from it (docs/THEORY.md, "Guarantees at scale").
+//!
+//! The table is the CPU twin's (`count_shares`, twin of
+//! `shaders/count_shares.wgsl`): the certificates are sums of these f64
+//! entries. With the GPU asked for, the kernel builds it too and the two are
+//! compared within [`PAYOFF_TOLERANCE`].
+
+use crate::counts::{count_vectors, CountVectors};
+use crate::error::{Error, Remedy, Result};
+use crate::evaluator::{Backend, Evaluator};
+use crate::plan::{FlatPlan, Plan};
+use crate::problem::Problem;
+use crate::symmetric::{all_count_vectors, rank_of_cell, CountSpace};
+
+use super::dense::PAYOFF_TOLERANCE;
+
+/// `h_b(x, C)` for every state x and count vector C of all n players.
+pub(crate) struct ShareTable {
+    pub(crate) space: CountSpace,
+    states: usize,
+    rows: usize,
+    /// The rank of each cube cell that is a count vector of n players.
+    rank: Vec<u32>,
+    /// `shares[(x * rows + rank) * k + b]`.
+    shares: Vec<f64>,
+}
+
+/// Count vectors of one side (the coalition's or the others'): each vector
+/// (k words) and its cube cell.
+pub(crate) struct Side {
+    pub(crate) vectors: Vec<u32>,
+    pub(crate) cells: Vec<u32>,
+}
+
+impl Side {
+    /// Every count vector of `total` players over `space`'s actions.
+    pub(crate) fn all(space: &CountSpace, total: u32) -> Side {
+        let mut walk = CountVectors::new(total, space.actions);
+        let (mut vectors, mut cells) = (Vec::new(), Vec::new());
+        while let Some(v) = walk.next_vector() {
+            vectors.extend_from_slice(v);
+            cells.push(space.index(v));
+        }
+        Side { vectors, cells }
+    }
+
+    /// How many vectors.
+    pub(crate) fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Vector `i`.
+    pub(crate) fn vector(&self, i: usize, k: usize) -> &[u32] {
+        &self.vectors[i * k..(i + 1) * k]
+    }
+}
+
+/// Bytes a share table of `problem` and the two sides' vector lists take,
+/// counted before any is built.
+pub(crate) fn table_bytes(problem: &Problem, members: usize) -> u64 {
+    let (n, k) = (problem.players() as u64, problem.actions() as u64);
+    let rows = count_vectors(n, k);
+    let cube = (n + 1).saturating_pow(k as u32 - 1);
+    let sides = count_vectors(members as u64, k)
+        .saturating_add(count_vectors(n - members as u64, k))
+        .saturating_mul(4 * (k + 1));
+    cube.saturating_mul(4)
+        .saturating_add(rows.saturating_mul(k * (4 + 8 * problem.states() as u64)))
+        .saturating_add(sides)
+}
+
+impl ShareTable {
+    /// The table of `problem`'s game (symmetric), on the CPU; with `Gpu` or
+    /// `Both` also by the kernel, compared (`max |GPU − CPU|` returned).
+    pub(crate) fn new(
+        evaluator: &mut Evaluator,
+        problem: &Problem,
+        members: usize,
+        backend: Backend,
+        notes: &mut Vec<String>,
+    ) -> Result<(ShareTable, Option<f64>)> {
+        crate::memory::check(
+            "the share table of the double oracle",
+            table_bytes(problem, members),
+            crate::memory::DEFAULT_MEMORY_LIMIT,
+            Remedy::SmallerProblem,
+        )?;
+        let space = CountSpace::new(problem.players(), problem.actions())?;
+        let flat = FlatPlan::new(problem, &Plan::new(problem))?;
+        let vectors = all_count_vectors(&space);
+        let shares = crate::cpu::count_shares::count_shares(&flat, &vectors);
+        let max_gpu_cpu = match backend {
+            Backend::Cpu | Backend::Auto => None,
+            Backend::Gpu | Backend::Both => {
+                notes.push(
+                    "the double oracle's certificates are f64 sums: its share table comes from \
+                     the CPU, checked against the GPU's"
+                        .into(),
+                );
+                problem
+                    .game()
+                    .check_range(crate::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
+                let gpu = evaluator.gpu()?.count_shares(&flat, &vectors)?;
+                let d = shares
+                    .iter()
+                    .zip(&gpu)
+                    .map(|(&c, &g)| (c - f64::from(g)).abs())
+                    .fold(
+                        0.0,
+                        |m: f64, d| if d.is_nan() { f64::NAN } else { m.max(d) },
+                    );
+                if d.is_nan() || d > PAYOFF_TOLERANCE {
+                    return Err(Error::Disagree {
+                        difference: d,
+                        tolerance: PAYOFF_TOLERANCE,
+                    });
+                }
+                Some(d)
+            }
+        };
+        let rank = rank_of_cell(&space, &vectors);
+        Ok((
+            ShareTable {
+                rows: vectors.len() / space.actions,
+                states: problem.states(),
+                space,
+                rank,
+                shares,
+            },
+            max_gpu_cpu,
+        ))
+    }
+
+    /// States.
+    pub(crate) fn states(&self) -> usize {
+        self.states
+    }
+
+    /// `f_x(N, M) = Σ_b N_b h_b(x, N + M)`: the coalition's total share when
+    /// it plays counts `n` (cube cell `n_cell`) and the others `m_cell`.
+    #[inline]
+    pub(crate) fn payoff(&self, x: usize, n: &[u32], n_cell: u32, m_cell: u32) -> f64 {
+        let k = self.space.actions;
+        let r = self.rank[(n_cell + m_cell) as usize] as usize;
+        let h = &self.shares[(x * self.rows + r) * k..][..k];
+        n.iter().zip(h).map(|(&c, &h)| f64::from(c) * h).sum()
+    }
+}
