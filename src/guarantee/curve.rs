@@ -41,6 +41,10 @@ pub struct CurvePoint {
     pub strategies: usize,
     /// LP replies × states (see `strategies`).
     pub constraints: usize,
+    /// Why the double oracle stopped before its gap (a cap), if it did:
+    /// then `value` and `upper` bracket v(s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 /// v(s) for each s of `sizes`: the first s players against the rest, each
@@ -84,6 +88,7 @@ pub(crate) fn curve(
                 solver: v.solver,
                 strategies: v.strategies,
                 constraints: v.replies * problem.states(),
+                stopped: v.stopped,
             })?;
             watch.report(done as u64 + 1, sizes.len() as u64);
             watch.check()?;

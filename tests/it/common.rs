@@ -21,12 +21,13 @@ pub const FAMILIES: [&str; 5] = [
     "anonymous",
     "table",
 ];
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 8] = [
     "pure",
     "uniform",
     "independent",
     "common",
     "joint",
+    "counts",
     "copy",
     "blocks",
 ];
@@ -74,6 +75,21 @@ pub fn random_policy(
                     .collect(),
             }
         }
+        "counts" => {
+            // 1 to 4 distinct count vectors of the members, random weights.
+            let mut vectors: Vec<Vec<usize>> = Vec::new();
+            for _ in 0..rng.random_range(1..=4) {
+                let mut counts = vec![0; k];
+                (0..size).for_each(|_| counts[rng.random_range(0..k)] += 1);
+                if !vectors.contains(&counts) {
+                    vectors.push(counts);
+                }
+            }
+            let p = distribution(rng, vectors.len());
+            Policy::Counts {
+                support: vectors.into_iter().zip(p).collect(),
+            }
+        }
         "copy" => {
             let fitting: Vec<usize> = copyable
                 .iter()
@@ -97,7 +113,14 @@ pub fn random_policy(
             for i in (1..shuffled.len()).rev() {
                 shuffled.swap(i, rng.random_range(0..=i));
             }
-            let simple = ["pure", "uniform", "independent", "common", "joint"];
+            let simple = [
+                "pure",
+                "uniform",
+                "independent",
+                "common",
+                "joint",
+                "counts",
+            ];
             let blocks = [&shuffled[..cut], &shuffled[cut..]]
                 .iter()
                 .map(|part| {
@@ -153,6 +176,7 @@ pub fn random_problem(seed: u64, family: &str, kind: &str) -> Problem {
         "independent",
         "common",
         "joint",
+        "counts",
         "blocks",
     ];
     let mut policies: Vec<Option<Policy>> = vec![None; groups.len()];

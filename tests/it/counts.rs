@@ -50,7 +50,7 @@ fn symmetric_problems(per_pair: u64) -> Vec<(String, Problem)> {
 
 fn counts_equal_enumeration_on_every_symmetric_family_and_policy_kind() {
     let problems = symmetric_problems(5);
-    assert_eq!(problems.len(), 4 * 7 * 5);
+    assert_eq!(problems.len(), 4 * 8 * 5);
     for (name, problem) in &problems {
         let exact = cpu(problem);
         let counts = unitsum_gpu::evaluate(

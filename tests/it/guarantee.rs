@@ -169,7 +169,7 @@ fn payoff_kernels_equal_their_mirrors(gpu: &mut Evaluator) {
             Err(e) => panic!("{name}: {e}"),
         }
     }
-    // 35 problems (5 families × 7 kinds): most fit the payoff limit.
+    // 40 problems (5 families × 8 kinds): most fit the payoff limit.
     assert!(compared >= 25, "compared {compared}, refused {refused}");
 }
 

@@ -20,6 +20,7 @@ pub(crate) use trials;
 pub mod cli;
 pub mod common;
 pub mod counts;
+pub mod double_oracle;
 pub mod errors;
 pub mod gpu;
 pub mod guarantee;
@@ -36,9 +37,10 @@ pub mod theorems;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 14] = [
+    let modules: [Vec<libtest_mimic::Trial>; 15] = [
         cli::trials(),
         counts::trials(),
+        double_oracle::trials(),
         errors::trials(),
         gpu::trials(),
         guarantee::trials(),

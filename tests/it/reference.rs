@@ -7,7 +7,7 @@ use unitsum_gpu::internals::oracle;
 
 fn cpu_equals_oracle_on_every_family_and_policy_kind() {
     let problems = all_random_problems(4);
-    assert_eq!(problems.len(), 5 * 7 * 4);
+    assert_eq!(problems.len(), 5 * 8 * 4);
     for (name, problem) in &problems {
         let expected = oracle(problem).expect("small enough for the oracle");
         let result = cpu(problem);
@@ -106,7 +106,7 @@ fn share_table_and_whole_cycles_give_the_sums_of_the_plain_walk() {
             );
         }
     }
-    assert_eq!(memos, 4 * 7 * 2, "one table per symmetric problem");
+    assert_eq!(memos, 4 * 8 * 2, "one table per symmetric problem");
 }
 
 super::trials! {

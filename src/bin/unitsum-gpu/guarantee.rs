@@ -114,7 +114,7 @@ pub struct GuaranteeArgs {
     #[arg(long)]
     max_iterations: Option<usize>,
     /// The double oracle's cap on seconds, per security value [default: 3600].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max_seconds: Option<f64>,
 }
 
@@ -483,7 +483,17 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
                 p.constraints
             ),
         };
-        bar.suspend(|| crate::write_stdout(&row))?;
+        bar.suspend(|| {
+            if let Some(why) = &p.stopped {
+                eprintln!(
+                    "note: s = {}: double oracle {why}: {} ≤ v ≤ {}",
+                    p.size,
+                    p.value,
+                    opt(p.upper)
+                );
+            }
+            crate::write_stdout(&row)
+        })?;
         points.push(p.clone());
         Ok(())
     });
