@@ -26,9 +26,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
 
     curve = us.power_curve(args.family, args.players, args.actions)
-    header = ",".join(curve)
-    table = np.column_stack([curve[c] for c in curve])
-    np.savetxt(f"{args.out}.csv", table, delimiter=",", header=header, comments="", fmt="%.12g")
+    numeric = [c for c in curve if c != "solver"]  # the solver column holds names
+    table = np.column_stack([curve[c] for c in numeric])
+    np.savetxt(f"{args.out}.csv", table, delimiter=",", header=",".join(numeric), comments="", fmt="%.12g")
     for s, v in zip(curve["size"], curve["value"]):
         print(f"s = {s}: v(s) = {v:.6f}")
 
@@ -51,6 +51,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         return
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(curve["fraction"], curve["value"], "o-", label="security value v(s)")
+    if not np.all(np.isnan(curve["spy"])):
+        ax.plot(curve["fraction"], curve["spy"], ".:", label="spy value (the others see its actions)")
     ax.plot(curve["fraction"], curve["theorem1"], "s--", label="Theorem 1: 1 - 1/k")
     ax.plot(curve["fraction"], curve["theorem2"], "^--", label="Theorem 2: q/(q+1)")
     ax.set_xlabel("coalition's fraction of the players s/n")

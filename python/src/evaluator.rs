@@ -27,7 +27,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde::de::DeserializeOwned;
 use unitsum_gpu::{
-    Backend, CountsAlgorithm, Error, Evaluation, Evaluator, Game, Method, Options, Result,
+    Backend, CountsAlgorithm, CurveOptions, Error, Evaluation, Evaluator, Game, GuaranteeOptions,
+    Method, Options, Result, Solver,
 };
 
 use crate::convert::{to_json, to_py, IntoPyErr};
@@ -212,6 +213,45 @@ impl Choice for Method {
             _ => None,
         }
     }
+}
+
+impl Choice for Solver {
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "auto" => Some(Solver::Auto),
+            "dense" => Some(Solver::Dense),
+            "double-oracle" => Some(Solver::DoubleOracle),
+            _ => None,
+        }
+    }
+}
+
+/// The guarantee options of the keyword arguments, validated.
+fn guarantee_options(
+    backend: Backend,
+    solver: &str,
+    spy: Option<bool>,
+    max_iterations: Option<usize>,
+    max_seconds: Option<f64>,
+) -> PyResult<GuaranteeOptions> {
+    let defaults = GuaranteeOptions::default();
+    if max_iterations == Some(0) {
+        return Err(Error::usage("max_iterations", "0: expected at least 1 round").into_pyerr());
+    }
+    if let Some(s) = max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(Error::usage(
+            "max_seconds",
+            format!("{s}: expected a positive number of seconds"),
+        )
+        .into_pyerr());
+    }
+    Ok(GuaranteeOptions {
+        backend,
+        solver: choice("solver", solver)?,
+        spy,
+        max_iterations: max_iterations.unwrap_or(defaults.max_iterations),
+        max_seconds: max_seconds.unwrap_or(defaults.max_seconds),
+    })
 }
 
 impl Choice for CountsAlgorithm {
@@ -406,7 +446,8 @@ impl PyEvaluator {
 
     /// The security value (`against="worst"`) or the best response to the
     /// others' given policies (`against="given"`), as a dict.
-    #[pyo3(signature = (problem, coalition, against, backend))]
+    #[pyo3(signature = (problem, coalition, against, backend, solver, spy, max_iterations, max_seconds))]
+    #[allow(clippy::too_many_arguments)]
     fn security_value<'py>(
         &self,
         py: Python<'py>,
@@ -414,8 +455,13 @@ impl PyEvaluator {
         coalition: usize,
         against: &str,
         backend: &str,
+        solver: &str,
+        spy: Option<bool>,
+        max_iterations: Option<usize>,
+        max_seconds: Option<f64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let backend: Backend = choice("backend", backend)?;
+        let options = guarantee_options(backend, solver, spy, max_iterations, max_seconds)?;
         let problem = &problem.get().problem;
         let d = PyDict::new(py);
         d.set_item("coalition", coalition)?;
@@ -423,10 +469,18 @@ impl PyEvaluator {
         match against {
             "worst" => {
                 let v = self.pool.run(py, backend, |e| {
-                    e.security_value(problem, coalition, backend)
+                    e.security_value_with(problem, coalition, &options)
                 })?;
                 d.set_item("value", v.value)?;
+                d.set_item("lower", v.lower)?;
+                d.set_item("upper", v.upper)?;
+                d.set_item("solver", v.solver.to_string())?;
+                d.set_item("iterations", v.iterations)?;
+                d.set_item("stopped", &v.stopped)?;
                 d.set_item("policy", to_py(py, &v.policy.to_value())?)?;
+                let mix = serde_json::to_value(&v.reply_mix)
+                    .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+                d.set_item("reply_mix", to_py(py, &mix)?)?;
                 d.set_item("worst_reply", &v.worst_reply)?;
                 d.set_item("worst_state", v.worst_state)?;
                 d.set_item("check", v.check)?;
@@ -435,16 +489,35 @@ impl PyEvaluator {
                 d.set_item("replies", v.replies)?;
                 d.set_item("basis", v.basis.to_string())?;
                 d.set_item("max_gpu_cpu", v.max_gpu_cpu)?;
-                d.set_item("copy_value", py.None())?;
+                d.set_item("spy_value", v.spy_value)?;
                 d.set_item("notes", &v.notes)?;
             }
             "given" => {
+                let refuse = |option: &str| {
+                    Err(
+                        Error::usage(option, "is for the security value (against=\"worst\")")
+                            .into_pyerr(),
+                    )
+                };
+                if solver != "auto" {
+                    return refuse("solver");
+                }
+                if spy.is_some() {
+                    return refuse("spy");
+                }
+                if max_iterations.is_some() {
+                    return refuse("max_iterations");
+                }
+                if max_seconds.is_some() {
+                    return refuse("max_seconds");
+                }
                 let b = self.pool.run(py, backend, |e| {
                     e.best_response(problem, coalition, backend)
                 })?;
                 d.set_item("value", b.value)?;
                 d.set_item("policy", to_py(py, &b.policy.to_value())?)?;
                 d.set_item("copy_value", b.copy_value)?;
+                d.set_item("informed_copy_value", b.informed_copy_value)?;
                 d.set_item("notes", &b.notes)?;
             }
             other => {
@@ -458,8 +531,9 @@ impl PyEvaluator {
         Ok(d)
     }
 
-    /// v(s), s = 1..n−1, of a family's game, as a dict of columns.
-    #[pyo3(signature = (family, players, actions, params, states, seed, backend))]
+    /// v(s) of a family's game at the given sizes (all, s = 1..n−1, by
+    /// default), as a dict of columns.
+    #[pyo3(signature = (family, players, actions, params, states, seed, backend, sizes, solver, spy, max_iterations, max_seconds))]
     #[allow(clippy::too_many_arguments)]
     fn power_curve<'py>(
         &self,
@@ -471,11 +545,27 @@ impl PyEvaluator {
         states: Option<usize>,
         seed: Option<u64>,
         backend: &str,
+        sizes: Option<&Bound<'py, PyAny>>,
+        solver: &str,
+        spy: Option<bool>,
+        max_iterations: Option<usize>,
+        max_seconds: Option<f64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let backend: Backend = choice("backend", backend)?;
+        let guarantee = guarantee_options(backend, solver, spy, max_iterations, max_seconds)?;
+        let sizes = match sizes {
+            None => None,
+            Some(s) => Some(crate::sweep::values(s, "sizes")?),
+        };
         let game = curve_game(family, players, actions, params, states, seed)?;
+        let options = CurveOptions { guarantee, sizes };
         let points = self.pool.run(py, backend, |e| {
-            e.power_curve(game, players, actions, backend)
+            let mut points = Vec::new();
+            e.power_curve_with(game, players, actions, &options, &mut |p| {
+                points.push(p.clone());
+                Ok(())
+            })?;
+            Ok(points)
         })?;
         let d = PyDict::new(py);
         let column = |f: &dyn Fn(&unitsum_gpu::CurvePoint) -> f64| {
@@ -484,6 +574,8 @@ impl PyEvaluator {
         let sizes: Vec<i64> = points.iter().map(|p| p.size as i64).collect();
         d.set_item("size", PyArray1::from_vec(py, sizes))?;
         d.set_item("value", column(&|p| p.value))?;
+        d.set_item("upper", column(&|p| p.upper.unwrap_or(f64::NAN)))?;
+        d.set_item("spy", column(&|p| p.spy.unwrap_or(f64::NAN)))?;
         d.set_item("fraction", column(&|p| p.fraction))?;
         d.set_item("theorem1", column(&|p| p.theorem1.unwrap_or(f64::NAN)))?;
         d.set_item("theorem2", column(&|p| p.theorem2.unwrap_or(f64::NAN)))?;
@@ -491,6 +583,8 @@ impl PyEvaluator {
         d.set_item("strategies", PyArray1::from_vec(py, strategies))?;
         let constraints: Vec<i64> = points.iter().map(|p| p.constraints as i64).collect();
         d.set_item("constraints", PyArray1::from_vec(py, constraints))?;
+        let solvers: Vec<String> = points.iter().map(|p| p.solver.to_string()).collect();
+        d.set_item("solver", PyList::new(py, solvers)?)?;
         Ok(d)
     }
 

@@ -21,5 +21,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SAMPLES", unitsum_gpu::DEFAULT_SAMPLES)?;
     m.add("DEFAULT_TOLERANCE", unitsum_gpu::DEFAULT_TOLERANCE)?;
+    m.add("GAP", unitsum_gpu::GAP)?;
     Ok(())
 }

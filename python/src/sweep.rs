@@ -13,7 +13,7 @@ use crate::convert::{to_json, to_py, IntoPyErr};
 use crate::evaluator::{choice, Pool, PyEvaluator};
 
 /// A range flag's value: `"3..=11"`-style text or a list of integers.
-fn values(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<usize>> {
+pub(crate) fn values(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<usize>> {
     if let Ok(text) = value.cast::<PyString>() {
         return sweep::parse_range(&text.extract::<String>()?, what).map_err(IntoPyErr::into_pyerr);
     }

@@ -37,7 +37,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 import numpy as np
 
 from . import _native
-from ._native import DEFAULT_SAMPLES, DEFAULT_TOLERANCE, Problem, Sweep, __version__
+from ._native import DEFAULT_SAMPLES, DEFAULT_TOLERANCE, GAP, Problem, Sweep, __version__
 from .errors import (
     CancelledError,
     CheckFailedError,
@@ -69,6 +69,7 @@ __all__ = [
     "devices",
     "DEFAULT_SAMPLES",
     "DEFAULT_TOLERANCE",
+    "GAP",
     "UnitsumError",
     "SpecError",
     "UsageError",
@@ -195,10 +196,13 @@ class SecurityValue:
 
     With ``against="worst"``: the security value ``max_π min_{x, reply} r_j``
     against any replies of the others (who may coordinate), with the reply
-    that holds the policy there and an independent check (the policy
-    evaluated exactly against every pure reply). With ``against="given"``:
-    the best response to the others' policies in the spec,
-    ``max_π min_x r_j``, and what copying the others gets.
+    that holds the policy there and an independent check. The dense LP's
+    policy is checked against every pure reply; the double oracle's (large
+    symmetric games) comes with two certificates, ``lower ≤ v ≤ upper``: the
+    policy against the others' exact best reply, and the others' mix
+    ``reply_mix`` against the coalition's exact best response. With
+    ``against="given"``: the best response to the others' policies in the
+    spec, ``max_π min_x r_j``, and what copying the others gets.
     """
 
     #: The coalition's index.
@@ -207,8 +211,20 @@ class SecurityValue:
     against: str
     #: The value.
     value: float
-    #: An optimal policy, as a spec's ``"policy"`` dict (a ``joint`` policy).
+    #: An optimal policy, as a spec's ``"policy"`` dict (``joint`` from the
+    #: dense LP, ``counts`` from the double oracle).
     policy: Dict[str, Any]
+    #: What ``policy`` secures against the others' exact best reply (``"worst"``).
+    lower: Optional[float] = None
+    #: The double oracle's upper bound (``"worst"``; ``None`` from the dense LP).
+    upper: Optional[float] = None
+    #: ``"dense"`` or ``"double-oracle"`` (``"worst"``).
+    solver: Optional[str] = None
+    #: The double oracle's rounds, and why it stopped before its gap (a cap).
+    iterations: Optional[int] = None
+    stopped: Optional[str] = None
+    #: The others' certified mix: ``[{"state", "counts", "p"}, ...]`` (double oracle).
+    reply_mix: List[Dict[str, Any]] = field(default_factory=list)
     #: The others' pure reply (in player order over the non-members) that
     #: holds the policy to its value (``"worst"``).
     worst_reply: Optional[List[int]] = None
@@ -224,9 +240,14 @@ class SecurityValue:
     basis: Optional[str] = None
     #: ``max |GPU - CPU|`` of the payoff matrix with ``backend="both"``.
     max_gpu_cpu: Optional[float] = None
+    #: What the coalition secures when the others see its actions before
+    #: replying (``"worst"``, when computed: ``spy``).
+    spy_value: Optional[float] = None
     #: What copying all the other coalitions gets (``"given"``, when the
     #: coalition is large enough to copy them).
     copy_value: Optional[float] = None
+    #: What the copy gets when the others see its draws before replying (``"given"``).
+    informed_copy_value: Optional[float] = None
     notes: List[str] = field(default_factory=list)
 
 
@@ -297,13 +318,35 @@ class Evaluator:
         coalition: int = 0,
         against: str = "worst",
         backend: str = "cpu",
+        solver: str = "auto",
+        spy: Optional[bool] = None,
+        max_iterations: Optional[int] = None,
+        max_seconds: Optional[float] = None,
     ) -> SecurityValue:
         """The most ``coalition`` can secure (see :class:`SecurityValue`).
 
-        ``backend`` builds the LP's payoff matrix: ``"cpu"``, ``"gpu"``,
-        ``"both"`` (compared) or ``"auto"``.
+        Args:
+            backend: where payoffs are computed: ``"cpu"``, ``"gpu"``,
+                ``"both"`` (compared) or ``"auto"``. The double oracle's
+                share table is always the CPU's f64 (its certificates are
+                sums of it); ``"gpu"`` and ``"both"`` check it against the GPU's.
+            solver: ``"auto"`` (the dense LP for small or non-symmetric
+                games, else the double oracle), ``"dense"`` or ``"double-oracle"``.
+            spy: compute :attr:`SecurityValue.spy_value` (default: up to 200 players).
+            max_iterations, max_seconds: the double oracle's caps (default
+                5000 rounds, 3600 s); at a cap both bounds are returned and
+                ``stopped`` says why.
         """
-        d = self._native.security_value(_as_problem(problem), coalition, against, backend)
+        d = self._native.security_value(
+            _as_problem(problem),
+            coalition,
+            against,
+            backend,
+            solver,
+            spy,
+            max_iterations,
+            max_seconds,
+        )
         return SecurityValue(**d)
 
     def power_curve(
@@ -315,9 +358,14 @@ class Evaluator:
         states: Optional[int] = None,
         seed: Optional[int] = None,
         backend: str = "cpu",
-    ) -> Dict[str, np.ndarray]:
-        """The power curve v(s), s = 1..n-1: the security value of the first
-        s players against the other n - s, beside the theorems' bounds.
+        sizes: Optional[RangeLike] = None,
+        solver: str = "auto",
+        spy: Optional[bool] = None,
+        max_iterations: Optional[int] = None,
+        max_seconds: Optional[float] = None,
+    ) -> Dict[str, Any]:
+        """The power curve v(s): the security value of the first s players
+        against the other n - s, beside the theorems' bounds.
 
         Args:
             family: the game's family.
@@ -325,15 +373,35 @@ class Evaluator:
             params: the family's parameters (e.g. ``{"weights": [[1, 2, 3]]}``,
                 numpy arrays allowed); without them they are drawn from
                 ``seed`` with ``states`` states (plurality has none).
+            sizes: the sizes s (``"100..=900..100"``, an int or a list;
+                default all, 1..n-1).
+            solver, spy, max_iterations, max_seconds: as for
+                :meth:`security_value` (``spy`` fills the ``spy`` column).
 
         Returns:
-            numpy columns that ``pandas.DataFrame(...)`` takes directly:
-            ``size``, ``value``, ``fraction`` (s/n), ``theorem1`` (1 - 1/k
-            for strict majorities in the plurality game, else NaN),
-            ``theorem2`` (q/(q+1), q = ⌊s/(n-s)⌋ ≥ 1, else NaN),
-            ``strategies`` and ``constraints`` (the LP's size).
+            columns that ``pandas.DataFrame(...)`` takes directly (numpy
+            arrays, and a list for ``solver``): ``size``, ``value`` (the
+            certified lower bound with the double oracle), ``upper`` (its
+            upper bound, else NaN), ``spy`` (NaN when not computed),
+            ``fraction`` (s/n), ``theorem1`` (1 - 1/k for strict majorities
+            in the plurality game, else NaN), ``theorem2`` (q/(q+1),
+            q = ⌊s/(n-s)⌋ ≥ 1, else NaN), ``strategies`` and ``constraints``
+            (the LP's size), ``solver``.
         """
-        return self._native.power_curve(family, players, actions, params, states, seed, backend)
+        return self._native.power_curve(
+            family,
+            players,
+            actions,
+            params,
+            states,
+            seed,
+            backend,
+            sizes,
+            solver,
+            spy,
+            max_iterations,
+            max_seconds,
+        )
 
     def sweep(
         self,
@@ -449,10 +517,19 @@ def evaluate(
 
 
 def security_value(
-    problem: ProblemLike, coalition: int = 0, against: str = "worst", backend: str = "cpu"
+    problem: ProblemLike,
+    coalition: int = 0,
+    against: str = "worst",
+    backend: str = "cpu",
+    solver: str = "auto",
+    spy: Optional[bool] = None,
+    max_iterations: Optional[int] = None,
+    max_seconds: Optional[float] = None,
 ) -> SecurityValue:
     """:meth:`Evaluator.security_value` on the module's shared evaluator."""
-    return _evaluator().security_value(problem, coalition, against, backend)
+    return _evaluator().security_value(
+        problem, coalition, against, backend, solver, spy, max_iterations, max_seconds
+    )
 
 
 def power_curve(
@@ -463,9 +540,27 @@ def power_curve(
     states: Optional[int] = None,
     seed: Optional[int] = None,
     backend: str = "cpu",
-) -> Dict[str, np.ndarray]:
+    sizes: Optional[RangeLike] = None,
+    solver: str = "auto",
+    spy: Optional[bool] = None,
+    max_iterations: Optional[int] = None,
+    max_seconds: Optional[float] = None,
+) -> Dict[str, Any]:
     """:meth:`Evaluator.power_curve` on the module's shared evaluator."""
-    return _evaluator().power_curve(family, players, actions, params, states, seed, backend)
+    return _evaluator().power_curve(
+        family,
+        players,
+        actions,
+        params,
+        states,
+        seed,
+        backend,
+        sizes,
+        solver,
+        spy,
+        max_iterations,
+        max_seconds,
+    )
 
 
 def sweep(

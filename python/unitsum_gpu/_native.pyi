@@ -6,11 +6,13 @@ Python layer turns into its result types.
 """
 
 import os
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 __version__: str
 DEFAULT_SAMPLES: int
 DEFAULT_TOLERANCE: float
+#: The certified gap at which the double oracle stops (`upper - lower`).
+GAP: float
 
 class Problem:
     """A validated problem: n players, k actions, a game and coalitions."""
@@ -65,7 +67,15 @@ class Evaluator:
         memory_limit_gib: float,
     ) -> Dict[str, Any]: ...
     def security_value(
-        self, problem: Problem, coalition: int, against: str, backend: str
+        self,
+        problem: Problem,
+        coalition: int,
+        against: str,
+        backend: str,
+        solver: str,
+        spy: Optional[bool],
+        max_iterations: Optional[int],
+        max_seconds: Optional[float],
     ) -> Dict[str, Any]: ...
     def power_curve(
         self,
@@ -76,6 +86,11 @@ class Evaluator:
         states: Optional[int],
         seed: Optional[int],
         backend: str,
+        sizes: Optional[Union[str, int, Sequence[int]]],
+        solver: str,
+        spy: Optional[bool],
+        max_iterations: Optional[int],
+        max_seconds: Optional[float],
     ) -> Dict[str, Any]: ...
     def check(self, problem: Problem, samples: int, seed: int) -> Dict[str, Any]: ...
     def devices(self) -> List[Dict[str, Any]]: ...
