@@ -121,5 +121,5 @@ def test_the_power_curve_example_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "0 below the bound" in done.stdout
     lines = (tmp_path / "c.csv").read_text().splitlines()
-    assert lines[0].startswith("size,value,fraction,theorem1,theorem2")
+    assert lines[0].startswith("size,value,upper,spy,fraction,theorem1,theorem2")
     assert len(lines) == 1 + 5
