@@ -1,13 +1,19 @@
-//! The security value of a coalition (docs/THEORY.md, "The security value"):
-//! `v_j = max_{π_j} min_x min_{a_{-j}} r_j(x, π_j, a_{-j})`, a linear program
-//! over π_j's probabilities and a level t, one constraint per state and pure
-//! reply of the others (who may coordinate). In a symmetric game strategies
-//! and replies are count vectors (the coalition's share depends only on
-//! them); otherwise joint actions. The payoff matrix comes from the CPU
-//! twins or the WGSL kernels (`shaders/payoff_*.wgsl`), chosen by the
-//! [`Evaluator`]'s one backend seam and cross-checked with `Backend::Both`; the
-//! LP is solved by microlp (a maintained pure-Rust simplex: exact vertex
-//! solutions in f64, no native build).
+//! The security value of a coalition (docs/THEORY.md, "The security value"
+//! and "Guarantees at scale"):
+//! `v_j = max_{π_j} min_x min_{a_{-j}} r_j(x, π_j, a_{-j})`, and what spying
+//! takes from it.
+//!
+//! Two solvers, one seam ([`Solver`], `auto` picks):
+//! - `dense` (`dense.rs`): one LP over every strategy and pure reply
+//!   (count vectors in symmetric games, joint actions otherwise), its payoff
+//!   matrix from the CPU twins or the WGSL kernels (`shaders/payoff_*.wgsl`),
+//!   cross-checked with `Backend::Both`;
+//! - `double-oracle` (`double_oracle.rs`, symmetric games): row and column
+//!   generation over count vectors on the game's share table
+//!   (`share_table.rs`), with certified lower and upper bounds.
+//!
+//! Both solve their LPs with microlp (`lp.rs`); `spy.rs` finds the pure
+//! maxmin; `curve.rs` runs either over coalition sizes.
 
 mod curve;
 mod dense;

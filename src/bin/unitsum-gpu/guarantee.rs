@@ -505,7 +505,14 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
             "Security value of s players against the rest: {family}, n = {players}, k = {actions}, {states} state{}",
             if states == 1 { "" } else { "s" }
         );
-        crate::plot::curve(&points, &title, path)?;
+        crate::plot::curve(
+            &points,
+            players,
+            actions,
+            family == "plurality",
+            &title,
+            path,
+        )?;
     }
     // The theorems are lower bounds on v(s) (one state; minimax for Theorem
     // 2). A double oracle stopped by a cap violates one only if its upper

@@ -198,10 +198,13 @@ pub fn theorem2(rows: &[Row], path: &std::path::Path) -> Result<()> {
 /// strict majorities (plurality) and Theorem 2's q/(q+1) staircase.
 pub fn curve(
     points: &[unitsum_gpu::CurvePoint],
+    players: usize,
+    actions: usize,
+    plurality: bool,
     title: &str,
     path: &std::path::Path,
 ) -> Result<()> {
-    let n = points.len() + 1;
+    let n = players;
     let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
         let root = SVGBackend::new(path, SIZE).into_drawing_area();
         let mut chart = frame(&root, title, 0.0..n as f64, 0.0..1.0)?;
@@ -216,20 +219,34 @@ pub fn curve(
         let blue = COLORS[0];
         chart
             .draw_series(LineSeries::new(line.clone(), blue.stroke_width(2)))?
-            .label("v(s), by linear programming")
+            .label("v(s), certified")
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], blue.stroke_width(2))
             });
-        chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, blue.filled())))?;
-        let orange = COLORS[1];
-        let majority: Vec<(f64, f64)> = points
+        // Markers while they stay apart.
+        if points.len() <= 120 {
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, blue.filled())))?;
+        }
+        let spy: Vec<(f64, f64)> = points
             .iter()
-            .filter_map(|p| p.theorem1.map(|b| (p.size as f64, b)))
+            .filter_map(|p| p.spy.map(|v| (p.size as f64, v)))
             .collect();
-        if let (Some(first), Some(last)) = (majority.first(), majority.last()) {
+        if !spy.is_empty() {
+            let purple = COLORS[3];
+            chart
+                .draw_series(DashedLineSeries::new(spy, 3, 3, purple.stroke_width(2)))?
+                .label("spy value: the others see the coalition's actions first")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], purple.stroke_width(2))
+                });
+        }
+        // The theorems' bounds over every s, whatever sizes were solved.
+        let orange = COLORS[1];
+        if plurality {
+            let b = 1.0 - 1.0 / actions as f64;
             chart
                 .draw_series(DashedLineSeries::new(
-                    vec![(first.0 - 0.5, first.1), (last.0 + 0.5, last.1)],
+                    vec![((n / 2 + 1) as f64 - 0.5, b), (n as f64 - 0.5, b)],
                     6,
                     4,
                     orange.stroke_width(2),
@@ -241,11 +258,11 @@ pub fn curve(
         }
         let green = COLORS[2];
         let mut stairs = Vec::new();
-        for p in points {
-            if let Some(b) = p.theorem2 {
-                stairs.push((p.size as f64 - 0.5, b));
-                stairs.push((p.size as f64 + 0.5, b));
-            }
+        for s in n.div_ceil(2)..n {
+            let q = s / (n - s);
+            let b = q as f64 / (q + 1) as f64;
+            stairs.push((s as f64 - 0.5, b));
+            stairs.push((s as f64 + 0.5, b));
         }
         if !stairs.is_empty() {
             chart

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Guarantees at scale, whole process (release build): the power curves and
+# the single coalition that the README's "Guarantees at scale" table
+# records, each under /usr/bin/time (wall seconds, peak resident memory),
+# with the dense LP beside the double oracle where the dense LP runs.
+#
+#   cargo build --release && bash benches/guarantee.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/release/unitsum-gpu
+[ -x "$bin" ] || { echo "build it first: cargo build --release"; exit 1; }
+run() {
+  local label=$1; shift
+  /usr/bin/time -f "$label: %e s, %M kB peak" "$bin" guarantee "$@" > /dev/null
+}
+run "n=100 k=3 all sizes, auto (spy included)" --curve --players 100 --actions 3
+run "n=100 k=3 all sizes, auto, no spy" --curve --players 100 --actions 3 --spy false
+run "n=100 k=3 all sizes, dense LP" --curve --players 100 --actions 3 --solver dense --spy false
+run "n=200 k=3 all sizes, auto (spy included)" --curve --players 200 --actions 3
+run "n=1000 k=3 s=100..900 by 100" --curve --players 1000 --actions 3 --sizes 100..=900..100
+run "n=1000 k=3 s=100..900 by 100, spy" --curve --players 1000 --actions 3 --sizes 100..=900..100 --spy
+run "n=1000 k=3 s=501" --curve --players 1000 --actions 3 --sizes 501
+run "n=60 k=4 proportional 2 states all sizes" --curve --family proportional --players 60 --actions 4 --states 2 --seed 1
