@@ -268,22 +268,11 @@ fn compare(
     Ok((first, Some(d)))
 }
 
-/// Probabilities below this are dropped from the printed policy (the rest
-/// renormalised): simplex vertices carry round-off of that order.
-const POLICY_EPSILON: f64 = 1e-12;
-
 fn joint_policy(matrix: &PayoffMatrix, weights: &[f64]) -> Policy {
-    let kept: Vec<(usize, f64)> = weights
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|&(_, w)| w > POLICY_EPSILON)
-        .collect();
-    let total: f64 = kept.iter().map(|(_, w)| w).sum();
     Policy::Joint {
-        support: kept
+        support: super::lp::support(weights)
             .into_iter()
-            .map(|(a, w)| (matrix.strategies[a].clone(), w / total))
+            .map(|(a, w)| (matrix.strategies[a].clone(), w))
             .collect(),
     }
 }

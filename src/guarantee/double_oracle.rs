@@ -21,7 +21,7 @@
 
 use rayon::prelude::*;
 
-use super::lp::maximin;
+use super::lp::{maximin, support as kept};
 use super::share_table::{ShareTable, Side};
 use crate::error::Result;
 use crate::watch::Watch;
@@ -146,21 +146,6 @@ fn best_strategy(
             }
         })
         .expect("the coalition has a count vector")
-}
-
-/// Probabilities below this are dropped from a mix (simplex vertices carry
-/// round-off of that order); the bounds are computed for the mix as kept.
-const MIX_EPSILON: f64 = 1e-12;
-
-fn kept(weights: &[f64]) -> Vec<(usize, f64)> {
-    let kept: Vec<(usize, f64)> = weights
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|&(_, w)| w > MIX_EPSILON)
-        .collect();
-    let total: f64 = kept.iter().map(|(_, w)| w).sum();
-    kept.into_iter().map(|(i, w)| (i, w / total)).collect()
 }
 
 /// The security value of `members` players against the other `others` by

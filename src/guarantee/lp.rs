@@ -45,3 +45,20 @@ pub(crate) fn maximin(
         Err(e) => Err(Error::Lp(e.to_string())),
     }
 }
+
+/// Probabilities below this are dropped from a solution's mix (simplex
+/// vertices carry round-off of that order), the rest renormalised.
+const MIX_EPSILON: f64 = 1e-12;
+
+/// The support of an LP's mix: (index, probability above [`MIX_EPSILON`]),
+/// renormalised. Every bound and check is computed for the mix as kept.
+pub(crate) fn support(weights: &[f64]) -> Vec<(usize, f64)> {
+    let kept: Vec<(usize, f64)> = weights
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(_, w)| w > MIX_EPSILON)
+        .collect();
+    let total: f64 = kept.iter().map(|(_, w)| w).sum();
+    kept.into_iter().map(|(i, w)| (i, w / total)).collect()
+}
