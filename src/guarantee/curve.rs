@@ -48,7 +48,7 @@ pub struct CurvePoint {
 }
 
 /// v(s) for each s of `sizes`: the first s players against the rest, each
-/// point handed to `each` when solved.
+/// point handed to `each` when solved, all returned.
 pub(crate) fn curve(
     evaluator: &mut Evaluator,
     game: Game,
@@ -57,7 +57,7 @@ pub(crate) fn curve(
     sizes: &[usize],
     options: &GuaranteeOptions,
     each: &mut dyn FnMut(&CurvePoint) -> Result<()>,
-) -> Result<()> {
+) -> Result<Vec<CurvePoint>> {
     let (progress, cancel) = evaluator.watch();
     let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
     let base = Problem::new(
@@ -70,6 +70,7 @@ pub(crate) fn curve(
     // Each point's own progress is not reported: the bar counts points.
     evaluator.set_progress(None);
     let outcome = (|| {
+        let mut points = Vec::with_capacity(sizes.len());
         for (done, &s) in sizes.iter().enumerate() {
             let problem = base.with_coalitions(vec![
                 Coalition::new((0..s).collect(), Policy::Uniform),
@@ -77,7 +78,7 @@ pub(crate) fn curve(
             ])?;
             let v = solve(evaluator, &problem, 0, options)?;
             let q = s / (players - s);
-            each(&CurvePoint {
+            let point = CurvePoint {
                 size: s,
                 value: v.value,
                 upper: v.upper,
@@ -89,11 +90,13 @@ pub(crate) fn curve(
                 strategies: v.strategies,
                 constraints: v.replies * problem.states(),
                 stopped: v.stopped,
-            })?;
+            };
+            each(&point)?;
+            points.push(point);
             watch.report(done as u64 + 1, sizes.len() as u64);
             watch.check()?;
         }
-        Ok(())
+        Ok(points)
     })();
     evaluator.set_progress(progress);
     outcome

@@ -116,6 +116,27 @@ impl Default for GuaranteeOptions {
     }
 }
 
+impl GuaranteeOptions {
+    /// Refuse caps that stop nothing or everything: at least one round, a
+    /// positive, finite number of seconds.
+    fn validate(&self) -> Result<()> {
+        if self.max_iterations == 0 {
+            return Err(Error::usage(
+                "max_iterations",
+                "0: expected at least 1 round",
+            ));
+        }
+        let seconds = self.max_seconds;
+        if !(seconds.is_finite() && seconds > 0.0) {
+            return Err(Error::usage(
+                "max_seconds",
+                format!("{seconds}: expected a positive number of seconds"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One pure strategy of the others in their certified mix.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ReplyWeight {
@@ -435,6 +456,7 @@ impl Evaluator {
         options: &GuaranteeOptions,
     ) -> Result<SecurityValue> {
         check_coalition(problem, coalition)?;
+        options.validate()?;
         let mut v = solve(self, problem, coalition, options)?;
         let (check, against) = match v.solver {
             Solver::DoubleOracle => (
@@ -501,16 +523,12 @@ impl Evaluator {
             },
             sizes: None,
         };
-        let mut points = Vec::new();
-        self.power_curve_with(game, players, actions, &options, &mut |p| {
-            points.push(p.clone());
-            Ok(())
-        })?;
-        Ok(points)
+        self.power_curve_with(game, players, actions, &options, &mut |_| Ok(()))
     }
 
     /// The power curve at the sizes of `options` (all, s = 1..n−1, when
-    /// `None`), each point handed to `each` as soon as it is solved.
+    /// `None`), each point handed to `each` as soon as it is solved; all of
+    /// them returned at the end.
     pub fn power_curve_with(
         &mut self,
         game: Game,
@@ -518,11 +536,12 @@ impl Evaluator {
         actions: usize,
         options: &CurveOptions,
         each: &mut dyn FnMut(&CurvePoint) -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<Vec<CurvePoint>> {
         if players < 2 {
             return Err(Error::usage("players", "a curve needs at least 2 players"));
         }
         crate::sweep::check_players(&[players], "players").map_err(Error::into_usage)?;
+        options.guarantee.validate()?;
         let sizes = match &options.sizes {
             Some(sizes) => {
                 if let Some(&bad) = sizes.iter().find(|&&s| s == 0 || s >= players) {

@@ -34,6 +34,15 @@ pub const KINDS: [&str; 8] = [
 
 use unitsum_gpu::internals::distribution;
 
+/// A JSON array of non-negative integers (a printed reply, counts).
+pub fn json_u64s(v: &serde_json::Value) -> Vec<u64> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|a| a.as_u64().expect("a non-negative integer"))
+        .collect()
+}
+
 /// A random game of `family` with 1 to 3 states (the library's generator).
 pub fn random_game(rng: &mut StdRng, family: &str, n: usize, k: usize) -> Game {
     let states = rng.random_range(1..=3);
@@ -113,14 +122,11 @@ pub fn random_policy(
             for i in (1..shuffled.len()).rev() {
                 shuffled.swap(i, rng.random_range(0..=i));
             }
-            let simple = [
-                "pure",
-                "uniform",
-                "independent",
-                "common",
-                "joint",
-                "counts",
-            ];
+            // Every kind but those that nest or copy.
+            let simple: Vec<&str> = KINDS
+                .into_iter()
+                .filter(|k| !["copy", "blocks"].contains(k))
+                .collect();
             let blocks = [&shuffled[..cut], &shuffled[cut..]]
                 .iter()
                 .map(|part| {
@@ -170,15 +176,8 @@ pub fn random_problem(seed: u64, family: &str, kind: &str) -> Problem {
         .windows(2)
         .map(|w| players[w[0]..w[1]].to_vec())
         .collect();
-    let others = [
-        "pure",
-        "uniform",
-        "independent",
-        "common",
-        "joint",
-        "counts",
-        "blocks",
-    ];
+    // The other coalitions play any kind but copy (a copy of a copy is refused).
+    let others: Vec<&str> = KINDS.into_iter().filter(|&k| k != "copy").collect();
     let mut policies: Vec<Option<Policy>> = vec![None; groups.len()];
     for j in 1..groups.len() {
         let kind = others[rng.random_range(0..others.len())];

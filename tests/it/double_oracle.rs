@@ -101,10 +101,9 @@ fn every_count_vector(total: usize, k: usize) -> Vec<Vec<usize>> {
 }
 
 fn counts_of(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_u64().unwrap() as usize)
+    super::common::json_u64s(v)
+        .into_iter()
+        .map(|c| c as usize)
         .collect()
 }
 
@@ -200,12 +199,7 @@ fn the_certificates_recompute_from_the_printed_json() {
         );
         // The counts policy fed back to `eval` against the worst reply in
         // its state reproduces the lower bound.
-        let worst: Vec<u64> = v["worst_reply"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_u64().unwrap())
-            .collect();
+        let worst = super::common::json_u64s(&v["worst_reply"]);
         let mut doc: Value = serde_json::from_str(&problem.to_json()).unwrap();
         doc["coalitions"][0]["policy"] = v["policy"].clone();
         doc["coalitions"][1]["policy"] = serde_json::json!({ "kind": "pure", "actions": worst });

@@ -187,12 +187,7 @@ fn the_printed_policy_fed_back_to_eval_reproduces_the_value() {
         // The coalition plays the printed policy, the others their worst reply.
         let mut doc: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(spec).unwrap()).unwrap();
-        let worst: Vec<u64> = v["worst_reply"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_u64().unwrap())
-            .collect();
+        let worst = super::common::json_u64s(&v["worst_reply"]);
         let coalitions = doc["coalitions"].as_array_mut().unwrap();
         let mut others: Vec<u64> = coalitions[1..]
             .iter()

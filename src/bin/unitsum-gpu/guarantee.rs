@@ -325,7 +325,7 @@ fn check_flags(args: &GuaranteeArgs) -> Result<(), Failure> {
         if args.players.is_some_and(|n| n < 2) {
             return refuse("players", "a curve needs at least 2 players (s = 1..n−1)");
         }
-        return check_caps(args);
+        return Ok(());
     }
     for (flag, given) in [
         ("family", args.family.is_some()),
@@ -355,21 +355,6 @@ fn check_flags(args: &GuaranteeArgs) -> Result<(), Failure> {
                 return refuse(flag, "is for the security value (--against worst)");
             }
         }
-    }
-    check_caps(args)
-}
-
-/// The double oracle's caps must be positive (and the seconds finite).
-fn check_caps(args: &GuaranteeArgs) -> Result<(), Failure> {
-    if args.max_iterations == Some(0) {
-        return Err(Error::usage("max-iterations", "0: expected at least 1 round").into());
-    }
-    if let Some(s) = args.max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
-        return Err(Error::usage(
-            "max-seconds",
-            format!("{s}: expected a positive number of seconds"),
-        )
-        .into());
     }
     Ok(())
 }
@@ -459,18 +444,22 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
     };
     let format = args.format;
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    if format != GuaranteeFormatArg::Json {
-        emit("size,value,upper,spy,fraction,theorem1,theorem2,solver,strategies,constraints\n")?;
-    }
+    // The CSV header goes out with the first row: a curve refused before
+    // any point prints nothing.
+    let mut header = format != GuaranteeFormatArg::Json;
     let bar = crate::progress::Bar::new("curve");
     evaluator.set_progress(Some(bar.callback()));
-    let mut points: Vec<CurvePoint> = Vec::new();
     // Each row is written as soon as its point is solved.
     let outcome = evaluator.power_curve_with(game.clone(), players, actions, &options, &mut |p| {
         let row = match format {
             GuaranteeFormatArg::Json => serde_json::to_string(p).expect("serialisable") + "\n",
             _ => format!(
-                "{},{},{},{},{},{},{},{},{},{}\n",
+                "{}{},{},{},{},{},{},{},{},{},{}\n",
+                if std::mem::take(&mut header) {
+                    "size,value,upper,spy,fraction,theorem1,theorem2,solver,strategies,constraints\n"
+                } else {
+                    ""
+                },
                 p.size,
                 p.value,
                 opt(p.upper),
@@ -493,12 +482,10 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
                 );
             }
             crate::write_stdout(&row)
-        })?;
-        points.push(p.clone());
-        Ok(())
+        })
     });
     bar.finish();
-    outcome?;
+    let points = outcome?;
     if let Some(path) = &args.plot {
         let states = game.states();
         let title = format!(
