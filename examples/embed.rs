@@ -16,13 +16,7 @@ fn main() -> Result<(), unitsum_gpu::Error> {
         3,
         game,
         vec![
-            Coalition::new(
-                (0..6).collect(),
-                Policy::Copy {
-                    of: vec![1],
-                    rest_action: 0,
-                },
-            ),
+            Coalition::new((0..6).collect(), Policy::copy(vec![1], 0)),
             Coalition::new(
                 vec![6, 7],
                 Policy::Joint {

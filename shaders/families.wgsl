@@ -1,5 +1,6 @@
 // Game families: the share of one player on each action given the action
-// counts, for every symmetric family, and the count-vector rank of the
+// counts, for every symmetric family and the role-dependent ones (whose
+// "actions" are (role, action) cells), and the count-vector rank of the
 // `anonymous` family. Shared by every kernel (composed, not copied).
 // Rust twins: src/cpu/families.rs (same function names; keep in sync).
 // `Config` must be kept in sync with `Config` in src/plan.rs; MAX_ACTIONS and
@@ -23,7 +24,7 @@ struct Config {
     table_profiles: u32,
     base_table_index: u32,
     family_params: u32,
-    pad0: u32,
+    roles: u32,
     pad1: u32,
     pad2: u32,
 }
@@ -107,6 +108,37 @@ fn congestion_action_shares(x: u32) {
     }
 }
 
+// Role-dependent congestion: `actions` counts (role block, action) cells
+// `r * k + b`; the players on action b split the mean of their roles'
+// values, v[x][r][b] / count(b) each, normalised over all players.
+fn role_congestion_action_shares(x: u32) {
+    let cells = config.actions;
+    let k = cells / config.roles;
+    let v = config.family_params + x * cells;
+    var total = 0.0;
+    for (var b = 0u; b < k; b++) {
+        let players = action_players(b, k);
+        if players > 0u {
+            for (var r = 0u; r < config.roles; r++) {
+                total += f32(counts[r * k + b]) / f32(players) * reals[v + r * k + b];
+            }
+        }
+    }
+    for (var c = 0u; c < cells; c++) {
+        let players = action_players(c % k, k);
+        action_share[c] = select(0.0, reals[v + c] / f32(players) / total, players > 0u);
+    }
+}
+
+// Players on action b over every role block.
+fn action_players(b: u32, k: u32) -> u32 {
+    var players = 0u;
+    for (var r = 0u; r < config.roles; r++) {
+        players += counts[r * k + b];
+    }
+    return players;
+}
+
 // Needs anonymous_ranks() for the current counts.
 fn anonymous_action_shares(x: u32) {
     let k = config.actions;
@@ -130,6 +162,7 @@ fn action_shares(x: u32) {
         case FAMILY_PLURALITY: { plurality_action_shares(); }
         case FAMILY_PROPORTIONAL: { proportional_action_shares(x); }
         case FAMILY_CONGESTION: { congestion_action_shares(x); }
+        case FAMILY_ROLE_CONGESTION: { role_congestion_action_shares(x); }
         default: { anonymous_action_shares(x); }
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::counts::{count_vector_rank, count_vectors};
 use crate::error::{Error, Remedy, Result};
+use crate::limits::MAX_ACTIONS;
 
 /// Tolerance for "sums to 1" checks on user-supplied tables and probabilities:
 /// spec files are written by hand with decimals, 1e-9 accepts their rounding.
@@ -41,7 +42,27 @@ pub enum Game {
         /// `shares[x][profile][i]`, each row non-negative and unit-sum.
         shares: Vec<Vec<Vec<f64>>>,
     },
+    /// `proportional` with contexts: `s_i = w[x][r_i][a_i] / Σ_l w[x][r_l][a_l]`,
+    /// `r_i = roles[i]` (docs/THEORY.md, "Contexts"). Role-symmetric.
+    RoleProportional {
+        /// Each player's role (context).
+        roles: Vec<usize>,
+        /// `weights[x][role][a] > 0`: S states of one row of k per role.
+        weights: Vec<Vec<Vec<f64>>>,
+    },
+    /// `congestion` with contexts: players on action b split the mean of
+    /// their roles' values `v[x][r][b]`, normalised over occupied actions:
+    /// `s_i = (v[x][r_i][a_i] / count(a_i)) / Σ_l v[x][r_l][a_l] / count(a_l)`.
+    RoleCongestion {
+        /// Each player's role (context).
+        roles: Vec<usize>,
+        /// `values[x][role][b] > 0`.
+        values: Vec<Vec<Vec<f64>>>,
+    },
 }
+
+/// Distinct roles a game may have.
+pub const MAX_ROLES: usize = 1 << 16;
 
 impl Game {
     /// The family's name as written in spec files.
@@ -52,6 +73,59 @@ impl Game {
             Game::Congestion { .. } => "congestion",
             Game::Anonymous { .. } => "anonymous",
             Game::Table { .. } => "table",
+            Game::RoleProportional { .. } => "proportional",
+            Game::RoleCongestion { .. } => "congestion",
+        }
+    }
+
+    /// The players' roles of a role-dependent family (its parameters
+    /// carry a role index), else `None`.
+    pub fn roles(&self) -> Option<&[usize]> {
+        match self {
+            Game::RoleProportional { roles, .. } | Game::RoleCongestion { roles, .. } => {
+                Some(roles)
+            }
+            _ => None,
+        }
+    }
+
+    /// The role-indexed parameters `[x][role][a]` of a role-dependent family.
+    fn role_params(&self) -> Option<&[Vec<Vec<f64>>]> {
+        match self {
+            Game::RoleProportional { weights: p, .. } | Game::RoleCongestion { values: p, .. } => {
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+
+    /// The distinct roles present, ascending: the kernels' role blocks
+    /// (block `t` holds role `present_roles()[t]`). `[0]` for context-free games.
+    pub(crate) fn present_roles(&self) -> Vec<usize> {
+        match self.roles() {
+            Some(roles) => distinct_sorted(roles),
+            None => vec![0],
+        }
+    }
+
+    /// The same game in its context-free family when every player has one
+    /// role (`weights[x][r]`): both define the same shares, and the
+    /// symmetric methods apply.
+    pub(crate) fn reduced(self) -> Game {
+        let single = self
+            .roles()
+            .and_then(|roles| roles.first().filter(|&&r| roles.iter().all(|&o| o == r)))
+            .copied();
+        let (Some(r), Some(params)) = (single, self.role_params()) else {
+            return self;
+        };
+        if params.iter().any(|state| state.len() <= r) {
+            return self; // validation reports the missing row
+        }
+        let rows: Vec<Vec<f64>> = params.iter().map(|state| state[r].clone()).collect();
+        match self {
+            Game::RoleProportional { .. } => Game::Proportional { weights: rows },
+            _ => Game::Congestion { values: rows },
         }
     }
 
@@ -63,13 +137,20 @@ impl Game {
             Game::Congestion { values } => values.len(),
             Game::Anonymous { weights } => weights.len(),
             Game::Table { shares } => shares.len(),
+            Game::RoleProportional { weights: p, .. } | Game::RoleCongestion { values: p, .. } => {
+                p.len()
+            }
         }
     }
 
     /// Whether every share depends only on the state, the player's action and
-    /// the multiset of the others' actions (all families but `table`).
+    /// the multiset of the others' actions (the context-free families: all
+    /// but `table` and role-dependent parameters).
     pub fn is_symmetric(&self) -> bool {
-        !matches!(self, Game::Table { .. })
+        !matches!(
+            self,
+            Game::Table { .. } | Game::RoleProportional { .. } | Game::RoleCongestion { .. }
+        )
     }
 
     /// Check the parameters against `players` and `actions`. Errors name the
@@ -82,6 +163,24 @@ impl Game {
                 format!("{} states: at most {MAX_STATES}", self.states()),
             ));
         }
+        // One row of k positive parameters, at `game.{at}`.
+        let check_row = |row: &[f64], at: &str| -> Result<()> {
+            if row.len() != k {
+                return Err(Error::spec(
+                    format!("game.{at}"),
+                    format!("has {} entries, expected one per action ({k})", row.len()),
+                ));
+            }
+            for (a, &w) in row.iter().enumerate() {
+                if !(w.is_finite() && w > 0.0) {
+                    return Err(Error::spec(
+                        format!("game.{at}[{a}]"),
+                        format!("must be a positive finite number, got {w}"),
+                    ));
+                }
+            }
+            Ok(())
+        };
         let check_rows = |rows: &Vec<Vec<f64>>, key: &str| -> Result<()> {
             if rows.is_empty() {
                 return Err(Error::spec(
@@ -90,20 +189,7 @@ impl Game {
                 ));
             }
             for (x, row) in rows.iter().enumerate() {
-                if row.len() != k {
-                    return Err(Error::spec(
-                        format!("game.{key}[{x}]"),
-                        format!("has {} entries, expected one per action ({k})", row.len()),
-                    ));
-                }
-                for (a, &w) in row.iter().enumerate() {
-                    if !(w.is_finite() && w > 0.0) {
-                        return Err(Error::spec(
-                            format!("game.{key}[{x}][{a}]"),
-                            format!("must be a positive finite number, got {w}"),
-                        ));
-                    }
-                }
+                check_row(row, &format!("{key}[{x}]"))?;
             }
             Ok(())
         };
@@ -113,6 +199,52 @@ impl Game {
             Game::Congestion { values } => check_rows(values, "values"),
             Game::Anonymous { weights } => validate_anonymous(weights, players, k),
             Game::Table { shares } => validate_table(shares, players, k),
+            Game::RoleProportional {
+                roles,
+                weights: params,
+            }
+            | Game::RoleCongestion {
+                roles,
+                values: params,
+            } => {
+                let key = self.params_key();
+                check_roles(roles, players)?;
+                let needed = roles.iter().max().map_or(1, |r| r + 1);
+                if params.is_empty() {
+                    return Err(Error::spec(
+                        format!("game.{key}"),
+                        "needs at least one state (one row per role)",
+                    ));
+                }
+                for (x, state) in params.iter().enumerate() {
+                    if state.len() < needed {
+                        let player = roles.iter().position(|&r| r >= state.len()).unwrap_or(0);
+                        return Err(Error::spec(
+                            format!("game.{key}[{x}]"),
+                            format!(
+                                "has {} rows (one per role), but roles[{player}] = {} needs {needed}",
+                                state.len(),
+                                roles[player]
+                            ),
+                        ));
+                    }
+                    for (r, row) in state.iter().enumerate() {
+                        check_row(row, &format!("{key}[{x}][{r}]"))?;
+                    }
+                }
+                let cells = distinct_sorted(roles).len() * k;
+                if cells > MAX_ACTIONS {
+                    return Err(Error::too_large(
+                        format!(
+                            "roles: {} distinct roles × {k} actions = {cells} (role, action) cells, \
+                             beyond the kernels' {MAX_ACTIONS}",
+                            cells / k
+                        ),
+                        Remedy::SmallerProblem,
+                    ));
+                }
+                Ok(())
+            }
         }?;
         self.check_range(CPU_RANGE, "the CPU's f64 arithmetic")
     }
@@ -126,6 +258,14 @@ impl Game {
                 Box::new(rows[x].iter().copied())
             }
             Game::Anonymous { weights } => Box::new(weights[x].iter().flatten().copied()),
+            Game::RoleProportional { weights: p, .. } | Game::RoleCongestion { values: p, .. } => {
+                // The present roles' rows, in block order (unused rows are not read).
+                Box::new(
+                    self.present_roles()
+                        .into_iter()
+                        .flat_map(move |r| p[x][r].iter().copied()),
+                )
+            }
             Game::Plurality | Game::Table { .. } => Box::new(std::iter::empty()),
         }
     }
@@ -149,7 +289,7 @@ impl Game {
     /// The spec key of the family's parameters.
     fn params_key(&self) -> &'static str {
         match self {
-            Game::Congestion { .. } => "values",
+            Game::Congestion { .. } | Game::RoleCongestion { .. } => "values",
             Game::Table { .. } => "shares",
             _ => "weights",
         }
@@ -243,8 +383,56 @@ impl Game {
                 let index = profile_index(profile, k);
                 shares[x][index].clone()
             }
+            Game::RoleProportional { roles, weights } => {
+                let largest = self.state_params(x).fold(0.0, f64::max);
+                let w: Vec<f64> = (0..n)
+                    .map(|i| weights[x][roles[i]][profile[i]] / largest)
+                    .collect();
+                let total: f64 = w.iter().sum();
+                w.iter().map(|w| w / total).collect()
+            }
+            Game::RoleCongestion { roles, values } => {
+                let largest = self.state_params(x).fold(0.0, f64::max);
+                let raw: Vec<f64> = (0..n)
+                    .map(|i| values[x][roles[i]][profile[i]] / largest / counts[profile[i]] as f64)
+                    .collect();
+                let total: f64 = raw.iter().sum();
+                raw.iter().map(|r| r / total).collect()
+            }
         }
     }
+}
+
+/// The distinct values of `roles`, ascending.
+pub(crate) fn distinct_sorted(roles: &[usize]) -> Vec<usize> {
+    let mut distinct = roles.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct
+}
+
+/// A spec's `roles`: one per player, each below [`MAX_ROLES`].
+pub(crate) fn check_roles(roles: &[usize], players: usize) -> Result<()> {
+    if roles.len() != players {
+        return Err(Error::spec(
+            "roles",
+            format!(
+                "has {} entries, expected one per player ({players})",
+                roles.len()
+            ),
+        ));
+    }
+    if let Some(i) = roles.iter().position(|&r| r >= MAX_ROLES) {
+        return Err(Error::spec(
+            format!("roles[{i}]"),
+            format!(
+                "role {} is beyond the largest role id {}",
+                roles[i],
+                MAX_ROLES - 1
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The profile number `Σ_i a_i k^i` (player 0 least significant).

@@ -76,7 +76,7 @@ pub use evaluator::{
     evaluate, Adapter, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed,
     Options, AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
 };
-pub use game::{Game, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
+pub use game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use guarantee::{
     BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight, SecurityValue, Solver,
     AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,
@@ -84,7 +84,7 @@ pub use guarantee::{
 pub use json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
 pub use limits::MAX_ACTIONS;
 pub use memory::DEFAULT_MEMORY_LIMIT;
-pub use policy::{Block, Policy};
+pub use policy::{Block, CopyMatch, Policy};
 pub use problem::{Coalition, Problem, MAX_COUNTS_ARRANGEMENTS};
 pub use watch::{Cancel, ProgressFn};
 

@@ -48,6 +48,7 @@ pub(crate) fn wgsl_constants() -> String {
         ("FAMILY_CONGESTION", CONGESTION),
         ("FAMILY_ANONYMOUS", ANONYMOUS),
         ("FAMILY_TABLE", TABLE),
+        ("FAMILY_ROLE_CONGESTION", ROLE_CONGESTION),
     ] {
         push(name, u64::from(id));
     }

@@ -131,7 +131,7 @@ fn expand(
             outcomes: support.iter().filter(|(_, p)| *p > 0.0).cloned().collect(),
         }),
         Policy::Counts { support } => {
-            let outcomes = if problem.game().is_symmetric() {
+            let outcomes = if problem.counts_by_representative() {
                 // Shares depend on counts only: one arrangement stands for all.
                 support
                     .iter()
@@ -155,27 +155,51 @@ fn expand(
                 outcomes,
             });
         }
-        Policy::Copy { of, rest_action } => {
+        Policy::Copy {
+            of,
+            rest_action,
+            by,
+            translate,
+        } => {
             let coalitions = problem.coalitions();
-            let group: usize = of.iter().map(|&j| coalitions[j].members.len()).sum();
-            let runs = target.len() / group;
-            for run in 0..runs {
-                let mut at = run * group;
-                for &j in of {
+            let roles = problem.roles();
+            let copy = crate::policy::CopyRuns::new(target, of, coalitions, *by, roles);
+            for run in &copy.runs {
+                for (&j, targets) in of.iter().zip(run) {
                     let copied = &coalitions[j];
-                    let len = copied.members.len();
+                    let first_part = parts.len();
                     expand(
                         problem,
                         &copied.policy,
                         &copied.members,
-                        &target[at..at + len],
+                        targets,
                         base,
                         parts,
                     );
-                    at += len;
+                    if let Some(sigma) = translate.as_deref() {
+                        // Copier t plays σ_{r_t}(σ_{r_s}⁻¹(a)) where its copied player s plays a.
+                        let source: std::collections::HashMap<usize, usize> = targets
+                            .iter()
+                            .zip(&copied.members)
+                            .map(|(&t, &s)| (t, s))
+                            .collect();
+                        let map = |t: usize, a: usize| {
+                            crate::policy::translated(Some(sigma), roles[source[&t]], roles[t], a)
+                        };
+                        for &t in targets {
+                            base[t] = map(t, base[t]);
+                        }
+                        for part in &mut parts[first_part..] {
+                            for (actions, _) in &mut part.outcomes {
+                                for (a, &t) in actions.iter_mut().zip(&part.players) {
+                                    *a = map(t, *a);
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            for &i in &target[runs * group..] {
+            for &i in &copy.rest {
                 base[i] = *rest_action;
             }
         }
@@ -241,6 +265,9 @@ pub(crate) mod family_id {
     pub const ANONYMOUS: u32 = 3;
     /// `table`
     pub const TABLE: u32 = 4;
+    /// `congestion` with role-indexed values (`proportional` with
+    /// role-indexed weights is `PROPORTIONAL` over (role, action) cells).
+    pub const ROLE_CONGESTION: u32 = 5;
 }
 
 use crate::limits::PART_INFO_STRIDE;
@@ -270,7 +297,8 @@ pub struct PartInfo {
 pub struct Config {
     /// n
     pub players: u32,
-    /// k
+    /// The action cells the counts index: k, or in a role-dependent game
+    /// one per (role block, action), `block * k + a` (R·k in all).
     pub actions: u32,
     /// S
     pub states: u32,
@@ -302,8 +330,10 @@ pub struct Config {
     pub base_table_index: u32,
     /// Offset (real words) of the family's parameters.
     pub family_params: u32,
+    /// Role blocks R of the action cells (1 without role-indexed parameters).
+    pub roles: u32,
     /// Unused, keeps the struct a multiple of 16 bytes.
-    pub pad: [u32; 3],
+    pub pad: [u32; 2],
 }
 
 /// A plan flattened into one u32 array and one real array (f64 here; the GPU
@@ -328,9 +358,27 @@ impl FlatPlan {
     /// Flatten a problem's plan and game tables.
     pub fn new(problem: &Problem, plan: &Plan) -> Result<FlatPlan> {
         let n = problem.players();
-        let k = problem.actions();
         let states = problem.states();
         let m = problem.coalitions().len();
+        // Role-dependent games count (role block, action) cells: shares are
+        // functions of those counts, as they are of action counts otherwise.
+        let blocks = problem.game().present_roles();
+        let roles_in_cells = problem.game().roles().is_some();
+        let actions = problem.actions();
+        let k = if roles_in_cells {
+            blocks.len() * actions
+        } else {
+            actions
+        };
+        let block_of: std::collections::HashMap<usize, usize> =
+            blocks.iter().enumerate().map(|(b, &r)| (r, b)).collect();
+        let cell = |i: usize, a: usize| -> u32 {
+            if roles_in_cells {
+                (block_of[&problem.roles()[i]] * actions + a) as u32
+            } else {
+                a as u32
+            }
+        };
         let mut coalition_of = vec![0u32; n];
         for (j, c) in problem.coalitions().iter().enumerate() {
             for &i in &c.members {
@@ -354,6 +402,11 @@ impl FlatPlan {
             coalitions: m as u32,
             parts: plan.parts.len() as u32,
             slots: (m * states) as u32,
+            roles: if roles_in_cells {
+                blocks.len() as u32
+            } else {
+                1
+            },
             ..Config::default()
         };
 
@@ -364,8 +417,8 @@ impl FlatPlan {
             let first_player = offset(words.len())?;
             words.extend(part.players.iter().map(|&i| i as u32));
             let first_action = offset(words.len())?;
-            for (actions, _) in &part.outcomes {
-                words.extend(actions.iter().map(|&a| a as u32));
+            for (outcome, _) in &part.outcomes {
+                words.extend(outcome.iter().zip(&part.players).map(|(&a, &i)| cell(i, a)));
             }
             let first_probability = offset(reals.len())?;
             reals.extend(part.outcomes.iter().map(|(_, p)| *p));
@@ -405,8 +458,9 @@ impl FlatPlan {
         let mut base_table_index = 0u32;
         for i in (0..n).filter(|i| !in_part.contains(i)) {
             let a = plan.base[i];
-            base_counts[a] += 1;
-            base_coalition_counts[coalition_of[i] as usize * k + a] += 1;
+            let c = cell(i, a) as usize;
+            base_counts[c] += 1;
+            base_coalition_counts[coalition_of[i] as usize * k + c] += 1;
             base_table_index += a as u32 * strides[i];
         }
         config.base_counts = offset(words.len())?;
@@ -441,6 +495,15 @@ impl FlatPlan {
             Game::Anonymous { weights } => {
                 config.family = family_id::ANONYMOUS;
                 config.anon_rows = weights[0].len() as u32;
+                reals.extend(problem.game().normalised_params());
+            }
+            Game::RoleProportional { .. } => {
+                // Proportional over the cells: w[x][block·k + a].
+                config.family = family_id::PROPORTIONAL;
+                reals.extend(problem.game().normalised_params());
+            }
+            Game::RoleCongestion { .. } => {
+                config.family = family_id::ROLE_CONGESTION;
                 reals.extend(problem.game().normalised_params());
             }
             Game::Table { shares } => {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::game::{Game, UNIT_SUM_TOLERANCE};
 use crate::limits::MAX_ACTIONS;
-use crate::policy::Policy;
+use crate::policy::{CopyMatch, Policy};
 
 /// Arrangements a `counts` policy may list in all in a game that is not
 /// symmetric (each is one outcome of the enumeration).
@@ -42,6 +42,7 @@ impl Coalition {
 pub struct Problem {
     players: usize,
     actions: usize,
+    roles: Arc<Vec<usize>>,
     game: Arc<Game>,
     coalitions: Vec<Coalition>,
 }
@@ -98,6 +99,38 @@ impl Problem {
         game: Game,
         coalitions: Vec<Coalition>,
     ) -> Result<Problem> {
+        Problem::new_with_roles(players, actions, None, game, coalitions)
+    }
+
+    /// [`Problem::new`] with each player's role (context, the spec's
+    /// `roles`; all 0 when `None`). A role-dependent game
+    /// ([`Game::RoleProportional`], [`Game::RoleCongestion`]) must carry the
+    /// same roles; one whose players all share a role becomes its
+    /// context-free family.
+    ///
+    /// ```
+    /// use unitsum_gpu::{Coalition, Game, Policy, Problem};
+    /// // Two locations: action 0 gathers more at location 0, action 1 at location 1.
+    /// let roles = vec![0, 0, 1, 1];
+    /// let game = Game::RoleProportional {
+    ///     roles: roles.clone(),
+    ///     weights: vec![vec![vec![2.0, 1.0], vec![1.0, 2.0]]],
+    /// };
+    /// let problem = Problem::new_with_roles(4, 2, Some(roles), game, vec![
+    ///     Coalition::new(vec![0, 2], Policy::Pure { actions: vec![0, 1] }),
+    ///     Coalition::new(vec![1, 3], Policy::Pure { actions: vec![1, 0] }),
+    /// ])?;
+    /// assert_eq!(problem.roles(), &[0, 0, 1, 1]);
+    /// assert!(!problem.game().is_symmetric());
+    /// # Ok::<(), unitsum_gpu::Error>(())
+    /// ```
+    pub fn new_with_roles(
+        players: usize,
+        actions: usize,
+        roles: Option<Vec<usize>>,
+        game: Game,
+        coalitions: Vec<Coalition>,
+    ) -> Result<Problem> {
         if players == 0 {
             return Err(Error::spec("players", "must be at least 1"));
         }
@@ -110,11 +143,25 @@ impl Problem {
         // The partition first: a spec that lists few players must not make
         // the game's validation allocate for a huge `players`.
         check_partition(players, &coalitions)?;
+        // Only now is `players` known to be no more than the spec lists.
+        let roles = match (roles, game.roles()) {
+            (Some(given), Some(own)) if given != own => {
+                return Err(Error::spec(
+                    "roles",
+                    "differ from the roles of the role-dependent game",
+                ))
+            }
+            (Some(given), _) => given,
+            (None, Some(own)) => own.to_vec(),
+            (None, None) => vec![0; players],
+        };
+        crate::game::check_roles(&roles, players)?;
         game.validate(players, actions)?;
         let base = Problem {
             players,
             actions,
-            game: Arc::new(game),
+            roles: Arc::new(roles),
+            game: Arc::new(game.reduced()),
             coalitions: Vec::new(),
         };
         base.with_coalitions(coalitions)
@@ -127,6 +174,7 @@ impl Problem {
         let problem = Problem {
             players: self.players,
             actions: self.actions,
+            roles: self.roles.clone(),
             game: self.game.clone(),
             coalitions,
         };
@@ -164,9 +212,31 @@ impl Problem {
     pub fn game(&self) -> &Game {
         &self.game
     }
+    /// Each player's role (context): the spec's `roles`, all 0 by default.
+    pub fn roles(&self) -> &[usize] {
+        &self.roles
+    }
+    /// Whether the players have more than one role.
+    pub fn has_roles(&self) -> bool {
+        self.roles.iter().any(|&r| r != self.roles[0])
+    }
     /// The coalitions, in spec order (the `j` of `r_j`).
     pub fn coalitions(&self) -> &[Coalition] {
         &self.coalitions
+    }
+
+    /// Whether one arrangement of a `counts` policy's count vector stands for
+    /// all: in a symmetric game, unless a translated copy turns the
+    /// arrangement into different counts.
+    pub(crate) fn counts_by_representative(&self) -> bool {
+        fn translates(policy: &Policy) -> bool {
+            match policy {
+                Policy::Copy { translate, .. } => translate.is_some(),
+                Policy::Blocks { blocks } => blocks.iter().any(|b| translates(&b.policy)),
+                _ => false,
+            }
+        }
+        self.game.is_symmetric() && !self.coalitions.iter().any(|c| translates(&c.policy))
     }
 
     /// Each player's coalition index.
@@ -271,7 +341,7 @@ impl Problem {
                     total += p;
                 }
                 check_unit_sum(total, &format!("{path}.support"))?;
-                if !self.game.is_symmetric() {
+                if !self.counts_by_representative() {
                     // A game that is not symmetric enumerates every arrangement.
                     let outcomes: f64 = support
                         .iter()
@@ -289,7 +359,12 @@ impl Problem {
                 }
                 Ok(())
             }
-            Policy::Copy { of, rest_action } => {
+            Policy::Copy {
+                of,
+                rest_action,
+                by,
+                translate,
+            } => {
                 if of.is_empty() {
                     return Err(Error::spec(format!("{path}.of"), "names no coalition"));
                 }
@@ -317,17 +392,52 @@ impl Problem {
                     }
                     group += self.coalitions[j].members.len();
                 }
-                if size < group {
-                    return Err(Error::spec(
-                        format!("{path}.of"),
-                        format!("the copied group has {group} players but the copier only {size}: a copier must be at least as large as the group"),
-                    ));
+                match by {
+                    CopyMatch::Order if size < group => {
+                        return Err(Error::spec(
+                            format!("{path}.of"),
+                            format!("the copied group has {group} players but the copier only {size}: a copier must be at least as large as the group"),
+                        ));
+                    }
+                    CopyMatch::Role => {
+                        self.check_role_runs(of, members, &format!("{path}.match"))?
+                    }
+                    _ => {}
                 }
                 if *rest_action >= k {
                     return Err(Error::spec(
                         format!("{path}.rest_action"),
                         format!("action {rest_action} is out of range 0..{k}"),
                     ));
+                }
+                if let Some(sigma) = translate {
+                    let involved = members
+                        .iter()
+                        .chain(of.iter().flat_map(|&j| &self.coalitions[j].members));
+                    if let Some(&i) = involved.clone().find(|&&i| self.roles[i] >= sigma.len()) {
+                        return Err(Error::spec(
+                            format!("{path}.translate"),
+                            format!(
+                                "has {} rows (one per role), but player {i} has role {}",
+                                sigma.len(),
+                                self.roles[i]
+                            ),
+                        ));
+                    }
+                    for (r, row) in sigma.iter().enumerate() {
+                        let mut seen = vec![false; k];
+                        let at = format!("{path}.translate[{r}]");
+                        if row.len() != k
+                            || row
+                                .iter()
+                                .any(|&a| a >= k || std::mem::replace(&mut seen[a], true))
+                        {
+                            return Err(Error::spec(
+                                at,
+                                format!("{row:?} is not a permutation of the {k} actions 0..{k}"),
+                            ));
+                        }
+                    }
                 }
                 Ok(())
             }
@@ -375,6 +485,33 @@ impl Problem {
                 Ok(())
             }
         }
+    }
+}
+
+impl Problem {
+    /// A role-matched copy needs one run at least: every role of the copied
+    /// group must have as many copier members as group players.
+    fn check_role_runs(&self, of: &[usize], members: &[usize], path: &str) -> Result<()> {
+        let roles = &self.roles;
+        let group: Vec<usize> = of
+            .iter()
+            .flat_map(|&j| self.coalitions[j].members.iter().copied())
+            .collect();
+        for r in crate::game::distinct_sorted(&group.iter().map(|&g| roles[g]).collect::<Vec<_>>())
+        {
+            let needed = group.iter().filter(|&&g| roles[g] == r).count();
+            let have = members.iter().filter(|&&i| roles[i] == r).count();
+            if have < needed {
+                return Err(Error::spec(
+                    path,
+                    format!(
+                        "\"role\" matches no run: the copied group has {needed} players of role {r} \
+                         but the copier only {have}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::game::Game;
-use crate::policy::{Block, Policy};
+use crate::policy::{Block, CopyMatch, Policy};
 use crate::problem::{validate_distribution, Coalition, Problem};
 
 /// Read and validate a spec file.
@@ -23,8 +23,26 @@ pub(crate) fn parse_value(root: &Value) -> Result<Problem> {
     object(root, "(root)")?;
     let players = uint(field(root, "", "players")?, "players")?;
     let actions = uint(field(root, "", "actions")?, "actions")?;
-    let game = parse_game(field(root, "", "game")?)?;
     let list = array(field(root, "", "coalitions")?, "coalitions")?;
+    let roles = match root.get("roles") {
+        Some(r) => Some(uints(r, "roles")?),
+        None => None,
+    };
+    // Role-indexed parameters default to everyone in role 0; no more zeros
+    // than the coalitions list players (the partition check refuses the rest).
+    let listed = list
+        .iter()
+        .map(|c| {
+            c.get("members")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        })
+        .sum::<usize>();
+    let default_roles = || vec![0; players.min(listed)];
+    let game = parse_game_with_roles(
+        field(root, "", "game")?,
+        Some(roles.clone().unwrap_or_else(default_roles)),
+    )?;
     let mut coalitions = Vec::with_capacity(list.len());
     for (j, c) in list.iter().enumerate() {
         let path = format!("coalitions[{j}]");
@@ -37,18 +55,53 @@ pub(crate) fn parse_value(root: &Value) -> Result<Problem> {
         )?;
         coalitions.push(Coalition::new(members, policy));
     }
-    Problem::new(players, actions, game, coalitions)
+    Problem::new_with_roles(players, actions, roles, game, coalitions)
 }
 
+/// A game object without a spec's roles (`--params`, grids): role-indexed
+/// parameters are refused.
 pub(crate) fn parse_game(v: &Value) -> Result<Game> {
+    parse_game_with_roles(v, None)
+}
+
+/// Whether `v` (a family's parameters) is role-indexed, `[x][role][a]`:
+/// its first state's first row is itself a list.
+fn role_indexed(v: &Value) -> bool {
+    v.get(0)
+        .and_then(|state| state.get(0))
+        .is_some_and(Value::is_array)
+}
+
+/// A game object; `roles` are the spec's (role-indexed parameters need them).
+fn parse_game_with_roles(v: &Value, roles: Option<Vec<usize>>) -> Result<Game> {
     let family = string(field(v, "game", "family")?, "game.family")?;
+    let by_role = |key: &str| -> Result<Option<(Vec<usize>, Vec<Vec<Vec<f64>>>)>> {
+        let params = field(v, "game", key)?;
+        if !role_indexed(params) {
+            return Ok(None);
+        }
+        let path = format!("game.{key}");
+        let roles = roles.clone().ok_or_else(|| {
+            Error::spec(
+                &path,
+                "role-indexed parameters ([state][role][action]) need a spec's \"roles\"",
+            )
+        })?;
+        Ok(Some((roles, cube(params, &path)?)))
+    };
     Ok(match family {
         "plurality" => Game::Plurality,
-        "proportional" => Game::Proportional {
-            weights: matrix(field(v, "game", "weights")?, "game.weights")?,
+        "proportional" => match by_role("weights")? {
+            Some((roles, weights)) => Game::RoleProportional { roles, weights },
+            None => Game::Proportional {
+                weights: matrix(field(v, "game", "weights")?, "game.weights")?,
+            },
         },
-        "congestion" => Game::Congestion {
-            values: matrix(field(v, "game", "values")?, "game.values")?,
+        "congestion" => match by_role("values")? {
+            Some((roles, values)) => Game::RoleCongestion { roles, values },
+            None => Game::Congestion {
+                values: matrix(field(v, "game", "values")?, "game.values")?,
+            },
         },
         "anonymous" => Game::Anonymous {
             weights: cube(field(v, "game", "weights")?, "game.weights")?,
@@ -132,7 +185,32 @@ pub(crate) fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -
                 Some(r) => uint(r, &at("rest_action"))?,
                 None => 0,
             };
-            Policy::Copy { of, rest_action }
+            let by = match v.get("match").map(|m| string(m, &at("match"))).transpose()? {
+                None | Some("order") => CopyMatch::Order,
+                Some("role") => CopyMatch::Role,
+                Some(other) => {
+                    return Err(Error::spec(
+                        at("match"),
+                        format!("unknown match {other:?}; expected \"order\" or \"role\""),
+                    ))
+                }
+            };
+            let translate = match v.get("translate") {
+                Some(t) => Some(
+                    array(t, &at("translate"))?
+                        .iter()
+                        .enumerate()
+                        .map(|(r, row)| uints(row, &format!("{path}.translate[{r}]")))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                None => None,
+            };
+            Policy::Copy {
+                of,
+                rest_action,
+                by,
+                translate,
+            }
         }
         "blocks" => {
             let entries = array(field(v, path, "blocks")?, &at("blocks"))?;
@@ -251,15 +329,23 @@ pub(crate) fn to_value(problem: &Problem) -> Value {
         Game::Congestion { values } => json!({ "family": "congestion", "values": values }),
         Game::Anonymous { weights } => json!({ "family": "anonymous", "weights": weights }),
         Game::Table { shares } => json!({ "family": "table", "shares": shares }),
+        Game::RoleProportional { weights, .. } => {
+            json!({ "family": "proportional", "weights": weights })
+        }
+        Game::RoleCongestion { values, .. } => json!({ "family": "congestion", "values": values }),
     };
-    json!({
+    let mut spec = json!({
         "players": problem.players(),
         "actions": problem.actions(),
         "game": game,
         "coalitions": problem.coalitions().iter()
             .map(|c| json!({ "members": c.members, "policy": policy_to_value(&c.policy) }))
             .collect::<Vec<_>>(),
-    })
+    });
+    if problem.has_roles() || problem.game().roles().is_some() {
+        spec["roles"] = json!(problem.roles());
+    }
+    spec
 }
 
 /// A policy as a spec's `"policy"` object.
@@ -277,8 +363,20 @@ pub(crate) fn policy_to_value(p: &Policy) -> Value {
             .map(|(a, p)| json!({ "actions": a, "p": p })).collect::<Vec<_>>() }),
         Policy::Counts { support } => json!({ "kind": "counts", "support": support.iter()
             .map(|(c, p)| json!({ "counts": c, "p": p })).collect::<Vec<_>>() }),
-        Policy::Copy { of, rest_action } => {
-            json!({ "kind": "copy", "of": of, "rest_action": rest_action })
+        Policy::Copy {
+            of,
+            rest_action,
+            by,
+            translate,
+        } => {
+            let mut copy = json!({ "kind": "copy", "of": of, "rest_action": rest_action });
+            if *by == CopyMatch::Role {
+                copy["match"] = json!("role");
+            }
+            if let Some(t) = translate {
+                copy["translate"] = json!(t);
+            }
+            copy
         }
         Policy::Blocks { blocks } => json!({ "kind": "blocks", "blocks": blocks.iter()
             .map(|b| json!({ "members": b.members, "policy": policy_to_value(&b.policy) })).collect::<Vec<_>>() }),

@@ -1,5 +1,6 @@
 //! Rust twins of `shaders/families.wgsl` (keep in sync): the share of one player on each
-//! action given the action counts (symmetric families), read from a
+//! action given the action counts (symmetric families; role-dependent ones
+//! count (role, action) cells), read from a
 //! [`FlatPlan`] exactly as the kernel reads its buffers, in f64.
 //!
 //! In a symmetric game a player's share depends only on the state, its action
@@ -89,6 +90,42 @@ pub fn congestion_action_shares(flat: &FlatPlan, x: u32, counts: &[u32], action_
     }
 }
 
+/// Twin of `role_congestion_action_shares`: `counts` over (role block,
+/// action) cells `r * k + b`.
+pub fn role_congestion_action_shares(
+    flat: &FlatPlan,
+    x: u32,
+    counts: &[u32],
+    action_share: &mut [f64],
+) {
+    let cells = flat.config.actions as usize;
+    let roles = flat.config.roles as usize;
+    let k = cells / roles;
+    let v = &flat.reals[(flat.config.family_params as usize + x as usize * cells)..][..cells];
+    let mut total = 0.0;
+    for b in 0..k {
+        let players = action_players(counts, b, k, roles);
+        if players > 0 {
+            for r in 0..roles {
+                total += f64::from(counts[r * k + b]) / f64::from(players) * v[r * k + b];
+            }
+        }
+    }
+    for c in 0..cells {
+        let players = action_players(counts, c % k, k, roles);
+        action_share[c] = if players > 0 {
+            v[c] / f64::from(players) / total
+        } else {
+            0.0
+        };
+    }
+}
+
+/// Twin of `action_players`: players on action b over every role block.
+fn action_players(counts: &[u32], b: usize, k: usize, roles: usize) -> u32 {
+    (0..roles).map(|r| counts[r * k + b]).sum()
+}
+
 /// Twin of `anonymous_action_shares`; needs [`anonymous_ranks`] of `counts`.
 pub fn anonymous_action_shares(
     flat: &FlatPlan,
@@ -128,6 +165,7 @@ pub fn action_shares(
         family_id::PLURALITY => plurality_action_shares(counts, action_share),
         family_id::PROPORTIONAL => proportional_action_shares(flat, x, counts, action_share),
         family_id::CONGESTION => congestion_action_shares(flat, x, counts, action_share),
+        family_id::ROLE_CONGESTION => role_congestion_action_shares(flat, x, counts, action_share),
         _ => anonymous_action_shares(flat, x, counts, others_rank, action_share),
     }
 }

@@ -28,7 +28,8 @@ pub fn oracle(problem: &Problem) -> Option<Vec<Vec<f64>>> {
             .iter()
             .map(|c| {
                 let joint: Vec<usize> = c.members.iter().map(|&i| profile[i]).collect();
-                c.policy.probability(&c.members, &joint, k, coalitions)
+                c.policy
+                    .probability(&c.members, &joint, k, coalitions, problem.roles())
             })
             .product();
         if weight == 0.0 {

@@ -557,7 +557,7 @@ mod tests {
         use crate::plan::Config;
         let config = rust_layout!(Config; players, actions, states, coalitions, parts, family,
             slots, anon_rows, part_info, base_counts, base_coalition_counts, player_coalition,
-            player_stride, binom, table_profiles, base_table_index, family_params);
+            player_stride, binom, table_profiles, base_table_index, family_params, roles);
         assert_eq!(wgsl_layout(&enumerate, "Config"), config);
         use crate::symmetric::CountsConfig;
         let counts_config = rust_layout!(CountsConfig; actions, states, radix, rows, p_entries,

@@ -461,6 +461,7 @@ pub(crate) fn best_response(
                             &joint,
                             problem.actions(),
                             problem.coalitions(),
+                            problem.roles(),
                         )
                     })
                     .product()
@@ -478,10 +479,7 @@ pub(crate) fn best_response(
     let group: Vec<usize> = (0..problem.coalitions().len())
         .filter(|&o| o != j)
         .collect();
-    let copy = Policy::Copy {
-        of: group,
-        rest_action: 0,
-    };
+    let copy = Policy::copy(group, 0);
     let (copy_value, informed_copy_value) = match problem.with_policy(j, copy) {
         Ok(p) => {
             let given = evaluator
@@ -545,6 +543,7 @@ fn strategy_probabilities(problem: &Problem, j: usize, matrix: &PayoffMatrix) ->
                 joint,
                 problem.actions(),
                 problem.coalitions(),
+                problem.roles(),
             )
         })
         .collect())

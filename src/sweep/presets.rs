@@ -370,13 +370,7 @@ pub fn theorem2(
                             let worst = policy.is_none();
                             let problem = base
                                 .with_coalitions(vec![
-                                    Coalition::new(
-                                        (0..m1).collect(),
-                                        Policy::Copy {
-                                            of: vec![1],
-                                            rest_action: 0,
-                                        },
-                                    ),
+                                    Coalition::new((0..m1).collect(), Policy::copy(vec![1], 0)),
                                     Coalition::new(
                                         (m1..n).collect(),
                                         policy.unwrap_or(Policy::Uniform),

@@ -108,10 +108,10 @@ pub fn random_policy(
             if fitting.is_empty() {
                 return Policy::Uniform;
             }
-            Policy::Copy {
-                of: vec![fitting[rng.random_range(0..fitting.len())]],
-                rest_action: rng.random_range(0..k),
-            }
+            Policy::copy(
+                vec![fitting[rng.random_range(0..fitting.len())]],
+                rng.random_range(0..k),
+            )
         }
         "blocks" => {
             if size < 2 {

@@ -128,13 +128,7 @@ fn counts_agree_with_sampling_at_large_n() {
                         marginals: marginals(&mut rng, 40, k),
                     },
                 ),
-                Coalition::new(
-                    (80..120).collect(),
-                    Policy::Copy {
-                        of: vec![1],
-                        rest_action: 0,
-                    },
-                ),
+                Coalition::new((80..120).collect(), Policy::copy(vec![1], 0)),
             ],
         )
         .unwrap();
@@ -204,13 +198,7 @@ fn theorem2_at_n_in_the_hundreds() {
                 k,
                 game,
                 vec![
-                    Coalition::new(
-                        (0..m1).collect(),
-                        Policy::Copy {
-                            of: vec![1],
-                            rest_action: 1,
-                        },
-                    ),
+                    Coalition::new((0..m1).collect(), Policy::copy(vec![1], 1)),
                     Coalition::new(
                         (m1..n).collect(),
                         Policy::Independent {

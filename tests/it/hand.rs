@@ -128,13 +128,7 @@ fn copy_of_a_pure_player_gets_q_over_q_plus_1() {
         2,
         Game::Plurality,
         vec![
-            Coalition::new(
-                vec![0, 1],
-                Policy::Copy {
-                    of: vec![1],
-                    rest_action: 0,
-                },
-            ),
+            Coalition::new(vec![0, 1], Policy::copy(vec![1], 0)),
             Coalition::new(vec![2], Policy::Pure { actions: vec![1] }),
         ],
     )

@@ -68,10 +68,7 @@ fn theorem2_copy_gets_q_over_q_plus_1_in_every_state() {
                         vec![
                             Coalition::new(
                                 (0..m1).collect(),
-                                Policy::Copy {
-                                    of: vec![1],
-                                    rest_action: rng.random_range(0..k),
-                                },
+                                Policy::copy(vec![1], rng.random_range(0..k)),
                             ),
                             Coalition::new((m1..n).collect(), opponent.clone()),
                         ],
@@ -100,13 +97,7 @@ fn theorem2_can_fail_in_a_non_symmetric_game() {
         2,
         Game::Table { shares },
         vec![
-            Coalition::new(
-                vec![0, 1],
-                Policy::Copy {
-                    of: vec![1],
-                    rest_action: 0,
-                },
-            ),
+            Coalition::new(vec![0, 1], Policy::copy(vec![1], 0)),
             Coalition::new(vec![2], Policy::Uniform),
         ],
     )
