@@ -19,6 +19,7 @@ pub(crate) use trials;
 
 pub mod cli;
 pub mod common;
+pub mod contexts;
 pub mod counts;
 pub mod double_oracle;
 pub mod errors;
@@ -37,8 +38,9 @@ pub mod theorems;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 15] = [
+    let modules: [Vec<libtest_mimic::Trial>; 16] = [
         cli::trials(),
+        contexts::trials(),
         counts::trials(),
         double_oracle::trials(),
         errors::trials(),
