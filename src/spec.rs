@@ -72,10 +72,13 @@ fn role_indexed(v: &Value) -> bool {
         .is_some_and(Value::is_array)
 }
 
+/// Role-indexed parameters, `[x][role][a]`.
+type RoleParams = Vec<Vec<Vec<f64>>>;
+
 /// A game object; `roles` are the spec's (role-indexed parameters need them).
 fn parse_game_with_roles(v: &Value, roles: Option<Vec<usize>>) -> Result<Game> {
     let family = string(field(v, "game", "family")?, "game.family")?;
-    let by_role = |key: &str| -> Result<Option<(Vec<usize>, Vec<Vec<Vec<f64>>>)>> {
+    let by_role = |key: &str| -> Result<Option<(Vec<usize>, RoleParams)>> {
         let params = field(v, "game", key)?;
         if !role_indexed(params) {
             return Ok(None);
