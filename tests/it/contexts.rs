@@ -538,7 +538,7 @@ fn translated_copies_restore_the_bound_in_a_table_game_built_symmetric() {
     let symmetric = Game::Proportional {
         weights: vec![vec![4.0, 2.0, 1.0]],
     };
-    let mut shares = vec![Vec::new()];
+    let mut rows = Vec::new();
     for index in 0..k.pow(n as u32) {
         let profile: Vec<usize> = (0..n).map(|i| (index / k.pow(i as u32)) % k).collect();
         let canonical: Vec<usize> = profile
@@ -546,7 +546,7 @@ fn translated_copies_restore_the_bound_in_a_table_game_built_symmetric() {
             .zip(&roles)
             .map(|(&a, &r)| sigma[r].iter().position(|&b| b == a).unwrap())
             .collect();
-        shares[0].push(symmetric.player_shares(0, &canonical, k));
+        rows.push(symmetric.player_shares(0, &canonical, k));
     }
     let game = Game::Table {
         shares: vec![shares[0].clone()],
@@ -588,7 +588,10 @@ fn translated_copies_restore_the_bound_in_a_table_game_built_symmetric() {
     for _ in 0..20 {
         lowest = lowest.min(pure(&mut seeded));
     }
-    assert!((lowest - 0.6).abs() < 1e-12, "untranslated copies fall to {lowest}");
+    assert!(
+        (lowest - 0.6).abs() < 1e-12,
+        "untranslated copies fall to {lowest}"
+    );
 }
 
 fn too_many_role_cells_are_refused() {
