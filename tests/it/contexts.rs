@@ -549,7 +549,7 @@ fn translated_copies_restore_the_bound_in_a_table_game_built_symmetric() {
         rows.push(symmetric.player_shares(0, &canonical, k));
     }
     let game = Game::Table {
-        shares: vec![shares[0].clone()],
+        shares: vec![rows],
     };
     let copy = |translate: Option<Vec<Vec<usize>>>, kind: &str, rng: &mut StdRng| {
         // Copier {0, 2, 3} (roles 0, 1, 1) copies {1} (role 0): q = 3.
