@@ -69,7 +69,7 @@ pub mod sweep;
 mod symmetric;
 mod watch;
 
-pub use check::{CheckReport, Property, Violation};
+pub use check::{CheckReport, Property, Symmetry, Violation};
 pub use counts_route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
 pub use error::{Error, Remedy, Result};
 pub use evaluator::{

@@ -548,9 +548,7 @@ fn translated_copies_restore_the_bound_in_a_table_game_built_symmetric() {
             .collect();
         rows.push(symmetric.player_shares(0, &canonical, k));
     }
-    let game = Game::Table {
-        shares: vec![rows],
-    };
+    let game = Game::Table { shares: vec![rows] };
     let copy = |translate: Option<Vec<Vec<usize>>>, kind: &str, rng: &mut StdRng| {
         // Copier {0, 2, 3} (roles 0, 1, 1) copies {1} (role 0): q = 3.
         let policy = random_policy(rng, kind, &[1], k, &[]);
@@ -627,6 +625,104 @@ fn the_role_base_spec_is_valid_and_round_trips() {
     }
 }
 
+fn check_reports_the_symmetry_a_game_has() {
+    use unitsum_gpu::{Property, Symmetry};
+    let evaluator = Evaluator::new();
+    // A role game: symmetric within roles only; its roles declare no more.
+    let problem = Problem::load("examples/contexts.json").unwrap();
+    let report = evaluator.check(&problem, 100, 0);
+    assert_eq!((report.symmetry, report.roles), (Symmetry::Role, 2));
+    assert!(report.passed(), "{:?}", report.violation);
+    assert_eq!(
+        report.asymmetry.as_ref().unwrap().property,
+        Property::Symmetry
+    );
+    // Under "local best resource" it is symmetric in canonical actions;
+    // under the identity it is not.
+    let sigma = vec![vec![0, 1], vec![1, 0]];
+    let translated = evaluator
+        .check_translated(&problem, 100, 0, &sigma)
+        .unwrap();
+    assert_eq!(translated.canonical, Some(true));
+    assert!(translated.passed());
+    let identity = vec![vec![0, 1], vec![0, 1]];
+    let plain = evaluator
+        .check_translated(&problem, 100, 0, &identity)
+        .unwrap();
+    assert_eq!(plain.canonical, Some(false));
+    assert_eq!(
+        plain.violation.unwrap().property,
+        Property::CanonicalSymmetry
+    );
+    assert!(evaluator
+        .check_translated(&problem, 100, 0, &[vec![0, 1]])
+        .is_err());
+    // A table game built symmetric in roles, then one profile's shares of
+    // two same-role players swapped: no symmetry, and the profile is named.
+    let roles = vec![0, 1, 0];
+    let source = Game::RoleProportional {
+        roles: roles.clone(),
+        weights: vec![vec![vec![1.0, 2.0], vec![3.0, 1.0]]],
+    };
+    let mut rows: Vec<Vec<f64>> = (0..8)
+        .map(|index| {
+            let profile: Vec<usize> = (0..3).map(|i| (index >> i) & 1).collect();
+            source.player_shares(0, &profile, 2)
+        })
+        .collect();
+    let table = |rows: Vec<Vec<f64>>| {
+        Problem::new_with_roles(
+            3,
+            2,
+            Some(roles.clone()),
+            Game::Table { shares: vec![rows] },
+            vec![Coalition::new(vec![0, 1, 2], Policy::Uniform)],
+        )
+        .unwrap()
+    };
+    let intact = evaluator.check(&table(rows.clone()), 100, 0);
+    assert_eq!(intact.symmetry, Symmetry::Role);
+    assert!(intact.passed());
+    rows[1].swap(0, 2); // profile [1, 0, 0]: players 0 and 2 share role 0
+    let broken = evaluator.check(&table(rows), 100, 0);
+    assert_eq!(broken.symmetry, Symmetry::None);
+    let v = broken.violation.expect("role symmetry fails");
+    assert_eq!(v.property, Property::RoleSymmetry);
+    assert!(
+        v.profile == [1, 0, 0] || v.profile == [0, 0, 1],
+        "{:?}",
+        v.profile
+    );
+}
+
+fn check_cli_reports_symmetry_and_exit_codes() {
+    let (code, out, _) = binary(&["check", "examples/contexts.json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("symmetry: role-symmetric (2 roles)"), "{out}");
+    assert!(
+        out.contains("symmetric in canonical actions under [[0, 1], [1, 0]]: yes"),
+        "{out}"
+    );
+    let (code, out, _) = binary(&[
+        "check",
+        "examples/contexts.json",
+        "--translate",
+        "[[0,1],[0,1]]",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let (code, _, err) = binary(&["check", "examples/contexts.json", "--translate", "[[0,1]]"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--translate"), "{err}");
+    let (code, _, err) = binary(&["check", "examples/contexts.json", "--translate", "fish"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--translate"), "{err}");
+    let (code, out, _) = binary(&["check", "examples/contexts.json", "--format", "json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["symmetry"], "role");
+    assert_eq!(report["canonical"], true);
+}
+
 super::trials!(
     cpu: [
         role_games_equal_the_oracle_on_every_family_and_policy_kind,
@@ -640,6 +736,8 @@ super::trials!(
         translated_copies_restore_the_bound_in_a_table_game_built_symmetric,
         too_many_role_cells_are_refused,
         the_role_base_spec_is_valid_and_round_trips,
+        check_reports_the_symmetry_a_game_has,
+        check_cli_reports_symmetry_and_exit_codes,
     ],
     gpu: [gpu_role_games_equal_the_cpu, gpu_role_games_sample_the_exact_value],
 );

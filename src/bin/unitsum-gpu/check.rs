@@ -18,6 +18,11 @@ pub struct CheckArgs {
     /// Seed of the random profiles.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Per role, the permutation from canonical actions to the role's
+    /// actions, as JSON (`[[0,1],[1,0]]`): also check symmetry in canonical
+    /// actions. Default: the spec's first translated copy, if any.
+    #[arg(long)]
+    translate: Option<String>,
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = ReportFormatArg::Table)]
     format: ReportFormatArg,
@@ -45,7 +50,23 @@ pub fn run(args: CheckArgs) -> Outcome {
     }
     let source = args.spec.display().to_string();
     let problem = Problem::load(&args.spec).map_err(|e| Failure::at(&source, e))?;
-    let report = Evaluator::new().check(&problem, args.samples, args.seed);
+    let translate = match &args.translate {
+        Some(text) => Some(serde_json::from_str::<Vec<Vec<usize>>>(text).map_err(|e| {
+            Error::usage(
+                "translate",
+                format!("{text:?} is not a JSON list of action lists: {e}"),
+            )
+        })?),
+        None => problem
+            .coalitions()
+            .iter()
+            .find_map(|c| spec_translation(&c.policy)),
+    };
+    let evaluator = Evaluator::new();
+    let report = match &translate {
+        Some(t) => evaluator.check_translated(&problem, args.samples, args.seed, t)?,
+        None => evaluator.check(&problem, args.samples, args.seed),
+    };
     match args.format {
         ReportFormatArg::Json => emit(&format!(
             "{}\n",
@@ -60,8 +81,27 @@ pub fn run(args: CheckArgs) -> Outcome {
                 report.coverage,
                 problem.states()
             );
+            out.push_str(&format!(
+                "symmetry: {} ({} role{})\n",
+                report.symmetry,
+                report.roles,
+                if report.roles == 1 { "" } else { "s" }
+            ));
+            if let (Some(v), None) = (&report.asymmetry, &report.violation) {
+                out.push_str(&format!(
+                    "not fully symmetric: state {} at profile {:?}: {}\n",
+                    v.state, v.profile, v.message
+                ));
+            }
+            if let Some(canonical) = report.canonical {
+                out.push_str(&format!(
+                    "symmetric in canonical actions under {:?}: {}\n",
+                    translate.as_deref().unwrap_or_default(),
+                    if canonical { "yes" } else { "no" }
+                ));
+            }
             match &report.violation {
-                None => out.push_str("non-negativity, unit sum and symmetry hold\n"),
+                None => out.push_str("non-negativity, unit sum and the declared symmetry hold\n"),
                 Some(v) => out.push_str(&format!(
                     "{} fails in state {} at profile {:?}: {}\n",
                     v.property, v.state, v.profile, v.message
@@ -71,4 +111,16 @@ pub fn run(args: CheckArgs) -> Outcome {
         }
     }
     Ok(ExitCode::from(if report.passed() { 0 } else { 1 }))
+}
+
+/// The translation of `policy`'s first translated copy (blocks included).
+fn spec_translation(policy: &unitsum_gpu::Policy) -> Option<Vec<Vec<usize>>> {
+    use unitsum_gpu::Policy;
+    match policy {
+        Policy::Copy {
+            translate: Some(t), ..
+        } => Some(t.clone()),
+        Policy::Blocks { blocks } => blocks.iter().find_map(|b| spec_translation(&b.policy)),
+        _ => None,
+    }
 }
