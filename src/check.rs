@@ -349,7 +349,7 @@ impl crate::Evaluator {
         check_game(problem, samples, seed, None)
     }
 
-    /// [`Evaluator::check`], and whether the game is symmetric in canonical
+    /// [`Evaluator::check`](crate::Evaluator::check), and whether the game is symmetric in canonical
     /// actions under `translate` (per role, the permutation from canonical
     /// actions to the role's actions: rows for every role, each a
     /// permutation of the k actions, else a usage error naming `translate`).

@@ -4,9 +4,11 @@
 //! grid, [`grid`] and [`grid_file`]), each evaluated into a [`Row`] by
 //! [`Evaluator::sweep_point`].
 
+mod contexts;
 mod grid;
 mod presets;
 
+pub use contexts::{contexts, CONTEXT_COPIES};
 pub use grid::{grid, grid_file};
 pub(crate) use presets::check_players;
 pub use presets::{

@@ -70,7 +70,7 @@ pub const MAX_RANDOM_OPPONENTS: usize = 10_000;
 pub const MAX_RANGE_VALUES: usize = 10_000;
 
 /// Opponent policies per point of `kinds`.
-fn opponent_count(kinds: &[OpponentKind]) -> usize {
+pub(super) fn opponent_count(kinds: &[OpponentKind]) -> usize {
     kinds
         .iter()
         .map(|kind| match kind {
@@ -178,7 +178,7 @@ pub(crate) fn derived_seed(seed: u64, name: &str) -> u64 {
 }
 
 /// The opponent policies of one point: (label, policy or worst).
-fn opponents(
+pub(super) fn opponents(
     kinds: &[OpponentKind],
     members: usize,
     k: usize,
@@ -219,7 +219,7 @@ fn opponents(
     out
 }
 
-fn point(
+pub(super) fn point(
     sweep: &str,
     key: String,
     label: String,

@@ -194,6 +194,65 @@ pub fn theorem2(rows: &[Row], path: &std::path::Path) -> Result<()> {
     draw().map_err(|e| plot_error(path, e))
 }
 
+/// Contexts: each point's min r_0 against the bound Theorem 2 would give
+/// (q/(q+1), by role for role-matched copies, q = ⌊m1/m2⌋ otherwise), one
+/// colour per way of copying; on or above the diagonal the bound holds.
+pub fn contexts(rows: &[Row], path: &std::path::Path) -> Result<()> {
+    let mut series: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for r in rows {
+        let q = r.sizes[0] / r.sizes[1];
+        let reference = r.bound.unwrap_or(q as f64 / (q + 1) as f64);
+        series
+            .entry(r.sweep.as_str())
+            .or_default()
+            .push((reference, r.min_shares[0]));
+    }
+    let y0 = rows.iter().map(|r| r.min_shares[0]).fold(0.5f64, f64::min);
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::new(path, SIZE).into_drawing_area();
+        let mut chart = frame(
+            &root,
+            "Theorem 2 across contexts: copying by position, by role and translated",
+            0.45..1.0,
+            (y0 - 0.02)..1.0,
+        )?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_desc("the bound q/(q+1) that applies (by position: the one Theorem 2 would give)")
+            .y_desc("copier's share r_0 (min over states)")
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(
+                vec![(0.45, 0.45), (1.0, 1.0)],
+                BLACK.stroke_width(2),
+            ))?
+            .label("r_0 = bound")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+        for (i, (sweep, points)) in series.iter().enumerate() {
+            let color = COLORS[(i + 3) % COLORS.len()];
+            let label = match sweep.strip_prefix("contexts/") {
+                Some("order") => "copied by position (no bound applies)",
+                Some("role") => "matched by role",
+                Some("translated") => "translated actions (bound for proportional)",
+                _ => sweep,
+            };
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&p| Circle::new(p, 3, color.mix(0.6).filled())),
+                )?
+                .label(label)
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| plot_error(path, e))
+}
+
 /// The guarantee curve v(s) against s, with Theorem 1's 1 − 1/k over the
 /// strict majorities (plurality) and Theorem 2's q/(q+1) staircase.
 pub fn curve(

@@ -74,6 +74,29 @@ pub enum Preset {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Theorem 2 across contexts: two roles whose games differ by a
+    /// relabelling of the actions; for every split of both coalitions into
+    /// the roles, coalition 0 copies coalition 1 by position, by role and
+    /// translated, each against the bound that applies.
+    Contexts {
+        /// Role-dependent families, comma separated.
+        #[arg(long, default_value = "proportional,congestion")]
+        family: String,
+        /// Players n ≥ 3 (same syntax as theorem1).
+        #[arg(long, default_value = "3..=6")]
+        players: String,
+        /// Actions k ≥ 2.
+        #[arg(long, default_value = "2..=3")]
+        actions: String,
+        /// Seeded random games per family, n and k.
+        #[arg(long, default_value_t = 1)]
+        games: usize,
+        /// Opponent policies: uniform, pure, common, random:R, worst.
+        #[arg(long, default_value = "uniform,pure,common,random:2")]
+        opponents: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// A general grid from a file (README, "Sweep grids"; examples/grids/copy-grid.json).
     Grid {
         /// The grid file (JSON).
@@ -198,6 +221,43 @@ pub fn run(preset: Preset) -> Outcome {
             )?;
             (points, common, "theorem2", identity)
         }
+        Preset::Contexts {
+            family,
+            players,
+            actions,
+            games,
+            opponents,
+            common,
+        } => {
+            check_flags(&common, true)?;
+            if games == 0 || games > sweep::MAX_GAMES {
+                return Err(usage(
+                    "games",
+                    format!("{games}: expected 1 to {} games", sweep::MAX_GAMES),
+                ));
+            }
+            let families: Vec<String> = family.split(',').map(|f| f.trim().to_string()).collect();
+            let (players, actions) = (
+                parse_range(&players, "players")?,
+                parse_range(&actions, "actions")?,
+            );
+            let opponents = parse_opponents(&opponents)?;
+            let identity = Identity::default()
+                .with("family", listed(&families))
+                .with("players", listed(&players))
+                .with("actions", listed(&actions))
+                .with("games", games)
+                .with("opponents", listed(&opponents));
+            let points = sweep::contexts(
+                &families,
+                &players,
+                &actions,
+                games,
+                &opponents,
+                common.seed,
+            )?;
+            (points, common, "contexts", identity)
+        }
         Preset::Grid { file, common } => {
             check_flags(&common, false)?;
             let source = file.display().to_string();
@@ -311,6 +371,7 @@ pub fn run(preset: Preset) -> Outcome {
     if let Some(path) = &common.plot {
         match kind {
             "theorem1" => crate::plot::theorem1(&all, path)?,
+            "contexts" => crate::plot::contexts(&all, path)?,
             _ => crate::plot::theorem2(&all, path)?,
         }
     }
@@ -342,7 +403,7 @@ fn check_flags(common: &CommonArgs, plots: bool) -> Result<(), Failure> {
     if common.plot.is_some() && !plots {
         return Err(usage(
             "plot",
-            "plots are drawn for the theorem1 and theorem2 presets",
+            "plots are drawn for the theorem1, theorem2 and contexts presets",
         ));
     }
     if common.resume && common.out.is_none() {
