@@ -103,8 +103,15 @@ impl Route {
         if k < 2 || algorithm == CountsAlgorithm::Direct {
             return Self::direct(problem, plan, &direct, memory_limit);
         }
+        if problem.game().roles().is_some() && algorithm != CountsAlgorithm::Auto {
+            return Err(Error::usage(
+                "counts",
+                format!("{algorithm}: a role-dependent game counts per role block by the direct sum only"),
+            ));
+        }
         if !problem.game().is_symmetric() {
-            // The same refusal as the direct route's.
+            // Role-dependent games count per role block, by the direct sum
+            // only; a table game gets the direct route's refusal.
             return Self::direct(problem, plan, &direct, memory_limit);
         }
         let (n, states, m) = (

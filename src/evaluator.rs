@@ -448,14 +448,14 @@ impl Evaluator {
                     }
                     (_, algorithm) => algorithm,
                 };
-                let counts =
-                    if problem.game().is_symmetric() && enumeration.is_none_or(|e| e > 1000) {
-                        Route::new(problem, plan, algorithm, options.memory_limit)
-                            .ok()
-                            .filter(|(_, cost)| *cost <= budget)
-                    } else {
-                        None
-                    };
+                let counts = if problem.game().has_counts() && enumeration.is_none_or(|e| e > 1000)
+                {
+                    Route::new(problem, plan, algorithm, options.memory_limit)
+                        .ok()
+                        .filter(|(_, cost)| *cost <= budget)
+                } else {
+                    None
+                };
                 Ok(match (enumeration, counts) {
                     (Some(e), Some((_, cost))) if e as f64 * per_pair <= cost => Chosen::Exact,
                     (_, Some((route, cost))) => {
@@ -474,7 +474,7 @@ impl Evaluator {
                         notes.push(format!(
                             "method auto: sampling, exact enumeration would need 10^{:.1} profiles (> 10^8){}",
                             flat.log10_profiles,
-                            if problem.game().is_symmetric() {
+                            if problem.game().has_counts() {
                                 " and the counts method more work than its limit or more memory than allowed"
                             } else {
                                 ""

@@ -153,6 +153,13 @@ impl Game {
         )
     }
 
+    /// Whether shares depend only on counts, per role block in a
+    /// role-dependent family (role-symmetric by construction): the counts
+    /// method applies. Only `table` lacks them.
+    pub(crate) fn has_counts(&self) -> bool {
+        !matches!(self, Game::Table { .. })
+    }
+
     /// Check the parameters against `players` and `actions`. Errors name the
     /// JSON path under `game`.
     pub fn validate(&self, players: usize, actions: usize) -> Result<()> {

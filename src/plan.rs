@@ -362,23 +362,10 @@ impl FlatPlan {
         let m = problem.coalitions().len();
         // Role-dependent games count (role block, action) cells: shares are
         // functions of those counts, as they are of action counts otherwise.
-        let blocks = problem.game().present_roles();
-        let roles_in_cells = problem.game().roles().is_some();
+        let (block_of, blocks) = problem.count_blocks();
         let actions = problem.actions();
-        let k = if roles_in_cells {
-            blocks.len() * actions
-        } else {
-            actions
-        };
-        let block_of: std::collections::HashMap<usize, usize> =
-            blocks.iter().enumerate().map(|(b, &r)| (r, b)).collect();
-        let cell = |i: usize, a: usize| -> u32 {
-            if roles_in_cells {
-                (block_of[&problem.roles()[i]] * actions + a) as u32
-            } else {
-                a as u32
-            }
-        };
+        let k = blocks * actions;
+        let cell = |i: usize, a: usize| -> u32 { (block_of[i] * actions + a) as u32 };
         let mut coalition_of = vec![0u32; n];
         for (j, c) in problem.coalitions().iter().enumerate() {
             for &i in &c.members {
@@ -402,11 +389,7 @@ impl FlatPlan {
             coalitions: m as u32,
             parts: plan.parts.len() as u32,
             slots: (m * states) as u32,
-            roles: if roles_in_cells {
-                blocks.len() as u32
-            } else {
-                1
-            },
+            roles: blocks as u32,
             ..Config::default()
         };
 

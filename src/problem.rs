@@ -239,6 +239,22 @@ impl Problem {
         self.game.is_symmetric() && !self.coalitions.iter().any(|c| translates(&c.policy))
     }
 
+    /// Each player's role block and the number of blocks: in a role-dependent
+    /// game the blocks are the present roles in ascending order (action a of
+    /// player i is cell `block_of[i] * k + a`), otherwise one block.
+    pub(crate) fn count_blocks(&self) -> (Vec<usize>, usize) {
+        if self.game.roles().is_none() {
+            return (vec![0; self.players()], 1);
+        }
+        let present = self.game.present_roles();
+        let block_of = self
+            .roles
+            .iter()
+            .map(|r| present.binary_search(r).expect("a present role"))
+            .collect();
+        (block_of, present.len())
+    }
+
     /// Each player's coalition index.
     pub(crate) fn coalition_of(&self) -> Vec<usize> {
         let mut of = vec![0; self.players()];

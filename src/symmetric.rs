@@ -24,50 +24,80 @@ use crate::problem::Problem;
 /// Largest cube `(n+1)^(k-1)` the method accepts (a few hundred MB of scratch).
 pub const MAX_CUBE: u64 = 1 << 25;
 
-/// The count vectors of a game: n players over k actions.
+/// The count vectors of a game: n players over k actions, or in a
+/// role-dependent game the role-count cube: each role block's players over
+/// its k (block, action) cells, `block * k + a` (the cells of
+/// [`crate::plan::Config::actions`]).
 #[derive(Clone, Debug)]
 pub struct CountSpace {
     /// Players n.
     pub players: u32,
-    /// Actions k.
+    /// Cells counted: k actions, or R·k (block, action) cells.
     pub actions: usize,
-    /// Radix n + 1 of the cube index.
+    /// Players of each role block (one block of n without roles).
+    pub blocks: Vec<u32>,
+    /// Radix of the cube index: the largest block's players + 1.
     pub radix: u32,
-    /// `(n+1)^(k-1)`.
+    /// `radix^(R·(k-1))`.
     pub cube: usize,
 }
 
 impl CountSpace {
-    /// The space of `problem`, or an error when the cube is too large.
+    /// The space of n players over k actions, or an error when the cube is too large.
     pub fn new(players: usize, actions: usize) -> Result<CountSpace> {
-        let radix = players as u64 + 1;
-        let cube = radix.checked_pow(actions as u32 - 1).filter(|&c| c <= MAX_CUBE).ok_or_else(|| {
+        Self::with_blocks(&[players], actions)
+    }
+
+    /// The role-count cube: `blocks[r]` players over k actions each, or an
+    /// error when the cube is too large. Each block's last cell is implied
+    /// by the block's total; one radix for all digits, so that indices of
+    /// partial counts still add.
+    pub fn with_blocks(blocks: &[usize], actions: usize) -> Result<CountSpace> {
+        let players: usize = blocks.iter().sum();
+        let cells = blocks.len() * actions;
+        let digits = blocks.len() * (actions - 1);
+        let radix = blocks.iter().max().map_or(1, |&b| b as u64 + 1);
+        let cube = u32::try_from(digits).ok().and_then(|d| radix.checked_pow(d)).filter(|&c| c <= MAX_CUBE).ok_or_else(|| {
+            let shape = if blocks.len() == 1 { "(n+1)^(k-1)" } else { "(largest role + 1)^(roles·(k-1))" };
             Error::too_large(format!(
-                "the counts method indexes count vectors in (n+1)^(k-1) = {radix}^{} cells, beyond {MAX_CUBE}",
-                actions - 1
+                "the counts method indexes count vectors in {shape} = {radix}^{digits} cells, beyond {MAX_CUBE}"
             ), Remedy::Sampling)
         })?;
         Ok(CountSpace {
             players: players as u32,
-            actions,
+            actions: cells,
+            blocks: blocks.iter().map(|&b| b as u32).collect(),
             radix: radix as u32,
             cube: cube as usize,
         })
     }
 
-    /// Cube index of a count vector (its last entry is implied).
+    /// The space of `problem`'s counts: role blocks in a role-dependent game.
+    pub fn of_problem(problem: &Problem) -> Result<CountSpace> {
+        let (block_of, blocks) = problem.count_blocks();
+        let mut sizes = vec![0; blocks];
+        for b in block_of {
+            sizes[b] += 1;
+        }
+        Self::with_blocks(&sizes, problem.actions())
+    }
+
+    /// Cube index of a count vector (each block's last entry is implied).
     pub fn index(&self, counts: &[u32]) -> u32 {
-        counts[..self.actions - 1]
-            .iter()
+        let k = self.actions / self.blocks.len();
+        counts
+            .chunks(k)
+            .flat_map(|block| &block[..k - 1])
             .fold(0, |acc, &c| acc * self.radix + c)
     }
 }
 
-/// A distribution of count vectors of `total` players: (cube index, probability).
+/// A distribution of count vectors of `totals[r]` players in each role
+/// block: (cube index, probability).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CountDistribution {
-    /// Players counted.
-    pub total: u32,
+    /// Players counted in each block (one total without roles).
+    pub totals: Vec<u32>,
     /// Support (cube index, probability > 0), in a deterministic order.
     pub entries: Vec<(u32, f64)>,
 }
@@ -81,8 +111,9 @@ impl CountDistribution {
 
     /// All mass on one count vector.
     pub fn point(space: &CountSpace, counts: &[u32]) -> Self {
+        let k = space.actions / space.blocks.len();
         CountDistribution {
-            total: counts.iter().sum(),
+            totals: counts.chunks(k).map(|block| block.iter().sum()).collect(),
             entries: vec![(space.index(counts), 1.0)],
         }
     }
@@ -132,7 +163,7 @@ impl Convolver {
             .filter(|&(_, p)| p > 0.0)
             .collect();
         CountDistribution {
-            total: a.total + b.total,
+            totals: a.totals.iter().zip(&b.totals).map(|(x, y)| x + y).collect(),
             entries,
         }
     }
@@ -161,6 +192,9 @@ pub fn coalition_distributions(
     space: &CountSpace,
 ) -> Vec<CountDistribution> {
     let k = problem.actions();
+    let cells = space.actions;
+    let (block_of, _) = problem.count_blocks();
+    let cell = |i: usize, a: usize| block_of[i] * k + a;
     let m = problem.coalitions().len();
     let coalition_of = problem.coalition_of();
     let in_part: std::collections::HashSet<usize> = plan
@@ -168,9 +202,9 @@ pub fn coalition_distributions(
         .iter()
         .flat_map(|p| p.players.iter().copied())
         .collect();
-    let mut base = vec![vec![0u32; k]; m];
+    let mut base = vec![vec![0u32; cells]; m];
     for i in (0..problem.players()).filter(|i| !in_part.contains(i)) {
-        base[coalition_of[i]][plan.base[i]] += 1;
+        base[coalition_of[i]][cell(i, plan.base[i])] += 1;
     }
     let mut parts: Vec<Vec<CountDistribution>> = base
         .iter()
@@ -181,9 +215,9 @@ pub fn coalition_distributions(
             .outcomes
             .iter()
             .map(|(actions, p)| {
-                let mut counts = vec![0u32; k];
-                for &a in actions {
-                    counts[a] += 1;
+                let mut counts = vec![0u32; cells];
+                for (&a, &i) in actions.iter().zip(&part.players) {
+                    counts[cell(i, a)] += 1;
                 }
                 (space.index(&counts), *p)
             })
@@ -198,8 +232,12 @@ pub fn coalition_distributions(
                 false
             }
         });
+        let mut totals = vec![0; space.blocks.len()];
+        for &i in &part.players {
+            totals[block_of[i]] += 1;
+        }
         parts[coalition_of[part.players[0]]].push(CountDistribution {
-            total: part.players.len() as u32,
+            totals,
             entries: dist,
         });
     }
@@ -231,12 +269,29 @@ pub fn others_distributions(
         .collect()
 }
 
-/// Every count vector of all n players, k words each, in rank order.
+/// Every count vector of all n players, one word per cell, in rank order:
+/// lexicographic, which for role blocks is block 0's vector outermost (so
+/// that cube-index order is rank order among vectors of the same blocks).
 pub fn all_count_vectors(space: &CountSpace) -> Vec<u32> {
-    let mut walk = CountVectors::new(space.players, space.actions);
-    let mut all = Vec::new();
-    while let Some(v) = walk.next_vector() {
-        all.extend_from_slice(v);
+    let k = space.actions / space.blocks.len();
+    let mut all: Vec<u32> = Vec::new();
+    let mut prefixes = 1;
+    for &block in &space.blocks {
+        let mut walk = CountVectors::new(block, k);
+        let mut vectors = Vec::new();
+        while let Some(v) = walk.next_vector() {
+            vectors.extend_from_slice(v);
+        }
+        let width = all.len() / prefixes.max(1);
+        let mut next = Vec::with_capacity(prefixes * (width + k) * (vectors.len() / k));
+        for p in 0..prefixes {
+            for v in vectors.chunks(k) {
+                next.extend_from_slice(&all[p * width..(p + 1) * width]);
+                next.extend_from_slice(v);
+            }
+        }
+        prefixes *= vectors.len() / k;
+        all = next;
     }
     all
 }
@@ -271,8 +326,9 @@ pub struct CountsConfig {
     pub chunk: u32,
     /// Items per P entry: ceil(|Q_j| / chunk).
     pub chunks: u32,
-    /// Players of coalition j (the total of its count vectors).
-    pub p_total: u32,
+    /// Word offset of coalition j's players in each role block (the
+    /// totals of its count vectors, which imply each block's last count).
+    pub p_totals: u32,
     /// Word offset of the P cells.
     pub p_cell: u32,
     /// Word offset of the Q cells.
@@ -285,8 +341,8 @@ pub struct CountsConfig {
     pub q_prob: u32,
     /// Real offset of the share table.
     pub shares: u32,
-    /// Unused, keeps the struct a multiple of 16 bytes.
-    pub pad: u32,
+    /// Role blocks R of the cells (1 without roles; k = actions / R).
+    pub blocks: u32,
 }
 
 impl CountsConfig {
@@ -341,15 +397,16 @@ impl CountsFlat {
                 q_entries,
                 chunk,
                 chunks: q_entries.div_ceil(chunk),
-                p_total: p.total,
-                p_cell: offset(words.len())?,
-                q_cell: offset(words.len() + p.entries.len())?,
+                p_totals: offset(words.len())?,
+                p_cell: offset(words.len() + p.totals.len())?,
+                q_cell: offset(words.len() + p.totals.len() + p.entries.len())?,
                 rank_of_cell: 0,
                 p_prob: offset(reals.len())?,
                 q_prob: offset(reals.len() + p.entries.len())?,
                 shares: 0,
-                pad: 0,
+                blocks: space.blocks.len() as u32,
             };
+            words.extend(&p.totals);
             words.extend(p.entries.iter().map(|e| e.0));
             words.extend(q.entries.iter().map(|e| e.0));
             reals.extend(p.entries.iter().map(|e| e.1));
@@ -394,15 +451,16 @@ pub struct CountsPlan {
 }
 
 impl CountsPlan {
-    /// Build the distributions of `problem` (symmetric families only).
+    /// Build the distributions of `problem` (symmetric or role-dependent
+    /// families: counts per role block).
     pub fn new(problem: &Problem, plan: &Plan) -> Result<CountsPlan> {
-        if !problem.game().is_symmetric() {
+        if !problem.game().has_counts() {
             return Err(Error::spec(
                 "game.family",
-                "the counts method needs a symmetric game; a table game is not symmetric (enumerate or sample it)",
+                "the counts method needs a symmetric or role-symmetric game; a table game is neither (enumerate or sample it)",
             ));
         }
-        let space = CountSpace::new(problem.players(), problem.actions())?;
+        let space = CountSpace::of_problem(problem)?;
         let coalitions = coalition_distributions(problem, plan, &space);
         let others = others_distributions(&space, &coalitions);
         Ok(CountsPlan {
@@ -436,10 +494,16 @@ pub(crate) struct DirectEstimate {
 }
 
 impl DirectEstimate {
-    /// The estimate for `problem` (symmetric).
+    /// The estimate for `problem` (symmetric or role-dependent: k counts
+    /// the cells, n the largest block, an upper bound either way).
     pub fn new(problem: &Problem, plan: &Plan) -> DirectEstimate {
-        let k = problem.actions() as u64;
-        let n = problem.players() as u64;
+        let (block_of, blocks) = problem.count_blocks();
+        let actions = problem.actions();
+        let k = (blocks * actions) as u64;
+        let block_sizes: Vec<u64> = (0..blocks)
+            .map(|b| block_of.iter().filter(|&&o| o == b).count() as u64)
+            .collect();
+        let largest = block_sizes.iter().copied().max().unwrap_or(0);
         let m = problem.coalitions().len();
         let coalition_of = problem.coalition_of();
         // Distinct count vectors of each part's outcomes, per coalition.
@@ -448,10 +512,10 @@ impl DirectEstimate {
             let mut counts: Vec<Vec<u32>> = part
                 .outcomes
                 .iter()
-                .map(|(actions, _)| {
+                .map(|(outcome, _)| {
                     let mut c = vec![0u32; k as usize];
-                    for &a in actions {
-                        c[a] += 1;
+                    for (&a, &i) in outcome.iter().zip(&part.players) {
+                        c[block_of[i] * actions + a] += 1;
                     }
                     c
                 })
@@ -461,15 +525,23 @@ impl DirectEstimate {
             supports[coalition_of[part.players[0]]].push(counts.len() as u64);
         }
         let product = |d: &mut dyn Iterator<Item = u64>| d.fold(1u64, u64::saturating_mul);
-        let sizes: Vec<u64> = problem
-            .coalitions()
-            .iter()
-            .map(|c| c.members.len() as u64)
-            .collect();
+        // Players of each coalition in each block: count vectors of a group
+        // are at most Π_b C(players in b + k − 1, k − 1).
+        let mut in_block = vec![vec![0u64; blocks]; m];
+        for (j, c) in problem.coalitions().iter().enumerate() {
+            for &i in &c.members {
+                in_block[j][block_of[i]] += 1;
+            }
+        }
+        let vectors = |players: &mut dyn Iterator<Item = u64>| {
+            players.fold(1u64, |acc, b| {
+                acc.saturating_mul(crate::counts::count_vectors(b, actions as u64))
+            })
+        };
         let p: Vec<u64> = (0..m)
             .map(|j| {
                 product(&mut supports[j].iter().copied())
-                    .min(crate::counts::count_vectors(sizes[j], k))
+                    .min(vectors(&mut in_block[j].iter().copied()))
             })
             .collect();
         let q: Vec<u64> = (0..m)
@@ -477,21 +549,42 @@ impl DirectEstimate {
                 let mut others = (0..m)
                     .filter(|&o| o != j)
                     .flat_map(|o| supports[o].iter().copied());
-                product(&mut others).min(crate::counts::count_vectors(n - sizes[j], k))
+                let mut others_in_block = (0..blocks).map(|b| {
+                    (0..m)
+                        .filter(|&o| o != j)
+                        .map(|o| in_block[o][b])
+                        .sum::<u64>()
+                });
+                product(&mut others).min(vectors(&mut others_in_block))
             })
             .collect();
         let pairs = (0..m).fold(0u64, |acc, j| acc.saturating_add(p[j].saturating_mul(q[j])));
-        let all_p: f64 = p.iter().map(|&x| x as f64).sum();
+        // A convolution costs its supports' product; a partial sum's support
+        // never exceeds the final one's, so smallest first each step costs
+        // at most min(running product, final) × the next support.
+        let convolutions = |mut sizes: Vec<f64>, last: f64| {
+            sizes.sort_by(f64::total_cmp);
+            let mut running = 1.0f64;
+            let mut cost = 0.0;
+            for s in sizes {
+                cost += running * s;
+                running = (running * s).min(last);
+            }
+            cost
+        };
         let build: f64 = (0..m)
             .map(|j| {
-                p[j] as f64 * supports[j].iter().map(|&d| d as f64).sum::<f64>()
-                    + q[j] as f64 * (all_p - p[j] as f64)
+                let others = (0..m).filter(|&o| o != j).map(|o| p[o] as f64).collect();
+                convolutions(supports[j].iter().map(|&d| d as f64).collect(), p[j] as f64)
+                    + convolutions(others, q[j] as f64)
             })
             .sum();
         let states = problem.states() as f64;
         let cost = pairs as f64 * states * (2.0 * k as f64 + 2.0) + 2.0 * build;
-        let cube = (n + 1).saturating_pow(k as u32 - 1);
-        let rows = crate::counts::count_vectors(n, k);
+        let cube = (largest + 1).saturating_pow((blocks * (actions - 1)) as u32);
+        let rows = block_sizes.iter().fold(1u64, |acc, &b| {
+            acc.saturating_mul(crate::counts::count_vectors(b, actions as u64))
+        });
         let threads = rayon::current_num_threads() as u64;
         let entries: u64 = p.iter().chain(&q).fold(0u64, |a, &b| a.saturating_add(b));
         let bytes = cube

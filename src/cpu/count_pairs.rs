@@ -30,7 +30,7 @@ pub fn count_pairs(
         let chunk = item % c.chunks;
         let cell_n = words[(c.p_cell + a) as usize];
         let p = reals[(c.p_prob + a) as usize];
-        decode_cell(c, cell_n, &mut counts);
+        decode_cell(c, words, cell_n, &mut counts);
         for (f, &c) in n.iter_mut().zip(&counts[..k]) {
             *f = f64::from(c);
         }

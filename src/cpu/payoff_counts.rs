@@ -14,7 +14,7 @@ pub fn payoff_counts(c: &CountsConfig, words: &[u32], reals: &[f64]) -> Vec<f64>
     let mut n = vec![0u32; k];
     for a in 0..p {
         let cell_n = words[c.p_cell as usize + a];
-        decode_cell(c, cell_n, &mut n);
+        decode_cell(c, words, cell_n, &mut n);
         for q in 0..q_entries {
             let r = words[(c.rank_of_cell + cell_n + words[c.q_cell as usize + q]) as usize];
             for x in 0..c.states {

@@ -561,7 +561,8 @@ mod tests {
         assert_eq!(wgsl_layout(&enumerate, "Config"), config);
         use crate::symmetric::CountsConfig;
         let counts_config = rust_layout!(CountsConfig; actions, states, radix, rows, p_entries,
-            q_entries, chunk, chunks, p_total, p_cell, q_cell, rank_of_cell, p_prob, q_prob, shares);
+            q_entries, chunk, chunks, p_totals, p_cell, q_cell, rank_of_cell, p_prob, q_prob, shares,
+            blocks);
         assert_eq!(wgsl_layout(&counts, "CountsConfig"), counts_config);
         use super::run::DispatchParams;
         let dispatch = rust_layout!(DispatchParams; digits, first_lo, first_hi, count,

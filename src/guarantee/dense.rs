@@ -105,7 +105,7 @@ pub fn payoff_matrix(
         check_entries(entries)?;
         let (ns, ms) = (list(members.len()), list(others.len()));
         let uniform = |vectors: &[Vec<u32>], total: usize| CountDistribution {
-            total: total as u32,
+            totals: vec![total as u32],
             entries: vectors.iter().map(|v| (space.index(v), 1.0)).collect(),
         };
         let counts = CountsPlan {
