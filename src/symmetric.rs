@@ -26,8 +26,7 @@ pub const MAX_CUBE: u64 = 1 << 25;
 
 /// The count vectors of a game: n players over k actions, or in a
 /// role-dependent game the role-count cube: each role block's players over
-/// its k (block, action) cells, `block * k + a` (the cells of
-/// [`crate::plan::Config::actions`]).
+/// its k (block, action) cells, `block * k + a`.
 #[derive(Clone, Debug)]
 pub struct CountSpace {
     /// Players n.

@@ -8,7 +8,8 @@ use rand::{Rng, SeedableRng};
 use super::common::*;
 use unitsum_gpu::internals::{oracle, Plan};
 use unitsum_gpu::{
-    Backend, Coalition, CopyMatch, Error, Evaluator, Game, Method, Options, Policy, Problem,
+    Backend, Coalition, CopyMatch, Error, Evaluation, Evaluator, Game, Method, MethodUsed, Options,
+    Policy, Problem,
 };
 
 /// Role-dependent families and context-free ones that take roles as metadata.
@@ -128,7 +129,7 @@ fn role_games_equal_the_oracle_on_every_family_and_policy_kind() {
         let exact = cpu(problem);
         assert_close(name, &exact.shares, &expected, CPU_ORACLE_TOLERANCE);
         assert_identities(name, &exact.shares, CPU_ORACLE_TOLERANCE);
-        // Auto picks enumeration: a role-dependent game is not fully symmetric.
+        // Auto: enumeration, or per-role counts where profiles are many.
         let auto = unitsum_gpu::evaluate(problem, &options(Backend::Cpu, Method::Auto)).unwrap();
         assert_close(name, &auto.shares, &expected, CPU_ORACLE_TOLERANCE);
     }
@@ -723,8 +724,129 @@ fn check_cli_reports_symmetry_and_exit_codes() {
     assert_eq!(report["canonical"], true);
 }
 
+/// Per-role counts (the role-count cube) of every role family and policy
+/// kind on `backend`; table games are refused by the counts method.
+fn per_role_counts(
+    evaluator: &mut Evaluator,
+    backend: Backend,
+) -> Vec<(String, Evaluation, Evaluation)> {
+    let mut out = Vec::new();
+    for (name, problem) in all_role_problems(3) {
+        let counts = evaluator.evaluate(&problem, &options(backend, Method::Counts));
+        if matches!(problem.game(), Game::Table { .. }) {
+            let err = counts.expect_err("a table game has no counts").to_string();
+            assert!(err.contains("game.family"), "{name}: {err}");
+            continue;
+        }
+        out.push((name, cpu(&problem), counts.unwrap()));
+    }
+    out
+}
+
+fn per_role_counts_equal_enumeration_on_every_family_and_policy_kind() {
+    let results = per_role_counts(&mut Evaluator::new(), Backend::Cpu);
+    assert!(results.len() >= 3 * 3 * KINDS.len(), "{}", results.len());
+    for (name, exact, counts) in &results {
+        assert_eq!(counts.method, MethodUsed::Counts, "{name}");
+        assert_close(name, &counts.shares, &exact.shares, CPU_ORACLE_TOLERANCE);
+    }
+}
+
+fn gpu_per_role_counts_equal_the_cpu(gpu: &mut Evaluator) {
+    for (name, exact, counts) in &per_role_counts(gpu, Backend::Gpu) {
+        assert_eq!(counts.backend, unitsum_gpu::BackendUsed::Gpu, "{name}");
+        assert_close(name, &counts.shares, &exact.shares, GPU_TOLERANCE);
+        assert_identities(name, &counts.shares, GPU_TOLERANCE);
+    }
+}
+
+/// n = 384 in two alternating roles: 192 players on a common action
+/// against 192 uniform ones, role proportional with `rows`.
+fn two_role_problem_at_scale(rows: [[f64; 2]; 2]) -> Problem {
+    let n = 384;
+    let roles: Vec<usize> = (0..n).map(|i| i % 2).collect();
+    let weights = vec![rows.iter().map(|r| r.to_vec()).collect()];
+    Problem::new_with_roles(
+        n,
+        2,
+        Some(roles.clone()),
+        Game::RoleProportional { roles, weights },
+        vec![
+            Coalition::new(
+                (0..192).collect(),
+                Policy::Common {
+                    dist: Some(vec![0.3, 0.7]),
+                },
+            ),
+            Coalition::new((192..n).collect(), Policy::Uniform),
+        ],
+    )
+    .unwrap()
+}
+
+/// At n = 384, where enumeration is out of reach: with identical role rows
+/// per-role counts equal the context-free family's own counts method (one
+/// block, another algorithm), and with different rows they differ from it
+/// and agree with sampling.
+fn per_role_counts_at_scale_check_against_the_context_free_family(gpu: &mut Evaluator) {
+    let plain = {
+        let same = two_role_problem_at_scale([[3.0, 1.0], [3.0, 1.0]]);
+        Problem::new(
+            384,
+            2,
+            Game::Proportional {
+                weights: vec![vec![3.0, 1.0]],
+            },
+            same.coalitions().to_vec(),
+        )
+        .unwrap()
+    };
+    let reference = unitsum_gpu::evaluate(&plain, &options(Backend::Cpu, Method::Counts)).unwrap();
+    for (rows, equal) in [
+        ([[3.0, 1.0], [3.0, 1.0]], true),
+        ([[3.0, 1.0], [1.0, 3.0]], false),
+    ] {
+        let problem = two_role_problem_at_scale(rows);
+        for backend in [Backend::Cpu, Backend::Gpu] {
+            let name = format!("rows {rows:?} on {backend:?}");
+            // Auto takes the counts method: 10^115 profiles.
+            let counts = gpu
+                .evaluate(&problem, &options(backend, Method::Auto))
+                .unwrap();
+            assert_eq!(counts.method, MethodUsed::Counts, "{name}");
+            let tolerance = if backend == Backend::Cpu {
+                CPU_ORACLE_TOLERANCE
+            } else {
+                GPU_TOLERANCE
+            };
+            assert_identities(&name, &counts.shares, tolerance);
+            let d = (counts.shares[0][0] - reference.shares[0][0]).abs();
+            if equal {
+                assert!(d <= tolerance, "{name}: {d:e} from the context-free family");
+            } else {
+                assert!(d > 1e-3, "{name}: the role rows changed nothing ({d:e})");
+                let sampled = unitsum_gpu::evaluate(
+                    &problem,
+                    &Options {
+                        samples: 400_000,
+                        ..options(Backend::Cpu, Method::Sample)
+                    },
+                )
+                .unwrap();
+                let error = sampled.stderr.as_ref().unwrap()[0][0];
+                let off = (sampled.shares[0][0] - counts.shares[0][0]).abs();
+                assert!(
+                    off <= 6.0 * error,
+                    "{name}: sampling off by {off:e}, error {error:e}"
+                );
+            }
+        }
+    }
+}
+
 super::trials!(
     cpu: [
+        per_role_counts_equal_enumeration_on_every_family_and_policy_kind,
         role_games_equal_the_oracle_on_every_family_and_policy_kind,
         role_shares_match_hand_worked_cases,
         one_role_reduces_to_the_context_free_family,
@@ -739,5 +861,10 @@ super::trials!(
         check_reports_the_symmetry_a_game_has,
         check_cli_reports_symmetry_and_exit_codes,
     ],
-    gpu: [gpu_role_games_equal_the_cpu, gpu_role_games_sample_the_exact_value],
+    gpu: [
+        gpu_role_games_equal_the_cpu,
+        gpu_role_games_sample_the_exact_value,
+        gpu_per_role_counts_equal_the_cpu,
+        per_role_counts_at_scale_check_against_the_context_free_family,
+    ],
 );
