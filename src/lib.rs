@@ -45,6 +45,7 @@
 //! [`Error::is_bad_input`] tells the user's input from a failed run.
 
 mod check;
+mod count_blocks;
 mod counts;
 mod counts_driver;
 mod counts_route;
@@ -78,8 +79,8 @@ pub use evaluator::{
 };
 pub use game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use guarantee::{
-    BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight, SecurityValue, Solver,
-    AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,
+    Basis, BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight, SecurityValue,
+    Solver, AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,
 };
 pub use json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
 pub use limits::MAX_ACTIONS;

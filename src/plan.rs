@@ -9,6 +9,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::count_blocks::CountBlocks;
 use crate::counts::binomial;
 use crate::error::{Error, Remedy, Result};
 use crate::game::Game;
@@ -131,20 +132,25 @@ fn expand(
             outcomes: support.iter().filter(|(_, p)| *p > 0.0).cloned().collect(),
         }),
         Policy::Counts { support } => {
-            let outcomes = if problem.counts_by_representative() {
+            // Arranged over the policy's own members (in their roles), played
+            // by the targets in order.
+            let len = support.first().map_or(k, |(c, _)| c.len());
+            let blocks = CountBlocks::new(own, problem.roles(), k, len).expect("validated counts");
+            let outcomes = if problem.counts_by_representative(blocks.per_role()) {
                 // Shares depend on counts only: one arrangement stands for all.
                 support
                     .iter()
                     .filter(|(_, p)| *p > 0.0)
-                    .map(|(counts, p)| (arrangement(counts), *p))
+                    .map(|(counts, p)| (blocks.representative(counts), *p))
                     .collect()
             } else {
                 support
                     .iter()
                     .filter(|(_, p)| *p > 0.0)
                     .flat_map(|(counts, p)| {
-                        let each = p / crate::policy::arrangements(counts);
-                        every_arrangement(counts)
+                        let each = p / blocks.arrangements(counts);
+                        blocks
+                            .every_arrangement(counts)
                             .into_iter()
                             .map(move |a| (a, each))
                     })
@@ -218,38 +224,6 @@ fn expand(
                 expand(problem, &block.policy, &block.members, &sub, base, parts);
             }
         }
-    }
-}
-
-/// The joint action with counts `counts` in ascending action order.
-fn arrangement(counts: &[usize]) -> Vec<usize> {
-    counts
-        .iter()
-        .enumerate()
-        .flat_map(|(b, &c)| std::iter::repeat_n(b, c))
-        .collect()
-}
-
-/// Every joint action with counts `counts`, in lexicographic order (the
-/// next permutation of the multiset each time).
-fn every_arrangement(counts: &[usize]) -> Vec<Vec<usize>> {
-    let mut current = arrangement(counts);
-    let mut all = vec![current.clone()];
-    loop {
-        let Some(i) = (1..current.len())
-            .rev()
-            .find(|&i| current[i - 1] < current[i])
-        else {
-            return all;
-        };
-        let pivot = i - 1;
-        let j = (i..current.len())
-            .rev()
-            .find(|&j| current[j] > current[pivot])
-            .expect("a larger element after the pivot");
-        current.swap(pivot, j);
-        current[i..].reverse();
-        all.push(current.clone());
     }
 }
 

@@ -1,6 +1,8 @@
 //! Coalition policies: distributions over the joint actions of a coalition's
 //! members (docs/THEORY.md, "Policies").
 
+use crate::count_blocks::CountBlocks;
+
 /// A coalition's policy. Actions and distributions refer to the coalition's
 /// members in the order they are listed.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +35,12 @@ pub enum Policy {
     /// many members play each action, summing to the coalition's size) with
     /// probability `p`, the members assigned to the drawn counts by a
     /// uniformly random arrangement. The guarantee's policy at scale.
+    ///
+    /// With players in R > 1 roles, a vector may instead hold k counts per
+    /// role (the distinct roles in ascending order, block-major: entry
+    /// `b·k + a` counts the members of the b-th role playing a), each role's
+    /// members arranged on their own: per-role counts, for role-symmetric
+    /// games.
     Counts {
         /// The support: (one count per action, probability).
         support: Vec<(Vec<usize>, f64)>,
@@ -263,12 +271,13 @@ impl Policy {
                 .map(|(_, p)| p)
                 .sum(),
             Policy::Counts { support } => {
-                let mut counts = vec![0; actions];
-                joint.iter().for_each(|&a| counts[a] += 1);
+                let len = support.first().map_or(actions, |(c, _)| c.len());
+                let blocks = CountBlocks::new(members, roles, actions, len).expect("validated");
+                let counts = blocks.counts_of(joint);
                 support
                     .iter()
                     .filter(|(c, _)| *c == counts)
-                    .map(|(_, p)| p / arrangements(&counts))
+                    .map(|(_, p)| p / blocks.arrangements(&counts))
                     .sum()
             }
             Policy::Copy {
@@ -318,18 +327,4 @@ impl Policy {
                 .product(),
         }
     }
-}
-
-/// How many joint actions have the counts `counts`: the multinomial
-/// coefficient `(Σ c)! / Π c_b!`, as a float (exact up to 2^53).
-pub(crate) fn arrangements(counts: &[usize]) -> f64 {
-    let mut total = 0usize;
-    let mut ways = 1.0;
-    for &c in counts {
-        for i in 1..=c {
-            total += 1;
-            ways = ways * total as f64 / i as f64;
-        }
-    }
-    ways
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::count_blocks::CountBlocks;
 use crate::error::{Error, Result};
 use crate::game::{Game, UNIT_SUM_TOLERANCE};
 use crate::limits::MAX_ACTIONS;
@@ -227,8 +228,20 @@ impl Problem {
 
     /// Whether one arrangement of a `counts` policy's count vector stands for
     /// all: in a symmetric game, unless a translated copy turns the
-    /// arrangement into different counts.
-    pub(crate) fn counts_by_representative(&self) -> bool {
+    /// arrangement into different counts; in a role-dependent game, for
+    /// per-role counts (`per_role`), unless a copy by order moves actions
+    /// across roles.
+    pub(crate) fn counts_by_representative(&self, per_role: bool) -> bool {
+        fn by_order(policy: &Policy) -> bool {
+            match policy {
+                Policy::Copy { by, .. } => *by == CopyMatch::Order,
+                Policy::Blocks { blocks } => blocks.iter().any(|b| by_order(&b.policy)),
+                _ => false,
+            }
+        }
+        if self.game.roles().is_some() {
+            return per_role && !self.coalitions.iter().any(|c| by_order(&c.policy));
+        }
         fn translates(policy: &Policy) -> bool {
             match policy {
                 Policy::Copy { translate, .. } => translate.is_some(),
@@ -332,23 +345,44 @@ impl Problem {
                     return Err(Error::spec(format!("{path}.support"), "is empty"));
                 }
                 let mut total = 0.0;
+                let roles = crate::game::distinct_sorted(&self.roles).len();
+                let expected = if roles > 1 {
+                    format!("one per action ({k}), or k per role ({})", roles * k)
+                } else {
+                    format!("one per action ({k})")
+                };
+                let len = support[0].0.len();
+                let blocks = CountBlocks::new(members, &self.roles, k, len).ok_or_else(|| {
+                    Error::spec(
+                        format!("{path}.support[0].counts"),
+                        format!("has {len} counts, expected {expected}"),
+                    )
+                })?;
+                let sizes = blocks.sizes();
                 for (s, (counts, p)) in support.iter().enumerate() {
                     let at = format!("{path}.support[{s}].counts");
-                    if counts.len() != k {
+                    if counts.len() != len {
                         return Err(Error::spec(
                             at,
-                            format!("has {} counts, expected one per action ({k})", counts.len()),
+                            format!("has {} counts, expected {len} as support[0]", counts.len()),
                         ));
                     }
-                    let sum = counts.iter().try_fold(0usize, |a, &c| a.checked_add(c));
-                    if sum != Some(size) {
-                        return Err(Error::spec(
-                            at,
-                            format!(
-                                "counts {} members, expected the coalition's {size}",
-                                sum.map_or("too many".to_string(), |s| s.to_string())
-                            ),
-                        ));
+                    for (b, (block, &members_there)) in counts.chunks(k).zip(&sizes).enumerate() {
+                        let sum = block.iter().try_fold(0usize, |a, &c| a.checked_add(c));
+                        if sum != Some(members_there) {
+                            let whose = if blocks.per_role() {
+                                format!("the coalition's {members_there} in role block {b}")
+                            } else {
+                                format!("the coalition's {members_there}")
+                            };
+                            return Err(Error::spec(
+                                at,
+                                format!(
+                                    "counts {} members, expected {whose}",
+                                    sum.map_or("too many".to_string(), |s| s.to_string())
+                                ),
+                            ));
+                        }
                     }
                     if support[..s].iter().any(|(c, _)| c == counts) {
                         return Err(Error::spec(at, "is listed twice"));
@@ -357,17 +391,14 @@ impl Problem {
                     total += p;
                 }
                 check_unit_sum(total, &format!("{path}.support"))?;
-                if !self.counts_by_representative() {
-                    // A game that is not symmetric enumerates every arrangement.
-                    let outcomes: f64 = support
-                        .iter()
-                        .map(|(c, _)| crate::policy::arrangements(c))
-                        .sum();
+                if !self.counts_by_representative(blocks.per_role()) {
+                    // Where arrangements matter, each is enumerated.
+                    let outcomes: f64 = support.iter().map(|(c, _)| blocks.arrangements(c)).sum();
                     if outcomes > MAX_COUNTS_ARRANGEMENTS as f64 {
                         return Err(Error::too_large(
                             format!(
                                 "{path}: its count vectors have {outcomes:.3e} arrangements in all, \
-                                 beyond {MAX_COUNTS_ARRANGEMENTS}, and a table game needs each"
+                                 beyond {MAX_COUNTS_ARRANGEMENTS}, and this game needs each"
                             ),
                             crate::error::Remedy::SmallerProblem,
                         ));

@@ -272,10 +272,15 @@ pub fn others_distributions(
 /// lexicographic, which for role blocks is block 0's vector outermost (so
 /// that cube-index order is rank order among vectors of the same blocks).
 pub fn all_count_vectors(space: &CountSpace) -> Vec<u32> {
-    let k = space.actions / space.blocks.len();
+    count_vectors_with_totals(&space.blocks, space.actions / space.blocks.len())
+}
+
+/// Every count vector with `totals[b]` players in block b over k actions
+/// each, one word per cell, block 0's vector outermost.
+pub fn count_vectors_with_totals(totals: &[u32], k: usize) -> Vec<u32> {
     let mut all: Vec<u32> = Vec::new();
     let mut prefixes = 1;
-    for &block in &space.blocks {
+    for &block in totals {
         let mut walk = CountVectors::new(block, k);
         let mut vectors = Vec::new();
         while let Some(v) = walk.next_vector() {

@@ -4,14 +4,14 @@
 
 use super::lp::maximin;
 use super::{checked_value, is_share, Basis, BestResponse, SecurityValue, Solver};
-use crate::counts::CountVectors;
+use crate::count_blocks::CountBlocks;
 use crate::counts_driver::CountKernels;
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator, Method, Options, Side};
 use crate::plan::{FlatPlan, Part, Plan};
 use crate::policy::Policy;
 use crate::problem::{Coalition, Problem};
-use crate::symmetric::{CountDistribution, CountSpace, CountsPlan};
+use crate::symmetric::{count_vectors_with_totals, CountDistribution, CountSpace, CountsPlan};
 
 /// Payoff matrices larger than this (states × strategies × replies) are refused.
 pub const MAX_PAYOFF_ENTRIES: u64 = 20_000_000;
@@ -54,6 +54,30 @@ impl PayoffMatrix {
     }
 }
 
+/// How `players`' actions are counted: per role block in a role-dependent
+/// game (the blocks of [`CountSpace::of_problem`]), else in one block.
+fn counted_blocks(problem: &Problem, players: &[usize]) -> CountBlocks {
+    let (_, blocks) = problem.count_blocks();
+    CountBlocks::new(
+        players,
+        problem.roles(),
+        problem.actions(),
+        blocks * problem.actions(),
+    )
+    .expect("the game's role blocks")
+}
+
+/// Players in each block.
+fn totals(blocks: &CountBlocks) -> Vec<u32> {
+    blocks.sizes().iter().map(|&s| s as u32).collect()
+}
+
+/// The cube index of `joint` (one action per player counted by `blocks`).
+fn index_of(space: &CountSpace, blocks: &CountBlocks, joint: &[usize]) -> u32 {
+    let counts: Vec<u32> = blocks.counts_of(joint).iter().map(|&c| c as u32).collect();
+    space.index(&counts)
+}
+
 /// One joint action with the counts `counts`: actions in ascending order.
 pub(crate) fn representative(counts: &[u32]) -> Vec<usize> {
     counts
@@ -88,29 +112,38 @@ pub fn payoff_matrix(
     let states = problem.states();
     let members = problem.coalitions()[j].members.clone();
     let others = others_of(problem, j);
-    if problem.game().is_symmetric() {
-        let space = CountSpace::new(n, k)?;
-        let list = |total: usize| {
-            let mut walk = CountVectors::new(total as u32, k);
-            let mut out = Vec::new();
-            while let Some(v) = walk.next_vector() {
-                out.push(v.to_vec());
-            }
-            out
+    if problem.game().has_counts() {
+        // Only counts matter (per role block in a role-dependent game).
+        let space = CountSpace::of_problem(problem)?;
+        let (members_blocks, others_blocks) = (
+            counted_blocks(problem, &members),
+            counted_blocks(problem, &others),
+        );
+        let (member_totals, other_totals) = (totals(&members_blocks), totals(&others_blocks));
+        let vectors = |totals: &[u32]| {
+            totals.iter().fold(1u64, |n, &t| {
+                n.saturating_mul(crate::counts::count_vectors(u64::from(t), k as u64))
+            })
         };
         // Counted before they are listed.
         let entries = (states as u64)
-            .saturating_mul(crate::counts::count_vectors(members.len() as u64, k as u64))
-            .saturating_mul(crate::counts::count_vectors(others.len() as u64, k as u64));
+            .saturating_mul(vectors(&member_totals))
+            .saturating_mul(vectors(&other_totals));
         check_entries(entries)?;
-        let (ns, ms) = (list(members.len()), list(others.len()));
-        let uniform = |vectors: &[Vec<u32>], total: usize| CountDistribution {
-            totals: vec![total as u32],
+        let list = |totals: &[u32]| -> Vec<Vec<u32>> {
+            count_vectors_with_totals(totals, k)
+                .chunks(space.actions)
+                .map(<[u32]>::to_vec)
+                .collect()
+        };
+        let (ns, ms) = (list(&member_totals), list(&other_totals));
+        let uniform = |vectors: &[Vec<u32>], totals: &[u32]| CountDistribution {
+            totals: totals.to_vec(),
             entries: vectors.iter().map(|v| (space.index(v), 1.0)).collect(),
         };
         let counts = CountsPlan {
-            coalitions: vec![uniform(&ns, members.len())],
-            others: vec![uniform(&ms, others.len())],
+            coalitions: vec![uniform(&ns, &member_totals)],
+            others: vec![uniform(&ms, &other_totals)],
             space,
         };
         let flat = FlatPlan::new(problem, &Plan::new(problem))?;
@@ -125,13 +158,21 @@ pub fn payoff_matrix(
                 Side::Gpu => counts_payoff(evaluator.gpu()?, &flat, &counts),
             },
         )?;
-        // The other players get a representative joint action in player order.
+        // Each count vector stands for one joint action: the coalition's
+        // members in their listed order, the others in player order.
+        let joint = |blocks: &CountBlocks, v: &[u32]| {
+            blocks.representative(&v.iter().map(|&c| c as usize).collect::<Vec<_>>())
+        };
         return Ok(PayoffMatrix {
-            strategies: ns.iter().map(|v| representative(v)).collect(),
-            replies: ms.iter().map(|v| representative(v)).collect(),
+            strategies: ns.iter().map(|v| joint(&members_blocks, v)).collect(),
+            replies: ms.iter().map(|v| joint(&others_blocks, v)).collect(),
             states,
             values,
-            basis: Basis::CountVectors,
+            basis: if members_blocks.per_role() {
+                Basis::RoleCountVectors
+            } else {
+                Basis::CountVectors
+            },
             max_gpu_cpu,
             notes,
         });
@@ -331,17 +372,19 @@ pub(crate) fn security_value(
     })
 }
 
-/// Every pure reply of the others: count-vector representatives in a
-/// symmetric game, else every joint action (in player order).
+/// Every pure reply of the others: count-vector representatives (per role
+/// in a role-dependent game) where only counts matter, else every joint
+/// action (in player order).
 fn every_reply(problem: &Problem, j: usize) -> Vec<Vec<usize>> {
-    let m = problem.players() - problem.coalitions()[j].members.len();
-    if problem.game().is_symmetric() {
-        let mut walk = CountVectors::new(m as u32, problem.actions());
-        let mut out = Vec::new();
-        while let Some(v) = walk.next_vector() {
-            out.push(representative(v));
-        }
-        out
+    let others = others_of(problem, j);
+    let m = others.len();
+    if problem.game().has_counts() {
+        let blocks = counted_blocks(problem, &others);
+        let width = blocks.sizes().len() * problem.actions();
+        count_vectors_with_totals(&totals(&blocks), problem.actions())
+            .chunks(width)
+            .map(|v| blocks.representative(&v.iter().map(|&c| c as usize).collect::<Vec<_>>()))
+            .collect()
     } else {
         let k = problem.actions() as u64;
         (0..k.pow(m as u32))
@@ -426,18 +469,17 @@ pub(crate) fn best_response(
     let matrix = payoff_matrix(evaluator, problem, j, backend)?;
     let others = others_of(problem, j);
     // The probability of each reply under the others' policies.
-    let probability: Vec<f64> = if problem.game().is_symmetric() {
+    let probability: Vec<f64> = if matrix.basis != Basis::JointActions {
         let counts = CountsPlan::new(problem, &Plan::new(problem))?;
-        let space = &counts.space;
-        let q = &counts.others[j];
-        let lookup: std::collections::HashMap<u32, f64> = q.entries.iter().copied().collect();
+        let blocks = counted_blocks(problem, &others);
+        let lookup: std::collections::HashMap<u32, f64> =
+            counts.others[j].entries.iter().copied().collect();
         matrix
             .replies
             .iter()
             .map(|reply| {
-                let mut c = vec![0u32; problem.actions()];
-                reply.iter().for_each(|&a| c[a] += 1);
-                lookup.get(&space.index(&c)).copied().unwrap_or(0.0)
+                let index = index_of(&counts.space, &blocks, reply);
+                lookup.get(&index).copied().unwrap_or(0.0)
             })
             .collect()
     } else {
@@ -520,17 +562,17 @@ pub(crate) fn best_response(
 /// actions of coalition j) under coalition j's policy in `problem`.
 fn strategy_probabilities(problem: &Problem, j: usize, matrix: &PayoffMatrix) -> Result<Vec<f64>> {
     let coalition = &problem.coalitions()[j];
-    if matrix.basis == Basis::CountVectors {
+    if matrix.basis != Basis::JointActions {
         let counts = CountsPlan::new(problem, &Plan::new(problem))?;
+        let blocks = counted_blocks(problem, &coalition.members);
         let lookup: std::collections::HashMap<u32, f64> =
             counts.coalitions[j].entries.iter().copied().collect();
         return Ok(matrix
             .strategies
             .iter()
             .map(|joint| {
-                let mut c = vec![0u32; problem.actions()];
-                joint.iter().for_each(|&a| c[a] += 1);
-                lookup.get(&counts.space.index(&c)).copied().unwrap_or(0.0)
+                let index = index_of(&counts.space, &blocks, joint);
+                lookup.get(&index).copied().unwrap_or(0.0)
             })
             .collect());
     }

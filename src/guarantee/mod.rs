@@ -43,6 +43,10 @@ pub enum Basis {
     /// Joint actions (any game).
     #[serde(rename = "joint actions")]
     JointActions,
+    /// Count vectors per role block (role-dependent games: only each
+    /// role's counts matter).
+    #[serde(rename = "per-role count vectors")]
+    RoleCountVectors,
 }
 
 impl std::fmt::Display for Basis {
@@ -50,6 +54,7 @@ impl std::fmt::Display for Basis {
         f.write_str(match self {
             Basis::CountVectors => "count vectors",
             Basis::JointActions => "joint actions",
+            Basis::RoleCountVectors => "per-role count vectors",
         })
     }
 }
@@ -268,8 +273,9 @@ fn choose_solver(
         Solver::DoubleOracle if symmetric => Ok(Solver::DoubleOracle),
         Solver::DoubleOracle => Err(Error::usage(
             "solver",
-            "double-oracle needs a symmetric game (its strategies are count vectors); \
-             a table game takes the dense LP",
+            "double-oracle needs a symmetric game (its strategies are count vectors of one \
+             role); a table game, or a role-dependent one (per-role count vectors), takes \
+             the dense LP",
         )),
         Solver::Auto if !symmetric => Ok(Solver::Dense),
         Solver::Auto => {

@@ -8,8 +8,8 @@ use rand::{Rng, SeedableRng};
 use super::common::*;
 use unitsum_gpu::internals::{oracle, Plan};
 use unitsum_gpu::{
-    Backend, Coalition, CopyMatch, Error, Evaluation, Evaluator, Game, Method, MethodUsed, Options,
-    Policy, Problem,
+    Backend, Basis, Coalition, CopyMatch, Error, Evaluation, Evaluator, Game, Method, MethodUsed,
+    Options, Policy, Problem,
 };
 
 /// Role-dependent families and context-free ones that take roles as metadata.
@@ -52,6 +52,14 @@ fn random_role_problem(seed: u64, family: &str, kind: &str) -> Problem {
     roles[n - 1] = 1;
     let game = random_role_game(&mut rng, family, &roles, k);
     let mut coalitions = plain.coalitions().to_vec();
+    // Half the `counts` policies count per role (their own stream, so that
+    // the other draws stay as they were).
+    let mut counts_rng = StdRng::seed_from_u64(seed ^ 0xc0de);
+    for c in &mut coalitions {
+        if matches!(c.policy, Policy::Counts { .. }) && counts_rng.random_bool(0.5) {
+            c.policy = per_role_counts_policy(&mut counts_rng, &c.members, &roles, k);
+        }
+    }
     if let Policy::Copy {
         of, rest_action, ..
     } = coalitions[0].policy.clone()
@@ -92,6 +100,42 @@ fn random_role_problem(seed: u64, family: &str, kind: &str) -> Problem {
         .expect("random role problems are valid")
 }
 
+/// A `counts` policy over per-role count vectors of `members`: 1 to 4
+/// random joint actions' counts, random weights.
+fn per_role_counts_policy(
+    rng: &mut StdRng,
+    members: &[usize],
+    roles: &[usize],
+    k: usize,
+) -> Policy {
+    let mut present = roles.to_vec();
+    present.sort_unstable();
+    present.dedup();
+    let mut vectors: Vec<Vec<usize>> = Vec::new();
+    for _ in 0..rng.random_range(1..=4) {
+        let mut counts = vec![0; present.len() * k];
+        for &i in members {
+            let block = present.binary_search(&roles[i]).unwrap();
+            counts[block * k + rng.random_range(0..k)] += 1;
+        }
+        if !vectors.contains(&counts) {
+            vectors.push(counts);
+        }
+    }
+    let p = unitsum_gpu::internals::distribution(rng, vectors.len());
+    Policy::Counts {
+        support: vectors.into_iter().zip(p).collect(),
+    }
+}
+
+/// Whether a coalition of `problem` counts per role.
+fn has_per_role_counts(problem: &Problem) -> bool {
+    problem.coalitions().iter().any(|c| match &c.policy {
+        Policy::Counts { support } => support[0].0.len() > problem.actions(),
+        _ => false,
+    })
+}
+
 fn all_role_problems(per_pair: u64) -> Vec<(String, Problem)> {
     let mut out = Vec::new();
     for (f, family) in ROLE_FAMILIES.iter().enumerate() {
@@ -120,7 +164,9 @@ fn role_games_equal_the_oracle_on_every_family_and_policy_kind() {
     let problems = all_role_problems(4);
     let mut copies_by_role = 0;
     let mut translated = 0;
+    let mut per_role = 0;
     for (name, problem) in &problems {
+        per_role += usize::from(has_per_role_counts(problem));
         if let Policy::Copy { by, translate, .. } = &problem.coalitions()[0].policy {
             copies_by_role += usize::from(*by == CopyMatch::Role);
             translated += usize::from(translate.is_some());
@@ -134,8 +180,8 @@ fn role_games_equal_the_oracle_on_every_family_and_policy_kind() {
         assert_close(name, &auto.shares, &expected, CPU_ORACLE_TOLERANCE);
     }
     assert!(
-        copies_by_role >= 3 && translated >= 3,
-        "{copies_by_role} {translated}"
+        copies_by_role >= 3 && translated >= 3 && per_role >= 6,
+        "{copies_by_role} {translated} {per_role}"
     );
 }
 
@@ -844,6 +890,175 @@ fn per_role_counts_at_scale_check_against_the_context_free_family(gpu: &mut Eval
     }
 }
 
+/// The same game as a table of every profile's shares (player 0's action
+/// the fastest digit): no structure left, so its guarantee LP runs over
+/// joint actions.
+fn tabulated(problem: &Problem) -> Problem {
+    let (n, k) = (problem.players(), problem.actions());
+    let game = problem.game();
+    let shares = (0..game.states())
+        .map(|x| {
+            (0..k.pow(n as u32))
+                .map(|index| {
+                    let profile: Vec<usize> =
+                        (0..n).map(|i| (index / k.pow(i as u32)) % k).collect();
+                    game.player_shares(x, &profile, k)
+                })
+                .collect()
+        })
+        .collect();
+    Problem::new_with_roles(
+        n,
+        k,
+        Some(problem.roles().to_vec()),
+        Game::Table { shares },
+        problem.coalitions().to_vec(),
+    )
+    .unwrap()
+}
+
+/// A random role game of `family` with n = 4 to 5 players in two or three
+/// roles and k = 2 to 3 actions: coalition 0 a random group, the others
+/// split in one or two uniform coalitions.
+fn random_guarantee_problem(seed: u64, family: &str) -> Problem {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (n, k) = (rng.random_range(4..=5), rng.random_range(2..=3));
+    let mut roles: Vec<usize> = (0..n).map(|_| rng.random_range(0..3)).collect();
+    roles[0] = 0;
+    roles[n - 1] = 1;
+    let game = random_role_game(&mut rng, family, &roles, k);
+    let mut players: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        players.swap(i, rng.random_range(0..=i));
+    }
+    let size = rng.random_range(1..n);
+    let (mine, rest) = players.split_at(size);
+    let mut coalitions = vec![Coalition::new(mine.to_vec(), Policy::Uniform)];
+    let cut = if rest.len() > 1 && rng.random_bool(0.5) {
+        rng.random_range(1..rest.len())
+    } else {
+        rest.len()
+    };
+    coalitions.push(Coalition::new(rest[..cut].to_vec(), Policy::Uniform));
+    if cut < rest.len() {
+        coalitions.push(Coalition::new(rest[cut..].to_vec(), Policy::Uniform));
+    }
+    Problem::new_with_roles(n, k, Some(roles), game, coalitions).unwrap()
+}
+
+/// Strategies of the per-role LP: Π over roles of C(m_r + k − 1, k − 1).
+fn per_role_strategies(problem: &Problem, members: &[usize]) -> usize {
+    let k = problem.actions() as u64;
+    let mut present = problem.roles().to_vec();
+    present.sort_unstable();
+    present.dedup();
+    present
+        .iter()
+        .map(|&r| {
+            let m = members.iter().filter(|&&i| problem.roles()[i] == r).count() as u64;
+            // C(m + k − 1, k − 1), exactly.
+            (1..k).fold(1u64, |c, i| c * (m + i) / i) as usize
+        })
+        .product()
+}
+
+fn role_guarantees_over_per_role_counts_equal_the_joint_action_lp() {
+    let mut evaluator = Evaluator::new();
+    let mut perturbed_differs = 0;
+    let mut checked = 0;
+    for family in ["proportional", "congestion"] {
+        for seed in 0..12 {
+            let problem = random_guarantee_problem(8100 + seed, family);
+            let name = format!("{family}/seed {seed}");
+            let roles = evaluator.security_value(&problem, 0, Backend::Cpu).unwrap();
+            let joint = evaluator
+                .security_value(&tabulated(&problem), 0, Backend::Cpu)
+                .unwrap();
+            assert_eq!(roles.basis, Basis::RoleCountVectors, "{name}");
+            assert_eq!(joint.basis, Basis::JointActions, "{name}");
+            let members = &problem.coalitions()[0].members;
+            assert_eq!(
+                roles.strategies,
+                per_role_strategies(&problem, members),
+                "{name}"
+            );
+            assert!(roles.strategies <= joint.strategies, "{name}");
+            assert!(
+                (roles.value - joint.value).abs() < 1e-9,
+                "{name}: per-role counts {} vs joint actions {}",
+                roles.value,
+                joint.value
+            );
+            // The independent check: the printed policy against every reply.
+            assert!(roles.check_error().unwrap() < 1e-9, "{name}");
+            assert!(
+                roles.value >= -1e-12 && roles.value <= 1.0 + 1e-12,
+                "{name}"
+            );
+            checked += 1;
+            // Another game (role 1's row reversed) must move the value in
+            // many cases (not all: a coalition may guarantee as much in
+            // both), so the comparison can fail.
+            let other = match problem.game().clone() {
+                Game::RoleProportional { roles, mut weights } => {
+                    weights.iter_mut().for_each(|w| w[1].reverse());
+                    Game::RoleProportional { roles, weights }
+                }
+                Game::RoleCongestion { roles, mut values } => {
+                    values.iter_mut().for_each(|v| v[1].reverse());
+                    Game::RoleCongestion { roles, values }
+                }
+                other => panic!("{other:?}"),
+            };
+            let moved = Problem::new_with_roles(
+                problem.players(),
+                problem.actions(),
+                Some(problem.roles().to_vec()),
+                other,
+                problem.coalitions().to_vec(),
+            )
+            .unwrap();
+            let v = evaluator.security_value(&moved, 0, Backend::Cpu).unwrap();
+            perturbed_differs += usize::from((v.value - joint.value).abs() > 1e-6);
+        }
+    }
+    assert_eq!(checked, 24);
+    assert!(perturbed_differs >= 8, "{perturbed_differs} of 24");
+}
+
+fn gpu_role_guarantees_equal_the_cpu(gpu: &mut Evaluator) {
+    for family in ["proportional", "congestion"] {
+        for seed in 0..4 {
+            let problem = random_guarantee_problem(8200 + seed, family);
+            let name = format!("{family}/seed {seed}");
+            let cpu = gpu.security_value(&problem, 0, Backend::Cpu).unwrap();
+            let both = gpu.security_value(&problem, 0, Backend::Both).unwrap();
+            let d = both.max_gpu_cpu.expect("both backends");
+            assert!(
+                d <= unitsum_gpu::internals::PAYOFF_TOLERANCE,
+                "{name}: {d:e}"
+            );
+            assert!((both.value - cpu.value).abs() < 1e-9, "{name}");
+            assert_eq!(both.basis, Basis::RoleCountVectors, "{name}");
+        }
+    }
+}
+
+/// The double oracle's strategies are count vectors of one role: a role
+/// game asks for the dense LP by name.
+fn the_double_oracle_refuses_role_games() {
+    let problem = random_guarantee_problem(8300, "proportional");
+    let options = unitsum_gpu::GuaranteeOptions {
+        solver: unitsum_gpu::Solver::DoubleOracle,
+        ..Default::default()
+    };
+    let err = Evaluator::new()
+        .security_value_with(&problem, 0, &options)
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("solver") && err.contains("per-role"), "{err}");
+}
+
 super::trials!(
     cpu: [
         per_role_counts_equal_enumeration_on_every_family_and_policy_kind,
@@ -860,11 +1075,14 @@ super::trials!(
         the_role_base_spec_is_valid_and_round_trips,
         check_reports_the_symmetry_a_game_has,
         check_cli_reports_symmetry_and_exit_codes,
+        role_guarantees_over_per_role_counts_equal_the_joint_action_lp,
+        the_double_oracle_refuses_role_games,
     ],
     gpu: [
         gpu_role_games_equal_the_cpu,
         gpu_role_games_sample_the_exact_value,
         gpu_per_role_counts_equal_the_cpu,
         per_role_counts_at_scale_check_against_the_context_free_family,
+        gpu_role_guarantees_equal_the_cpu,
     ],
 );
