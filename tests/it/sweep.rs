@@ -469,7 +469,73 @@ fn a_point_error_keeps_its_kind() {
     assert_eq!(row.holds, Some(true), "{row:?}");
 }
 
+/// The `contexts` preset at n = 3..4, k = 2: role-matched copies and
+/// translated copies in the proportional family hold their bound on every
+/// row; copies by position (no bound applies) fall below ⌊m1/m2⌋'s on some.
+fn contexts_sweep_holds_where_a_bound_applies_and_order_copies_fail() {
+    let dir = temp_dir("contexts");
+    let (csv, svg) = (dir.join("contexts.csv"), dir.join("contexts.svg"));
+    let (code, _, err) = sweep(&[
+        "contexts",
+        "--players",
+        "3..=4",
+        "--actions",
+        "2",
+        "--backend",
+        backend(),
+        "--out",
+        csv.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let plot = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        plot.starts_with("<svg") && plot.contains("contexts"),
+        "{}",
+        &plot[..80.min(plot.len())]
+    );
+    let rows = rows(&csv);
+    // Below ⌊m1/m2⌋'s bound by more than the GPU's f32 rounding (the
+    // translated copies reach it with equality).
+    let below = |r: &Row| {
+        let q = r.sizes[0] / r.sizes[1];
+        r.min_shares[0] < q as f64 / (q + 1) as f64 - 1e-6
+    };
+    let mut counted = std::collections::HashMap::new();
+    for r in &rows {
+        *counted
+            .entry((r.sweep.as_str(), r.family.as_str()))
+            .or_insert(0) += 1;
+        let translated_proportional =
+            r.sweep == "contexts/translated" && r.family == "proportional";
+        if r.sweep == "contexts/role" || translated_proportional {
+            assert_eq!(r.holds, Some(true), "{}", r.point);
+        } else {
+            assert_eq!(r.bound, None, "{}: no bound applies", r.point);
+        }
+        if backend() == "both" {
+            assert_eq!(r.agree, Some(true), "{}: {:?}", r.point, r.max_gpu_cpu);
+        }
+    }
+    assert_eq!(counted.len(), 6, "{counted:?}");
+    for family in ["proportional", "congestion"] {
+        let fails = rows
+            .iter()
+            .filter(|r| r.sweep == "contexts/order" && r.family == family && below(r))
+            .count();
+        assert!(
+            fails >= 10,
+            "{family}: {fails} order copies below the bound"
+        );
+    }
+    // Translated proportional copies never fall below ⌊m1/m2⌋'s bound.
+    assert!(!rows
+        .iter()
+        .any(|r| r.sweep == "contexts/translated" && r.family == "proportional" && below(r)));
+}
+
 super::trials! {
-    cpu: [a_point_error_keeps_its_kind, theorem1_small_grid_every_opponent_holds_and_backends_agree, theorem2_small_grid_every_opponent_holds_and_backends_agree, large_n_presets_run_with_the_counts_method, resume_skips_finished_points_and_survives_a_cut_line, shards_partition_the_grid, a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it, plots_are_svg_with_titles, bad_sweep_input_exits_2_with_a_message, the_example_grid_runs, randomly_mutated_grids_never_panic],
+    cpu: [a_point_error_keeps_its_kind, theorem1_small_grid_every_opponent_holds_and_backends_agree, theorem2_small_grid_every_opponent_holds_and_backends_agree, large_n_presets_run_with_the_counts_method, resume_skips_finished_points_and_survives_a_cut_line, shards_partition_the_grid, a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it, plots_are_svg_with_titles, bad_sweep_input_exits_2_with_a_message, the_example_grid_runs, randomly_mutated_grids_never_panic, contexts_sweep_holds_where_a_bound_applies_and_order_copies_fail],
     gpu: [],
 }
