@@ -217,6 +217,21 @@ impl Problem {
     pub fn roles(&self) -> &[usize] {
         &self.roles
     }
+    /// The translation of the first translated copy among the coalitions'
+    /// policies (blocks included): what `check` tests symmetry in canonical
+    /// actions under when it is given none.
+    pub fn translation(&self) -> Option<&[Vec<usize>]> {
+        fn of(policy: &Policy) -> Option<&[Vec<usize>]> {
+            match policy {
+                Policy::Copy {
+                    translate: Some(t), ..
+                } => Some(t),
+                Policy::Blocks { blocks } => blocks.iter().find_map(|b| of(&b.policy)),
+                _ => None,
+            }
+        }
+        self.coalitions.iter().find_map(|c| of(&c.policy))
+    }
     /// Whether the players have more than one role.
     pub fn has_roles(&self) -> bool {
         self.roles.iter().any(|&r| r != self.roles[0])

@@ -574,14 +574,16 @@ impl PyEvaluator {
         Ok(d)
     }
 
-    /// Is the game unit-sum, non-negative and symmetric? A dict.
-    #[pyo3(signature = (problem, samples, seed))]
+    /// Is the game unit-sum, non-negative and symmetric (in canonical
+    /// actions under `translate`, or the spec's translated copy)? A dict.
+    #[pyo3(signature = (problem, samples, seed, translate=None))]
     fn check<'py>(
         &self,
         py: Python<'py>,
         problem: &Bound<'py, PyProblem>,
         samples: u64,
         seed: u64,
+        translate: Option<Vec<Vec<usize>>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
         if !(1..=MAX_CHECK_SAMPLES).contains(&samples) {
@@ -592,9 +594,12 @@ impl PyEvaluator {
             .into_pyerr());
         }
         let problem = &problem.get().problem;
-        let report = self
-            .pool
-            .run(py, Backend::Cpu, |e| Ok(e.check(problem, samples, seed)))?;
+        // As the CLI: the spec's translated copy, unless one is given.
+        let translate = translate.or_else(|| problem.translation().map(<[Vec<usize>]>::to_vec));
+        let report = self.pool.run(py, Backend::Cpu, |e| match &translate {
+            None => Ok(e.check(problem, samples, seed)),
+            Some(t) => e.check_translated(problem, samples, seed, t),
+        })?;
         let mut value = serde_json::to_value(&report).unwrap_or_default();
         value["passed"] = serde_json::Value::Bool(report.passed());
         to_py(py, &value)

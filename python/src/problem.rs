@@ -85,6 +85,12 @@ impl PyProblem {
         self.problem.game().family()
     }
 
+    /// Each player's role (context); all 0 without ``roles`` in the spec.
+    #[getter]
+    fn roles(&self) -> Vec<usize> {
+        self.problem.roles().to_vec()
+    }
+
     /// The coalitions' members, in order.
     #[getter]
     fn coalitions(&self) -> Vec<Vec<usize>> {

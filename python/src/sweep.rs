@@ -107,7 +107,7 @@ fn with_point(key: &str, error: Error) -> Error {
     }
 }
 
-/// The points of a sweep (`kind` = `theorem1`, `theorem2` or `grid`,
+/// The points of a sweep (`kind` = `theorem1`, `theorem2`, `contexts` or `grid`,
 /// with `grid` a dict or a path), sharded, checked, ready to evaluate.
 #[pyfunction]
 #[pyo3(name = "sweep", signature = (evaluator, kind, grid, players, actions, sizes, families, games, opponents, backend, method, samples, seed, tolerance, shard))]
@@ -169,7 +169,7 @@ pub(crate) fn new_sweep(
             py.detach(|| sweep::theorem1(&players, &actions, sizes, &opponents, seed))
                 .map_err(IntoPyErr::into_pyerr)?
         }
-        "theorem2" => {
+        "theorem2" | "contexts" => {
             if games == 0 || games > sweep::MAX_GAMES {
                 return Err(Error::usage(
                     "games",
@@ -184,7 +184,12 @@ pub(crate) fn new_sweep(
             let (players, actions) = (values(players, "players")?, values(actions, "actions")?);
             let opponents = sweep::parse_opponents(&names(opponents, "opponents")?)
                 .map_err(IntoPyErr::into_pyerr)?;
-            py.detach(|| sweep::theorem2(&families, &players, &actions, games, &opponents, seed))
+            let preset = if kind == "theorem2" {
+                sweep::theorem2
+            } else {
+                sweep::contexts
+            };
+            py.detach(|| preset(&families, &players, &actions, games, &opponents, seed))
                 .map_err(IntoPyErr::into_pyerr)?
         }
         "grid" => {
@@ -210,7 +215,7 @@ pub(crate) fn new_sweep(
         other => {
             return Err(Error::usage(
                 "preset",
-                format!("{other:?}: expected \"theorem1\", \"theorem2\" or a grid"),
+                format!("{other:?}: expected \"theorem1\", \"theorem2\", \"contexts\" or a grid"),
             )
             .into_pyerr())
         }

@@ -410,8 +410,8 @@ class Evaluator:
         players: Optional[RangeLike] = None,
         actions: Optional[RangeLike] = None,
         sizes: str = "majority",
-        families: Union[str, Iterable[str]] = "plurality,proportional,congestion,anonymous",
-        games: int = 2,
+        families: Optional[Union[str, Iterable[str]]] = None,
+        games: Optional[int] = None,
         opponents: Union[str, Iterable[str]] = "uniform,pure,common,random:2",
         backend: str = "cpu",
         method: str = "auto",
@@ -423,12 +423,16 @@ class Evaluator:
         """The theorems' sweeps and grids, as an iterator of rows.
 
         Args:
-            preset: ``"theorem1"``, ``"theorem2"``, a grid dict, or the path
-                of a grid file (README, "Sweep grids").
+            preset: ``"theorem1"``, ``"theorem2"``, ``"contexts"`` (Theorem 2
+                across two roles: copies by position, by role and translated),
+                a grid dict, or the path of a grid file (README, "Sweep grids").
             players, actions: the presets' ranges (``"3..=11"``, ``"101..=301..50"``,
                 an integer or a list); defaults as in the CLI.
             sizes: Theorem 1's coalition sizes, ``"majority"`` or ``"all"``.
-            families, games: Theorem 2's families and random games per family.
+            families, games: the families and random games per family of
+                ``theorem2`` (default: plurality, proportional, congestion,
+                anonymous; 2 games) and ``contexts`` (proportional, congestion;
+                1 game).
             opponents: ``uniform``, ``pure``, ``common``, ``random:R``, ``worst``.
             shard: ``(i, n)``: only the points with index ``i mod n``, as the
                 CLI's ``--shard I/N`` (for spreading a sweep over workers).
@@ -439,12 +443,19 @@ class Evaluator:
             (``point`` identifies it). ``len()`` is the points left.
         """
         grid: Any = None
-        if isinstance(preset, str) and preset in ("theorem1", "theorem2"):
+        if isinstance(preset, str) and preset in ("theorem1", "theorem2", "contexts"):
             kind = preset
         else:
             kind, grid = "grid", preset
-        defaults = {"theorem1": ("3..=11", "2..=6"), "theorem2": ("3..=10", "2..=4")}
-        default_players, default_actions = defaults.get(kind, ("", ""))
+        # The CLI's defaults: players, actions, families, games.
+        defaults = {
+            "theorem1": ("3..=11", "2..=6", "", 1),
+            "theorem2": ("3..=10", "2..=4", "plurality,proportional,congestion,anonymous", 2),
+            "contexts": ("3..=6", "2..=3", "proportional,congestion", 1),
+        }
+        default_players, default_actions, default_families, default_games = defaults.get(
+            kind, ("", "", "", 1)
+        )
         return _native.sweep(
             self._native,
             kind,
@@ -452,8 +463,8 @@ class Evaluator:
             _listed(players, default_players),
             _listed(actions, default_actions),
             sizes,
-            _listed(families, ""),
-            games,
+            _listed(default_families if families is None else families, ""),
+            default_games if games is None else games,
             _listed(opponents, ""),
             backend,
             method,
@@ -463,12 +474,31 @@ class Evaluator:
             None if shard is None else (int(shard[0]), int(shard[1])),
         )
 
-    def check(self, problem: ProblemLike, samples: int = 20_000, seed: int = 0) -> Dict[str, Any]:
-        """Is the game unit-sum, non-negative and (for symmetric families)
-        symmetric? Every profile where there are few, else ``samples``
-        random ones. Returns ``{"passed", "coverage", "profiles",
-        "violation"}``; a violation names its property, state and profile."""
-        return self._native.check(_as_problem(problem), samples, seed)
+    def check(
+        self,
+        problem: ProblemLike,
+        samples: int = 20_000,
+        seed: int = 0,
+        translate: Optional[Sequence[Sequence[int]]] = None,
+    ) -> Dict[str, Any]:
+        """Is the game unit-sum, non-negative and symmetric as its roles
+        declare (full with one role, within roles otherwise)? Every profile
+        where there are few, else ``samples`` random ones.
+
+        Args:
+            translate: per role, the permutation from canonical actions to
+                the role's actions: also check symmetry in canonical actions
+                (players moved between roles with their actions translated).
+                Default, as the CLI's: the spec's first translated copy, if any.
+
+        Returns:
+            ``{"passed", "coverage", "profiles", "roles", "symmetry",
+            "asymmetry", "canonical", "violation"}``: ``symmetry`` is
+            ``"full"``, ``"role"`` or ``"none"``; a violation names its
+            property, state and profile.
+        """
+        rows = None if translate is None else [[int(a) for a in row] for row in translate]
+        return self._native.check(_as_problem(problem), samples, seed, rows)
 
     def devices(self) -> List[Dict[str, Any]]:
         """The GPU adapters wgpu sees, in preference order (the first is the
@@ -569,8 +599,8 @@ def sweep(
     players: Optional[RangeLike] = None,
     actions: Optional[RangeLike] = None,
     sizes: str = "majority",
-    families: Union[str, Iterable[str]] = "plurality,proportional,congestion,anonymous",
-    games: int = 2,
+    families: Optional[Union[str, Iterable[str]]] = None,
+    games: Optional[int] = None,
     opponents: Union[str, Iterable[str]] = "uniform,pure,common,random:2",
     backend: str = "cpu",
     method: str = "auto",
@@ -597,9 +627,14 @@ def sweep(
     )
 
 
-def check(problem: ProblemLike, samples: int = 20_000, seed: int = 0) -> Dict[str, Any]:
+def check(
+    problem: ProblemLike,
+    samples: int = 20_000,
+    seed: int = 0,
+    translate: Optional[Sequence[Sequence[int]]] = None,
+) -> Dict[str, Any]:
     """:meth:`Evaluator.check` on the module's shared evaluator."""
-    return _evaluator().check(problem, samples, seed)
+    return _evaluator().check(problem, samples, seed, translate)
 
 
 def devices() -> List[Dict[str, Any]]:

@@ -57,10 +57,7 @@ pub fn run(args: CheckArgs) -> Outcome {
                 format!("{text:?} is not a JSON list of action lists: {e}"),
             )
         })?),
-        None => problem
-            .coalitions()
-            .iter()
-            .find_map(|c| spec_translation(&c.policy)),
+        None => problem.translation().map(<[Vec<usize>]>::to_vec),
     };
     let evaluator = Evaluator::new();
     let report = match &translate {
@@ -111,16 +108,4 @@ pub fn run(args: CheckArgs) -> Outcome {
         }
     }
     Ok(ExitCode::from(if report.passed() { 0 } else { 1 }))
-}
-
-/// The translation of `policy`'s first translated copy (blocks included).
-fn spec_translation(policy: &unitsum_gpu::Policy) -> Option<Vec<Vec<usize>>> {
-    use unitsum_gpu::Policy;
-    match policy {
-        Policy::Copy {
-            translate: Some(t), ..
-        } => Some(t.clone()),
-        Policy::Blocks { blocks } => blocks.iter().find_map(|b| spec_translation(&b.policy)),
-        _ => None,
-    }
 }
