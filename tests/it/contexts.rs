@@ -966,6 +966,7 @@ fn role_guarantees_over_per_role_counts_equal_the_joint_action_lp() {
     let mut evaluator = Evaluator::new();
     let mut perturbed_differs = 0;
     let mut checked = 0;
+    let mut copies = 0;
     for family in ["proportional", "congestion"] {
         for seed in 0..12 {
             let problem = random_guarantee_problem(8100 + seed, family);
@@ -991,6 +992,25 @@ fn role_guarantees_over_per_role_counts_equal_the_joint_action_lp() {
             );
             // The independent check: the printed policy against every reply.
             assert!(roles.check_error().unwrap() < 1e-9, "{name}");
+            // The best response to the others' given policies, and the copy's.
+            let given = evaluator.best_response(&problem, 0, Backend::Cpu).unwrap();
+            let given_joint = evaluator
+                .best_response(&tabulated(&problem), 0, Backend::Cpu)
+                .unwrap();
+            assert!((given.value - given_joint.value).abs() < 1e-9, "{name}");
+            for (a, b) in [
+                (given.copy_value, given_joint.copy_value),
+                (given.informed_copy_value, given_joint.informed_copy_value),
+            ] {
+                match (a, b) {
+                    (Some(a), Some(b)) => {
+                        assert!((a - b).abs() < 1e-9, "{name}: {a} vs {b}");
+                        copies += 1;
+                    }
+                    (None, None) => {}
+                    other => panic!("{name}: {other:?}"),
+                }
+            }
             assert!(
                 roles.value >= -1e-12 && roles.value <= 1.0 + 1e-12,
                 "{name}"
@@ -1023,6 +1043,7 @@ fn role_guarantees_over_per_role_counts_equal_the_joint_action_lp() {
         }
     }
     assert_eq!(checked, 24);
+    assert!(copies >= 8, "{copies} copy values compared");
     assert!(perturbed_differs >= 8, "{perturbed_differs} of 24");
 }
 
