@@ -272,7 +272,10 @@ impl Policy {
                 .sum(),
             Policy::Counts { support } => {
                 let len = support.first().map_or(actions, |(c, _)| c.len());
-                let blocks = CountBlocks::new(members, roles, actions, len).expect("validated");
+                // A vector that fits no layout (an unvalidated policy) has no mass.
+                let Some(blocks) = CountBlocks::new(members, roles, actions, len) else {
+                    return 0.0;
+                };
                 let counts = blocks.counts_of(joint);
                 support
                     .iter()

@@ -583,7 +583,7 @@ impl PyEvaluator {
         problem: &Bound<'py, PyProblem>,
         samples: u64,
         seed: u64,
-        translate: Option<Vec<Vec<usize>>>,
+        translate: Option<Vec<Vec<i64>>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
         if !(1..=MAX_CHECK_SAMPLES).contains(&samples) {
@@ -594,8 +594,23 @@ impl PyEvaluator {
             .into_pyerr());
         }
         let problem = &problem.get().problem;
-        // As the CLI: the spec's translated copy, unless one is given.
-        let translate = translate.or_else(|| problem.translation().map(<[Vec<usize>]>::to_vec));
+        let translate = match translate {
+            Some(rows) => Some(
+                rows.iter()
+                    .map(|row| {
+                        row.iter()
+                            .map(|&a| usize::try_from(a))
+                            .collect::<std::result::Result<Vec<usize>, _>>()
+                    })
+                    .collect::<std::result::Result<Vec<Vec<usize>>, _>>()
+                    .map_err(|_| {
+                        Error::usage("translate", "actions are indices 0..k, not negative")
+                            .into_pyerr()
+                    })?,
+            ),
+            // As the CLI: the spec's translated copy, unless one is given.
+            None => problem.translation().map(<[Vec<usize>]>::to_vec),
+        };
         let report = self.pool.run(py, Backend::Cpu, |e| match &translate {
             None => Ok(e.check(problem, samples, seed)),
             Some(t) => e.check_translated(problem, samples, seed, t),

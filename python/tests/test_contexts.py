@@ -80,9 +80,10 @@ def test_check_reports_role_symmetry_and_canonical_symmetry():
     wrong = us.check(EXAMPLES / "contexts.json", translate=[[0, 1], [0, 1]])
     assert not wrong["passed"] and wrong["canonical"] is False
     assert wrong["violation"]["property"] == "symmetry in canonical actions"
-    with pytest.raises(us.UsageError) as e:
-        us.check(EXAMPLES / "contexts.json", translate=[[0, 0], [1, 0]])
-    assert e.value.option == "translate"
+    for bad in ([[0, 0], [1, 0]], [[0, 1], [-1, 0]]):
+        with pytest.raises(us.UsageError) as e:
+            us.check(EXAMPLES / "contexts.json", translate=bad)
+        assert e.value.option == "translate"
 
 
 def test_per_role_counts_policy_as_worked_by_hand():

@@ -497,7 +497,7 @@ class Evaluator:
             ``"full"``, ``"role"`` or ``"none"``; a violation names its
             property, state and profile.
         """
-        rows = None if translate is None else [[int(a) for a in row] for row in translate]
+        rows = None if translate is None else [list(row) for row in translate]
         return self._native.check(_as_problem(problem), samples, seed, rows)
 
     def devices(self) -> List[Dict[str, Any]]:

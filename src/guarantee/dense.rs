@@ -72,19 +72,15 @@ fn totals(blocks: &CountBlocks) -> Vec<u32> {
     blocks.sizes().iter().map(|&s| s as u32).collect()
 }
 
+/// The joint action that stands for count vector `v` (of `blocks`' players).
+fn representative(blocks: &CountBlocks, v: &[u32]) -> Vec<usize> {
+    blocks.representative(&v.iter().map(|&c| c as usize).collect::<Vec<_>>())
+}
+
 /// The cube index of `joint` (one action per player counted by `blocks`).
 fn index_of(space: &CountSpace, blocks: &CountBlocks, joint: &[usize]) -> u32 {
     let counts: Vec<u32> = blocks.counts_of(joint).iter().map(|&c| c as u32).collect();
     space.index(&counts)
-}
-
-/// One joint action with the counts `counts`: actions in ascending order.
-pub(crate) fn representative(counts: &[u32]) -> Vec<usize> {
-    counts
-        .iter()
-        .enumerate()
-        .flat_map(|(b, &c)| std::iter::repeat_n(b, c as usize))
-        .collect()
 }
 
 fn others_of(problem: &Problem, j: usize) -> Vec<usize> {
@@ -160,12 +156,15 @@ pub fn payoff_matrix(
         )?;
         // Each count vector stands for one joint action: the coalition's
         // members in their listed order, the others in player order.
-        let joint = |blocks: &CountBlocks, v: &[u32]| {
-            blocks.representative(&v.iter().map(|&c| c as usize).collect::<Vec<_>>())
-        };
         return Ok(PayoffMatrix {
-            strategies: ns.iter().map(|v| joint(&members_blocks, v)).collect(),
-            replies: ms.iter().map(|v| joint(&others_blocks, v)).collect(),
+            strategies: ns
+                .iter()
+                .map(|v| representative(&members_blocks, v))
+                .collect(),
+            replies: ms
+                .iter()
+                .map(|v| representative(&others_blocks, v))
+                .collect(),
             states,
             values,
             basis: if members_blocks.per_role() {
@@ -383,7 +382,7 @@ fn every_reply(problem: &Problem, j: usize) -> Vec<Vec<usize>> {
         let width = blocks.sizes().len() * problem.actions();
         count_vectors_with_totals(&totals(&blocks), problem.actions())
             .chunks(width)
-            .map(|v| blocks.representative(&v.iter().map(|&c| c as usize).collect::<Vec<_>>()))
+            .map(|v| representative(&blocks, v))
             .collect()
     } else {
         let k = problem.actions() as u64;

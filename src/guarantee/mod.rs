@@ -391,7 +391,7 @@ fn by_double_oracle(
         replies: c.replies,
         basis: Basis::CountVectors,
         max_gpu_cpu,
-        worst_reply: dense::representative(&c.worst.1),
+        worst_reply: crate::count_blocks::arrangement(&usize_counts(&c.worst.1)),
         worst_state: c.worst.0,
         check: None,
         spy_value,
