@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use unitsum_gpu::sweep::{self, Point, Sizes, SweepOptions};
+use unitsum_gpu::sweep::{self, Point, Shard, Sizes, SweepOptions};
 use unitsum_gpu::{Backend, Error, Evaluator};
 
 use crate::convert::{to_json, to_py, IntoPyErr};
@@ -138,18 +138,13 @@ pub(crate) fn new_sweep(
         seed,
         tolerance,
     };
-    if samples < 2 {
-        return Err(
-            Error::usage("samples", "needs at least 2 samples for an error bar").into_pyerr(),
-        );
-    }
-    if !(tolerance.is_finite() && tolerance >= 0.0) {
-        return Err(Error::usage(
-            "tolerance",
-            format!("{tolerance}: must be a finite number ≥ 0"),
-        )
-        .into_pyerr());
-    }
+    // Samples and tolerance: the library's rule, as the CLI's.
+    options.check().map_err(IntoPyErr::into_pyerr)?;
+    // Before the points: the point limits count this shard's.
+    let shard = match shard {
+        None => Shard::ALL,
+        Some((i, n)) => Shard::new(i, n).map_err(IntoPyErr::into_pyerr)?,
+    };
     let points = match kind {
         "theorem1" => {
             let sizes = match sizes {
@@ -166,7 +161,7 @@ pub(crate) fn new_sweep(
             let (players, actions) = (values(players, "players")?, values(actions, "actions")?);
             let opponents = sweep::parse_opponents(&names(opponents, "opponents")?)
                 .map_err(IntoPyErr::into_pyerr)?;
-            py.detach(|| sweep::theorem1(&players, &actions, sizes, &opponents, seed))
+            py.detach(|| sweep::theorem1(&players, &actions, sizes, &opponents, seed, shard))
                 .map_err(IntoPyErr::into_pyerr)?
         }
         "theorem2" | "contexts" => {
@@ -189,8 +184,12 @@ pub(crate) fn new_sweep(
             } else {
                 sweep::contexts
             };
-            py.detach(|| preset(&families, &players, &actions, games, &opponents, seed))
-                .map_err(IntoPyErr::into_pyerr)?
+            py.detach(|| {
+                preset(
+                    &families, &players, &actions, games, &opponents, seed, shard,
+                )
+            })
+            .map_err(IntoPyErr::into_pyerr)?
         }
         "grid" => {
             let Some(grid) = grid else {
@@ -201,14 +200,14 @@ pub(crate) fn new_sweep(
             };
             if grid.cast::<pyo3::types::PyDict>().is_ok() {
                 let value = to_json(grid)?;
-                py.detach(|| sweep::grid(&value))
+                py.detach(|| sweep::grid(&value, shard))
                     .map_err(IntoPyErr::into_pyerr)?
             } else {
                 let path: std::path::PathBuf = py
                     .import("os")?
                     .call_method1("fspath", (grid,))?
                     .extract()?;
-                py.detach(|| sweep::grid_file(&path))
+                py.detach(|| sweep::grid_file(&path, shard))
                     .map_err(IntoPyErr::into_pyerr)?
             }
         }
@@ -216,17 +215,6 @@ pub(crate) fn new_sweep(
             return Err(Error::usage(
                 "preset",
                 format!("{other:?}: expected \"theorem1\", \"theorem2\", \"contexts\" or a grid"),
-            )
-            .into_pyerr())
-        }
-    };
-    let points = match shard {
-        None => points,
-        Some((i, n)) if n > 0 && i < n => sweep::shard(points, i, n),
-        Some((i, n)) => {
-            return Err(Error::usage(
-                "shard",
-                format!("({i}, {n}): expected (I, N) with 0 ≤ I < N"),
             )
             .into_pyerr())
         }

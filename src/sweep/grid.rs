@@ -8,17 +8,17 @@ use rand::SeedableRng;
 use serde_json::Value;
 
 use super::presets::derived_seed;
-use super::{Bound, Opponent, Point, PointBudget};
+use super::{Bound, Cursor, Opponent, Point, PointBudget, Shard};
 use crate::error::{Error, Result};
 use crate::generate::{random_game, random_joint, random_marginals};
 use crate::policy::Policy;
 use crate::problem::{Coalition, Problem};
 use crate::spec::{array, field, number, object, parse_game, parse_policy, string, uint, uints};
 
-/// Read and expand a grid file (README, "Sweep grids").
-pub fn grid_file(path: impl AsRef<std::path::Path>) -> Result<Vec<Point>> {
+/// Read and expand a grid file (README, "Sweep grids"): `shard`'s points.
+pub fn grid_file(path: impl AsRef<std::path::Path>, shard: Shard) -> Result<Vec<Point>> {
     let path = path.as_ref();
-    grid(&crate::json::read_file(path)?)
+    grid(&crate::json::read_file(path)?, shard)
 }
 
 impl crate::game::Game {
@@ -55,112 +55,71 @@ enum GameAxis {
     Random { family: String, states: usize },
 }
 
-/// Expand the grid in `root` into points, in a fixed order.
-pub fn grid(root: &Value) -> Result<Vec<Point>> {
-    object(root, "(root)")?;
-    let name = match root.get("name") {
-        Some(v) => string(v, "name")?.to_string(),
-        None => "grid".to_string(),
-    };
-    let seed = match root.get("seed") {
-        Some(v) => uint(v, "seed")? as u64,
-        None => 0,
-    };
-    let players = uints(field(root, "", "players")?, "players")?;
-    let actions = uints(field(root, "", "actions")?, "actions")?;
-    super::presets::check_actions(&actions, "actions")?;
-    super::presets::check_players(&players, "players")?;
-    let games: Vec<GameAxis> = array(field(root, "", "games")?, "games")?
-        .iter()
-        .enumerate()
-        .map(|(g, v)| {
-            let path = format!("games[{g}]");
-            let family = string(field(v, &path, "family")?, &format!("{path}.family"))?.to_string();
-            let random = ["weights", "values", "shares"]
-                .iter()
-                .any(|key| v.get(*key).and_then(Value::as_str) == Some("random"));
-            if random {
-                let states = match v.get("states") {
-                    Some(s) => crate::game::check_states(
-                        uint(s, &format!("{path}.states"))?,
-                        &format!("{path}.states"),
-                    )?,
-                    None => 1,
-                };
-                Ok(GameAxis::Random { family, states })
-            } else {
-                Ok(GameAxis::Given(v.clone()))
-            }
-        })
-        .collect::<Result<_>>()?;
-    let coalitions = array(field(root, "", "coalitions")?, "coalitions")?;
-    if coalitions.len() < 2 {
-        return Err(Error::spec("coalitions", "needs at least two coalitions"));
-    }
-    let mut sizes = Vec::new();
-    let mut policies: Vec<Vec<Value>> = Vec::new();
-    for (j, c) in coalitions.iter().enumerate() {
-        let path = format!("coalitions[{j}]");
-        sizes.push(parse_size(
-            field(c, &path, "size")?,
-            &format!("{path}.size"),
-        )?);
-        let list = array(field(c, &path, "policies")?, &format!("{path}.policies"))?;
-        if list.is_empty() {
-            return Err(Error::spec(format!("{path}.policies"), "is empty"));
-        }
-        policies.push(list.clone());
-    }
-    let bound_kind = match root.get("bound") {
-        None => "none",
-        Some(v) => match string(v, "bound")? {
-            b @ ("theorem1" | "theorem2" | "none") => b,
-            other => {
-                return Err(Error::spec(
-                    "bound",
-                    format!("unknown bound {other:?}; expected theorem1, theorem2 or none"),
-                ))
-            }
-        },
-    };
+/// A parsed grid file: its axes, before anything is drawn.
+struct Grid {
+    name: String,
+    seed: u64,
+    players: Vec<usize>,
+    actions: Vec<usize>,
+    games: Vec<GameAxis>,
+    sizes: Vec<Size>,
+    policies: Vec<Vec<Value>>,
+    bound: &'static str,
+}
 
-    // The product of every coalition's policy list, per game.
-    let combos = policies
-        .iter()
-        .try_fold(1usize, |product, list| product.checked_mul(list.len()))
-        .unwrap_or(usize::MAX);
-    let mut budget = PointBudget::default();
-    for &n in &players {
-        for &k in &actions {
-            for axis in &games {
-                if let GameAxis::Random { family, states } = axis {
-                    budget.take_games(1, family, n, k, *states)?;
+/// Expand the grid in `root` into `shard`'s points, in a fixed order (the
+/// point limits count them).
+pub fn grid(root: &Value, shard: Shard) -> Result<Vec<Point>> {
+    let grid = Grid::parse(root)?;
+    let combos = grid.combos();
+    let mut budget = PointBudget::new(shard);
+    for &n in &grid.players {
+        for &k in &grid.actions {
+            for axis in &grid.games {
+                match axis {
+                    GameAxis::Random { family, states } => {
+                        budget.take_games(1, family, n, k, *states, combos)?
+                    }
+                    GameAxis::Given(_) => budget.take(combos, n, k)?,
                 }
-                budget.take(combos, n, k)?;
             }
         }
     }
     let mut points = Vec::new();
-    for &n in &players {
-        for &k in &actions {
-            let sizes = resolve_sizes(&sizes, n)?;
-            for (g, axis) in games.iter().enumerate() {
-                let (game, family) = match axis {
-                    GameAxis::Given(v) => {
-                        let game = parse_game(v)
-                            .map_err(|e| Error::spec(format!("games[{g}]"), e.to_string()))?;
+    let mut cursor = Cursor::new(shard);
+    for &n in &grid.players {
+        for &k in &grid.actions {
+            let sizes = resolve_sizes(&grid.sizes, n)?;
+            // Every template once, so that a bad one is refused whatever the shard.
+            grid.check_templates(&sizes, k)?;
+            for (g, axis) in grid.games.iter().enumerate() {
+                // A given game is parsed whatever the shard (its errors are
+                // the grid's); a random one is drawn only for the shard.
+                let given = match axis {
+                    GameAxis::Given(v) => Some(
+                        parse_game(v)
+                            .map_err(|e| Error::spec(format!("games[{g}]"), e.to_string()))?,
+                    ),
+                    GameAxis::Random { .. } => None,
+                };
+                if !cursor.any(combos) {
+                    continue;
+                }
+                let (game, family) = match (given, axis) {
+                    (Some(game), _) => {
                         let family = game.family().to_string();
                         (game, family)
                     }
-                    GameAxis::Random { family, states } => {
+                    (None, GameAxis::Random { family, states }) => {
                         let mut rng = StdRng::seed_from_u64(derived_seed(
-                            seed,
-                            &format!("{name} n={n} k={k} game={g}"),
+                            grid.seed,
+                            &format!("{} n={n} k={k} game={g}", grid.name),
                         ));
                         let game = random_game(&mut rng, family, n, k, *states)
                             .map_err(|e| Error::spec(format!("games[{g}]"), e.to_string()))?;
                         (game, family.clone())
                     }
+                    (None, GameAxis::Given(_)) => unreachable!("parsed above"),
                 };
                 // Validated once; every point of this game shares it.
                 let base = Problem::new(
@@ -173,97 +132,215 @@ pub fn grid(root: &Value) -> Result<Vec<Point>> {
                     Error::spec(format!("games[{g}]"), format!("n = {n}, k = {k}: {e}"))
                 })?;
                 for combo in 0..combos {
-                    let mut rest = combo;
-                    let choice: Vec<usize> = policies
-                        .iter()
-                        .map(|list| {
-                            let c = rest % list.len();
-                            rest /= list.len();
-                            c
-                        })
-                        .collect();
-                    let labels: Vec<String> = choice
-                        .iter()
-                        .enumerate()
-                        .map(|(j, &c)| {
-                            let kind = policies[j][c]
-                                .get("kind")
-                                .and_then(Value::as_str)
-                                .unwrap_or("?");
-                            format!("{kind}#{c}")
-                        })
-                        .collect();
-                    let key = format!(
-                        "{name} n={n} k={k} game={g}({family}) policies={}",
-                        labels.join("/")
-                    );
-                    let mut start = 0;
-                    let mut members_of = Vec::new();
-                    for &s in &sizes {
-                        members_of.push((start..start + s).collect::<Vec<usize>>());
-                        start += s;
+                    if cursor.take() {
+                        points.push(grid.point(&base, &family, g, &sizes, combo)?);
                     }
-                    let mut worst = false;
-                    let mut built = Vec::new();
-                    for (j, &c) in choice.iter().enumerate() {
-                        let path = format!("coalitions[{j}].policies[{c}]");
-                        let template = &policies[j][c];
-                        let mut rng = StdRng::seed_from_u64(derived_seed(
-                            seed,
-                            &format!("{key} coalition={j}"),
-                        ));
-                        let policy = match policy_template(
-                            template,
-                            &path,
-                            members_of[j].len(),
-                            k,
-                            &mut rng,
-                        )? {
-                            Some(p) => p,
-                            None if j == 1 => {
-                                worst = true;
-                                Policy::Uniform
-                            }
-                            None => {
-                                return Err(Error::spec(
-                                    path,
-                                    "\"worst\" is only for coalition 1 (the opponents)",
-                                ))
-                            }
-                        };
-                        built.push(Coalition::new(members_of[j].clone(), policy));
-                    }
-                    let problem = base
-                        .with_coalitions(built)
-                        .map_err(|e| Error::spec(format!("grid point {key}"), e.to_string()))?;
-                    let bound = match bound_kind {
-                        "theorem1" => Some(Bound::Theorem1 { actions: k }),
-                        "theorem2" => {
-                            let others = n - sizes[0];
-                            Some(Bound::Theorem2 {
-                                copies: sizes[0] / others.max(1),
-                            })
-                        }
-                        _ => None,
-                    };
-                    points.push(Point {
-                        key,
-                        sweep: name.clone(),
-                        opponent_label: labels[1].clone(),
-                        game: g,
-                        problem,
-                        opponent: if worst {
-                            Opponent::Worst
-                        } else {
-                            Opponent::Given
-                        },
-                        bound,
-                    });
                 }
             }
         }
     }
     Ok(points)
+}
+
+impl Grid {
+    /// The axes of the grid file's `root`, each checked.
+    fn parse(root: &Value) -> Result<Grid> {
+        object(root, "(root)")?;
+        let name = match root.get("name") {
+            Some(v) => string(v, "name")?.to_string(),
+            None => "grid".to_string(),
+        };
+        let seed = match root.get("seed") {
+            Some(v) => uint(v, "seed")? as u64,
+            None => 0,
+        };
+        let players = uints(field(root, "", "players")?, "players")?;
+        let actions = uints(field(root, "", "actions")?, "actions")?;
+        super::presets::check_actions(&actions, "actions")?;
+        super::presets::check_players(&players, "players")?;
+        let games: Vec<GameAxis> = array(field(root, "", "games")?, "games")?
+            .iter()
+            .enumerate()
+            .map(|(g, v)| game_axis(v, &format!("games[{g}]")))
+            .collect::<Result<_>>()?;
+        let coalitions = array(field(root, "", "coalitions")?, "coalitions")?;
+        if coalitions.len() < 2 {
+            return Err(Error::spec("coalitions", "needs at least two coalitions"));
+        }
+        let mut sizes = Vec::new();
+        let mut policies: Vec<Vec<Value>> = Vec::new();
+        for (j, c) in coalitions.iter().enumerate() {
+            let path = format!("coalitions[{j}]");
+            sizes.push(parse_size(
+                field(c, &path, "size")?,
+                &format!("{path}.size"),
+            )?);
+            let list = array(field(c, &path, "policies")?, &format!("{path}.policies"))?;
+            if list.is_empty() {
+                return Err(Error::spec(format!("{path}.policies"), "is empty"));
+            }
+            policies.push(list.clone());
+        }
+        let bound = match root.get("bound") {
+            None => "none",
+            Some(v) => match string(v, "bound")? {
+                "theorem1" => "theorem1",
+                "theorem2" => "theorem2",
+                "none" => "none",
+                other => {
+                    return Err(Error::spec(
+                        "bound",
+                        format!("unknown bound {other:?}; expected theorem1, theorem2 or none"),
+                    ))
+                }
+            },
+        };
+        Ok(Grid {
+            name,
+            seed,
+            players,
+            actions,
+            games,
+            sizes,
+            policies,
+            bound,
+        })
+    }
+
+    /// Points per game: the product of every coalition's policy list.
+    fn combos(&self) -> usize {
+        self.policies
+            .iter()
+            .try_fold(1usize, |product, list| product.checked_mul(list.len()))
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Build every coalition's policy templates once for these sizes and k
+    /// (random ones drawn from a throwaway seed): their errors.
+    fn check_templates(&self, sizes: &[usize], k: usize) -> Result<()> {
+        let mut rng = StdRng::seed_from_u64(0);
+        for (j, list) in self.policies.iter().enumerate() {
+            for (c, template) in list.iter().enumerate() {
+                let path = format!("coalitions[{j}].policies[{c}]");
+                if policy_template(template, &path, sizes[j], k, &mut rng)?.is_none() && j != 1 {
+                    return Err(Error::spec(
+                        path,
+                        "\"worst\" is only for coalition 1 (the opponents)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The point of policy combination `combo` (mixed radix over the
+    /// coalitions' lists) in game `g` of `base`.
+    fn point(
+        &self,
+        base: &Problem,
+        family: &str,
+        g: usize,
+        sizes: &[usize],
+        combo: usize,
+    ) -> Result<Point> {
+        let (n, k) = (base.players(), base.actions());
+        let mut rest = combo;
+        let choice: Vec<usize> = self
+            .policies
+            .iter()
+            .map(|list| {
+                let c = rest % list.len();
+                rest /= list.len();
+                c
+            })
+            .collect();
+        let labels: Vec<String> = choice
+            .iter()
+            .enumerate()
+            .map(|(j, &c)| {
+                let kind = self.policies[j][c]
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                format!("{kind}#{c}")
+            })
+            .collect();
+        let key = format!(
+            "{} n={n} k={k} game={g}({family}) policies={}",
+            self.name,
+            labels.join("/")
+        );
+        let mut start = 0;
+        let mut worst = false;
+        let mut built = Vec::new();
+        for (j, &c) in choice.iter().enumerate() {
+            let path = format!("coalitions[{j}].policies[{c}]");
+            let members: Vec<usize> = (start..start + sizes[j]).collect();
+            start += sizes[j];
+            let mut rng =
+                StdRng::seed_from_u64(derived_seed(self.seed, &format!("{key} coalition={j}")));
+            let policy = match policy_template(&self.policies[j][c], &path, sizes[j], k, &mut rng)?
+            {
+                Some(p) => p,
+                None if j == 1 => {
+                    worst = true;
+                    Policy::Uniform
+                }
+                None => {
+                    return Err(Error::spec(
+                        path,
+                        "\"worst\" is only for coalition 1 (the opponents)",
+                    ))
+                }
+            };
+            built.push(Coalition::new(members, policy));
+        }
+        let problem = base
+            .with_coalitions(built)
+            .map_err(|e| Error::spec(format!("grid point {key}"), e.to_string()))?;
+        let bound = match self.bound {
+            "theorem1" => Some(Bound::Theorem1 { actions: k }),
+            "theorem2" => {
+                let others = n - sizes[0];
+                Some(Bound::Theorem2 {
+                    copies: sizes[0] / others.max(1),
+                })
+            }
+            _ => None,
+        };
+        Ok(Point {
+            key,
+            sweep: self.name.clone(),
+            opponent_label: labels[1].clone(),
+            game: g,
+            problem,
+            opponent: if worst {
+                Opponent::Worst
+            } else {
+                Opponent::Given
+            },
+            bound,
+        })
+    }
+}
+
+/// A `games` entry: parameters given, or `"random"` with its states.
+fn game_axis(v: &Value, path: &str) -> Result<GameAxis> {
+    let family = string(field(v, path, "family")?, &format!("{path}.family"))?.to_string();
+    let random = ["weights", "values", "shares"]
+        .iter()
+        .any(|key| v.get(*key).and_then(Value::as_str) == Some("random"));
+    if !random {
+        return Ok(GameAxis::Given(v.clone()));
+    }
+    let states = match v.get("states") {
+        Some(s) => crate::game::check_states(
+            uint(s, &format!("{path}.states"))?,
+            &format!("{path}.states"),
+        )?,
+        None => 1,
+    };
+    Ok(GameAxis::Random { family, states })
 }
 
 fn resolve_sizes(rules: &[Size], n: usize) -> Result<Vec<usize>> {

@@ -86,27 +86,149 @@ pub struct Point {
 /// is thousands of points.
 pub const SWEEP_AUTO_MAX_PAIRS: u64 = 2_000_000_000;
 
-/// Points a sweep may have (a million rows take hours at the least; split
-/// larger sweeps into several).
+/// Points one sweep job may run (after `--shard`): a million rows take
+/// hours at the least; spread larger sweeps over shards.
 pub const MAX_SWEEP_POINTS: usize = 1_000_000;
-/// Memory the list of a sweep's points may take, estimated before each
+/// Points a whole sweep may have, all shards together: every shard walks the
+/// whole sweep to find its own points (a few nanoseconds each for the points
+/// it skips), so this bounds that walk to seconds.
+pub const MAX_SWEEP_ALL_POINTS: u64 = 1_000_000_000;
+/// Memory the list of a job's points may take, estimated before each
 /// point is built (members and policies: about 8(k + 2) bytes per player).
 pub const MAX_SWEEP_BYTES: u64 = 2 << 30;
 /// `--games` (random games per family, n and k) at most.
 pub const MAX_GAMES: usize = 10_000;
 
-/// A sweep's points and drawn games against [`MAX_SWEEP_POINTS`] and
-/// [`MAX_SWEEP_BYTES`], counted axis by axis before anything is drawn or
-/// built: a sweep that would outgrow them is refused up front.
+/// Which points of a sweep one job runs: those whose index `i`, in the
+/// sweep's fixed order, has `i mod count = index` (`--shard index/count`).
+/// Point limits count this shard's points, so sharding makes a large sweep
+/// fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    index: usize,
+    count: usize,
+}
+
+impl Shard {
+    /// The whole sweep.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Shard `index` of `count`; refused (naming `shard`) unless
+    /// `index < count`.
+    pub fn new(index: usize, count: usize) -> Result<Shard> {
+        if index >= count {
+            return Err(Error::usage(
+                "shard",
+                format!("{index}/{count}: expected I/N with 0 ≤ I < N"),
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// `I/N`, as `--shard` spells it.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = || {
+            Error::usage(
+                "shard",
+                format!("{text:?}: expected I/N with 0 ≤ I < N, e.g. 0/4"),
+            )
+        };
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (i, n) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        Shard::new(i, n).map_err(|_| bad())
+    }
+
+    /// I.
+    pub fn index(self) -> usize {
+        self.index
+    }
+
+    /// N.
+    pub fn count(self) -> usize {
+        self.count
+    }
+
+    /// Whether point `i` of the sweep is this shard's.
+    pub fn contains(self, i: u64) -> bool {
+        i % self.count as u64 == self.index as u64
+    }
+
+    /// How many of the points `first .. first + len` are this shard's.
+    fn within(self, first: u64, len: u64) -> u64 {
+        // Points below x that are this shard's: ⌈(x − I) / N⌉ for x > I.
+        let below =
+            |x: u128| (x + self.count as u128 - 1 - self.index as u128) / self.count as u128;
+        let first = u128::from(first);
+        (below(first + u128::from(len)) - below(first)) as u64
+    }
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Shard::ALL
+    }
+}
+
+/// Walks a sweep's points in order while they are built, saying which are
+/// this shard's: the others are skipped before anything is drawn for them.
+pub(crate) struct Cursor {
+    shard: Shard,
+    next: u64,
+}
+
+impl Cursor {
+    pub(crate) fn new(shard: Shard) -> Cursor {
+        Cursor { shard, next: 0 }
+    }
+
+    /// Whether any of the next `count` points is this shard's; when none
+    /// is, they are passed over.
+    pub(crate) fn any(&mut self, count: usize) -> bool {
+        let mine = self.shard.within(self.next, count as u64) > 0;
+        if !mine {
+            self.next += count as u64;
+        }
+        mine
+    }
+
+    /// Pass the next point: whether it is this shard's.
+    pub(crate) fn take(&mut self) -> bool {
+        let mine = self.shard.contains(self.next);
+        self.next += 1;
+        mine
+    }
+}
+
+/// A sweep's points and drawn games against [`MAX_SWEEP_POINTS`] (this
+/// shard's), [`MAX_SWEEP_ALL_POINTS`] (all shards') and [`MAX_SWEEP_BYTES`]
+/// (this shard's), counted axis by axis in the order the points are built,
+/// before anything is drawn or built: a sweep that would outgrow them is
+/// refused up front.
 #[derive(Default)]
 pub(crate) struct PointBudget {
-    points: usize,
+    shard: Shard,
+    /// Points of the whole sweep so far.
+    all: u64,
+    /// This shard's.
+    points: u64,
     bytes: u64,
 }
 
 impl PointBudget {
-    /// Account for `count` drawn games of `family` (their parameters are held
-    /// as long as their points are), before they are drawn.
+    pub(crate) fn new(shard: Shard) -> PointBudget {
+        PointBudget {
+            shard,
+            ..PointBudget::default()
+        }
+    }
+
+    /// Account for `count` drawn games of `family` and their `points`, the
+    /// next of the sweep, before they are drawn. A game is held while its
+    /// points are, and only a game with a point in this shard is drawn: at
+    /// most as many games as this shard's points among them.
     pub(crate) fn take_games(
         &mut self,
         count: usize,
@@ -114,46 +236,75 @@ impl PointBudget {
         n: usize,
         k: usize,
         states: usize,
+        points: usize,
     ) -> Result<()> {
         crate::generate::check_parameter_count(family, n, k, states)?;
+        let held = self.shard.within(self.all, points as u64).min(count as u64);
         // 8 bytes a number, and a vector (its header and the allocator's) a
         // row of k numbers.
-        let numbers =
-            crate::generate::parameter_count(family, n, k, states).saturating_mul(count as u64);
+        let numbers = crate::generate::parameter_count(family, n, k, states).saturating_mul(held);
         let rows = numbers / k.max(1) as u64;
         self.bytes = self
             .bytes
             .saturating_add(numbers.saturating_mul(8))
             .saturating_add(rows.saturating_mul(48));
-        self.take(0, n, k)
+        self.take(points, n, k)
     }
 
-    /// Account for `count` more points of n players and k actions.
+    /// Account for the next `count` points of the sweep, of n players and k
+    /// actions.
     pub(crate) fn take(&mut self, count: usize, n: usize, k: usize) -> Result<()> {
-        self.points = self.points.saturating_add(count);
+        let mine = self.shard.within(self.all, count as u64);
+        self.all = self.all.saturating_add(count as u64);
+        self.points = self.points.saturating_add(mine);
         let each = 256 + 8 * (n as u64).saturating_mul(k as u64 + 2);
-        self.bytes = self.bytes.saturating_add(each.saturating_mul(count as u64));
-        if self.points > MAX_SWEEP_POINTS {
+        self.bytes = self.bytes.saturating_add(each.saturating_mul(mine));
+        if self.all > MAX_SWEEP_ALL_POINTS {
             return Err(Error::too_large(
                 format!(
-                    "the sweep has more than {MAX_SWEEP_POINTS} points; split it into smaller \
-                     ranges (or fewer opponents, games or policies)"
+                    "the sweep has more than {MAX_SWEEP_ALL_POINTS} points in all (its shards \
+                     together); split it into smaller ranges (or fewer opponents, games or \
+                     policies)"
                 ),
-                crate::error::Remedy::SmallerProblem,
+                Remedy::SmallerProblem,
+            ));
+        }
+        if self.points > MAX_SWEEP_POINTS as u64 {
+            return Err(Error::too_large(
+                format!(
+                    "{} has more than {MAX_SWEEP_POINTS} points; spread the sweep over \
+                     more shards (shard I/N) or split it into smaller ranges",
+                    self.describe()
+                ),
+                Remedy::SmallerProblem,
             ));
         }
         if self.bytes > MAX_SWEEP_BYTES {
             return Err(Error::too_large(
                 format!(
-                    "the sweep's points and games would take more than {} MiB to hold \
-                     (at least {} MiB, reached at n = {n}); split it into smaller ranges",
+                    "the points and games of {} would take more than {} MiB to hold \
+                     (at least {} MiB, reached at n = {n}); spread the sweep over more \
+                     shards (shard I/N) or split it into smaller ranges",
+                    self.describe(),
                     MAX_SWEEP_BYTES >> 20,
                     self.bytes >> 20
                 ),
-                crate::error::Remedy::SmallerProblem,
+                Remedy::SmallerProblem,
             ));
         }
         Ok(())
+    }
+
+    /// "the sweep", or "shard I/N of the sweep".
+    fn describe(&self) -> String {
+        if self.shard == Shard::ALL {
+            "the sweep".into()
+        } else {
+            format!(
+                "shard {}/{} of the sweep",
+                self.shard.index, self.shard.count
+            )
+        }
     }
 }
 
@@ -285,6 +436,32 @@ impl Default for SweepOptions {
     }
 }
 
+impl SweepOptions {
+    /// Refuse options a sweep cannot judge with, naming the option: fewer
+    /// than [`MIN_SWEEP_SAMPLES`] samples, a tolerance that is not a finite
+    /// number ≥ 0.
+    pub fn check(&self) -> Result<()> {
+        if self.samples < MIN_SWEEP_SAMPLES {
+            return Err(Error::usage(
+                "samples",
+                format!(
+                    "{}: a sweep needs at least {MIN_SWEEP_SAMPLES} samples, the fewest with \
+                     which a standard error can tell a counterexample from a deviation too \
+                     rare to have been drawn",
+                    self.samples
+                ),
+            ));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
+            return Err(Error::usage(
+                "tolerance",
+                format!("{}: must be a finite number ≥ 0", self.tolerance),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Rounding allowed below a bound: f64 sums of up to ~10^7 terms on the CPU
 /// (see tests/it/counts.rs), f32 shares on the GPU.
 fn rounding(backend: BackendUsed) -> f64 {
@@ -293,6 +470,32 @@ fn rounding(backend: BackendUsed) -> f64 {
         _ => 1e-10,
     }
 }
+
+/// `ln(2/δ)` of the empirical Bernstein bound for one sampled estimate:
+/// 12.5 makes its variance term exactly 5 standard errors (√(2 · 12.5) = 5),
+/// the README's rule, at δ = 2e^(−12.5) ≈ 7.5e-6.
+const BERNSTEIN_LOG: f64 = 12.5;
+
+/// How far below its expectation the mean of `samples` draws in [0, 1] may
+/// fall, from their standard error, at a confidence shared by the
+/// `estimates` estimates whose minimum is judged (a union bound): the
+/// empirical Bernstein bound (Maurer and Pontil 2009, Theorem 4),
+/// `√(2 V L / s) + 7 L / (3(s − 1))` with `L = ln(2/δ)` and V the sample
+/// variance, so that `√(V/s)` is the standard error. Its second term is
+/// what a standard error cannot see: a deviation too rare to have been
+/// drawn (two equal draws have a standard error of 0).
+pub fn sampling_allowance(stderr: f64, samples: u64, estimates: u64) -> f64 {
+    let log = BERNSTEIN_LOG + (estimates.max(1) as f64).ln();
+    (2.0 * log).sqrt() * stderr + 7.0 * log / (3.0 * (samples.max(2) - 1) as f64)
+}
+
+/// Samples a sweep needs: the fewest with which a standard error can
+/// outweigh the part of [`sampling_allowance`] it cannot see, i.e. where 5
+/// standard errors of a [0, 1] draw at its largest variance, `5 · ½ / √s`,
+/// reach `7 · 12.5 / (3(s − 1))`. With fewer, a verdict would rest mostly on
+/// what the samples cannot show (tests/it/sweep.rs checks that 139 is that
+/// number).
+pub const MIN_SWEEP_SAMPLES: u64 = 139;
 
 /// Coalition 1's pure joint actions that `worst` evaluates: one per multiset
 /// (in non-increasing order) in a symmetric game, where only the counts
@@ -378,16 +581,21 @@ impl Evaluator {
 /// Evaluate a point into a row, with the problem that attains the minimum of
 /// coalition 0 (to save when the bound fails).
 fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptions) -> Result<Row> {
+    options.check()?;
     let started = Instant::now();
     let m = point.problem.coalitions().len();
+    let problems = point_problems(point)?;
+    // Coalition 0's minimum is judged over every state of every evaluation.
+    let estimates = (problems.len() * point.problem.states()) as u64;
     let mut min_shares = vec![f64::INFINITY; m];
-    let mut min_stderr = 0.0;
+    // min over estimates of (estimate + what sampling may hide below it).
+    let mut reach = f64::INFINITY;
     let mut worst: Option<(Option<Vec<usize>>, Problem)> = None;
     let mut max_diff: Option<f64> = None;
     let mut evaluations = 0;
     let mut first: Option<Evaluation> = None;
     let mut backend_used = BackendUsed::Cpu;
-    for (reply, problem) in point_problems(point)? {
+    for (reply, problem) in problems {
         let mut run = evaluator.evaluate(
             &problem,
             &Options {
@@ -410,14 +618,11 @@ fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptio
             run = *check.gpu;
         }
         backend_used = run.backend;
+        reach = reach.min(reach_of(&run, estimates));
         for (j, slot) in min_shares.iter_mut().enumerate() {
             let v = run.min_over_states(j);
             if j == 0 && v < *slot {
                 worst = Some((reply.clone(), problem.clone()));
-                min_stderr = run
-                    .stderr
-                    .as_ref()
-                    .map_or(0.0, |se| se[0].iter().copied().fold(0.0, f64::max));
             }
             *slot = slot.min(v);
         }
@@ -425,7 +630,7 @@ fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptio
     }
     let first = first.expect("a point evaluates at least once");
     let bound = point.bound.map(Bound::value);
-    let holds = bound.map(|b| min_shares[0] + 5.0 * min_stderr + rounding(backend_used) >= b);
+    let holds = bound.map(|b| reach + rounding(backend_used) >= b);
     let (worst_actions, worst_problem) = worst.expect("evaluated");
     let game = point.problem.game();
     let row = Row {
@@ -468,14 +673,19 @@ fn evaluate_point(evaluator: &mut Evaluator, point: &Point, options: &SweepOptio
     Ok(row)
 }
 
-/// Keep the points of shard `index` of `count` (points `i` with `i % count == index`).
-pub fn shard(points: Vec<Point>, index: usize, count: usize) -> Vec<Point> {
-    points
-        .into_iter()
+/// The least that coalition 0's share may be in any state of `run`, as far
+/// as `run` can tell: its estimate, plus what sampling may hide below it
+/// ([`sampling_allowance`]) when sampled.
+fn reach_of(run: &Evaluation, estimates: u64) -> f64 {
+    let samples = run.samples.unwrap_or(0);
+    run.shares[0]
+        .iter()
         .enumerate()
-        .filter(|(i, _)| i % count == index)
-        .map(|(_, p)| p)
-        .collect()
+        .map(|(x, &share)| match &run.stderr {
+            Some(se) => share + sampling_allowance(se[0][x], samples, estimates),
+            None => share,
+        })
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// A point key as a file name: letters, digits, `-`, `_`, `.` and `=` kept.

@@ -5,7 +5,7 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::{Bound, Opponent, Point, PointBudget};
+use super::{Bound, Cursor, Opponent, Point, PointBudget, Shard};
 use crate::error::{Error, Result};
 use crate::game::Game;
 use crate::generate::{random_game, random_joint, random_marginals};
@@ -177,30 +177,26 @@ pub(crate) fn derived_seed(seed: u64, name: &str) -> u64 {
     h
 }
 
-/// The opponent policies of one point: (label, policy or worst).
+/// The opponent policies of the points of one key that are this shard's,
+/// `cursor` passing all of them: (label, policy or worst). A random policy
+/// is drawn only for a point of the shard (each from its own seed, so the
+/// others' draws do not change it).
 pub(super) fn opponents(
     kinds: &[OpponentKind],
     members: usize,
     k: usize,
     seed: u64,
     key: &str,
+    cursor: &mut Cursor,
 ) -> Vec<(String, Option<Policy>)> {
     let mut out = Vec::new();
     for kind in kinds {
         match kind {
-            OpponentKind::Uniform => out.push(("uniform".into(), Some(Policy::Uniform))),
-            OpponentKind::Pure => out.push((
-                "pure".into(),
-                Some(Policy::Pure {
-                    actions: vec![0; members],
-                }),
-            )),
-            OpponentKind::Common => {
-                out.push(("common".into(), Some(Policy::Common { dist: None })))
-            }
-            OpponentKind::Worst => out.push(("worst".into(), None)),
             OpponentKind::Random(r) => {
                 for i in 0..*r {
+                    if !cursor.take() {
+                        continue;
+                    }
                     let label = format!("random#{i}");
                     let mut rng =
                         StdRng::seed_from_u64(derived_seed(seed, &format!("{key} {label}")));
@@ -214,6 +210,18 @@ pub(super) fn opponents(
                     out.push((label, Some(policy)));
                 }
             }
+            _ if !cursor.take() => {}
+            OpponentKind::Uniform => out.push(("uniform".into(), Some(Policy::Uniform))),
+            OpponentKind::Pure => out.push((
+                "pure".into(),
+                Some(Policy::Pure {
+                    actions: vec![0; members],
+                }),
+            )),
+            OpponentKind::Common => {
+                out.push(("common".into(), Some(Policy::Common { dist: None })))
+            }
+            OpponentKind::Worst => out.push(("worst".into(), None)),
         }
     }
     out
@@ -253,36 +261,39 @@ pub enum Sizes {
 }
 
 /// Theorem 1's grid: plurality game; coalition 0 = the first s players
-/// playing a common uniform action, coalition 1 the rest.
+/// playing a common uniform action, coalition 1 the rest. Only `shard`'s
+/// points are built, and the point limits count them.
 pub fn theorem1(
     players: &[usize],
     actions: &[usize],
     sizes: Sizes,
     kinds: &[OpponentKind],
     seed: u64,
+    shard: Shard,
 ) -> Result<Vec<Point>> {
     check_actions(actions, "actions").map_err(Error::into_usage)?;
     check_players(players, "players").map_err(Error::into_usage)?;
-    let mut budget = PointBudget::default();
+    let majorities = |n: usize| match sizes {
+        Sizes::Majority => n / 2 + 1..(n / 2 + 2).min(n),
+        Sizes::All => n / 2 + 1..n,
+    };
+    let per_key = opponent_count(kinds);
+    let mut budget = PointBudget::new(shard);
     for &n in players {
-        let sizes = match sizes {
-            Sizes::Majority => usize::from(n / 2 + 1 < n),
-            Sizes::All => n.saturating_sub(n / 2 + 1),
-        };
         for &k in actions {
-            budget.take(sizes.saturating_mul(opponent_count(kinds)), n, k)?;
+            budget.take(majorities(n).len().saturating_mul(per_key), n, k)?;
         }
     }
     let mut points = Vec::new();
+    let mut cursor = Cursor::new(shard);
     for &n in players {
         for &k in actions {
-            let majorities: Vec<usize> = match sizes {
-                Sizes::Majority => vec![n / 2 + 1],
-                Sizes::All => (n / 2 + 1..n).collect(),
-            };
-            for s in majorities.into_iter().filter(|&s| s < n) {
+            for s in majorities(n) {
+                if !cursor.any(per_key) {
+                    continue;
+                }
                 let key = format!("theorem1 n={n} k={k} s={s}");
-                for (label, policy) in opponents(kinds, n - s, k, seed, &key) {
+                for (label, policy) in opponents(kinds, n - s, k, seed, &key, &mut cursor) {
                     let worst = policy.is_none();
                     let problem = Problem::new(
                         n,
@@ -312,7 +323,8 @@ pub fn theorem1(
 
 /// Theorem 2's grid: for every opponent size m2 = 1..⌊n/2⌋, coalition 0 (the
 /// other n − m2 players) copies coalition 1; `games` seeded games per family,
-/// n and k (one for plurality, which has no parameters).
+/// n and k (one for plurality, which has no parameters). Only `shard`'s
+/// points are built (and their games drawn), and the point limits count them.
 pub fn theorem2(
     families: &[String],
     players: &[usize],
@@ -320,10 +332,13 @@ pub fn theorem2(
     games: usize,
     kinds: &[OpponentKind],
     seed: u64,
+    shard: Shard,
 ) -> Result<Vec<Point>> {
     check_actions(actions, "actions").map_err(Error::into_usage)?;
     check_players(players, "players").map_err(Error::into_usage)?;
-    let mut budget = PointBudget::default();
+    let draws = |family: &str| if family == "plurality" { 1 } else { games };
+    let per_key = opponent_count(kinds);
+    let mut budget = PointBudget::new(shard);
     for family in families {
         if !["plurality", "proportional", "congestion", "anonymous"].contains(&family.as_str()) {
             return Err(Error::usage(
@@ -331,67 +346,83 @@ pub fn theorem2(
                 format!("{family:?} is not a symmetric family (plurality, proportional, congestion, anonymous)"),
             ));
         }
-        let draws = if family == "plurality" { 1 } else { games };
         for &n in players {
             for &k in actions {
-                budget.take_games(draws, family, n, k, 1)?;
-                let points = draws
-                    .saturating_mul(n / 2)
-                    .saturating_mul(opponent_count(kinds));
-                budget.take(points, n, k)?;
+                let points = (n / 2).saturating_mul(per_key);
+                let count = draws(family);
+                budget.take_games(count, family, n, k, 1, points.saturating_mul(count))?;
             }
         }
     }
     let mut points = Vec::new();
+    let mut cursor = Cursor::new(shard);
     for family in families {
         for &n in players {
             for &k in actions {
-                let draws = if family == "plurality" { 1 } else { games };
-                for g in 0..draws {
-                    let mut rng = StdRng::seed_from_u64(derived_seed(
-                        seed,
-                        &format!("{family} n={n} k={k} game={g}"),
-                    ));
-                    let game = random_game(&mut rng, family, n, k, 1).map_err(|e| {
-                        Error::spec("theorem2", format!("{family} n={n} k={k}: {e}"))
-                    })?;
-                    // Validated once; every point shares it.
-                    let base = Problem::new(
-                        n,
-                        k,
-                        game,
-                        vec![Coalition::new((0..n).collect(), Policy::Uniform)],
-                    )
-                    .map_err(|e| Error::spec("theorem2", format!("{family} n={n} k={k}: {e}")))?;
-                    for m2 in 1..=n / 2 {
-                        let m1 = n - m2;
-                        let key = format!("theorem2 {family} n={n} k={k} game={g} m2={m2}");
-                        for (label, policy) in opponents(kinds, m2, k, seed, &key) {
-                            let worst = policy.is_none();
-                            let problem = base
-                                .with_coalitions(vec![
-                                    Coalition::new((0..m1).collect(), Policy::copy(vec![1], 0)),
-                                    Coalition::new(
-                                        (m1..n).collect(),
-                                        policy.unwrap_or(Policy::Uniform),
-                                    ),
-                                ])
-                                .map_err(|e| Error::spec("theorem2", format!("{key}: {e}")))?;
-                            let bound = Bound::Theorem2 { copies: m1 / m2 };
-                            points.push(point(
-                                "theorem2",
-                                key.clone(),
-                                label,
-                                g,
-                                problem,
-                                worst,
-                                bound,
-                            ));
-                        }
+                for g in 0..draws(family) {
+                    if !cursor.any((n / 2) * per_key) {
+                        continue;
                     }
+                    theorem2_game(family, n, k, g, kinds, seed, &mut cursor, &mut points)?;
                 }
             }
         }
     }
     Ok(points)
+}
+
+/// The points of Theorem 2's game `g` of `family` at n and k that are the
+/// shard's.
+#[allow(clippy::too_many_arguments, reason = "the grid point's coordinates")]
+fn theorem2_game(
+    family: &str,
+    n: usize,
+    k: usize,
+    g: usize,
+    kinds: &[OpponentKind],
+    seed: u64,
+    cursor: &mut Cursor,
+    points: &mut Vec<Point>,
+) -> Result<()> {
+    let mut rng = StdRng::seed_from_u64(derived_seed(
+        seed,
+        &format!("{family} n={n} k={k} game={g}"),
+    ));
+    let game = random_game(&mut rng, family, n, k, 1)
+        .map_err(|e| Error::spec("theorem2", format!("{family} n={n} k={k}: {e}")))?;
+    // Validated once; every point shares it.
+    let base = Problem::new(
+        n,
+        k,
+        game,
+        vec![Coalition::new((0..n).collect(), Policy::Uniform)],
+    )
+    .map_err(|e| Error::spec("theorem2", format!("{family} n={n} k={k}: {e}")))?;
+    for m2 in 1..=n / 2 {
+        if !cursor.any(opponent_count(kinds)) {
+            continue;
+        }
+        let m1 = n - m2;
+        let key = format!("theorem2 {family} n={n} k={k} game={g} m2={m2}");
+        for (label, policy) in opponents(kinds, m2, k, seed, &key, cursor) {
+            let worst = policy.is_none();
+            let problem = base
+                .with_coalitions(vec![
+                    Coalition::new((0..m1).collect(), Policy::copy(vec![1], 0)),
+                    Coalition::new((m1..n).collect(), policy.unwrap_or(Policy::Uniform)),
+                ])
+                .map_err(|e| Error::spec("theorem2", format!("{key}: {e}")))?;
+            let bound = Bound::Theorem2 { copies: m1 / m2 };
+            points.push(point(
+                "theorem2",
+                key.clone(),
+                label,
+                g,
+                problem,
+                worst,
+                bound,
+            ));
+        }
+    }
+    Ok(())
 }

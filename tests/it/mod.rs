@@ -23,6 +23,7 @@ pub mod contexts;
 pub mod counts;
 pub mod double_oracle;
 pub mod errors;
+pub mod files;
 pub mod gpu;
 pub mod guarantee;
 pub mod hand;
@@ -38,12 +39,13 @@ pub mod theorems;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 16] = [
+    let modules: [Vec<libtest_mimic::Trial>; 17] = [
         cli::trials(),
         contexts::trials(),
         counts::trials(),
         double_oracle::trials(),
         errors::trials(),
+        files::trials(),
         gpu::trials(),
         guarantee::trials(),
         hardening::trials(),

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use unitsum_gpu::sweep::Row;
+use unitsum_gpu::sweep::{Row, Shard};
 
 /// The binary's own row reader (CSV and JSON lines), the one `--resume` uses.
 #[allow(dead_code, reason = "the tests read rows; they write none")]
@@ -415,11 +415,11 @@ fn randomly_mutated_grids_never_panic() {
                 .as_array()
                 .is_some_and(|a| a.iter().any(|x| x.as_u64().is_some_and(|n| n > 100_000)))
             {
-                assert!(unitsum_gpu::sweep::grid(&v).is_err());
+                assert!(unitsum_gpu::sweep::grid(&v, Shard::ALL).is_err());
             }
             continue;
         }
-        if let Ok(points) = unitsum_gpu::sweep::grid(&v) {
+        if let Ok(points) = unitsum_gpu::sweep::grid(&v, Shard::ALL) {
             accepted += 1;
             assert!(points.iter().all(|p| p.problem.players() <= 12));
         }
@@ -433,7 +433,15 @@ fn randomly_mutated_grids_never_panic() {
 fn a_point_error_keeps_its_kind() {
     use unitsum_gpu::sweep::{theorem1, OpponentKind, Sizes, SweepOptions};
     use unitsum_gpu::{Error, Method};
-    let points = theorem1(&[5], &[3], Sizes::Majority, &[OpponentKind::Uniform], 0).unwrap();
+    let points = theorem1(
+        &[5],
+        &[3],
+        Sizes::Majority,
+        &[OpponentKind::Uniform],
+        0,
+        Shard::ALL,
+    )
+    .unwrap();
     assert!(!points.is_empty());
     let mut evaluator = unitsum_gpu::Evaluator::new();
     let options = SweepOptions {
@@ -535,7 +543,261 @@ fn contexts_sweep_holds_where_a_bound_applies_and_order_copies_fail() {
         .any(|r| r.sweep == "contexts/translated" && r.family == "proportional" && below(r)));
 }
 
+/// Each preset and the example grid, built shard by shard, give exactly the
+/// points of the whole sweep whose index is the shard's, the same problems
+/// and bounds (a shard skips the others without drawing them).
+fn a_shard_builds_the_points_of_the_whole_sweep_it_owns() {
+    use unitsum_gpu::sweep::{contexts, grid_file, parse_opponents, theorem1, theorem2, Point};
+    type Build = Box<dyn Fn(Shard) -> Vec<Point>>;
+    let opponents = parse_opponents("uniform,random:3,worst").unwrap();
+    let families = |list: &str| list.split(',').map(String::from).collect::<Vec<_>>();
+    let builds: Vec<(&str, Build)> = vec![
+        ("theorem1", {
+            let o = opponents.clone();
+            Box::new(move |s| {
+                theorem1(
+                    &[3, 5, 8],
+                    &[2, 3],
+                    unitsum_gpu::sweep::Sizes::All,
+                    &o,
+                    4,
+                    s,
+                )
+                .unwrap()
+            })
+        }),
+        ("theorem2", {
+            let (o, f) = (
+                opponents.clone(),
+                families("plurality,proportional,congestion,anonymous"),
+            );
+            Box::new(move |s| theorem2(&f, &[3, 4, 6], &[2, 3], 2, &o, 5, s).unwrap())
+        }),
+        ("contexts", {
+            let (o, f) = (opponents.clone(), families("proportional,congestion"));
+            Box::new(move |s| contexts(&f, &[3, 4, 5], &[2, 3], 2, &o, 6, s).unwrap())
+        }),
+        (
+            "grid",
+            Box::new(|s| grid_file("examples/grids/copy-grid.json", s).unwrap()),
+        ),
+    ];
+    let describe = |p: &Point| {
+        format!(
+            "{} {} {} {:?} {:?} {}",
+            p.key,
+            p.opponent_label,
+            p.game,
+            p.opponent,
+            p.bound,
+            p.problem.to_json()
+        )
+    };
+    for (name, build) in &builds {
+        let whole: Vec<String> = build(Shard::ALL).iter().map(describe).collect();
+        assert!(whole.len() > 20, "{name}: {} points", whole.len());
+        for count in [2, 3, 7, whole.len() + 5] {
+            let mut seen = 0;
+            for index in 0..count {
+                let part: Vec<String> = build(Shard::new(index, count).unwrap())
+                    .iter()
+                    .map(describe)
+                    .collect();
+                let expected: Vec<String> = whole
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % count == index)
+                    .map(|(_, p)| p.clone())
+                    .collect();
+                assert_eq!(part, expected, "{name}: shard {index}/{count}");
+                seen += part.len();
+            }
+            assert_eq!(seen, whole.len(), "{name}: {count} shards");
+        }
+    }
+}
+
+/// The point limit counts the points of the shard: a sweep of 1000100
+/// points is refused whole and runs as a shard of 11 points; a shard of a
+/// sweep three times as large is refused naming the shard; the whole sweep
+/// has a limit of its own.
+fn point_limits_count_the_points_of_the_shard() {
+    let large = [
+        "theorem1",
+        "--players",
+        "3..=102",
+        "--actions",
+        "2",
+        "--opponents",
+        "uniform,random:10000",
+    ];
+    let (code, _, err) = sweep(&large);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the sweep has more than 1000000 points"),
+        "{err}"
+    );
+    let (code, out, err) = sweep(&[&large[..], &["--shard", "7/100000"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let keys: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 11, "{out}");
+    // Point 7 is n = 3's random#6 (after uniform and random#0..5).
+    assert_eq!(keys[0], "theorem1 n=3 k=2 s=2 opponent=random#6", "{out}");
+    let larger = [
+        "theorem1",
+        "--players",
+        "3..=22",
+        "--actions",
+        "2..=16",
+        "--opponents",
+        "uniform,random:10000",
+        "--shard",
+        "0/3",
+    ];
+    let (code, _, err) = sweep(&larger);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("shard 0/3 of the sweep has more than 1000000 points"),
+        "{err}"
+    );
+    // Beyond the whole sweep's limit, no shard count helps.
+    let (code, _, err) = sweep(&[
+        "contexts",
+        "--players",
+        "400",
+        "--opponents",
+        "random:10000",
+        "--shard",
+        "0/1000000",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("more than 1000000000 points in all"), "{err}");
+}
+
+/// A sampling sweep needs enough samples for a standard error: two are
+/// refused by name, and the minimum is the fewest with which 5 standard
+/// errors at the largest variance outweigh what a standard error cannot see.
+fn a_sampling_sweep_refuses_too_few_samples() {
+    use unitsum_gpu::sweep::{sampling_allowance, MIN_SWEEP_SAMPLES};
+    for samples in ["2", "138"] {
+        let (code, _, err) = sweep(&[
+            "theorem1",
+            "--players",
+            "3..=5",
+            "--actions",
+            "2",
+            "--method",
+            "sample",
+            "--samples",
+            samples,
+        ]);
+        assert_eq!(code, 2, "{samples}: {err}");
+        assert!(err.contains("--samples"), "{err}");
+        assert!(err.contains("at least 139 samples"), "{err}");
+    }
+    let outweighs = |s: u64| 5.0 * 0.5 / (s as f64).sqrt() >= sampling_allowance(0.0, s, 1);
+    let first = (2..10_000).find(|&s| outweighs(s)).unwrap();
+    assert_eq!(first, MIN_SWEEP_SAMPLES);
+    assert!((MIN_SWEEP_SAMPLES..100_000).all(outweighs));
+    // Its variance term is the README's 5 standard errors.
+    let term = sampling_allowance(0.01, 1001, 1) - sampling_allowance(0.0, 1001, 1);
+    assert!((term - 0.05).abs() < 1e-12, "{term}");
+    // At the minimum, the range term can still tell a share of 0.2 from a
+    // bound of 1/2.
+    assert!(sampling_allowance(0.0, MIN_SWEEP_SAMPLES, 1) < 0.3);
+}
+
+/// A two-player table game where player 1 rarely (p = 0.002) plays the
+/// action that pays coalition 0 everything: r_0 = low (1 − p) + p.
+fn rare_event_point(low: f64) -> (unitsum_gpu::sweep::Point, unitsum_gpu::Problem) {
+    use unitsum_gpu::sweep::{Bound, Opponent, Point};
+    let spec = serde_json::json!({
+        "players": 2, "actions": 2,
+        "game": { "family": "table", "shares": [[
+            [low, 1.0 - low], [0.5, 0.5], [1.0, 0.0], [0.5, 0.5] ]] },
+        "coalitions": [
+            { "members": [0], "policy": { "kind": "pure", "actions": [0] } },
+            { "members": [1], "policy": { "kind": "independent", "marginals": [[0.998, 0.002]] } } ] });
+    let problem = unitsum_gpu::Problem::from_json(&spec.to_string()).unwrap();
+    let point = Point {
+        key: format!("rare low={low}"),
+        sweep: "rare".into(),
+        opponent_label: "rare".into(),
+        game: 0,
+        problem: problem.clone(),
+        opponent: Opponent::Given,
+        bound: Some(Bound::Theorem2 { copies: 1 }),
+    };
+    (point, problem)
+}
+
+/// Sampled draws that all fell on the common profile have a standard error
+/// of 0 and an estimate below the bound: no counterexample, since a rare
+/// profile the draws missed can make up the deficit (and does: the exact
+/// share holds the bound). A deficit the samples resolve still fails.
+fn a_sampled_point_with_zero_standard_error_is_no_false_counterexample() {
+    use unitsum_gpu::sweep::{SweepOptions, MIN_SWEEP_SAMPLES};
+    use unitsum_gpu::{Method, Options};
+    let mut evaluator = unitsum_gpu::Evaluator::new();
+    let (point, problem) = rare_event_point(0.499);
+    let exact = evaluator
+        .evaluate(
+            &problem,
+            &Options {
+                method: Method::Exact,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+    assert!((exact.shares[0][0] - (0.499 * 0.998 + 0.002)).abs() < 1e-12);
+    assert!(exact.shares[0][0] >= 0.5, "the bound holds exactly");
+    let options = |seed| SweepOptions {
+        method: Method::Sample,
+        samples: MIN_SWEEP_SAMPLES,
+        seed,
+        ..SweepOptions::default()
+    };
+    // A seed whose draws all miss the rare profile (about 3 in 4 do).
+    let seed = (0..40)
+        .find(|&seed| {
+            let o = options(seed);
+            let run = evaluator
+                .evaluate(
+                    &problem,
+                    &Options {
+                        method: Method::Sample,
+                        samples: o.samples,
+                        seed,
+                        ..Options::default()
+                    },
+                )
+                .unwrap();
+            run.stderr.as_ref().unwrap()[0][0] == 0.0
+        })
+        .expect("some seed draws only the common profile");
+    let row = evaluator.sweep_point(&point, &options(seed)).unwrap();
+    assert!((row.min_shares[0] - 0.499).abs() < 1e-12, "{row:?}");
+    assert!(row.margin.unwrap() < 0.0, "{row:?}");
+    assert_eq!(row.holds, Some(true), "a false counterexample: {row:?}");
+    // A real deficit (r_0 = 0.3014 against 1/2), resolved by enough samples.
+    let (point, _) = rare_event_point(0.3);
+    let row = evaluator
+        .sweep_point(
+            &point,
+            &SweepOptions {
+                method: Method::Sample,
+                ..SweepOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(row.holds, Some(false), "{row:?}");
+}
+
 super::trials! {
-    cpu: [a_point_error_keeps_its_kind, theorem1_small_grid_every_opponent_holds_and_backends_agree, theorem2_small_grid_every_opponent_holds_and_backends_agree, large_n_presets_run_with_the_counts_method, resume_skips_finished_points_and_survives_a_cut_line, shards_partition_the_grid, a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it, plots_are_svg_with_titles, bad_sweep_input_exits_2_with_a_message, the_example_grid_runs, randomly_mutated_grids_never_panic, contexts_sweep_holds_where_a_bound_applies_and_order_copies_fail],
+    cpu: [a_point_error_keeps_its_kind, theorem1_small_grid_every_opponent_holds_and_backends_agree, theorem2_small_grid_every_opponent_holds_and_backends_agree, large_n_presets_run_with_the_counts_method, resume_skips_finished_points_and_survives_a_cut_line, shards_partition_the_grid, a_planted_counterexample_fails_and_is_saved_as_a_spec_that_reproduces_it, plots_are_svg_with_titles, bad_sweep_input_exits_2_with_a_message, the_example_grid_runs, randomly_mutated_grids_never_panic, contexts_sweep_holds_where_a_bound_applies_and_order_copies_fail, a_shard_builds_the_points_of_the_whole_sweep_it_owns, point_limits_count_the_points_of_the_shard, a_sampling_sweep_refuses_too_few_samples, a_sampled_point_with_zero_standard_error_is_no_false_counterexample],
     gpu: [],
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use unitsum_gpu::sweep::Row;
 use unitsum_gpu::Error;
 
-use crate::rows::{parse_rows, read_bounded};
+use crate::rows::{check_cut_line, parse_rows, read_bounded};
 use crate::Failure;
 
 /// The parameters that make a sweep's rows what they are, by flag name
@@ -80,47 +80,69 @@ pub struct Output {
     pub has_content: bool,
 }
 
-/// Open `path` for a sweep with `identity`: lock it (a second writer is
-/// refused), and either start it afresh or, with `resume`, check its
-/// identity, read its rows (a malformed line is an error) and remove a last
-/// line cut short by a crash.
-pub fn open(path: &Path, identity: &Identity, resume: bool) -> Result<Output, Failure> {
-    let write_error = |e: std::io::Error| Failure::at("", Error::write(path, e));
-    let usage = |message: String| Failure::at("", Error::usage("out", message));
-    if let Ok(meta) = std::fs::metadata(path) {
-        if resume && !meta.is_file() {
+/// An output file checked and locked, its rows read, nothing in it or its
+/// sidecar changed yet: [`Pending::commit`] does that once every other
+/// check of the sweep has passed too.
+pub struct Pending {
+    path: PathBuf,
+    /// The file, locked, when it exists (a new one is created by `commit`).
+    file: Option<File>,
+    identity: Identity,
+    /// Rows already in the file (resuming).
+    pub previous: Vec<Row>,
+    /// Bytes of the file to keep: its complete lines when resuming, else 0.
+    keep: u64,
+    /// Whether the rows are resumed (a shorter file lost a cut line).
+    resume: bool,
+}
+
+fn usage(message: String) -> Failure {
+    Failure::at("", Error::usage("out", message))
+}
+
+/// Check `path` for a sweep with `identity`, changing nothing: it must be a
+/// regular file (or not exist) with room for its sidecar, and no other sweep
+/// may be writing it (its lock is taken and kept). With `resume`, its
+/// sidecar must match `identity` and every line but a last one cut short
+/// (at most `max_line` bytes, the longest a row of this sweep can be) must
+/// be a row.
+pub fn prepare(
+    path: &Path,
+    identity: &Identity,
+    resume: bool,
+    max_line: usize,
+) -> Result<Pending, Failure> {
+    check_target(path, resume)?;
+    let sidecar = identity_path(path);
+    if let Ok(meta) = std::fs::metadata(&sidecar) {
+        if !meta.is_file() {
             return Err(usage(format!(
-                "{}: --resume needs a regular file to read the finished rows from",
+                "{}: is not a regular file, and the identity of the sweep writing {} is kept \
+                 there; move it away or choose another --out",
+                sidecar.display(),
                 path.display()
             )));
         }
     }
-    let mut file = std::fs::OpenOptions::new()
+    let file = match std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .create(true)
-        .truncate(false)
         .open(path)
-        .map_err(write_error)?;
-    let regular = file.metadata().map(|m| m.is_file()).unwrap_or(false);
-    if regular {
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(usage(format!(
-                    "{}: another sweep is writing this file (it holds its lock); \
-                     wait for it to finish or choose another --out",
-                    path.display()
-                )))
-            }
-            Err(TryLockError::Error(e)) => return Err(write_error(e)),
-        }
-    }
-    let sidecar = identity_path(path);
-    let mut previous = Vec::new();
-    let mut has_content = false;
-    if resume {
-        let text = read_bounded(&file, path).map_err(|e| Failure::at("", e))?;
+    {
+        Ok(file) => Some(locked(file, path)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Failure::at("", Error::write(path, e))),
+    };
+    let mut pending = Pending {
+        path: path.to_path_buf(),
+        file,
+        identity: identity.clone(),
+        previous: Vec::new(),
+        keep: 0,
+        resume,
+    };
+    if let (true, Some(file)) = (resume, &pending.file) {
+        let text = read_bounded(file, path).map_err(|e| Failure::at("", e))?;
         if !text.is_empty() {
             let recorded = read_identity(&sidecar)?;
             if let Some(difference) = identity.difference(&recorded) {
@@ -131,29 +153,138 @@ pub fn open(path: &Path, identity: &Identity, resume: bool) -> Result<Output, Fa
                 )));
             }
             let (rows, complete) = parse_rows(&text, path).map_err(|e| Failure::at("", e))?;
-            if complete < text.len() {
+            check_cut_line(&text[complete..], max_line, path).map_err(|e| Failure::at("", e))?;
+            pending.previous = rows;
+            pending.keep = complete as u64;
+        }
+    }
+    Ok(pending)
+}
+
+/// `path` as a sweep's output: a regular file or none, not a directory, a
+/// pipe or a device, and not a name for a file descriptor (`/dev/stdout`),
+/// whose directory has no room for the sidecar.
+fn check_target(path: &Path, resume: bool) -> Result<(), Failure> {
+    let refuse = |what: &str| {
+        let reading = if resume {
+            " (--resume needs a regular file to read the finished rows from)"
+        } else {
+            ""
+        };
+        usage(format!(
+            "{}: {what}; a sweep writes its rows to a regular file{reading}, with its \
+             identity beside it in FILE.sweep.json (leave out --out to write the rows to \
+             standard output)",
+            path.display()
+        ))
+    };
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(refuse("is a directory"));
+        }
+        if !meta.is_file() {
+            return Err(refuse(
+                "is not a regular file (a pipe, a device or a socket)",
+            ));
+        }
+    }
+    if through_descriptor(path) {
+        return Err(refuse(
+            "names a file descriptor (/dev/stdout, /dev/fd/N, /proc/self/fd/N), not a file",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `path` reaches its file through a file-descriptor link
+/// (`/dev/stdout` → `/proc/self/fd/1`), following each link of the chain
+/// from its directory's real path.
+fn through_descriptor(path: &Path) -> bool {
+    let mut current = path.to_path_buf();
+    // As many links as the kernel follows; a longer chain is a loop.
+    for _ in 0..40 {
+        let Some(name) = current.file_name() else {
+            return false;
+        };
+        let parent = current
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let Ok(dir) = std::fs::canonicalize(parent) else {
+            return false;
+        };
+        if dir.starts_with("/proc") || dir.starts_with("/dev/fd") {
+            return true;
+        }
+        let full = dir.join(name);
+        match std::fs::read_link(&full) {
+            Ok(target) => current = dir.join(target),
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+/// `file` with its lock taken: a second writer is refused.
+fn locked(file: File, path: &Path) -> Result<File, Failure> {
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(usage(format!(
+            "{}: another sweep is writing this file (it holds its lock); \
+             wait for it to finish or choose another --out",
+            path.display()
+        ))),
+        Err(TryLockError::Error(e)) => Err(Failure::at("", Error::write(path, e))),
+    }
+}
+
+impl Pending {
+    /// Write the sidecar and cut the file to the rows it keeps (all of them
+    /// when resuming, none otherwise), in the order that loses nothing if
+    /// a step fails: the sidecar is written whole to a temporary file
+    /// first, renamed over the old one only once the rows file is cut.
+    pub fn commit(self) -> Result<Output, Failure> {
+        let path = &self.path;
+        let write_error = |e: std::io::Error| Failure::at("", Error::write(path, e));
+        let mut file = match self.file {
+            Some(file) => file,
+            None => {
+                let file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(path)
+                    .map_err(write_error)?;
+                locked(file, path)?
+            }
+        };
+        // A race may have put something else there since the checks.
+        if !file.metadata().map_err(write_error)?.is_file() {
+            return Err(usage(format!("{}: is not a regular file", path.display())));
+        }
+        let sidecar = identity_path(path);
+        let temporary = write_temporary(&sidecar, &self.identity)?;
+        let length = file.metadata().map_err(write_error)?.len();
+        if length > self.keep {
+            if self.resume {
                 eprintln!(
                     "note: {}: removed a last line cut short ({} bytes without a newline)",
                     path.display(),
-                    text.len() - complete
+                    length - self.keep
                 );
-                file.set_len(complete as u64).map_err(write_error)?;
             }
-            previous = rows;
-            has_content = complete > 0;
+            file.set_len(self.keep).map_err(write_error)?;
         }
-    } else if regular {
-        file.set_len(0).map_err(write_error)?;
+        std::fs::rename(&temporary, &sidecar)
+            .map_err(|e| Failure::at("", Error::write(&sidecar, e)))?;
+        file.seek(SeekFrom::End(0)).map_err(write_error)?;
+        Ok(Output {
+            file,
+            previous: self.previous,
+            has_content: self.keep > 0,
+        })
     }
-    if regular {
-        write_identity(&sidecar, identity)?;
-    }
-    file.seek(SeekFrom::End(0)).map_err(write_error)?;
-    Ok(Output {
-        file,
-        previous,
-        has_content,
-    })
 }
 
 fn read_identity(sidecar: &Path) -> Result<Identity, Failure> {
@@ -186,16 +317,20 @@ fn read_identity(sidecar: &Path) -> Result<Identity, Failure> {
     })
 }
 
-/// Write the sidecar whole or not at all (a temporary file, renamed).
-fn write_identity(sidecar: &Path, identity: &Identity) -> Result<(), Failure> {
+/// The sidecar's content, written whole to a temporary file beside it (to
+/// be renamed over it): returns that file's path.
+fn write_temporary(sidecar: &Path, identity: &Identity) -> Result<PathBuf, Failure> {
     let mut temporary = sidecar.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = PathBuf::from(temporary);
     let text = serde_json::to_string_pretty(identity).expect("a map of strings") + "\n";
     std::fs::File::create(&temporary)
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
-        .and_then(|_| std::fs::rename(&temporary, sidecar))
-        .map_err(|e| Failure::at("", Error::write(sidecar, e)))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            Failure::at("", Error::write(&temporary, e))
+        })?;
+    Ok(temporary)
 }
 
 /// FNV-1a of `bytes`, as hex: the identity of a grid file's content.

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 
-use unitsum_gpu::sweep::Row;
+use unitsum_gpu::sweep::{Point, Row};
 use unitsum_gpu::{Error, Result};
 
 /// Output format of a sweep.
@@ -178,6 +178,40 @@ pub fn parse_rows(text: &[u8], path: &std::path::Path) -> Result<(Vec<Row>, usiz
         })?);
     }
     Ok((rows, complete))
+}
+
+/// The longest line a row of `point` can take in either format, doubled to
+/// be generous: JSON escapes a byte of text into at most 6 (`\u001f`), a
+/// number takes at most 24 bytes (`-2.2250738585072014e-308`; a u64 20),
+/// field names and the fixed fields stay within 1 KiB; a row has 21 fields
+/// and lists of a number per coalition (twice) and per player (`worst`'s
+/// actions).
+pub fn line_bound(point: &Point) -> usize {
+    let text = point.key.len()
+        + point.sweep.len()
+        + point.opponent_label.len()
+        + point.problem.game().family().len();
+    let numbers = 21 + 2 * point.problem.coalitions().len() + point.problem.players();
+    2 * (1024 + 6 * text + 25 * numbers)
+}
+
+/// A file's last bytes after its last newline (`cut`) are a row cut short by
+/// a crash only when they are no longer than a row can be (`max_line`);
+/// anything longer is not what this sweep wrote, and resume refuses to
+/// remove it.
+pub fn check_cut_line(cut: &[u8], max_line: usize, path: &std::path::Path) -> Result<()> {
+    if cut.len() <= max_line {
+        return Ok(());
+    }
+    Err(Error::spec(
+        format!("{} last line", path.display()),
+        format!(
+            "has {} bytes without a newline, more than any row of this sweep can have \
+             ({max_line}): not a row cut short by a crash; resume refuses to remove it \
+             (move the file away, or write to another --out)",
+            cut.len()
+        ),
+    ))
 }
 
 /// The rows of an existing output file (none when it does not exist), within

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use unitsum_gpu::sweep::{self, parse_opponents, parse_range, Sizes, SweepOptions};
+use unitsum_gpu::sweep::{
+    self, parse_opponents, parse_range, OpponentKind, Point, Row, Shard, Sizes, SweepOptions,
+};
 use unitsum_gpu::{Error, Evaluator};
 
 use crate::output::{content_hash, Identity};
@@ -152,8 +154,31 @@ fn listed<T: std::fmt::Display>(items: &[T]) -> String {
     items.iter().map(T::to_string).collect::<Vec<_>>().join(",")
 }
 
-pub fn run(preset: Preset) -> Outcome {
-    let (points, common, kind, identity) = match preset {
+/// The options the library evaluates points with.
+fn sweep_options(common: &CommonArgs) -> SweepOptions {
+    SweepOptions {
+        backend: common.backend.into(),
+        method: common.method.into(),
+        samples: common.samples,
+        seed: common.seed,
+        tolerance: common.tolerance,
+    }
+}
+
+/// `--shard`, or the whole sweep.
+fn shard_of(common: &CommonArgs) -> Result<Shard, Failure> {
+    Ok(common
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()?
+        .unwrap_or(Shard::ALL))
+}
+
+/// The points of `preset` in this shard, its flags, its kind and its
+/// identity (without the common flags).
+fn build(preset: Preset) -> Result<(Vec<Point>, CommonArgs, &'static str, Identity), Failure> {
+    Ok(match preset {
         Preset::Theorem1 {
             players,
             actions,
@@ -172,16 +197,13 @@ pub fn run(preset: Preset) -> Outcome {
                 .with("actions", listed(&actions))
                 .with("sizes", format!("{sizes:?}").to_lowercase())
                 .with("opponents", listed(&opponents));
-            let points = sweep::theorem1(
-                &players,
-                &actions,
-                match sizes {
-                    SizesArg::Majority => Sizes::Majority,
-                    SizesArg::All => Sizes::All,
-                },
-                &opponents,
-                common.seed,
-            )?;
+            let sizes = match sizes {
+                SizesArg::Majority => Sizes::Majority,
+                SizesArg::All => Sizes::All,
+            };
+            let shard = shard_of(&common)?;
+            let points =
+                sweep::theorem1(&players, &actions, sizes, &opponents, common.seed, shard)?;
             (points, common, "theorem1", identity)
         }
         Preset::Theorem2 {
@@ -192,25 +214,9 @@ pub fn run(preset: Preset) -> Outcome {
             opponents,
             common,
         } => {
-            check_flags(&common, true)?;
-            if games == 0 || games > sweep::MAX_GAMES {
-                return Err(usage(
-                    "games",
-                    format!("{games}: expected 1 to {} games", sweep::MAX_GAMES),
-                ));
-            }
-            let families: Vec<String> = family.split(',').map(|f| f.trim().to_string()).collect();
-            let (players, actions) = (
-                parse_range(&players, "players")?,
-                parse_range(&actions, "actions")?,
-            );
-            let opponents = parse_opponents(&opponents)?;
-            let identity = Identity::default()
-                .with("family", listed(&families))
-                .with("players", listed(&players))
-                .with("actions", listed(&actions))
-                .with("games", games)
-                .with("opponents", listed(&opponents));
+            let (families, players, actions, opponents, identity) =
+                family_axes(&common, &family, &players, &actions, games, &opponents)?;
+            let shard = shard_of(&common)?;
             let points = sweep::theorem2(
                 &families,
                 &players,
@@ -218,6 +224,7 @@ pub fn run(preset: Preset) -> Outcome {
                 games,
                 &opponents,
                 common.seed,
+                shard,
             )?;
             (points, common, "theorem2", identity)
         }
@@ -229,25 +236,9 @@ pub fn run(preset: Preset) -> Outcome {
             opponents,
             common,
         } => {
-            check_flags(&common, true)?;
-            if games == 0 || games > sweep::MAX_GAMES {
-                return Err(usage(
-                    "games",
-                    format!("{games}: expected 1 to {} games", sweep::MAX_GAMES),
-                ));
-            }
-            let families: Vec<String> = family.split(',').map(|f| f.trim().to_string()).collect();
-            let (players, actions) = (
-                parse_range(&players, "players")?,
-                parse_range(&actions, "actions")?,
-            );
-            let opponents = parse_opponents(&opponents)?;
-            let identity = Identity::default()
-                .with("family", listed(&families))
-                .with("players", listed(&players))
-                .with("actions", listed(&actions))
-                .with("games", games)
-                .with("opponents", listed(&opponents));
+            let (families, players, actions, opponents, identity) =
+                family_axes(&common, &family, &players, &actions, games, &opponents)?;
+            let shard = shard_of(&common)?;
             let points = sweep::contexts(
                 &families,
                 &players,
@@ -255,20 +246,67 @@ pub fn run(preset: Preset) -> Outcome {
                 games,
                 &opponents,
                 common.seed,
+                shard,
             )?;
             (points, common, "contexts", identity)
         }
         Preset::Grid { file, common } => {
             check_flags(&common, false)?;
             let source = file.display().to_string();
-            let points = sweep::grid_file(&file).map_err(|e| Failure::at(&source, e))?;
+            let shard = shard_of(&common)?;
+            let points = sweep::grid_file(&file, shard).map_err(|e| Failure::at(&source, e))?;
             // Read again only to hash: the grid above was read within its size limit.
             let content =
                 std::fs::read(&file).map_err(|e| Failure::at("", Error::read(&file, e)))?;
             let identity = Identity::default().with("grid", content_hash(&content));
             (points, common, "grid", identity)
         }
-    };
+    })
+}
+
+/// The parsed axes of theorem2 and contexts, and their identity.
+#[allow(clippy::type_complexity, reason = "the axes of one preset")]
+fn family_axes(
+    common: &CommonArgs,
+    family: &str,
+    players: &str,
+    actions: &str,
+    games: usize,
+    opponents: &str,
+) -> Result<
+    (
+        Vec<String>,
+        Vec<usize>,
+        Vec<usize>,
+        Vec<OpponentKind>,
+        Identity,
+    ),
+    Failure,
+> {
+    check_flags(common, true)?;
+    if games == 0 || games > sweep::MAX_GAMES {
+        return Err(usage(
+            "games",
+            format!("{games}: expected 1 to {} games", sweep::MAX_GAMES),
+        ));
+    }
+    let families: Vec<String> = family.split(',').map(|f| f.trim().to_string()).collect();
+    let (players, actions) = (
+        parse_range(players, "players")?,
+        parse_range(actions, "actions")?,
+    );
+    let opponents = parse_opponents(opponents)?;
+    let identity = Identity::default()
+        .with("family", listed(&families))
+        .with("players", listed(&players))
+        .with("actions", listed(&actions))
+        .with("games", games)
+        .with("opponents", listed(&opponents));
+    Ok((families, players, actions, opponents, identity))
+}
+
+pub fn run(preset: Preset) -> Outcome {
+    let (mut points, common, kind, identity) = build(preset)?;
     let identity = identity
         .with("preset", kind)
         .with("version", env!("CARGO_PKG_VERSION"))
@@ -279,36 +317,30 @@ pub fn run(preset: Preset) -> Outcome {
         .with("tolerance", common.tolerance)
         .with("format", format!("{:?}", common.format).to_lowercase())
         .with("shard", common.shard.as_deref().unwrap_or("(all)"));
-    let options = SweepOptions {
-        backend: common.backend.into(),
-        method: common.method.into(),
-        samples: common.samples,
-        seed: common.seed,
-        tolerance: common.tolerance,
-    };
+    let options = sweep_options(&common);
     let format = match common.format {
         RowFormatArg::Csv => SweepFormat::Csv,
         RowFormatArg::Json => SweepFormat::Json,
     };
-    let mut points = points;
-    if let Some(shard) = &common.shard {
-        let bad = || usage("shard", format!("{shard:?}: expected I/N with 0 ≤ I < N"));
-        let (i, n) = shard.split_once('/').ok_or_else(bad)?;
-        let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
-        if n == 0 || i >= n {
-            return Err(bad());
-        }
-        points = sweep::shard(points, i, n);
-    }
-    // The output first: a refused resume or a locked file costs no work.
-    let (out, previous, has_content): (Box<dyn Write>, _, _) = match &common.out {
-        None => (Box::new(std::io::stdout()), Vec::new(), false),
+    // The output is checked and locked first (a refused resume or a locked
+    // file costs no work), but changed only once every check has passed.
+    let pending = match &common.out {
+        None => None,
         Some(path) => {
-            let output = crate::output::open(path, &identity, common.resume)?;
-            (Box::new(output.file), output.previous, output.has_content)
+            let max_line = points
+                .iter()
+                .map(crate::rows::line_bound)
+                .max()
+                .unwrap_or(0);
+            Some(crate::output::prepare(
+                path,
+                &identity,
+                common.resume,
+                max_line,
+            )?)
         }
     };
-    let done = crate::rows::done_keys(&previous);
+    let done = crate::rows::done_keys(pending.as_ref().map_or(&[][..], |p| &p.previous));
     points.retain(|p| !done.contains(&p.key.replace(',', ";")));
     let mut evaluator = Evaluator::new();
     for p in &points {
@@ -319,14 +351,48 @@ pub fn run(preset: Preset) -> Outcome {
     if let Some(dir) = &common.save_failures {
         std::fs::create_dir_all(dir).map_err(|e| Failure::at("", Error::write(dir, e)))?;
     }
-
+    let (out, previous, has_content): (Box<dyn Write>, _, _) = match pending {
+        None => (Box::new(std::io::stdout()), Vec::new(), false),
+        Some(pending) => {
+            let output = pending.commit()?;
+            (Box::new(output.file), output.previous, output.has_content)
+        }
+    };
     // A resumed file keeps its header; a new one (or stdout) gets one.
     let name = common
         .out
         .as_ref()
         .map_or("standard output".to_string(), |p| p.display().to_string());
     let mut writer = RowWriter::new(out, name, format, !has_content)?;
+    let rows = evaluate(
+        &mut evaluator,
+        &points,
+        &options,
+        &common,
+        kind,
+        &mut writer,
+    )?;
+    let all: Vec<_> = previous.into_iter().chain(rows).collect();
+    if let Some(path) = &common.plot {
+        match kind {
+            "theorem1" => crate::plot::theorem1(&all, path)?,
+            "contexts" => crate::plot::contexts(&all, path)?,
+            _ => crate::plot::theorem2(&all, path)?,
+        }
+    }
+    report(&all)
+}
 
+/// Evaluate `points` in order, writing each row as it completes (and each
+/// failing point's spec to `--save-failures`), with a progress bar.
+fn evaluate(
+    evaluator: &mut Evaluator,
+    points: &[Point],
+    options: &SweepOptions,
+    common: &CommonArgs,
+    kind: &str,
+    writer: &mut RowWriter,
+) -> Result<Vec<Row>, Failure> {
     let bar = ProgressBar::with_draw_target(
         Some(points.len() as u64),
         if std::io::stderr().is_terminal() {
@@ -340,12 +406,12 @@ pub fn run(preset: Preset) -> Outcome {
             .expect("valid template")
             .progress_chars("=> "),
     );
-    bar.set_prefix(kind);
+    bar.set_prefix(kind.to_string());
     let mut failures = 0;
     let mut rows = Vec::with_capacity(points.len());
     for (i, point) in points.iter().enumerate() {
         let mut row = evaluator
-            .sweep_point(point, &options)
+            .sweep_point(point, options)
             .map_err(|e| Failure::at(format!("point {}", point.key), e))?;
         writer.write(&row)?;
         // The attaining problem is saved or dropped here: thousands of rows
@@ -366,36 +432,32 @@ pub fn run(preset: Preset) -> Outcome {
         rows.push(row);
     }
     bar.finish_and_clear();
+    Ok(rows)
+}
 
-    let all: Vec<_> = previous.into_iter().chain(rows).collect();
-    if let Some(path) = &common.plot {
-        match kind {
-            "theorem1" => crate::plot::theorem1(&all, path)?,
-            "contexts" => crate::plot::contexts(&all, path)?,
-            _ => crate::plot::theorem2(&all, path)?,
-        }
-    }
+/// Exit 1 with the failing points listed when any failed a check.
+fn report(all: &[Row]) -> Outcome {
     let failed: Vec<_> = all.iter().filter(|r| r.failed()).collect();
-    if !failed.is_empty() {
-        eprintln!(
-            "{} of {} points failed a check (a bound that does not hold, or backends that disagree): a bug or a counterexample",
-            failed.len(),
-            all.len()
-        );
-        let show = |v: Option<f64>| v.map_or("none".to_string(), |v| format!("{v:.6}"));
-        for r in failed.iter().take(5) {
-            eprintln!(
-                "  {}: min r_0 = {}, bound {}, max |gpu − cpu| {}",
-                r.point,
-                show(r.min_shares.first().copied()),
-                show(r.bound),
-                r.max_gpu_cpu
-                    .map_or("none".to_string(), |d| format!("{d:.1e}"))
-            );
-        }
-        return Ok(ExitCode::from(1));
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
     }
-    Ok(ExitCode::SUCCESS)
+    eprintln!(
+        "{} of {} points failed a check (a bound that does not hold, or backends that disagree): a bug or a counterexample",
+        failed.len(),
+        all.len()
+    );
+    let show = |v: Option<f64>| v.map_or("none".to_string(), |v| format!("{v:.6}"));
+    for r in failed.iter().take(5) {
+        eprintln!(
+            "  {}: min r_0 = {}, bound {}, max |gpu − cpu| {}",
+            r.point,
+            show(r.min_shares.first().copied()),
+            show(r.bound),
+            r.max_gpu_cpu
+                .map_or("none".to_string(), |d| format!("{d:.1e}"))
+        );
+    }
+    Ok(ExitCode::from(1))
 }
 
 /// Refuse flag combinations before any work starts.
@@ -412,17 +474,7 @@ fn check_flags(common: &CommonArgs, plots: bool) -> Result<(), Failure> {
             "needs --out FILE (the rows to resume from)",
         ));
     }
-    if !(common.tolerance.is_finite() && common.tolerance >= 0.0) {
-        return Err(usage(
-            "tolerance",
-            format!("{}: must be a finite number ≥ 0", common.tolerance),
-        ));
-    }
-    if common.samples < 2 {
-        return Err(usage(
-            "samples",
-            "needs at least 2 samples for an error bar",
-        ));
-    }
+    // Samples and tolerance: the library's rule, as Python's.
+    sweep_options(common).check()?;
     Ok(())
 }
