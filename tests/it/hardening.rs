@@ -314,6 +314,17 @@ fn a_full_disk_is_exit_1_naming_the_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("cannot write standard output"), "{err}");
+    // A sweep's rows on a full standard output; `--out` takes regular files
+    // only, so `--out /dev/full` is refused before anything is written.
+    let out = Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
+        .args(["sweep", "theorem1", "--players", "3..=5"])
+        .stdout(Stdio::from(full()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write standard output"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
     let (code, _, err) = bounded(
         &[
             "sweep",
@@ -325,9 +336,8 @@ fn a_full_disk_is_exit_1_naming_the_file() {
         ],
         30,
     );
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("cannot write /dev/full"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--out: /dev/full: is not a regular file"), "{err}");
 }
 
 /// Each case: arguments, a phrase its message must hold.
