@@ -8,12 +8,16 @@
 //! levels (a list that contains itself is refused, not followed forever).
 
 use numpy::{
-    PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
+    PyArray1, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray1, PyUntypedArray,
+    PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 use unitsum_gpu::{Error, MAX_DEPTH, MAX_INPUT_VALUES};
+
+use crate::args::{bad_value, shown, type_name};
+use crate::errors::internal;
 
 /// Converts one Python object, counting values against the limit.
 struct ToJson {
@@ -64,7 +68,7 @@ impl ToJson {
             return Ok(Value::Null);
         }
         if let Ok(s) = obj.cast::<PyString>() {
-            return Ok(Value::String(s.extract::<String>()?));
+            return Ok(Value::String(unicode(s, path, "a string")?));
         }
         if obj.cast::<PyInt>().is_ok() {
             return integer(obj, path);
@@ -81,7 +85,7 @@ impl ToJson {
                             .into_pyerr(),
                     );
                 };
-                let key = key.extract::<String>()?;
+                let key = unicode(key, path, "a key")?;
                 let value = self.convert(&value, &child(path, &key), depth + 1)?;
                 map.insert(key, value);
             }
@@ -94,7 +98,7 @@ impl ToJson {
             return self.sequence(tuple.iter(), path, depth);
         }
         if let Ok(array) = obj.cast::<PyUntypedArray>() {
-            return self.array(array, path);
+            return self.array(array, path, depth);
         }
         // numpy scalars and other numbers: an integer where it has
         // `__index__`, else a float where it has `__float__`.
@@ -102,8 +106,13 @@ impl ToJson {
             return integer(obj, path);
         }
         if obj.hasattr("__float__")? {
-            let v: f64 = obj.extract()?;
-            return number(v, path).map_err(Error::into_pyerr);
+            return match obj.extract::<f64>() {
+                Ok(v) => number(v, path).map_err(Error::into_pyerr),
+                Err(e) if bad_value(obj.py(), &e) => {
+                    Err(at(path, format!("{} is not a number: {e}", shown(obj))).into_pyerr())
+                }
+                Err(e) => Err(e),
+            };
         }
         Err(at(
             path,
@@ -129,33 +138,48 @@ impl ToJson {
     }
 
     /// A numpy array as nested lists: integers stay integers, floats
-    /// floats; anything else is refused with its dtype.
-    fn array(&mut self, array: &Bound<'_, PyUntypedArray>, path: &str) -> PyResult<Value> {
+    /// floats; anything else is refused with its dtype. Its dimensions count
+    /// as levels of nesting and its lists and numbers as values, both
+    /// checked before numpy converts anything.
+    fn array(
+        &mut self,
+        array: &Bound<'_, PyUntypedArray>,
+        path: &str,
+        depth: usize,
+    ) -> PyResult<Value> {
         let shape = array.shape().to_vec();
-        if shape.len() > MAX_DEPTH {
+        if depth + shape.len() > MAX_DEPTH {
             return Err(at(path, format!("nested deeper than {MAX_DEPTH} levels")).into_pyerr());
         }
-        let elements: u64 = shape.iter().map(|&d| d as u64).product();
-        self.count(elements, path).map_err(Error::into_pyerr)?;
+        // The lists at each level, then the numbers: what nesting builds.
+        let (mut level, mut values) = (1u64, 0u64);
+        for &extent in &shape {
+            level = level.saturating_mul(extent as u64);
+            values = values.saturating_add(level);
+        }
+        self.count(values, path).map_err(Error::into_pyerr)?;
         let kind = array.dtype().kind();
         let flat: Vec<Value> = match kind {
             b'f' => {
-                let converted = numpy_as(array, "float64")?;
-                let typed = converted.cast::<PyArrayDyn<f64>>()?.readonly();
-                let mut out = Vec::with_capacity(elements as usize);
-                for (i, &v) in typed.as_array().iter().enumerate() {
+                let converted = flat_as(array, "float64")?;
+                let typed = converted.cast::<PyArray1<f64>>()?.try_readonly();
+                let typed = typed.map_err(internal)?;
+                let mut out = Vec::with_capacity(typed.len());
+                for (i, &v) in slice(&typed)?.iter().enumerate() {
                     out.push(number(v, &element_path(path, &shape, i)).map_err(Error::into_pyerr)?);
                 }
                 out
             }
             b'i' | b'u' | b'b' => {
-                let converted = numpy_as(array, if kind == b'u' { "uint64" } else { "int64" })?;
+                let converted = flat_as(array, if kind == b'u' { "uint64" } else { "int64" })?;
                 if kind == b'u' {
-                    let typed = converted.cast::<PyArrayDyn<u64>>()?.readonly();
-                    typed.as_array().iter().map(|&v| Value::from(v)).collect()
+                    let typed = converted.cast::<PyArray1<u64>>()?.try_readonly();
+                    let typed = typed.map_err(internal)?;
+                    slice(&typed)?.iter().map(|&v| Value::from(v)).collect()
                 } else {
-                    let typed = converted.cast::<PyArrayDyn<i64>>()?.readonly();
-                    typed.as_array().iter().map(|&v| Value::from(v)).collect()
+                    let typed = converted.cast::<PyArray1<i64>>()?.try_readonly();
+                    let typed = typed.map_err(internal)?;
+                    slice(&typed)?.iter().map(|&v| Value::from(v)).collect()
                 }
             }
             _ => {
@@ -187,11 +211,32 @@ fn element_path(path: &str, shape: &[usize], mut index: usize) -> String {
     out
 }
 
-/// `array.astype(dtype)` in C order (a copy only where the dtype or the
-/// layout differs).
-fn numpy_as<'py>(array: &Bound<'py, PyUntypedArray>, dtype: &str) -> PyResult<Bound<'py, PyAny>> {
+/// `array.astype(dtype)` in C order, flattened (a copy only where the dtype
+/// or the layout differs). Flat, it is read whatever its dimensions
+/// (rust-numpy's n-dimensional views stop at 32).
+fn flat_as<'py>(array: &Bound<'py, PyUntypedArray>, dtype: &str) -> PyResult<Bound<'py, PyAny>> {
     let numpy = array.py().import("numpy")?;
-    numpy.call_method1("ascontiguousarray", (array, dtype))
+    numpy
+        .call_method1("ascontiguousarray", (array, dtype))?
+        .call_method1("reshape", (-1,))
+}
+
+/// A flat, contiguous array's elements.
+fn slice<'a, T: numpy::Element>(array: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
+    array.as_slice().map_err(internal)
+}
+
+/// A string of the spec as UTF-8: one with a lone surrogate (which JSON
+/// cannot hold) is a spec error at `path`.
+fn unicode(string: &Bound<'_, PyString>, path: &str, what: &str) -> PyResult<String> {
+    crate::args::utf8(string)?.ok_or_else(|| {
+        let shown = shown(string.as_any());
+        at(
+            path,
+            format!("{what} {shown} is not valid Unicode (a lone surrogate)"),
+        )
+        .into_pyerr()
+    })
 }
 
 /// Flat row-major elements nested into lists of `shape`.
@@ -200,7 +245,8 @@ fn nest(flat: Vec<Value>, shape: &[usize]) -> Value {
         [] => flat.into_iter().next().unwrap_or(Value::Null),
         [_] => Value::Array(flat),
         [first, rest @ ..] => {
-            let stride: usize = rest.iter().product();
+            // Saturating: a zero-size array may have huge extents beside its 0.
+            let stride = rest.iter().fold(1usize, |p, &d| p.saturating_mul(d));
             let mut items = flat.into_iter();
             Value::Array(
                 (0..*first)
@@ -218,14 +264,7 @@ fn integer(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     if let Ok(v) = obj.extract::<i64>() {
         return Ok(Value::from(v));
     }
-    Err(at(path, format!("{} does not fit in 64 bits", obj.str()?)).into_pyerr())
-}
-
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "an object".into())
+    Err(at(path, format!("{} does not fit in 64 bits", shown(obj))).into_pyerr())
 }
 
 /// A Python object (dict, lists, numpy arrays, numbers) as a JSON value.

@@ -21,17 +21,20 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use numpy::ndarray::{Array2, Array3};
 use numpy::{PyArray1, PyArray2, PyArray3};
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde::de::DeserializeOwned;
 use unitsum_gpu::{
     Backend, CountsAlgorithm, CurveOptions, Error, Evaluation, Evaluator, Game, GuaranteeOptions,
-    Method, Options, Result, Solver,
+    Method, Options, Result, SecurityValue, Solver,
 };
 
+use crate::args::{
+    integer, number, optional_flag, optional_integer, optional_number, optional_text, text,
+};
 use crate::convert::{to_json, to_py, IntoPyErr};
+use crate::errors::{guarded, internal};
 use crate::problem::PyProblem;
 
 /// The core evaluators of one Python `Evaluator`.
@@ -83,7 +86,7 @@ impl Pool {
             _ => true,
         };
         let main = (may_be_long || on_gpu) && on_main_thread(py)?;
-        py.detach(|| {
+        let result = py.detach(|| {
             if on_gpu {
                 let mut evaluator = self.gpu.lock().unwrap_or_else(PoisonError::into_inner);
                 interruptible(&mut evaluator, main, work)
@@ -101,7 +104,11 @@ impl Pool {
                     .push(evaluator);
                 result
             }
-        })
+        });
+        // A Ctrl-C that Python saw meanwhile (a quick call's, or a notebook's
+        // interrupt_main) raises now, before any result is built.
+        py.check_signals()?;
+        result
     }
 }
 
@@ -124,14 +131,7 @@ fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
 }
 
 fn panicked(payload: Box<dyn std::any::Any + Send>) -> PyErr {
-    let message = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    PyRuntimeError::new_err(format!(
-        "internal error in unitsum-gpu (please report it): {message}"
-    ))
+    internal(crate::errors::panic_message(&*payload))
 }
 
 /// Profiles (or samples) that the CPU gets through within about a
@@ -171,8 +171,16 @@ fn interruptible<T: Send>(
     outcome.map_err(panicked)?.map_err(IntoPyErr::into_pyerr)
 }
 
-/// A keyword argument's string value as one of the core's enums.
-pub(crate) fn choice<T: DeserializeOwned + Choice>(option: &str, value: &str) -> PyResult<T> {
+/// A keyword argument's value, a string, as one of the core's enums.
+pub(crate) fn choice<T: DeserializeOwned + Choice>(
+    option: &str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<T> {
+    named(option, &text(value, option)?)
+}
+
+/// [`choice`] of a string already converted.
+fn named<T: DeserializeOwned + Choice>(option: &str, value: &str) -> PyResult<T> {
     if let Some(known) = T::known(value) {
         return Ok(known);
     }
@@ -238,7 +246,7 @@ fn guarantee_options(
     let defaults = GuaranteeOptions::default();
     Ok(GuaranteeOptions {
         backend,
-        solver: choice("solver", solver)?,
+        solver: named("solver", solver)?,
         spy,
         max_iterations: max_iterations.unwrap_or(defaults.max_iterations),
         max_seconds: max_seconds.unwrap_or(defaults.max_seconds),
@@ -277,8 +285,7 @@ pub(crate) fn memory_limit(gib: f64) -> PyResult<u64> {
 fn matrix<'py>(py: Python<'py>, rows: &[Vec<f64>]) -> PyResult<Bound<'py, PyAny>> {
     let columns = rows.first().map_or(0, Vec::len);
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-    let array = Array2::from_shape_vec((rows.len(), columns), flat)
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let array = Array2::from_shape_vec((rows.len(), columns), flat).map_err(internal)?;
     Ok(PyArray2::from_owned_array(py, array).into_any())
 }
 
@@ -301,8 +308,7 @@ fn evaluation<'py>(py: Python<'py>, run: &Evaluation) -> PyResult<Bound<'py, PyD
                 "interval95",
                 PyArray3::from_owned_array(
                     py,
-                    Array3::from_shape_vec((c, s, 2), bounds)
-                        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?,
+                    Array3::from_shape_vec((c, s, 2), bounds).map_err(internal)?,
                 ),
             )?;
         }
@@ -346,6 +352,30 @@ fn evaluation<'py>(py: Python<'py>, run: &Evaluation) -> PyResult<Bound<'py, PyD
     Ok(d)
 }
 
+/// A security value's fields into `d`.
+fn security(d: &Bound<'_, PyDict>, v: &SecurityValue) -> PyResult<()> {
+    let py = d.py();
+    d.set_item("value", v.value)?;
+    d.set_item("lower", v.lower)?;
+    d.set_item("upper", v.upper)?;
+    d.set_item("solver", v.solver.to_string())?;
+    d.set_item("iterations", v.iterations)?;
+    d.set_item("stopped", &v.stopped)?;
+    d.set_item("policy", to_py(py, &v.policy.to_value())?)?;
+    let mix = serde_json::to_value(&v.reply_mix).map_err(internal)?;
+    d.set_item("reply_mix", to_py(py, &mix)?)?;
+    d.set_item("worst_reply", &v.worst_reply)?;
+    d.set_item("worst_state", v.worst_state)?;
+    d.set_item("check", v.check)?;
+    d.set_item("check_error", v.check_error())?;
+    d.set_item("strategies", v.strategies)?;
+    d.set_item("replies", v.replies)?;
+    d.set_item("basis", v.basis.to_string())?;
+    d.set_item("max_gpu_cpu", v.max_gpu_cpu)?;
+    d.set_item("spy_value", v.spy_value)?;
+    d.set_item("notes", &v.notes)
+}
+
 /// The evaluator: keeps the GPU device and pipelines between calls (see
 /// the module docs for threads and Ctrl-C).
 #[pyclass(frozen, name = "Evaluator", module = "unitsum_gpu._native")]
@@ -368,71 +398,79 @@ impl PyEvaluator {
         &self,
         py: Python<'py>,
         problem: &Bound<'py, PyProblem>,
-        backend: &str,
-        method: &str,
-        samples: Option<u64>,
-        seed: Option<u64>,
-        tolerance: Option<f64>,
-        counts: Option<&str>,
-        memory_limit_gib: f64,
+        backend: &Bound<'py, PyAny>,
+        method: &Bound<'py, PyAny>,
+        samples: Option<&Bound<'py, PyAny>>,
+        seed: Option<&Bound<'py, PyAny>>,
+        tolerance: Option<&Bound<'py, PyAny>>,
+        counts: Option<&Bound<'py, PyAny>>,
+        memory_limit_gib: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let backend: Backend = choice("backend", backend)?;
-        let method: Method = choice("method", method)?;
-        let exact = matches!(method, Method::Exact | Method::Counts);
-        let refuse = |option: &str, message: &str| Err(Error::usage(option, message).into_pyerr());
-        if exact && samples.is_some() {
-            return refuse(
-                "samples",
-                "is for sampling; exact and counts draw no samples",
-            );
-        }
-        if exact && seed.is_some() {
-            return refuse("seed", "is for sampling; exact and counts draw no samples");
-        }
-        if counts.is_some() && matches!(method, Method::Exact | Method::Sample) {
-            return refuse(
-                "counts",
-                "is for the counts method (method=\"counts\" or \"auto\")",
-            );
-        }
-        if let Some(t) = tolerance {
-            if backend != Backend::Both {
+        guarded(|| {
+            let backend: Backend = choice("backend", backend)?;
+            let method: Method = choice("method", method)?;
+            let samples: Option<u64> = optional_integer(samples, "samples")?;
+            let seed: Option<u64> = optional_integer(seed, "seed")?;
+            let tolerance = optional_number(tolerance, "tolerance")?;
+            let counts = optional_text(counts, "counts")?;
+            let memory_limit_gib = number(memory_limit_gib, "memory_limit_gib")?;
+            let exact = matches!(method, Method::Exact | Method::Counts);
+            let refuse =
+                |option: &str, message: &str| Err(Error::usage(option, message).into_pyerr());
+            if exact && samples.is_some() {
                 return refuse(
-                    "tolerance",
-                    "is for backend=\"both\" (the GPU against the CPU)",
+                    "samples",
+                    "is for sampling; exact and counts draw no samples",
                 );
             }
-            if !(t.is_finite() && t >= 0.0) {
-                return refuse("tolerance", &format!("{t}: must be a finite number ≥ 0"));
+            if exact && seed.is_some() {
+                return refuse("seed", "is for sampling; exact and counts draw no samples");
             }
-        }
-        let counts: CountsAlgorithm = match counts {
-            Some(c) => choice("counts", c)?,
-            None => CountsAlgorithm::Auto,
-        };
-        let options = Options {
-            backend,
-            method,
-            samples: samples.unwrap_or(unitsum_gpu::DEFAULT_SAMPLES),
-            seed: seed.unwrap_or(0),
-            tolerance: tolerance.unwrap_or(unitsum_gpu::DEFAULT_TOLERANCE),
-            counts,
-            memory_limit: memory_limit(memory_limit_gib)?,
-            ..Default::default()
-        };
-        let problem = &problem.get().problem;
-        let may_be_long = !is_quick(problem, &options);
-        let run = self
-            .pool
-            .run_watched(py, backend, may_be_long, |e| e.evaluate(problem, &options))?;
-        if let Some(check) = run.cross_check.as_ref().filter(|c| !c.agree) {
-            return Err(Error::Disagree {
-                difference: check.max_abs_difference,
-                tolerance: check.tolerance,
+            if counts.is_some() && matches!(method, Method::Exact | Method::Sample) {
+                return refuse(
+                    "counts",
+                    "is for the counts method (method=\"counts\" or \"auto\")",
+                );
             }
-            .into_pyerr());
-        }
-        evaluation(py, &run)
+            if let Some(t) = tolerance {
+                if backend != Backend::Both {
+                    return refuse(
+                        "tolerance",
+                        "is for backend=\"both\" (the GPU against the CPU)",
+                    );
+                }
+                if !(t.is_finite() && t >= 0.0) {
+                    return refuse("tolerance", &format!("{t}: must be a finite number ≥ 0"));
+                }
+            }
+            let counts: CountsAlgorithm = match counts {
+                Some(c) => named("counts", &c)?,
+                None => CountsAlgorithm::Auto,
+            };
+            let options = Options {
+                backend,
+                method,
+                samples: samples.unwrap_or(unitsum_gpu::DEFAULT_SAMPLES),
+                seed: seed.unwrap_or(0),
+                tolerance: tolerance.unwrap_or(unitsum_gpu::DEFAULT_TOLERANCE),
+                counts,
+                memory_limit: memory_limit(memory_limit_gib)?,
+                ..Default::default()
+            };
+            let problem = &problem.get().problem;
+            let may_be_long = !is_quick(problem, &options);
+            let run = self
+                .pool
+                .run_watched(py, backend, may_be_long, |e| e.evaluate(problem, &options))?;
+            if let Some(check) = run.cross_check.as_ref().filter(|c| !c.agree) {
+                return Err(Error::Disagree {
+                    difference: check.max_abs_difference,
+                    tolerance: check.tolerance,
+                }
+                .into_pyerr());
+            }
+            evaluation(py, &run)
+        })
     }
 
     /// The security value (`against="worst"`) or the best response to the
@@ -443,83 +481,72 @@ impl PyEvaluator {
         &self,
         py: Python<'py>,
         problem: &Bound<'py, PyProblem>,
-        coalition: usize,
-        against: &str,
-        backend: &str,
-        solver: &str,
-        spy: Option<bool>,
-        max_iterations: Option<usize>,
-        max_seconds: Option<f64>,
+        coalition: &Bound<'py, PyAny>,
+        against: &Bound<'py, PyAny>,
+        backend: &Bound<'py, PyAny>,
+        solver: &Bound<'py, PyAny>,
+        spy: Option<&Bound<'py, PyAny>>,
+        max_iterations: Option<&Bound<'py, PyAny>>,
+        max_seconds: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let backend: Backend = choice("backend", backend)?;
-        let options = guarantee_options(backend, solver, spy, max_iterations, max_seconds)?;
-        let problem = &problem.get().problem;
-        let d = PyDict::new(py);
-        d.set_item("coalition", coalition)?;
-        d.set_item("against", against)?;
-        match against {
-            "worst" => {
-                let v = self.pool.run(py, backend, |e| {
-                    e.security_value_with(problem, coalition, &options)
-                })?;
-                d.set_item("value", v.value)?;
-                d.set_item("lower", v.lower)?;
-                d.set_item("upper", v.upper)?;
-                d.set_item("solver", v.solver.to_string())?;
-                d.set_item("iterations", v.iterations)?;
-                d.set_item("stopped", &v.stopped)?;
-                d.set_item("policy", to_py(py, &v.policy.to_value())?)?;
-                let mix = serde_json::to_value(&v.reply_mix)
-                    .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-                d.set_item("reply_mix", to_py(py, &mix)?)?;
-                d.set_item("worst_reply", &v.worst_reply)?;
-                d.set_item("worst_state", v.worst_state)?;
-                d.set_item("check", v.check)?;
-                d.set_item("check_error", v.check_error())?;
-                d.set_item("strategies", v.strategies)?;
-                d.set_item("replies", v.replies)?;
-                d.set_item("basis", v.basis.to_string())?;
-                d.set_item("max_gpu_cpu", v.max_gpu_cpu)?;
-                d.set_item("spy_value", v.spy_value)?;
-                d.set_item("notes", &v.notes)?;
-            }
-            "given" => {
-                let refuse = |option: &str| {
-                    Err(
-                        Error::usage(option, "is for the security value (against=\"worst\")")
-                            .into_pyerr(),
+        guarded(|| {
+            let coalition: usize = integer(coalition, "coalition")?;
+            let against = text(against, "against")?;
+            let backend: Backend = choice("backend", backend)?;
+            let solver = text(solver, "solver")?;
+            let spy = optional_flag(spy, "spy")?;
+            let max_iterations = optional_integer(max_iterations, "max_iterations")?;
+            let max_seconds = optional_number(max_seconds, "max_seconds")?;
+            let options = guarantee_options(backend, &solver, spy, max_iterations, max_seconds)?;
+            let problem = &problem.get().problem;
+            let d = PyDict::new(py);
+            d.set_item("coalition", coalition)?;
+            d.set_item("against", &against)?;
+            match against.as_str() {
+                "worst" => {
+                    let v = self.pool.run(py, backend, |e| {
+                        e.security_value_with(problem, coalition, &options)
+                    })?;
+                    security(&d, &v)?;
+                }
+                "given" => {
+                    let refuse = |option: &str| {
+                        Err(
+                            Error::usage(option, "is for the security value (against=\"worst\")")
+                                .into_pyerr(),
+                        )
+                    };
+                    if solver != "auto" {
+                        return refuse("solver");
+                    }
+                    if spy.is_some() {
+                        return refuse("spy");
+                    }
+                    if max_iterations.is_some() {
+                        return refuse("max_iterations");
+                    }
+                    if max_seconds.is_some() {
+                        return refuse("max_seconds");
+                    }
+                    let b = self.pool.run(py, backend, |e| {
+                        e.best_response(problem, coalition, backend)
+                    })?;
+                    d.set_item("value", b.value)?;
+                    d.set_item("policy", to_py(py, &b.policy.to_value())?)?;
+                    d.set_item("copy_value", b.copy_value)?;
+                    d.set_item("informed_copy_value", b.informed_copy_value)?;
+                    d.set_item("notes", &b.notes)?;
+                }
+                other => {
+                    return Err(Error::usage(
+                        "against",
+                        format!("{other:?}: expected \"worst\" or \"given\""),
                     )
-                };
-                if solver != "auto" {
-                    return refuse("solver");
+                    .into_pyerr())
                 }
-                if spy.is_some() {
-                    return refuse("spy");
-                }
-                if max_iterations.is_some() {
-                    return refuse("max_iterations");
-                }
-                if max_seconds.is_some() {
-                    return refuse("max_seconds");
-                }
-                let b = self.pool.run(py, backend, |e| {
-                    e.best_response(problem, coalition, backend)
-                })?;
-                d.set_item("value", b.value)?;
-                d.set_item("policy", to_py(py, &b.policy.to_value())?)?;
-                d.set_item("copy_value", b.copy_value)?;
-                d.set_item("informed_copy_value", b.informed_copy_value)?;
-                d.set_item("notes", &b.notes)?;
             }
-            other => {
-                return Err(Error::usage(
-                    "against",
-                    format!("{other:?}: expected \"worst\" or \"given\""),
-                )
-                .into_pyerr())
-            }
-        }
-        Ok(d)
+            Ok(d)
+        })
     }
 
     /// v(s) of a family's game at the given sizes (all, s = 1..n−1, by
@@ -529,49 +556,59 @@ impl PyEvaluator {
     fn power_curve<'py>(
         &self,
         py: Python<'py>,
-        family: &str,
-        players: usize,
-        actions: usize,
+        family: &Bound<'py, PyAny>,
+        players: &Bound<'py, PyAny>,
+        actions: &Bound<'py, PyAny>,
         params: Option<&Bound<'py, PyAny>>,
-        states: Option<usize>,
-        seed: Option<u64>,
-        backend: &str,
+        states: Option<&Bound<'py, PyAny>>,
+        seed: Option<&Bound<'py, PyAny>>,
+        backend: &Bound<'py, PyAny>,
         sizes: Option<&Bound<'py, PyAny>>,
-        solver: &str,
-        spy: Option<bool>,
-        max_iterations: Option<usize>,
-        max_seconds: Option<f64>,
+        solver: &Bound<'py, PyAny>,
+        spy: Option<&Bound<'py, PyAny>>,
+        max_iterations: Option<&Bound<'py, PyAny>>,
+        max_seconds: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let backend: Backend = choice("backend", backend)?;
-        let guarantee = guarantee_options(backend, solver, spy, max_iterations, max_seconds)?;
-        let sizes = match sizes {
-            None => None,
-            Some(s) => Some(crate::sweep::values(s, "sizes")?),
-        };
-        let game = curve_game(family, players, actions, params, states, seed)?;
-        let options = CurveOptions { guarantee, sizes };
-        let points = self.pool.run(py, backend, |e| {
-            e.power_curve_with(game, players, actions, &options, &mut |_| Ok(()))
-        })?;
-        let d = PyDict::new(py);
-        let column = |f: &dyn Fn(&unitsum_gpu::CurvePoint) -> f64| {
-            PyArray1::from_vec(py, points.iter().map(f).collect())
-        };
-        let sizes: Vec<i64> = points.iter().map(|p| p.size as i64).collect();
-        d.set_item("size", PyArray1::from_vec(py, sizes))?;
-        d.set_item("value", column(&|p| p.value))?;
-        d.set_item("upper", column(&|p| p.upper.unwrap_or(f64::NAN)))?;
-        d.set_item("spy", column(&|p| p.spy.unwrap_or(f64::NAN)))?;
-        d.set_item("fraction", column(&|p| p.fraction))?;
-        d.set_item("theorem1", column(&|p| p.theorem1.unwrap_or(f64::NAN)))?;
-        d.set_item("theorem2", column(&|p| p.theorem2.unwrap_or(f64::NAN)))?;
-        let strategies: Vec<i64> = points.iter().map(|p| p.strategies as i64).collect();
-        d.set_item("strategies", PyArray1::from_vec(py, strategies))?;
-        let constraints: Vec<i64> = points.iter().map(|p| p.constraints as i64).collect();
-        d.set_item("constraints", PyArray1::from_vec(py, constraints))?;
-        let solvers: Vec<String> = points.iter().map(|p| p.solver.to_string()).collect();
-        d.set_item("solver", PyList::new(py, solvers)?)?;
-        Ok(d)
+        guarded(|| {
+            let family = text(family, "family")?;
+            let (players, actions) = (integer(players, "players")?, integer(actions, "actions")?);
+            let states: Option<usize> = optional_integer(states, "states")?;
+            let seed: Option<u64> = optional_integer(seed, "seed")?;
+            let backend: Backend = choice("backend", backend)?;
+            let spy = optional_flag(spy, "spy")?;
+            let max_iterations = optional_integer(max_iterations, "max_iterations")?;
+            let max_seconds = optional_number(max_seconds, "max_seconds")?;
+            let solver = text(solver, "solver")?;
+            let guarantee = guarantee_options(backend, &solver, spy, max_iterations, max_seconds)?;
+            let sizes = match sizes {
+                None => None,
+                Some(s) => Some(crate::sweep::values(s, "sizes")?),
+            };
+            let game = curve_game(&family, players, actions, params, states, seed)?;
+            let options = CurveOptions { guarantee, sizes };
+            let points = self.pool.run(py, backend, |e| {
+                e.power_curve_with(game, players, actions, &options, &mut |_| Ok(()))
+            })?;
+            let d = PyDict::new(py);
+            let column = |f: &dyn Fn(&unitsum_gpu::CurvePoint) -> f64| {
+                PyArray1::from_vec(py, points.iter().map(f).collect())
+            };
+            let sizes: Vec<i64> = points.iter().map(|p| p.size as i64).collect();
+            d.set_item("size", PyArray1::from_vec(py, sizes))?;
+            d.set_item("value", column(&|p| p.value))?;
+            d.set_item("upper", column(&|p| p.upper.unwrap_or(f64::NAN)))?;
+            d.set_item("spy", column(&|p| p.spy.unwrap_or(f64::NAN)))?;
+            d.set_item("fraction", column(&|p| p.fraction))?;
+            d.set_item("theorem1", column(&|p| p.theorem1.unwrap_or(f64::NAN)))?;
+            d.set_item("theorem2", column(&|p| p.theorem2.unwrap_or(f64::NAN)))?;
+            let strategies: Vec<i64> = points.iter().map(|p| p.strategies as i64).collect();
+            d.set_item("strategies", PyArray1::from_vec(py, strategies))?;
+            let constraints: Vec<i64> = points.iter().map(|p| p.constraints as i64).collect();
+            d.set_item("constraints", PyArray1::from_vec(py, constraints))?;
+            let solvers: Vec<String> = points.iter().map(|p| p.solver.to_string()).collect();
+            d.set_item("solver", PyList::new(py, solvers)?)?;
+            Ok(d)
+        })
     }
 
     /// Is the game unit-sum, non-negative and symmetric (in canonical
@@ -581,10 +618,11 @@ impl PyEvaluator {
         &self,
         py: Python<'py>,
         problem: &Bound<'py, PyProblem>,
-        samples: u64,
-        seed: u64,
+        samples: &Bound<'py, PyAny>,
+        seed: &Bound<'py, PyAny>,
         translate: Option<Vec<Vec<i64>>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let (samples, seed): (u64, u64) = (integer(samples, "samples")?, integer(seed, "seed")?);
         const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
         if !(1..=MAX_CHECK_SAMPLES).contains(&samples) {
             return Err(Error::usage(
@@ -623,8 +661,10 @@ impl PyEvaluator {
     /// The adapters wgpu sees, in preference order (the first is the GPU
     /// backend's), as dicts.
     fn devices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let adapters = py.detach(|| Evaluator::new().adapters());
-        to_py(py, &serde_json::to_value(&adapters).unwrap_or_default())
+        guarded(|| {
+            let adapters = py.detach(|| Evaluator::new().adapters());
+            to_py(py, &serde_json::to_value(&adapters).unwrap_or_default())
+        })
     }
 }
 
@@ -654,12 +694,15 @@ fn curve_game(
             if seed.is_some() {
                 return drawn("seed");
             }
+            let expected = || {
+                Error::usage("params", "expected a dict of the family's parameters").into_pyerr()
+            };
+            if !params.is_instance_of::<PyDict>() {
+                return Err(expected());
+            }
             let mut game = to_json(params)?;
             let Some(object) = game.as_object_mut() else {
-                return Err(
-                    Error::usage("params", "expected a dict of the family's parameters")
-                        .into_pyerr(),
-                );
+                return Err(expected());
             };
             object.insert("family".into(), family.into());
             Game::from_value(&game).map_err(|e| match e {

@@ -3,9 +3,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
-use unitsum_gpu::Problem;
+use unitsum_gpu::{Error, Problem};
 
 use crate::convert::{to_json, to_py, IntoPyErr};
+use crate::errors::guarded;
 
 /// A validated problem: n players, k actions, a game and coalitions.
 ///
@@ -24,9 +25,11 @@ impl PyProblem {
     /// ``(S, k**n, n)``). Raises ``SpecError`` naming the JSON path.
     #[staticmethod]
     fn from_dict(spec: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let value = to_json(spec)?;
-        let problem = Problem::from_value(&value).map_err(IntoPyErr::into_pyerr)?;
-        Ok(PyProblem { problem })
+        guarded(|| {
+            let value = to_json(spec)?;
+            let problem = Problem::from_value(&value).map_err(IntoPyErr::into_pyerr)?;
+            Ok(PyProblem { problem })
+        })
     }
 
     /// A problem from JSON text (a string whose first non-blank character is
@@ -34,26 +37,35 @@ impl PyProblem {
     /// path of a spec file (``str`` or ``os.PathLike``).
     #[staticmethod]
     fn from_json(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(text) = source.cast::<PyString>() {
-            let text: String = text.extract()?;
-            if text.trim_start().starts_with(['{', '[', '"']) {
-                let problem = Problem::from_json(&text).map_err(IntoPyErr::into_pyerr)?;
-                return Ok(PyProblem { problem });
+        guarded(|| {
+            if let Ok(text) = source.cast::<PyString>() {
+                if text
+                    .to_string_lossy()
+                    .trim_start()
+                    .starts_with(['{', '[', '"'])
+                {
+                    let Some(text) = crate::args::utf8(text)? else {
+                        return Err(Error::spec(
+                            "(root)",
+                            "the JSON text is not valid Unicode (a lone surrogate)",
+                        )
+                        .into_pyerr());
+                    };
+                    let problem = Problem::from_json(&text).map_err(IntoPyErr::into_pyerr)?;
+                    return Ok(PyProblem { problem });
+                }
             }
-        }
-        let path: std::path::PathBuf = py
-            .import("os")?
-            .call_method1("fspath", (source,))?
-            .extract()?;
-        let problem = py
-            .detach(|| Problem::load(&path))
-            .map_err(IntoPyErr::into_pyerr)?;
-        Ok(PyProblem { problem })
+            let path = crate::args::file_path(source, "source")?;
+            let problem = py
+                .detach(|| Problem::load(&path))
+                .map_err(IntoPyErr::into_pyerr)?;
+            Ok(PyProblem { problem })
+        })
     }
 
     /// The spec as a dict of plain Python values (``json.dumps`` writes it).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.problem.to_value())
+        guarded(|| to_py(py, &self.problem.to_value()))
     }
 
     /// The spec as pretty JSON text.
@@ -124,9 +136,11 @@ impl PyProblem {
 
     /// Pickled as its spec text.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let from_json = slf.get_type().getattr("from_json")?;
-        let args = PyTuple::new(py, [slf.get().problem.to_json()])?;
-        PyTuple::new(py, [from_json.into_any(), args.into_any()])
+        guarded(|| {
+            let py = slf.py();
+            let from_json = slf.get_type().getattr("from_json")?;
+            let args = PyTuple::new(py, [slf.get().problem.to_json()])?;
+            PyTuple::new(py, [from_json.into_any(), args.into_any()])
+        })
     }
 }

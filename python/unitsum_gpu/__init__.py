@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -98,7 +98,12 @@ def _as_problem(problem: ProblemLike) -> Problem:
         return problem
     if isinstance(problem, Mapping):
         return Problem.from_dict(problem)
-    return Problem.from_json(problem)
+    if isinstance(problem, (str, os.PathLike)):
+        return Problem.from_json(problem)
+    raise _native.usage_error(
+        "problem",
+        f"expected a Problem, a spec dict, JSON text or a path, not {type(problem).__name__}",
+    )
 
 
 @dataclass(frozen=True)
@@ -471,7 +476,7 @@ class Evaluator:
             samples,
             seed,
             tolerance,
-            None if shard is None else (int(shard[0]), int(shard[1])),
+            shard,
         )
 
     def check(
@@ -508,12 +513,8 @@ class Evaluator:
 
 
 def _listed(value: Any, default: str) -> Any:
-    """A range or list argument for the native layer (text, int or a list)."""
-    if value is None:
-        return default
-    if isinstance(value, (str, int)):
-        return value
-    return list(value)
+    """A range or list argument, or its default (the native layer checks it)."""
+    return default if value is None else value
 
 
 _default: Optional[Evaluator] = None

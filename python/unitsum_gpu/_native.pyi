@@ -8,6 +8,8 @@ Python layer turns into its result types.
 import os
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .errors import UsageError
+
 __version__: str
 DEFAULT_SAMPLES: int
 DEFAULT_TOLERANCE: float
@@ -102,6 +104,9 @@ class Evaluator:
         translate: Optional[List[List[int]]] = None,
     ) -> Dict[str, Any]: ...
     def devices(self) -> List[Dict[str, Any]]: ...
+
+def usage_error(option: str, message: str) -> UsageError:
+    """The ``UsageError`` naming ``option`` (for the Python layer to raise)."""
 
 def sweep(
     evaluator: Evaluator,
