@@ -81,8 +81,9 @@ pub(crate) fn pair_cost(problem: &Problem) -> f64 {
 
 /// The counts method's route for one problem.
 pub(crate) enum Route {
-    /// The direct pair sum, distributions built.
-    Direct(CountsPlan),
+    /// The direct pair sum (its distributions are built when it runs:
+    /// that can take minutes, watched for progress and Ctrl-C).
+    Direct(DirectEstimate),
     /// The FFT, with the direct sum's estimate for a fallback.
     Fft(SpectralPlan, DirectEstimate),
     /// Leave-one-out distributions on the simplex.
@@ -101,7 +102,7 @@ impl Route {
         let direct = DirectEstimate::new(problem, plan);
         let k = problem.actions();
         if k < 2 || algorithm == CountsAlgorithm::Direct {
-            return Self::direct(problem, plan, &direct, memory_limit);
+            return Self::direct(problem, &direct, memory_limit);
         }
         if problem.game().roles().is_some() && algorithm != CountsAlgorithm::Auto {
             return Err(Error::usage(
@@ -112,7 +113,7 @@ impl Route {
         if !problem.game().is_symmetric() {
             // Role-dependent games count per role block, by the direct sum
             // only; a table game gets the direct route's refusal.
-            return Self::direct(problem, plan, &direct, memory_limit);
+            return Self::direct(problem, &direct, memory_limit);
         }
         let (n, states, m) = (
             problem.players(),
@@ -170,7 +171,7 @@ impl Route {
             }
         }
         match (best, fft_fits) {
-            (Some((_, 0)), _) => Self::direct(problem, plan, &direct, memory_limit),
+            (Some((_, 0)), _) => Self::direct(problem, &direct, memory_limit),
             (Some((cost, 1)), _) => Ok((Route::Fft(fft, direct), cost)),
             (Some(_), _) => leave_one_out(types),
             // Nothing fits: the FFT's refusal says how much it needs.
@@ -179,10 +180,9 @@ impl Route {
         }
     }
 
-    /// The direct route, distributions built.
+    /// The direct route, its count space validated.
     fn direct(
         problem: &Problem,
-        plan: &Plan,
         direct: &DirectEstimate,
         memory_limit: u64,
     ) -> Result<(Route, f64)> {
@@ -192,13 +192,14 @@ impl Route {
             memory_limit,
             Remedy::Sampling,
         )?;
-        Ok((Route::Direct(CountsPlan::new(problem, plan)?), direct.cost))
+        CountsPlan::space(problem)?;
+        Ok((Route::Direct(*direct), direct.cost))
     }
 
     /// The pairs the direct sum visits (on the FFT route its upper bound).
     pub fn pairs(&self) -> Option<u64> {
         match self {
-            Route::Direct(c) => Some(c.pairs()),
+            Route::Direct(d) => Some(d.pairs),
             Route::Fft(_, d) => Some(d.pairs),
             Route::LeaveOneOut(_) => None,
         }
@@ -207,7 +208,7 @@ impl Route {
     /// What `auto` says about the route.
     pub fn describe(&self) -> String {
         match self {
-            Route::Direct(c) => format!("{} pairs of count vectors", c.pairs()),
+            Route::Direct(d) => format!("at most {} pairs of count vectors", d.pairs),
             Route::Fft(f, _) => format!("FFT on a {} grid", f.grid_text()),
             Route::LeaveOneOut(_) => "leave-one-out distributions on the count simplex".into(),
         }
@@ -222,17 +223,48 @@ pub(crate) struct Job<'a> {
     pub options: &'a Options,
 }
 
-/// The sums per slot on the CPU, the FFT's rounding bound when it ran, the
-/// algorithm that ran (the FFT may fall back to the direct sum), and
-/// what the user should know about the route taken (`notes`); the
-/// leave-one-out route keeps its share tables in `shares`.
+/// What the counts method's CPU run gives.
+pub(crate) struct CountsRun {
+    /// Sums per slot.
+    pub sums: Vec<f64>,
+    /// The FFT's rounding bound, when its result was kept.
+    pub bound: Option<f64>,
+    /// The algorithm that ran (the FFT may fall back to another).
+    pub algorithm: CountsAlgorithm,
+    /// The pairs the direct sum summed, when it ran.
+    pub pairs: Option<u64>,
+}
+
+/// The counts method on the CPU by `route`, noting for the user what
+/// happened on the way (`notes`); the leave-one-out route keeps its share
+/// tables in `shares`.
 pub(crate) fn run_cpu(
     route: &Route,
     job: &Job<'_>,
     watch: Watch<'_>,
     notes: &mut Vec<String>,
     shares: &mut ShareCache,
-) -> Result<(Vec<f64>, Option<f64>, CountsAlgorithm)> {
+) -> Result<CountsRun> {
+    let (sums, bound, algorithm, pairs) =
+        run_cpu_route(route, job, FFT_ROUNDING_LIMIT, watch, notes, shares)?;
+    Ok(CountsRun {
+        sums,
+        bound,
+        algorithm,
+        pairs,
+    })
+}
+
+/// [`run_cpu`] with the FFT's result kept only within `fft_limit`.
+#[allow(clippy::type_complexity, reason = "the fields of CountsRun")]
+fn run_cpu_route(
+    route: &Route,
+    job: &Job<'_>,
+    fft_limit: f64,
+    watch: Watch<'_>,
+    notes: &mut Vec<String>,
+    shares: &mut ShareCache,
+) -> Result<(Vec<f64>, Option<f64>, CountsAlgorithm, Option<u64>)> {
     let Job {
         problem,
         plan,
@@ -241,82 +273,200 @@ pub(crate) fn run_cpu(
     } = *job;
     let (algorithm, max_pairs, memory_limit) =
         (options.counts, options.auto_max_pairs, options.memory_limit);
-    let direct = |counts: &CountsPlan| {
-        crate::counts_driver::run(&mut crate::cpu::CpuCounts, flat, counts, watch)
+    // The direct sum, its distributions built under `watch`.
+    let direct = || -> Result<_> {
+        let counts = CountsPlan::build(problem, plan, watch)?;
+        let sums = crate::counts_driver::run(&mut crate::cpu::CpuCounts, flat, &counts, watch)?;
+        Ok((sums, None, CountsAlgorithm::Direct, Some(counts.pairs())))
     };
     match route {
-        Route::Direct(counts) => Ok((direct(counts)?, None, CountsAlgorithm::Direct)),
-        Route::LeaveOneOut(loo) => {
-            // The game as the share tables see it: the family, the sizes and
-            // the family's parameters (the tail of the plan's reals).
-            let params = &flat.reals[flat.config.family_params as usize..];
-            let key: Vec<u64> = [
-                flat.config.family,
-                flat.config.players,
-                flat.config.actions,
-                flat.config.states,
-            ]
-            .iter()
-            .map(|&v| u64::from(v))
-            .chain(params.iter().map(|v| v.to_bits()))
-            .collect();
-            Ok((
-                loo.run(flat, &key, shares, watch)?,
-                None,
-                CountsAlgorithm::LeaveOneOut,
-            ))
-        }
+        Route::Direct(_) => direct(),
+        Route::LeaveOneOut(loo) => Ok((
+            run_leave_one_out(loo, flat, shares, watch)?,
+            None,
+            CountsAlgorithm::LeaveOneOut,
+            None,
+        )),
         Route::Fft(spectral, estimate) => {
             let result = spectral.run(flat, watch)?;
-            notes.push(format!(
-                "counts: FFT on a {} grid, rounding bound {:.1e}",
-                spectral.grid_text(),
-                result.bound
-            ));
-            if result.bound.is_finite() && result.bound <= FFT_ROUNDING_LIMIT {
-                return Ok((result.sums, Some(result.bound), CountsAlgorithm::Fft));
-            }
-            let why_not = if algorithm == CountsAlgorithm::Fft {
-                Some("the FFT was asked for".to_string())
-            } else if estimate.pairs > max_pairs {
-                Some(format!(
-                    "the direct sum would need {} pairs, beyond the limit of {max_pairs}",
-                    estimate.pairs
-                ))
+            // A NaN bound (inf × 0) is no bound at all.
+            let bound = if result.bound.is_nan() {
+                f64::INFINITY
             } else {
-                memory::check(
-                    "the direct sum",
-                    estimate.bytes,
-                    memory_limit,
-                    Remedy::Sampling,
-                )
-                .err()
-                .map(|e| e.to_string())
+                result.bound
             };
-            match why_not {
-                Some(why) => {
-                    notes.push(format!(
-                        "counts: the FFT's rounding bound exceeds {FFT_ROUNDING_LIMIT:.0e}; kept it because {why}"
-                    ));
-                    if !result.bound.is_finite() {
-                        return Err(Error::too_large(
-                            "the FFT's rounding bound is not finite (shares too large?)",
-                            Remedy::Sampling,
-                        ));
+            notes.push(format!(
+                "counts: FFT on a {} grid, rounding bound {bound:.1e}",
+                spectral.grid_text(),
+            ));
+            if bound <= fft_limit {
+                return Ok((result.sums, Some(bound), CountsAlgorithm::Fft, None));
+            }
+            // Beyond the limit the FFT's result is never kept: another exact
+            // route answers, or nothing does.
+            let loo = leave_one_out_plan(problem, plan, memory_limit);
+            if algorithm == CountsAlgorithm::Fft {
+                let instead = match &loo {
+                    Ok(_) => {
+                        "the leave-one-out algorithm (counts = leave-one-out) computes it exactly"
                     }
-                    Ok((result.sums, Some(result.bound), CountsAlgorithm::Fft))
-                }
-                None => {
+                    Err(_) => "the direct sum (counts = direct) computes it exactly",
+                };
+                return Err(Error::InvalidResult(format!(
+                    "counts = fft: the FFT's rounding bound {bound:.1e} exceeds \
+                     {fft_limit:.0e}, so its result is not printed; {instead}"
+                )));
+            }
+            let direct_fits = estimate.pairs <= max_pairs
+                && memory::check("", estimate.bytes, memory_limit, Remedy::Sampling).is_ok();
+            match loo {
+                Ok((loo, cost)) if !direct_fits || cost <= estimate.cost => {
                     notes.push(format!(
-                        "counts: the FFT's rounding bound exceeds {FFT_ROUNDING_LIMIT:.0e}; summed the pairs directly instead"
+                        "counts: the FFT's rounding bound exceeds {fft_limit:.0e}; \
+                         took leave-one-out instead"
                     ));
                     Ok((
-                        direct(&CountsPlan::new(problem, plan)?)?,
+                        run_leave_one_out(&loo, flat, shares, watch)?,
                         None,
-                        CountsAlgorithm::Direct,
+                        CountsAlgorithm::LeaveOneOut,
+                        None,
                     ))
                 }
+                _ if direct_fits => {
+                    notes.push(format!(
+                        "counts: the FFT's rounding bound exceeds {fft_limit:.0e}; \
+                         summed the pairs directly instead"
+                    ));
+                    direct()
+                }
+                _ => Err(Error::too_large(
+                    format!(
+                        "the FFT's rounding bound {bound:.1e} exceeds {fft_limit:.0e} \
+                         and no other exact counts route fits (the direct sum would need {} pairs, \
+                         beyond the limit of {max_pairs}, and leave-one-out more memory than allowed)",
+                        estimate.pairs
+                    ),
+                    Remedy::Sampling,
+                )),
             }
+        }
+    }
+}
+
+/// The leave-one-out plan for `problem` and its estimated cost, or its
+/// memory refusal.
+fn leave_one_out_plan(
+    problem: &Problem,
+    plan: &Plan,
+    memory_limit: u64,
+) -> Result<(LeaveOneOutPlan, f64)> {
+    let (n, k, states) = (problem.players(), problem.actions(), problem.states());
+    let types = part_types(problem, plan);
+    let cost = LeaveOneOutPlan::estimate_cost(n, k, states, &types);
+    memory::check(
+        "the counts method's leave-one-out sums",
+        LeaveOneOutPlan::estimate_bytes(n, k, states, types.len()),
+        memory_limit,
+        Remedy::Sampling,
+    )?;
+    let m = problem.coalitions().len();
+    Ok((LeaveOneOutPlan::new(n, k, states, m, types), cost))
+}
+
+/// The leave-one-out sums, with the share tables cached under the game's key
+/// (the family, the sizes and the family's parameters, the tail of the
+/// plan's reals).
+fn run_leave_one_out(
+    loo: &LeaveOneOutPlan,
+    flat: &FlatPlan,
+    shares: &mut ShareCache,
+    watch: Watch<'_>,
+) -> Result<Vec<f64>> {
+    let params = &flat.reals[flat.config.family_params as usize..];
+    let key: Vec<u64> = [
+        flat.config.family,
+        flat.config.players,
+        flat.config.actions,
+        flat.config.states,
+    ]
+    .iter()
+    .map(|&v| u64::from(v))
+    .chain(params.iter().map(|v| v.to_bits()))
+    .collect();
+    loo.run(flat, &key, shares, watch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluator::Method;
+
+    /// The FFT route of a small proportional game run with a rounding
+    /// limit of `limit`, as `algorithm` asks.
+    fn fft_with_limit(algorithm: CountsAlgorithm, limit: f64) -> (Result<CountsRun>, Vec<String>) {
+        let problem = Problem::from_value(&serde_json::json!({
+            "players": 8, "actions": 3,
+            "game": { "family": "proportional", "weights": [[1.0, 2.0, 1e-30]] },
+            "coalitions": [
+                { "members": [0, 1, 2], "policy": { "kind": "uniform" } },
+                { "members": [3, 4, 5, 6, 7], "policy": { "kind": "common" } } ] }))
+        .unwrap();
+        let plan = Plan::new(&problem);
+        let flat = FlatPlan::new(&problem, &plan).unwrap();
+        let options = Options {
+            method: Method::Counts,
+            counts: algorithm,
+            ..Default::default()
+        };
+        let (route, _) = Route::new(&problem, &plan, CountsAlgorithm::Fft, u64::MAX).unwrap();
+        assert!(matches!(route, Route::Fft(..)));
+        let job = Job {
+            problem: &problem,
+            plan: &plan,
+            flat: &flat,
+            options: &options,
+        };
+        let mut notes = Vec::new();
+        let run = run_cpu_route(
+            &route,
+            &job,
+            limit,
+            Watch::default(),
+            &mut notes,
+            &mut ShareCache::default(),
+        )
+        .map(|(sums, bound, algorithm, pairs)| CountsRun {
+            sums,
+            bound,
+            algorithm,
+            pairs,
+        });
+        (run, notes)
+    }
+
+    #[test]
+    fn an_fft_beyond_its_limit_is_never_kept() {
+        let (kept, _) = fft_with_limit(CountsAlgorithm::Auto, FFT_ROUNDING_LIMIT);
+        let kept = kept.unwrap();
+        assert_eq!(kept.algorithm, CountsAlgorithm::Fft);
+        // Auto takes another exact route, which gives the same sums.
+        let (other, notes) = fft_with_limit(CountsAlgorithm::Auto, 0.0);
+        let other = other.unwrap();
+        assert_ne!(other.algorithm, CountsAlgorithm::Fft);
+        assert!(other.bound.is_none());
+        assert!(notes.iter().any(|n| n.contains("instead")), "{notes:?}");
+        for (a, b) in kept.sums.iter().zip(&other.sums) {
+            assert!((a - b).abs() < 1e-13, "{a} vs {b}");
+        }
+        // An FFT asked for is refused, naming the route that answers.
+        let (refused, _) = fft_with_limit(CountsAlgorithm::Fft, 0.0);
+        match refused {
+            Err(e @ Error::InvalidResult(_)) => {
+                assert!(e.to_string().contains("leave-one-out"), "{e}");
+                assert!(!e.is_bad_input());
+            }
+            Err(e) => panic!("expected an invalid result, got {e}"),
+            Ok(_) => panic!("expected a refusal"),
         }
     }
 }

@@ -11,7 +11,9 @@ use crate::memory::DEFAULT_MEMORY_LIMIT;
 use crate::plan::{FlatPlan, Plan};
 use crate::problem::Problem;
 use crate::symmetric::CountsPlan;
-use crate::watch::{Cancel, ProgressFn, Watch};
+use crate::watch::{
+    estimated_seconds, human_duration, Cancel, NoticeFn, ProgressFn, Watch, NOTICE_AFTER_SECONDS,
+};
 
 /// Where to evaluate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -113,7 +115,8 @@ pub const DEFAULT_TOLERANCE: f64 = 1e-5;
 pub(crate) enum Chosen {
     Exact,
     Sample,
-    Counts(Route),
+    /// The route and its estimated cost in floating-point operations.
+    Counts(Route, f64),
 }
 
 impl Chosen {
@@ -121,7 +124,7 @@ impl Chosen {
         match self {
             Chosen::Exact => MethodUsed::Exact,
             Chosen::Sample => MethodUsed::Sample,
-            Chosen::Counts(_) => MethodUsed::Counts,
+            Chosen::Counts(..) => MethodUsed::Counts,
         }
     }
 }
@@ -217,6 +220,10 @@ pub struct Evaluation {
     pub seconds: f64,
     /// `max_x |Σ_j r_j(x) - 1|`: the unit-sum identity's residual.
     pub unit_sum_error: f64,
+    /// Shares that came out a rounding-level hair outside [0, 1] (within the
+    /// backend's result tolerance) and were clamped into it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub clamped: usize,
     /// Remarks for the user: what `auto` chose and why, fallbacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -311,6 +318,7 @@ pub struct Evaluator {
     gpu: Option<GpuContext>,
     auto: Option<AutoGpu>,
     progress: Option<ProgressFn>,
+    notice: Option<NoticeFn>,
     cancel: Option<Cancel>,
     /// The leave-one-out route's last share tables.
     shares: crate::leave_one_out::ShareCache,
@@ -331,6 +339,23 @@ impl Evaluator {
     /// Report progress of long evaluations to `progress` (items done, in all).
     pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
         self.progress = progress;
+    }
+
+    /// Tell `notice` before a job that is estimated to take long starts
+    /// (over [`NOTICE_AFTER_SECONDS`]): what runs and roughly how long, from
+    /// the cost model, so that no long job starts silently.
+    pub fn set_notice(&mut self, notice: Option<NoticeFn>) {
+        self.notice = notice;
+    }
+
+    /// Pass `text` to the notice callback when the job it describes is
+    /// estimated to take more than [`NOTICE_AFTER_SECONDS`].
+    pub(crate) fn notify(&self, seconds: f64, text: impl FnOnce() -> String) {
+        if let Some(notice) = &self.notice {
+            if seconds > NOTICE_AFTER_SECONDS {
+                notice(&text());
+            }
+        }
     }
 
     /// Stop evaluations when `cancel` is cancelled (they return [`Error::Cancelled`]).
@@ -427,9 +452,11 @@ impl Evaluator {
         match options.method {
             Method::Exact => Ok(Chosen::Exact),
             Method::Sample => Ok(Chosen::Sample),
-            Method::Counts => Ok(Chosen::Counts(
-                Route::new(problem, plan, options.counts, options.memory_limit)?.0,
-            )),
+            Method::Counts => {
+                let (route, cost) =
+                    Route::new(problem, plan, options.counts, options.memory_limit)?;
+                Ok(Chosen::Counts(route, cost))
+            }
             Method::Auto => {
                 let m = problem.coalitions().len() as u64;
                 let enumeration = flat
@@ -467,7 +494,7 @@ impl Evaluator {
                                 None => String::new(),
                             }
                         ));
-                        Chosen::Counts(route)
+                        Chosen::Counts(route, cost)
                     }
                     (Some(_), None) => Chosen::Exact,
                     (None, None) => {
@@ -494,6 +521,22 @@ impl Evaluator {
         let flat = FlatPlan::new(problem, &plan)?;
         let mut notes = Vec::new();
         let chosen = self.choose(problem, &plan, &flat, options, &mut notes)?;
+        if let Chosen::Counts(route, cost) = &chosen {
+            let seconds = estimated_seconds(*cost);
+            notes.push(format!(
+                "counts: {}, estimated {cost:.1e} operations (roughly {} on the CPU)",
+                route.describe(),
+                human_duration(seconds)
+            ));
+            self.notify(seconds, || {
+                format!(
+                    "counts method by {}: about {cost:.1e} operations, roughly {} on the CPU; \
+                     progress follows, and it can be cancelled",
+                    route.describe(),
+                    human_duration(seconds)
+                )
+            });
+        }
         let sample = matches!(chosen, Chosen::Sample);
         if sample && options.samples < 2 {
             return Err(Error::usage(
@@ -511,91 +554,19 @@ impl Evaluator {
         let planned = started.elapsed().as_secs_f64();
         let (first, second) = self.on_backend(options.backend, &mut notes, |evaluator, side| {
             let begun = Instant::now();
-            let (sums, adapter, rounding_bound, run_notes, counts_algorithm) = match side {
-                Side::Gpu => {
-                    problem
-                        .game()
-                        .check_range(GPU_RANGE, "the GPU's f32 arithmetic")?;
-                    // The kernels' fixed sizes first: a refusal needs no device.
-                    // Accumulators per thread: Σy and Σy² per slot when
-                    // sampling, a slot each when enumerating, a state each in
-                    // one coalition's pair sum.
-                    let accumulators = match &chosen {
-                        Chosen::Sample => 2 * flat.config.slots,
-                        Chosen::Exact => flat.config.slots,
-                        Chosen::Counts(_) => flat.config.states,
-                    };
-                    GpuContext::check_limits(&flat, accumulators)?;
-                    if let Chosen::Counts(route @ (Route::Fft(..) | Route::LeaveOneOut(_))) =
-                        &chosen
-                    {
-                        // The GPU sums pairs directly: auto leaves the others to the CPU.
-                        if options.backend == Backend::Auto {
-                            return Err(Error::too_large(
-                                format!("the counts method's {} run on the CPU", route.describe()),
-                                crate::error::Remedy::CpuBackend,
-                            ));
-                        }
-                        crate::memory::check(
-                            "the counts method's direct pair sum",
-                            crate::symmetric::DirectEstimate::new(problem, &plan).bytes,
-                            options.memory_limit,
-                            crate::error::Remedy::CpuBackend,
-                        )?;
-                    }
-                    let gpu = evaluator.gpu()?;
-                    let sums = match &chosen {
-                        Chosen::Sample => {
-                            gpu.sample(&flat, options.samples, options.seed, watch)?
-                        }
-                        Chosen::Exact => gpu.enumerate(&flat, watch)?,
-                        Chosen::Counts(Route::Direct(counts)) => {
-                            crate::counts_driver::run(gpu, &flat, counts, watch)?
-                        }
-                        Chosen::Counts(_) => {
-                            let counts = CountsPlan::new(problem, &plan)?;
-                            crate::counts_driver::run(gpu, &flat, &counts, watch)?
-                        }
-                    };
-                    let algorithm =
-                        matches!(chosen, Chosen::Counts(_)).then_some(CountsAlgorithm::Direct);
-                    (sums, gpu.adapter_name(), None, Vec::new(), algorithm)
-                }
-                Side::Cpu => {
-                    let mut route_notes = Vec::new();
-                    let (sums, bound, algorithm) = match &chosen {
-                        Chosen::Sample => (
-                            crate::cpu::sample(&flat, options.samples, options.seed, watch)?,
-                            None,
-                            None,
-                        ),
-                        Chosen::Exact => (crate::cpu::exact(&flat, watch)?, None, None),
-                        Chosen::Counts(route) => crate::counts_route::run_cpu(
-                            route,
-                            &crate::counts_route::Job {
-                                problem,
-                                plan: &plan,
-                                flat: &flat,
-                                options,
-                            },
-                            watch,
-                            &mut route_notes,
-                            &mut evaluator.shares,
-                        )
-                        .map(|(sums, bound, used)| (sums, bound, Some(used)))?,
-                    };
-                    (sums, cpu_name(), bound, route_notes, algorithm)
-                }
+            let job = Job {
+                problem,
+                plan: &plan,
+                flat: &flat,
+                options,
+                chosen: &chosen,
             };
-            Ok(Run {
-                side,
-                sums,
-                adapter,
-                seconds: begun.elapsed().as_secs_f64(),
-                rounding_bound,
-                counts_algorithm,
-                notes: run_notes,
-            })
+            let mut run = match side {
+                Side::Gpu => evaluator.run_gpu(&job, watch)?,
+                Side::Cpu => evaluator.run_cpu(&job, watch)?,
+            };
+            run.seconds = begun.elapsed().as_secs_f64();
+            Ok(run)
         })?;
         let finish = |run: Run, mut notes: Vec<String>| {
             let Run {
@@ -605,6 +576,7 @@ impl Evaluator {
                 seconds,
                 rounding_bound,
                 counts_algorithm,
+                count_pairs,
                 notes: run_notes,
             } = run;
             notes.extend(run_notes);
@@ -616,7 +588,7 @@ impl Evaluator {
                 adapter,
                 method: chosen.used(),
                 count_pairs: match &chosen {
-                    Chosen::Counts(route) => route.pairs(),
+                    Chosen::Counts(route, _) => count_pairs.or(route.pairs()),
                     _ => None,
                 },
                 rounding_bound,
@@ -627,6 +599,7 @@ impl Evaluator {
                 stderr,
                 seconds: planned + seconds,
                 unit_sum_error,
+                clamped: 0,
                 notes,
                 cross_check: None,
             }
@@ -634,7 +607,7 @@ impl Evaluator {
         let mut result = finish(first, notes.clone());
         result.verify()?;
         if let Some(second) = second {
-            let gpu = finish(second, notes);
+            let mut gpu = finish(second, notes);
             gpu.verify()?;
             let d = result.max_abs_difference(&gpu);
             result.cross_check = Some(CrossCheck {
@@ -675,12 +648,15 @@ impl Evaluation {
     /// Refuse a result that is not a valid answer: a share that is not
     /// finite or not in [0, 1], an error bar that is not finite, or shares
     /// whose sum over the coalitions is not 1, each within the rounding of
-    /// the backend that computed it (plus the FFT's rounding bound).
-    pub(crate) fn verify(&self) -> Result<()> {
+    /// the backend that computed it. A route's own error bound never widens
+    /// this check. Shares within that rounding of [0, 1] are clamped into it
+    /// and counted in [`Evaluation::clamped`], so that every share returned
+    /// is in [0, 1].
+    pub(crate) fn verify(&mut self) -> Result<()> {
         let tolerance = match self.backend {
             BackendUsed::Gpu => GPU_RESULT_TOLERANCE,
             BackendUsed::Cpu => CPU_RESULT_TOLERANCE,
-        } + self.rounding_bound.unwrap_or(0.0);
+        };
         let refuse = |what: String| {
             Err(Error::InvalidResult(format!(
                 "the {} backend's result {what} (beyond its rounding tolerance {tolerance:.0e}); \
@@ -703,8 +679,28 @@ impl Evaluation {
         if self.unit_sum_error > tolerance {
             return refuse(format!("misses unit sum by {:.1e}", self.unit_sum_error));
         }
+        for r in self.shares.iter_mut().flatten() {
+            if !(0.0..=1.0).contains(r) {
+                *r = r.clamp(0.0, 1.0);
+                self.clamped += 1;
+            }
+        }
+        if self.clamped > 0 {
+            self.unit_sum_error = unit_sum_error(&self.shares, self.shares[0].len());
+            if self.unit_sum_error > tolerance {
+                return refuse(format!(
+                    "misses unit sum by {:.1e} once clamped into [0, 1]",
+                    self.unit_sum_error
+                ));
+            }
+        }
         Ok(())
     }
+}
+
+/// Whether a count is zero (to leave it out of the JSON).
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One backend's run of an evaluation.
@@ -715,7 +711,123 @@ struct Run {
     seconds: f64,
     rounding_bound: Option<f64>,
     counts_algorithm: Option<CountsAlgorithm>,
+    /// The direct sum's pairs, when it ran.
+    count_pairs: Option<u64>,
     notes: Vec<String>,
+}
+
+/// What one backend's run of an evaluation works from.
+struct Job<'a> {
+    problem: &'a Problem,
+    plan: &'a Plan,
+    flat: &'a FlatPlan,
+    options: &'a Options,
+    chosen: &'a Chosen,
+}
+
+impl Evaluator {
+    /// The evaluation's run on the GPU.
+    fn run_gpu(&mut self, job: &Job<'_>, watch: Watch<'_>) -> Result<Run> {
+        let Job {
+            problem,
+            plan,
+            flat,
+            options,
+            chosen,
+        } = *job;
+        problem
+            .game()
+            .check_range(GPU_RANGE, "the GPU's f32 arithmetic")?;
+        // The kernels' fixed sizes first: a refusal needs no device.
+        // Accumulators per thread: Σy and Σy² per slot when sampling, a slot
+        // each when enumerating, a state each in one coalition's pair sum.
+        let accumulators = match chosen {
+            Chosen::Sample => 2 * flat.config.slots,
+            Chosen::Exact => flat.config.slots,
+            Chosen::Counts(..) => flat.config.states,
+        };
+        GpuContext::check_limits(flat, accumulators)?;
+        if let Chosen::Counts(route @ (Route::Fft(..) | Route::LeaveOneOut(_)), _) = chosen {
+            // The GPU sums pairs directly: auto leaves the others to the CPU.
+            if options.backend == Backend::Auto {
+                return Err(Error::too_large(
+                    format!("the counts method's {} run on the CPU", route.describe()),
+                    crate::error::Remedy::CpuBackend,
+                ));
+            }
+            crate::memory::check(
+                "the counts method's direct pair sum",
+                crate::symmetric::DirectEstimate::new(problem, plan).bytes,
+                options.memory_limit,
+                crate::error::Remedy::CpuBackend,
+            )?;
+        }
+        let gpu = self.gpu()?;
+        let mut count_pairs = None;
+        let sums = match chosen {
+            Chosen::Sample => gpu.sample(flat, options.samples, options.seed, watch)?,
+            Chosen::Exact => gpu.enumerate(flat, watch)?,
+            Chosen::Counts(..) => {
+                let counts = CountsPlan::build(problem, plan, watch)?;
+                count_pairs = Some(counts.pairs());
+                crate::counts_driver::run(gpu, flat, &counts, watch)?
+            }
+        };
+        Ok(Run {
+            side: Side::Gpu,
+            sums,
+            adapter: gpu.adapter_name(),
+            seconds: 0.0,
+            rounding_bound: None,
+            counts_algorithm: count_pairs.map(|_| CountsAlgorithm::Direct),
+            count_pairs,
+            notes: Vec::new(),
+        })
+    }
+
+    /// The evaluation's run on the CPU.
+    fn run_cpu(&mut self, job: &Job<'_>, watch: Watch<'_>) -> Result<Run> {
+        let Job {
+            problem,
+            plan,
+            flat,
+            options,
+            chosen,
+        } = *job;
+        let mut run = Run {
+            side: Side::Cpu,
+            sums: Vec::new(),
+            adapter: cpu_name(),
+            seconds: 0.0,
+            rounding_bound: None,
+            counts_algorithm: None,
+            count_pairs: None,
+            notes: Vec::new(),
+        };
+        run.sums = match chosen {
+            Chosen::Sample => crate::cpu::sample(flat, options.samples, options.seed, watch)?,
+            Chosen::Exact => crate::cpu::exact(flat, watch)?,
+            Chosen::Counts(route, _) => {
+                let counts = crate::counts_route::run_cpu(
+                    route,
+                    &crate::counts_route::Job {
+                        problem,
+                        plan,
+                        flat,
+                        options,
+                    },
+                    watch,
+                    &mut run.notes,
+                    &mut self.shares,
+                )?;
+                run.rounding_bound = counts.bound;
+                run.counts_algorithm = Some(counts.algorithm);
+                run.count_pairs = counts.pairs;
+                counts.sums
+            }
+        };
+        Ok(run)
+    }
 }
 
 /// The shares (and standard errors when sampled) from the backends' sums per

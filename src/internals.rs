@@ -41,8 +41,9 @@ pub fn gpu_enumerate(evaluator: &mut crate::Evaluator, flat: &FlatPlan) -> crate
 }
 
 /// The checks every result passes before it is returned (finite, in [0, 1],
-/// unit-sum within the backend's rounding).
-pub fn verify(evaluation: &crate::Evaluation) -> crate::Result<()> {
+/// unit-sum within the backend's rounding), clamping rounding-level
+/// excursions into [0, 1].
+pub fn verify(evaluation: &mut crate::Evaluation) -> crate::Result<()> {
     evaluation.verify()
 }
 

@@ -70,7 +70,7 @@ pub mod sweep;
 mod symmetric;
 mod watch;
 
-pub use check::{CheckReport, Property, Symmetry, Violation};
+pub use check::{CheckReport, Property, Symmetry, Violation, MAX_CHECK_SAMPLES};
 pub use counts_route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
 pub use error::{Error, Remedy, Result};
 pub use evaluator::{
@@ -87,7 +87,7 @@ pub use limits::MAX_ACTIONS;
 pub use memory::DEFAULT_MEMORY_LIMIT;
 pub use policy::{Block, CopyMatch, Policy};
 pub use problem::{Coalition, Problem, MAX_COUNTS_ARRANGEMENTS};
-pub use watch::{Cancel, ProgressFn};
+pub use watch::{human_duration, Cancel, NoticeFn, ProgressFn, NOTICE_AFTER_SECONDS};
 
 /// The crate's internals, for its own integration tests and benches only:
 /// not part of the API, and free to change in any release.

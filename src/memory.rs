@@ -8,13 +8,86 @@ use crate::error::{Error, Remedy, Result};
 /// The memory a job may use unless the caller allows more: 8 GiB.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 8 << 30;
 
-/// Memory the operating system says is available (Linux `MemAvailable`),
-/// `None` where it cannot tell.
+/// Memory this process can still get, as far as the operating system says:
+/// the least of the machine's available memory (Linux `MemAvailable`), the
+/// room left under the address-space limit (`RLIMIT_AS`, as `ulimit -v`
+/// sets it: an allocation past it fails, and Rust aborts on a failed
+/// allocation) and the room left in the cgroup's memory limit (v2
+/// `memory.max`, or v1 `memory.limit_in_bytes`); `None` where none of them
+/// can be read.
 pub(crate) fn available() -> Option<u64> {
+    [machine_available(), address_space_left(), cgroup_left()]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
+/// Linux `MemAvailable`.
+fn machine_available() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib_field(&info, "MemAvailable:")
+}
+
+/// The value in KiB after `key` on one of `text`'s lines, in bytes.
+fn kib_field(text: &str, key: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    let kib: u64 = line[key.len()..].split_whitespace().next()?.parse().ok()?;
     Some(kib.saturating_mul(1024))
+}
+
+/// `RLIMIT_AS` (the soft limit, from `/proc/self/limits`) less the address
+/// space already mapped (`VmSize`); `None` when unlimited or unreadable.
+fn address_space_left() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))?;
+    let soft: u64 = line["Max address space".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?; // "unlimited" does not parse: no limit
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let mapped = kib_field(&status, "VmSize:")?;
+    Some(soft.saturating_sub(mapped))
+}
+
+/// The cgroup's memory limit less its usage (v2, else v1); `None` when
+/// there is no limit or it cannot be read.
+fn cgroup_left() -> Option<u64> {
+    let read =
+        |path: &str| -> Option<u64> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let (limit, used) = match read("/sys/fs/cgroup/memory.max") {
+        Some(limit) => (limit, read("/sys/fs/cgroup/memory.current")?),
+        None => (
+            read("/sys/fs/cgroup/memory/memory.limit_in_bytes")?,
+            read("/sys/fs/cgroup/memory/memory.usage_in_bytes")?,
+        ),
+    };
+    // v1 writes "no limit" as a number near 2^63.
+    (limit < 1 << 60).then(|| limit.saturating_sub(used))
+}
+
+/// Reserve room for `additional` more items in `vec`, or refuse `what` as
+/// too large (a failed allocation becomes an error, never an abort).
+pub(crate) fn try_reserve<T>(vec: &mut Vec<T>, additional: usize, what: &str) -> Result<()> {
+    vec.try_reserve_exact(additional).map_err(|_| {
+        Error::too_large(
+            format!(
+                "{what} needs about {} of memory, and the allocation failed",
+                human((additional as u64).saturating_mul(std::mem::size_of::<T>() as u64))
+            ),
+            Remedy::Sampling,
+        )
+    })
+}
+
+/// A vector of `len` copies of `value`, or `what` refused as too large.
+pub(crate) fn try_filled<T: Clone>(len: usize, value: T, what: &str) -> Result<Vec<T>> {
+    let mut vec = Vec::new();
+    try_reserve(&mut vec, len, what)?;
+    vec.resize(len, value);
+    Ok(vec)
 }
 
 /// `bytes` in GiB or MiB, for messages.
@@ -40,7 +113,8 @@ pub(crate) fn check(what: &str, bytes: u64, limit: u64, instead: Remedy) -> Resu
     if let Some(free) = available().filter(|&free| bytes > free) {
         return Err(Error::too_large(
             format!(
-                "{what} needs about {} of memory, more than the {} available",
+                "{what} needs about {} of memory, more than the {} available \
+                 (the machine's free memory, the address-space limit and the cgroup's limit)",
                 human(bytes),
                 human(free)
             ),

@@ -221,16 +221,27 @@ impl Problem {
     /// policies (blocks included): what `check` tests symmetry in canonical
     /// actions under when it is given none.
     pub fn translation(&self) -> Option<&[Vec<usize>]> {
-        fn of(policy: &Policy) -> Option<&[Vec<usize>]> {
+        self.translation_at().map(|(_, t)| t)
+    }
+    /// [`Problem::translation`] with its spec path
+    /// (`coalitions[j].policy.translate`).
+    pub(crate) fn translation_at(&self) -> Option<(String, &[Vec<usize>])> {
+        fn of(policy: &Policy, path: String) -> Option<(String, &[Vec<usize>])> {
             match policy {
                 Policy::Copy {
                     translate: Some(t), ..
-                } => Some(t),
-                Policy::Blocks { blocks } => blocks.iter().find_map(|b| of(&b.policy)),
+                } => Some((format!("{path}.translate"), t)),
+                Policy::Blocks { blocks } => blocks
+                    .iter()
+                    .enumerate()
+                    .find_map(|(b, block)| of(&block.policy, format!("{path}.blocks[{b}].policy"))),
                 _ => None,
             }
         }
-        self.coalitions.iter().find_map(|c| of(&c.policy))
+        self.coalitions
+            .iter()
+            .enumerate()
+            .find_map(|(j, c)| of(&c.policy, format!("coalitions[{j}].policy")))
     }
     /// Whether the players have more than one role.
     pub fn has_roles(&self) -> bool {

@@ -20,6 +20,7 @@ use crate::counts::CountVectors;
 use crate::error::{Error, Remedy, Result};
 use crate::plan::Plan;
 use crate::problem::Problem;
+use crate::watch::Watch;
 
 /// Largest cube `(n+1)^(k-1)` the method accepts (a few hundred MB of scratch).
 pub const MAX_CUBE: u64 = 1 << 25;
@@ -167,16 +168,22 @@ impl Convolver {
         }
     }
 
-    /// The convolution of all `parts`, smallest first (cheaper).
+    /// The convolution of all `parts`, smallest first (cheaper); stops
+    /// early (with a partial result) once `watch` is cancelled, for the
+    /// caller to check.
     pub fn convolve_all(
         &mut self,
         space: &CountSpace,
         parts: &[&CountDistribution],
+        watch: Watch<'_>,
     ) -> CountDistribution {
         let mut order: Vec<&CountDistribution> = parts.to_vec();
         order.sort_by_key(|d| d.entries.len());
         let mut acc = CountDistribution::point(space, &vec![0; space.actions]);
         for d in order {
+            if watch.cancelled() {
+                break;
+            }
             acc = self.convolve(&acc, d);
         }
         acc
@@ -189,6 +196,7 @@ pub fn coalition_distributions(
     problem: &Problem,
     plan: &Plan,
     space: &CountSpace,
+    watch: Watch<'_>,
 ) -> Vec<CountDistribution> {
     let k = problem.actions();
     let cells = space.actions;
@@ -244,7 +252,9 @@ pub fn coalition_distributions(
         .par_iter()
         .map(|p| {
             let refs: Vec<&CountDistribution> = p.iter().collect();
-            Convolver::new(space).convolve_all(space, &refs).sorted()
+            Convolver::new(space)
+                .convolve_all(space, &refs, watch)
+                .sorted()
         })
         .collect()
 }
@@ -253,6 +263,7 @@ pub fn coalition_distributions(
 pub fn others_distributions(
     space: &CountSpace,
     coalitions: &[CountDistribution],
+    watch: Watch<'_>,
 ) -> Vec<CountDistribution> {
     (0..coalitions.len())
         .into_par_iter()
@@ -263,7 +274,9 @@ pub fn others_distributions(
                 .filter(|&(o, _)| o != j)
                 .map(|(_, d)| d)
                 .collect();
-            Convolver::new(space).convolve_all(space, &others).sorted()
+            Convolver::new(space)
+                .convolve_all(space, &others, watch)
+                .sorted()
         })
         .collect()
 }
@@ -458,15 +471,29 @@ impl CountsPlan {
     /// Build the distributions of `problem` (symmetric or role-dependent
     /// families: counts per role block).
     pub fn new(problem: &Problem, plan: &Plan) -> Result<CountsPlan> {
+        Self::build(problem, plan, Watch::default())
+    }
+
+    /// The count space of `problem`, or why the counts method cannot run
+    /// on it: what [`CountsPlan::new`] refuses, without building anything.
+    pub fn space(problem: &Problem) -> Result<CountSpace> {
         if !problem.game().has_counts() {
             return Err(Error::spec(
                 "game.family",
                 "the counts method needs a symmetric or role-symmetric game; a table game is neither (enumerate or sample it)",
             ));
         }
-        let space = CountSpace::of_problem(problem)?;
-        let coalitions = coalition_distributions(problem, plan, &space);
-        let others = others_distributions(&space, &coalitions);
+        CountSpace::of_problem(problem)
+    }
+
+    /// [`CountsPlan::new`], stopping with `Cancelled` when `watch` is
+    /// cancelled (the convolutions can take minutes at n in the thousands).
+    pub fn build(problem: &Problem, plan: &Plan, watch: Watch<'_>) -> Result<CountsPlan> {
+        let space = Self::space(problem)?;
+        let coalitions = coalition_distributions(problem, plan, &space, watch);
+        watch.check()?;
+        let others = others_distributions(&space, &coalitions, watch);
+        watch.check()?;
         Ok(CountsPlan {
             space,
             coalitions,

@@ -9,6 +9,46 @@ use crate::error::{Error, Result};
 /// A progress callback: (items done, items in all); called from worker threads.
 pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
+/// A notice callback: one line of text for the user, said before a job that
+/// is estimated to take long starts (see [`crate::Evaluator::set_notice`]).
+pub type NoticeFn = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Jobs estimated to take longer than this (seconds) are announced to the
+/// notice callback before they start.
+pub const NOTICE_AFTER_SECONDS: f64 = 10.0;
+
+/// Floating-point operations per second and core that the cost models'
+/// estimates are turned into time with (measured on the counts routes, a
+/// 2-core x86-64 machine; see [`estimated_seconds`]).
+const OPERATIONS_PER_CORE_SECOND: f64 = 1e9;
+
+/// Wall-clock seconds for `operations` of the cost models on this machine's
+/// cores: rough (a factor of a few either way), for notices only.
+pub(crate) fn estimated_seconds(operations: f64) -> f64 {
+    operations / (OPERATIONS_PER_CORE_SECOND * rayon::current_num_threads() as f64)
+}
+
+/// `seconds` in the largest unit that fits: "3.2 hours", "4.1e9 years".
+pub fn human_duration(seconds: f64) -> String {
+    const UNITS: [(&str, f64); 4] = [
+        ("years", 365.25 * 86400.0),
+        ("days", 86400.0),
+        ("hours", 3600.0),
+        ("minutes", 60.0),
+    ];
+    for (unit, size) in UNITS {
+        if seconds >= size {
+            let value = seconds / size;
+            return if value >= 1e4 {
+                format!("{value:.1e} {unit}")
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{seconds:.1} s")
+}
+
 /// A handle that stops a running evaluation: clone it, give one clone to
 /// [`crate::Evaluator::set_cancel`], and call [`Cancel::cancel`] from any
 /// thread. The evaluation returns [`Error::Cancelled`] at its next check

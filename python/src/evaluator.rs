@@ -620,38 +620,28 @@ impl PyEvaluator {
         problem: &Bound<'py, PyProblem>,
         samples: &Bound<'py, PyAny>,
         seed: &Bound<'py, PyAny>,
-        translate: Option<Vec<Vec<i64>>>,
+        translate: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        // The samples' range and the check's cost are the library's rules.
         let (samples, seed): (u64, u64) = (integer(samples, "samples")?, integer(seed, "seed")?);
-        const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
-        if !(1..=MAX_CHECK_SAMPLES).contains(&samples) {
-            return Err(Error::usage(
-                "samples",
-                format!("{samples}: expected 1 to {MAX_CHECK_SAMPLES} random profiles"),
-            )
-            .into_pyerr());
-        }
         let problem = &problem.get().problem;
-        let translate = match translate {
+        // As the CLI: the spec's translated copy, unless one is given.
+        let translate: Option<Vec<Vec<usize>>> = match translate {
             Some(rows) => Some(
-                rows.iter()
+                rows.try_iter()
+                    .map_err(|_| refuse_translate())?
                     .map(|row| {
-                        row.iter()
-                            .map(|&a| usize::try_from(a))
-                            .collect::<std::result::Result<Vec<usize>, _>>()
+                        row?.try_iter()
+                            .map_err(|_| refuse_translate())?
+                            .map(|a| integer::<usize>(&a?, "translate"))
+                            .collect::<PyResult<Vec<usize>>>()
                     })
-                    .collect::<std::result::Result<Vec<Vec<usize>>, _>>()
-                    .map_err(|_| {
-                        Error::usage("translate", "actions are indices 0..k, not negative")
-                            .into_pyerr()
-                    })?,
+                    .collect::<PyResult<Vec<Vec<usize>>>>()?,
             ),
-            // As the CLI: the spec's translated copy, unless one is given.
-            None => problem.translation().map(<[Vec<usize>]>::to_vec),
+            None => None,
         };
-        let report = self.pool.run(py, Backend::Cpu, |e| match &translate {
-            None => Ok(e.check(problem, samples, seed)),
-            Some(t) => e.check_translated(problem, samples, seed, t),
+        let report = self.pool.run(py, Backend::Cpu, |e| {
+            e.check_spec(problem, samples, seed, translate.as_deref())
         })?;
         let mut value = serde_json::to_value(&report).unwrap_or_default();
         value["passed"] = serde_json::Value::Bool(report.passed());
@@ -740,4 +730,9 @@ fn curve_game(
             })
         }
     }
+}
+
+/// A `translate` that is not a list of lists of actions.
+fn refuse_translate() -> PyErr {
+    Error::usage("translate", "expected a list of action lists, one per role").into_pyerr()
 }

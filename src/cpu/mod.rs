@@ -59,6 +59,9 @@ const WAVE: u64 = 4096;
 /// its progress (and checks for cancellation) every fraction of a second.
 const MAX_CHUNK: u64 = 1 << 22;
 
+/// Items per chunk of a pair sum at most (each item up to 4096 iterations).
+const MAX_PAIR_CHUNK: u64 = 1 << 10;
+
 /// [`chunked`] with a given chunk length (tests split small runs).
 pub fn chunked_by(
     items: u64,
@@ -143,8 +146,13 @@ impl CountKernels for CpuCounts {
 
     fn pair_sum(&mut self, layout: &CountsFlat, j: usize, watch: Watch<'_>) -> Result<Vec<f64>> {
         let config = &layout.configs[j];
-        chunked(
-            layout.items(j),
+        let items = layout.items(j);
+        // An item of the pair sum is up to 4096 iterations, not one
+        // profile: smaller chunks, so that progress and Ctrl-C come every
+        // fraction of a second even at 10^13 pairs.
+        chunked_by(
+            items,
+            items.div_ceil(WAVE).clamp(1, MAX_PAIR_CHUNK),
             config.states as usize,
             watch,
             |first, count| {

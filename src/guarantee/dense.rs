@@ -16,6 +16,10 @@ use crate::symmetric::{count_vectors_with_totals, CountDistribution, CountSpace,
 /// Payoff matrices larger than this (states × strategies × replies) are refused.
 pub const MAX_PAYOFF_ENTRIES: u64 = 20_000_000;
 
+/// An LP solution whose optimum is bracketed more tightly than this counts
+/// as exact (the double oracle's gap).
+const EXACT_SLACK: f64 = 1e-9;
+
 /// GPU and CPU payoff matrices must agree within this (f32 shares).
 pub const PAYOFF_TOLERANCE: f64 = 1e-5;
 
@@ -328,10 +332,14 @@ pub(crate) fn security_value(
 ) -> Result<SecurityValue> {
     let matrix = payoff_matrix(evaluator, problem, j, backend)?;
     let (strategies, replies) = (matrix.strategies.len(), matrix.replies.len());
-    let (value, weights) = maximin(strategies, matrix.states * replies, |c, a| {
+    let solution = maximin(strategies, matrix.states * replies, |c, a| {
         matrix.value(c / replies, a, c % replies)
     })?;
-    let value = checked_value("security value", value)?;
+    let value = checked_value("security value", solution.value)?;
+    let weights = solution.weights;
+    // Beyond rounding, the floor the solve took (extreme entries) leaves the
+    // optimum bracketed rather than exact.
+    let upper = (solution.slack > EXACT_SLACK).then(|| (value + solution.slack).min(1.0));
     let achieved = |r: usize, x: usize| -> f64 {
         weights
             .iter()
@@ -353,7 +361,7 @@ pub(crate) fn security_value(
     Ok(SecurityValue {
         value,
         lower: value,
-        upper: None,
+        upper,
         solver: Solver::Dense,
         iterations: None,
         stopped: None,
@@ -515,8 +523,9 @@ pub(crate) fn best_response(
             .map(|r| probability[r] * matrix.value(x, a, r))
             .sum()
     };
-    let (value, weights) = maximin(matrix.strategies.len(), matrix.states, expected)?;
-    let value = checked_value("best response's value", value)?;
+    let solution = maximin(matrix.strategies.len(), matrix.states, expected)?;
+    let value = checked_value("best response's value", solution.value)?;
+    let weights = solution.weights;
     let group: Vec<usize> = (0..problem.coalitions().len())
         .filter(|&o| o != j)
         .collect();

@@ -203,7 +203,7 @@ pub(crate) fn solve(
         }
         // The others' mix on the restricted game, and the coalition's exact
         // best response to it: the upper bound.
-        let (_, mu) = maximin(replies.len(), strategies.len(), |a, b| -rows[a][b])?;
+        let mu = maximin(replies.len(), strategies.len(), |a, b| -rows[a][b])?.weights;
         let mu = kept(&mu);
         let mix: Vec<(usize, usize, f64)> = mu
             .iter()
@@ -244,7 +244,7 @@ pub(crate) fn solve(
             ));
         }
         // The coalition's mix on the restricted game.
-        let (_, weights) = maximin(strategies.len(), replies.len(), |b, a| rows[a][b])?;
+        let weights = maximin(strategies.len(), replies.len(), |b, a| rows[a][b])?.weights;
         pi = kept(&weights);
     };
     let (lower, policy, worst) = best_lower.expect("one round ran");

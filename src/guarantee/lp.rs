@@ -7,9 +7,85 @@ use microlp::{ComparisonOp, OptimizationDirection, Problem as Lp, SolveOutcome};
 
 use crate::error::{Error, Result};
 
-/// `max_π min_c Σ_a π_a w[c][a]` over distributions π: the LP's value and π.
-/// `column(c)` gives w[c][·] for constraint c.
+/// Entries of smaller magnitude are taken as 0 by the solve, one floor after
+/// the other until the solver answers consistently. Shares lie in [0, 1] and
+/// a mix's weights sum to 1, so a floor δ moves any mix's value by less than
+/// δ; it keeps the entries' range within what the solver resolves (microlp
+/// asks for at most 10^6 between a constraint's largest and smallest
+/// coefficient: extreme proportional weights give shares of 1e-30 beside 1).
+const FLOORS: [f64; 3] = [1e-12, 1e-9, 1e-6];
+
+/// How far the LP's own objective may be from its mix's exact value, beyond
+/// the floor, for the answer to count as consistent.
+const CONSISTENCY: f64 = 1e-9;
+
+/// The solution of `max_π min_c Σ_a π_a w[c][a]`.
+#[derive(Clone, Debug)]
+pub(crate) struct Maximin {
+    /// The mix's exact value `min_c Σ_a π_a w[c][a]` on the entries as given
+    /// (what π secures: a lower bound on the LP's optimum).
+    pub value: f64,
+    /// π.
+    pub weights: Vec<f64>,
+    /// The optimum is at most `value + slack` (the floor the solve took,
+    /// plus the LP objective's distance from `value`).
+    pub slack: f64,
+}
+
+/// `max_π min_c Σ_a π_a w[c][a]` over distributions π. `column(c, a)` gives
+/// w[c][a] for constraint c. Solved on the entries floored by [`FLOORS`] in
+/// turn; the value returned is the mix's exact value on the entries as given,
+/// accepted only when the solver's objective agrees with it.
 pub(crate) fn maximin(
+    strategies: usize,
+    constraints: usize,
+    column: impl Fn(usize, usize) -> f64,
+) -> Result<Maximin> {
+    let mut failure = String::new();
+    for floor in FLOORS {
+        let floored = |c: usize, a: usize| {
+            let w = column(c, a);
+            if w.abs() < floor {
+                0.0
+            } else {
+                w
+            }
+        };
+        let (objective, weights) = match solve(strategies, constraints, floored) {
+            Ok(solution) => solution,
+            Err(e) => {
+                failure = e.to_string();
+                continue;
+            }
+        };
+        let value = (0..constraints)
+            .map(|c| {
+                (0..strategies)
+                    .map(|a| weights[a] * column(c, a))
+                    .sum::<f64>()
+            })
+            .fold(f64::INFINITY, f64::min);
+        let distance = (objective - value).abs();
+        if distance <= floor + CONSISTENCY {
+            return Ok(Maximin {
+                value,
+                weights,
+                slack: floor + distance,
+            });
+        }
+        failure = format!(
+            "its objective {objective} is {distance:.1e} from its mix's exact value {value}"
+        );
+    }
+    Err(Error::Lp(format!(
+        "{failure} (entries floored at up to {:.0e}); the double oracle (solver \
+         double-oracle) certifies its bounds by exact best replies instead",
+        FLOORS[FLOORS.len() - 1]
+    )))
+}
+
+/// One microlp solve of the maximin LP: its objective and π.
+fn solve(
     strategies: usize,
     constraints: usize,
     column: impl Fn(usize, usize) -> f64,

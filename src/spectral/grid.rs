@@ -118,11 +118,20 @@ impl Grid {
         &self,
         arrays: usize,
         fill: impl Fn(&[usize], &mut [f64]) + Sync,
-    ) -> Vec<Vec<Complex<f64>>> {
+    ) -> crate::Result<Vec<Vec<Complex<f64>>>> {
         let last = self.last();
         let axes = self.lengths.len();
         let r2c = RealFftPlanner::<f64>::new().plan_fft_forward(last);
-        let mut spectra = vec![vec![Complex::new(0.0, 0.0); self.bins()]; arrays];
+        // The largest allocation of the FFT route: a failed one is a
+        // refusal, not an abort.
+        let mut spectra = Vec::with_capacity(arrays);
+        for _ in 0..arrays {
+            spectra.push(crate::memory::try_filled(
+                self.bins(),
+                Complex::new(0.0, 0.0),
+                "the counts method's FFT spectra",
+            )?);
+        }
         let mut chunks: Vec<_> = spectra
             .iter_mut()
             .map(|s| s.chunks_mut(self.half * ROWS_PER_TASK))
@@ -167,7 +176,7 @@ impl Grid {
                 transform_axis(spectrum, self.lengths[a], inner, &fft);
             }
         }
-        spectra
+        Ok(spectra)
     }
 }
 
@@ -271,15 +280,17 @@ mod tests {
             rows: 30,
         };
         let value = |c: &[usize]| ((c[0] * 31 + c[1] * 7 + c[2] * 3) % 11) as f64 / 11.0 - 0.4;
-        let spectra = grid.forward(2, |outer, rows| {
-            for (t, v) in rows[..10].iter_mut().enumerate() {
-                *v = value(&[outer[0], outer[1], t]);
-            }
-            // The second array is the first one doubled.
-            for t in 0..10 {
-                rows[10 + t] = 2.0 * rows[t];
-            }
-        });
+        let spectra = grid
+            .forward(2, |outer, rows| {
+                for (t, v) in rows[..10].iter_mut().enumerate() {
+                    *v = value(&[outer[0], outer[1], t]);
+                }
+                // The second array is the first one doubled.
+                for t in 0..10 {
+                    rows[10 + t] = 2.0 * rows[t];
+                }
+            })
+            .expect("a small grid fits");
         let spectrum = &spectra[0];
         let mut worst: f64 = 0.0;
         for f0 in 0..6 {

@@ -173,7 +173,7 @@ impl SpectralPlan {
         let mut done_rows = 0u64;
         for (x, actions) in &tables {
             watch.check()?;
-            let spectra = self.share_spectra(flat, *x, actions);
+            let spectra = self.share_spectra(flat, *x, actions)?;
             let norms: Vec<f64> = spectra
                 .iter()
                 .map(|s| {
@@ -227,7 +227,7 @@ impl SpectralPlan {
         flat: &FlatPlan,
         x: usize,
         actions: &[usize],
-    ) -> Vec<Vec<Complex<f64>>> {
+    ) -> Result<Vec<Vec<Complex<f64>>>> {
         let n = self.players as u32;
         let last = self.grid.last();
         self.grid.forward(actions.len(), |outer, rows| {
@@ -236,9 +236,18 @@ impl SpectralPlan {
                 return;
             }
             let outer: Vec<u32> = outer.iter().map(|&c| c as u32).collect();
+            let k = outer.len() + 2;
             crate::symmetric::shares_along_row(flat, x, &outer, |t, h| {
                 for (i, &b) in actions.iter().enumerate() {
-                    rows[i * last + t] = h[b];
+                    // h_b where nobody plays b is weighed by o_b = 0 in every
+                    // term, so it is 0 here: left in, it can be as large as
+                    // w_max / (n w_min) and swamp the transform's rounding.
+                    let count = match b {
+                        _ if b + 2 < k => outer[b],
+                        _ if b + 2 == k => t as u32,
+                        _ => n - used - t as u32,
+                    };
+                    rows[i * last + t] = if count == 0 { 0.0 } else { h[b] };
                 }
             });
         })

@@ -677,7 +677,7 @@ fn check_reports_the_symmetry_a_game_has() {
     let evaluator = Evaluator::new();
     // A role game: symmetric within roles only; its roles declare no more.
     let problem = Problem::load("examples/contexts.json").unwrap();
-    let report = evaluator.check(&problem, 100, 0);
+    let report = evaluator.check(&problem, 100, 0).unwrap();
     assert_eq!((report.symmetry, report.roles), (Symmetry::Role, 2));
     assert!(report.passed(), "{:?}", report.violation);
     assert_eq!(
@@ -727,11 +727,11 @@ fn check_reports_the_symmetry_a_game_has() {
         )
         .unwrap()
     };
-    let intact = evaluator.check(&table(rows.clone()), 100, 0);
+    let intact = evaluator.check(&table(rows.clone()), 100, 0).unwrap();
     assert_eq!(intact.symmetry, Symmetry::Role);
     assert!(intact.passed());
     rows[1].swap(0, 2); // profile [1, 0, 0]: players 0 and 2 share role 0
-    let broken = evaluator.check(&table(rows), 100, 0);
+    let broken = evaluator.check(&table(rows), 100, 0).unwrap();
     assert_eq!(broken.symmetry, Symmetry::None);
     let v = broken.violation.expect("role symmetry fails");
     assert_eq!(v.property, Property::RoleSymmetry);

@@ -255,7 +255,9 @@ fn auto_picks_counts_for_large_symmetric_games_and_says_so() {
 
 fn check_finds_the_planted_asymmetry_and_passes_symmetric_families() {
     for (name, problem) in symmetric_problems(1) {
-        let report = unitsum_gpu::Evaluator::new().check(&problem, 2000, 1);
+        let report = unitsum_gpu::Evaluator::new()
+            .check(&problem, 2000, 1)
+            .unwrap();
         assert!(report.passed(), "{name}: {:?}", report.violation);
         assert_eq!(report.coverage, "every profile");
     }
@@ -282,10 +284,13 @@ fn check_finds_the_planted_asymmetry_and_passes_symmetric_families() {
     };
     assert!(unitsum_gpu::Evaluator::new()
         .check(&make(shares.clone()), 100, 1)
+        .unwrap()
         .passed());
     // Profile 6 = (0, 1, 1): players 1 and 2 share the plurality. Give player 1 everything.
     shares[6] = vec![0.0, 1.0, 0.0];
-    let report = unitsum_gpu::Evaluator::new().check(&make(shares), 100, 1);
+    let report = unitsum_gpu::Evaluator::new()
+        .check(&make(shares), 100, 1)
+        .unwrap();
     let v = report.violation.expect("the asymmetry is found");
     assert_eq!(v.property, unitsum_gpu::Property::Symmetry);
     assert!(

@@ -210,7 +210,7 @@ fn a_ratio_beyond_f64_is_refused_with_the_reason() {
 
 fn a_result_that_fails_its_checks_is_refused() {
     let good = cpu(&random_problem(7, "proportional", "uniform"));
-    unitsum_gpu::internals::verify(&good).expect("a true result passes");
+    unitsum_gpu::internals::verify(&mut good.clone()).expect("a true result passes");
     type Perturbation = fn(&mut unitsum_gpu::Evaluation);
     let perturbations: [(&str, Perturbation); 5] = [
         ("NaN", |e| e.shares[0][0] = f64::NAN),
@@ -223,11 +223,36 @@ fn a_result_that_fails_its_checks_is_refused() {
         let mut bad = good.clone();
         perturb(&mut bad);
         bad.unit_sum_error = unitsum_gpu::internals::unit_sum_error(&bad.shares);
-        match unitsum_gpu::internals::verify(&bad) {
+        match unitsum_gpu::internals::verify(&mut bad) {
             Err(e @ Error::InvalidResult(_)) => assert!(!e.is_bad_input(), "{what}"),
             other => panic!("{what}: expected a refusal, got {other:?}"),
         }
     }
+    // A route's own error bound never widens the check: an FFT bound of 1
+    // does not let a share of 1.00001 through.
+    let mut wide = good.clone();
+    wide.rounding_bound = Some(1.0);
+    wide.shares[0][0] = 1.0 + 1e-6;
+    for j in 1..wide.shares.len() {
+        wide.shares[j][0] = 0.0;
+    }
+    wide.shares[1][0] = -1e-6;
+    wide.unit_sum_error = unitsum_gpu::internals::unit_sum_error(&wide.shares);
+    assert!(matches!(
+        unitsum_gpu::internals::verify(&mut wide),
+        Err(Error::InvalidResult(_))
+    ));
+    // A rounding-level hair outside [0, 1] is clamped into it and counted.
+    let mut hair = good.clone();
+    hair.shares[0][0] = 1.0 + 3e-14;
+    hair.shares[1][0] = -3e-14;
+    for j in 2..hair.shares.len() {
+        hair.shares[j][0] = 0.0;
+    }
+    hair.unit_sum_error = unitsum_gpu::internals::unit_sum_error(&hair.shares);
+    unitsum_gpu::internals::verify(&mut hair).expect("within rounding");
+    assert_eq!(hair.clamped, 2);
+    assert_eq!((hair.shares[0][0], hair.shares[1][0]), (1.0, 0.0));
     // A NaN never agrees with anything, nor has a unit-sum error of 0.
     let mut nan = good.clone();
     nan.shares[0][0] = f64::NAN;
@@ -337,7 +362,10 @@ fn a_full_disk_is_exit_1_naming_the_file() {
         30,
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--out: /dev/full: is not a regular file"), "{err}");
+    assert!(
+        err.contains("--out: /dev/full: is not a regular file"),
+        "{err}"
+    );
 }
 
 /// Each case: arguments, a phrase its message must hold.
@@ -453,8 +481,8 @@ const REFUSED_FLAGS: &[(&[&str], &str)] = &[
     (&["sweep", "theorem1", "--tolerance", "-1"], "--tolerance: -1: must be a finite number ≥ 0"),
     (&["sweep", "theorem1", "--players", "9..=5"], "--players: \"9..=5\" is empty"),
     (&["sweep", "theorem1", "--players", "3..=9..0"], "--players: \"3..=9..0\": the step must be at least 1"),
-    (&["check", "examples/big-plurality.json", "--samples", "0"], "--samples: must be at least 1"),
-    (&["check", "examples/big-plurality.json", "--samples", "18446744073709551615"], "--samples: 18446744073709551615: at most 1000000000"),
+    (&["check", "examples/big-plurality.json", "--samples", "0"], "--samples: 0: expected 1 to 1000000000"),
+    (&["check", "examples/big-plurality.json", "--samples", "18446744073709551615"], "--samples: 18446744073709551615: expected 1 to 1000000000"),
 ];
 
 fn flags_are_refused_where_they_do_not_apply_with_the_flag_named() {

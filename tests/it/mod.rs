@@ -36,10 +36,11 @@ pub mod sampling;
 pub mod scale;
 pub mod sweep;
 pub mod theorems;
+pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 17] = [
+    let modules: [Vec<libtest_mimic::Trial>; 18] = [
         cli::trials(),
         contexts::trials(),
         counts::trials(),
@@ -57,6 +58,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         scale::trials(),
         sweep::trials(),
         theorems::trials(),
+        trust::trials(),
     ];
     modules.into_iter().flatten().collect()
 }

@@ -29,25 +29,6 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> Outcome {
-    // The check reports no progress: its work is bounded instead.
-    const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
-    if args.samples > MAX_CHECK_SAMPLES {
-        return Err(Error::usage(
-            "samples",
-            format!(
-                "{}: at most {MAX_CHECK_SAMPLES} random profiles",
-                args.samples
-            ),
-        )
-        .into());
-    }
-    if args.samples == 0 {
-        return Err(Error::usage(
-            "samples",
-            "must be at least 1 (random profiles checked where not every profile can be)",
-        )
-        .into());
-    }
     let source = args.spec.display().to_string();
     let problem = Problem::load(&args.spec).map_err(|e| Failure::at(&source, e))?;
     let translate = match &args.translate {
@@ -57,13 +38,18 @@ pub fn run(args: CheckArgs) -> Outcome {
                 format!("{text:?} is not a JSON list of action lists: {e}"),
             )
         })?),
-        None => problem.translation().map(<[Vec<usize>]>::to_vec),
+        None => None,
     };
-    let evaluator = Evaluator::new();
-    let report = match &translate {
-        Some(t) => evaluator.check_translated(&problem, args.samples, args.seed, t)?,
-        None => evaluator.check(&problem, args.samples, args.seed),
-    };
+    let mut evaluator = Evaluator::new();
+    let bar = crate::progress::Bar::new("check");
+    evaluator.set_progress(Some(bar.callback()));
+    evaluator.set_notice(Some(bar.notice()));
+    let report = evaluator.check_spec(&problem, args.samples, args.seed, translate.as_deref());
+    bar.finish();
+    let report = report.map_err(|e| match e {
+        Error::Usage { .. } => Failure::from(e),
+        e => Failure::at(&source, e),
+    })?;
     match args.format {
         ReportFormatArg::Json => emit(&format!(
             "{}\n",
@@ -93,7 +79,10 @@ pub fn run(args: CheckArgs) -> Outcome {
             if let Some(canonical) = report.canonical {
                 out.push_str(&format!(
                     "symmetric in canonical actions under {:?}: {}\n",
-                    translate.as_deref().unwrap_or_default(),
+                    translate
+                        .as_deref()
+                        .or(problem.translation())
+                        .unwrap_or_default(),
                     if canonical { "yes" } else { "no" }
                 ));
             }

@@ -108,6 +108,7 @@ pub fn run(args: EvalArgs) -> Outcome {
         _ => "eval",
     });
     evaluator.set_progress(Some(bar.callback()));
+    evaluator.set_notice(Some(bar.notice()));
     let run = evaluator.evaluate(&problem, &options);
     bar.finish();
     let mut run = run.map_err(|e| Failure::at(&source, e))?;

@@ -501,6 +501,13 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
             path,
         )?;
     }
+    if !game.is_symmetric() {
+        eprintln!(
+            "note: Theorem 2's bound is not checked: it holds for symmetric games, \
+             and a {} game is not one",
+            game.family()
+        );
+    }
     // The theorems are lower bounds on v(s) (one state; minimax for Theorem
     // 2). A double oracle stopped by a cap violates one only if its upper
     // bound does.

@@ -10,11 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use unitsum_gpu::human_duration;
 
 /// Runs shorter than this never show anything.
 const SHOW_AFTER: Duration = Duration::from_millis(500);
-/// The pace is judged after this long.
-const PACE_AFTER: Duration = Duration::from_secs(1);
+/// The pace is judged after this long of measured progress.
+const PACE_AFTER: Duration = Duration::from_secs(2);
 /// Work estimated to take longer than this says so.
 const LONG: f64 = 3600.0;
 
@@ -60,6 +61,9 @@ impl Bar {
         let started = self.started;
         let measured = self.measured.clone();
         let warned = Arc::new(AtomicBool::new(false));
+        // The pace is measured from the first report on, not from the start:
+        // planning and setup before it would make a fast job look slow.
+        let first: Arc<std::sync::Mutex<Option<(Instant, u64)>>> = Arc::default();
         Arc::new(move |done, total| {
             if total == 0 {
                 return;
@@ -75,21 +79,38 @@ impl Bar {
             }
             bar.set_length(total);
             bar.set_position(done);
-            let elapsed = started.elapsed();
-            if done > 0 && elapsed > PACE_AFTER && !warned.load(Ordering::Relaxed) {
-                let expected = elapsed.as_secs_f64() * total as f64 / done as f64;
+            if warned.load(Ordering::Relaxed) {
+                return;
+            }
+            let now = Instant::now();
+            let (since, from) = *first
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get_or_insert((now, done));
+            let measured_for = now - since;
+            if done > from && measured_for > PACE_AFTER {
+                let left =
+                    measured_for.as_secs_f64() * (total - done) as f64 / (done - from) as f64;
+                let expected = started.elapsed().as_secs_f64() + left;
                 if expected > LONG && !warned.swap(true, Ordering::Relaxed) {
                     bar.suspend(|| {
                         eprintln!(
                             "note: at its pace so far this job takes about {} in all \
                              ({done} of {total} done in {:.1} s); Ctrl-C stops it",
                             human_duration(expected),
-                            elapsed.as_secs_f64()
+                            started.elapsed().as_secs_f64()
                         )
                     });
                 }
             }
         })
+    }
+
+    /// The callback for [`unitsum_gpu::Evaluator::set_notice`]: the line on
+    /// stderr, above the bar.
+    pub fn notice(&self) -> unitsum_gpu::NoticeFn {
+        let bar = self.bar.clone();
+        std::sync::Arc::new(move |text: &str| bar.suspend(|| eprintln!("note: {text}")))
     }
 
     /// Run `f` with the bar cleared from the terminal (to print a line).
@@ -101,25 +122,4 @@ impl Bar {
         self.finished.store(true, Ordering::Relaxed);
         self.bar.finish_and_clear();
     }
-}
-
-/// `seconds` in the largest unit that fits: "3.2 hours", "4.1e9 years".
-pub fn human_duration(seconds: f64) -> String {
-    const UNITS: [(&str, f64); 4] = [
-        ("years", 365.25 * 86400.0),
-        ("days", 86400.0),
-        ("hours", 3600.0),
-        ("minutes", 60.0),
-    ];
-    for (unit, size) in UNITS {
-        if seconds >= size {
-            let value = seconds / size;
-            return if value >= 1e4 {
-                format!("{value:.1e} {unit}")
-            } else {
-                format!("{value:.1} {unit}")
-            };
-        }
-    }
-    format!("{seconds:.1} s")
 }
