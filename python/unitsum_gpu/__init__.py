@@ -502,8 +502,9 @@ class Evaluator:
             ``"full"``, ``"role"`` or ``"none"``; a violation names its
             property, state and profile.
         """
-        rows = None if translate is None else [list(row) for row in translate]
-        return self._native.check(_as_problem(problem), samples, seed, rows)
+        # The bindings convert the rows, refusing what is not a list of
+        # action lists with a UsageError naming ``translate``.
+        return self._native.check(_as_problem(problem), samples, seed, translate)
 
     def devices(self) -> List[Dict[str, Any]]:
         """The GPU adapters wgpu sees, in preference order (the first is the

@@ -101,7 +101,7 @@ class Evaluator:
         problem: Problem,
         samples: int,
         seed: int,
-        translate: Optional[List[List[int]]] = None,
+        translate: Optional[Sequence[Sequence[int]]] = None,
     ) -> Dict[str, Any]: ...
     def devices(self) -> List[Dict[str, Any]]: ...
 
