@@ -159,6 +159,15 @@ fn interruptible<T: Send>(
         None
     };
     evaluator.set_cancel(watch.as_ref().map(crate::interrupt::Watch::cancel));
+    // A job estimated to take long says so before it starts, on Python's
+    // stderr (where a notebook shows it).
+    evaluator.set_notice(Some(Arc::new(|text: &str| {
+        Python::attach(|py| {
+            if let Ok(stderr) = py.import("sys").and_then(|sys| sys.getattr("stderr")) {
+                let _ = stderr.call_method1("write", (format!("unitsum_gpu: note: {text}\n"),));
+            }
+        })
+    })));
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| work(&mut *evaluator)));
     // The cancel flag belongs to this call only.
     evaluator.set_cancel(None);
@@ -337,6 +346,7 @@ fn evaluation<'py>(py: Python<'py>, run: &Evaluation) -> PyResult<Bound<'py, PyD
     d.set_item(intern!(py, "seed"), run.seed)?;
     d.set_item(intern!(py, "seconds"), run.seconds)?;
     d.set_item(intern!(py, "unit_sum_error"), run.unit_sum_error)?;
+    d.set_item(intern!(py, "clamped"), run.clamped)?;
     d.set_item(intern!(py, "notes"), PyList::new(py, &run.notes)?)?;
     match &run.cross_check {
         Some(check) => {

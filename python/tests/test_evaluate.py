@@ -72,6 +72,9 @@ def test_identities_shapes_and_the_cli_on_every_example(path):
     mine = r.to_dict()
     for key in ("shares", "method", "backend", "profiles", "count_pairs", "samples", "min_over_states"):
         assert mine[key] == cli.get(key), key
+    # Shares clamped into [0, 1] are counted (the CLI's JSON omits a 0).
+    assert mine["clamped"] == cli.get("clamped", 0)
+    assert np.all((r.shares >= 0) & (r.shares <= 1))
 
 
 def test_a_perturbed_input_changes_the_numbers():

@@ -147,11 +147,14 @@ class Evaluation:
     notes: List[str]
     #: ``max_x |Σ_j r_j(x) - 1|``.
     unit_sum_error: float
+    #: Shares a rounding-level hair outside [0, 1] (within the backend's
+    #: result tolerance, 1e-9 on the CPU) that were clamped into it.
+    clamped: int = 0
     profiles: Optional[int] = None
     count_pairs: Optional[int] = None
     samples: Optional[int] = None
     seed: Optional[int] = None
-    #: ``"direct"`` or ``"fft"`` with the counts method.
+    #: ``"direct"``, ``"fft"`` or ``"leave-one-out"`` with the counts method.
     counts_algorithm: Optional[str] = None
     #: The FFT's bound on its rounding error, when it ran.
     rounding_bound: Optional[float] = None

@@ -160,6 +160,12 @@ impl Report<'_> {
             if let Some(bound) = run.rounding_bound {
                 out.push_str(&format!("(counts by FFT: rounding bound {bound:.1e})\n"));
             }
+            if run.clamped > 0 {
+                out.push_str(&format!(
+                    "({} share(s) a rounding-level hair outside [0, 1] clamped into it)\n",
+                    run.clamped
+                ));
+            }
             if run.stderr.is_some() {
                 out.push_str(
                     "(estimate ± standard error; 95% interval = estimate ± 1.96 standard errors)\n",
