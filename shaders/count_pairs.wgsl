@@ -1,9 +1,9 @@
-// One coalition's pair sum of the counts method (src/symmetric.rs):
+// One coalition's pair sum of the counts method (src/counts/direct.rs):
 // Σ_N P(N) Σ_M Q(M) Σ_b N_b h_b(x, N + M). An item is one P entry against one
 // chunk of Q entries; N + M is found by adding cube indices and looking up
 // its rank; h comes from the share table (count_shares.wgsl).
 // Rust twin: src/cpu/count_pairs.rs (keep in sync). Composed with
-// counts_layout.wgsl and dispatch.wgsl; driven by src/counts_driver.rs.
+// counts_layout.wgsl and dispatch.wgsl; driven by src/counts/driver.rs.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn count_pairs(

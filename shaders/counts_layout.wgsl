@@ -1,8 +1,8 @@
-// The counts method's data layout (src/symmetric.rs, `CountsFlat`), shared by
+// The counts method's data layout (src/counts/direct.rs, `CountsFlat`), shared by
 // count_pairs.wgsl and payoff_counts.wgsl. Rust twin of `decode_cell`:
-// src/cpu/counts_layout.rs (keep in sync). MAX_ACTIONS comes from src/limits.rs.
+// src/cpu/counts_layout.rs (keep in sync). MAX_ACTIONS comes from src/model/limits.rs.
 
-// Must be kept in sync with `CountsConfig` in src/symmetric.rs.
+// Must be kept in sync with `CountsConfig` in src/counts/direct.rs.
 struct CountsConfig {
     actions: u32,
     states: u32,

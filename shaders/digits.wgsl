@@ -2,7 +2,7 @@
 // significant), radix = the part's outcome count. 64-bit profile numbers stay
 // on the host; a kernel gets a dispatch's first profile as digits and adds
 // its thread's u32 offset with carries. Rust twin: src/cpu/digits.rs (keep in
-// sync). Needs profile.wgsl (part_word); MAX_PARTS comes from src/limits.rs.
+// sync). Needs profile.wgsl (part_word); MAX_PARTS comes from src/model/limits.rs.
 
 var<private> digit: array<u32, MAX_PARTS>;
 

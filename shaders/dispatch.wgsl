@@ -3,7 +3,7 @@
 // partial per accumulator, and the processed-items counter the host checks.
 // Host side (no Rust twin: it computes nothing of the model): src/gpu/run.rs
 // (`DispatchParams`, `GpuContext::run`). The host prepends
-// `alias acc_t = f64;` (or f32 without SHADER_F64) and src/limits.rs's constants.
+// `alias acc_t = f64;` (or f32 without SHADER_F64) and src/model/limits.rs's constants.
 
 // Must be kept in sync with `DispatchParams` in src/gpu/run.rs.
 struct Dispatch {

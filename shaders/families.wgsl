@@ -4,7 +4,7 @@
 // `anonymous` family. Shared by every kernel (composed, not copied).
 // Rust twins: src/cpu/families.rs (same function names; keep in sync).
 // `Config` must be kept in sync with `Config` in src/plan.rs; MAX_ACTIONS and
-// the FAMILY_* ids come from src/limits.rs.
+// the FAMILY_* ids come from src/model/limits.rs.
 
 struct Config {
     players: u32,

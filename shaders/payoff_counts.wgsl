@@ -1,6 +1,6 @@
 // The count-vector payoff matrix: out[(x * |P| + a) * |Q| + q] =
 // Σ_b N_a[b] h_b(x, N_a + M_q), P = the coalition's count vectors, Q the
-// others' (layout of CountsConfig, src/symmetric.rs). Rust twin:
+// others' (layout of CountsConfig, src/counts/direct.rs). Rust twin:
 // src/cpu/payoff_counts.rs (keep in sync). Composed with counts_layout.wgsl
 // and payoff.wgsl.
 

@@ -5,7 +5,7 @@
 // Needs families.wgsl (config, words, reals, counts).
 
 // The part table's entry of each part: PART_INFO_STRIDE words, field
-// PART_<NAME> (constants from src/limits.rs) is PartInfo's <name> in src/plan.rs.
+// PART_<NAME> (constants from src/model/limits.rs) is PartInfo's <name> in src/plan.rs.
 
 var<private> coalition_counts: array<u32, MAX_COALITION_COUNTS>;
 var<private> table_index: u32;

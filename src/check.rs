@@ -6,8 +6,8 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::game::{Game, UNIT_SUM_TOLERANCE};
-use crate::problem::Problem;
+use crate::model::game::{Game, UNIT_SUM_TOLERANCE};
+use crate::model::problem::Problem;
 use crate::watch::Watch;
 
 /// Check every profile when `states × k^n` is at most this; sample beyond.
@@ -172,7 +172,7 @@ impl Swap<'_> {
         let mut swapped = profile.to_vec();
         for &(i, j) in pairs {
             let moved = |from: usize, to: usize| {
-                crate::policy::translated(
+                crate::model::policy::translated(
                     self.translate,
                     self.roles[from],
                     self.roles[to],
@@ -239,7 +239,7 @@ pub(crate) fn check_game(
     let states = problem.states();
     let game = problem.game();
     let roles = problem.roles();
-    let distinct = crate::game::distinct_sorted(roles).len();
+    let distinct = crate::model::game::distinct_sorted(roles).len();
     let all = every_profile(problem);
     let (coverage, profiles) = match all {
         Some(p) => ("every profile".to_string(), p),

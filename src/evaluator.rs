@@ -3,14 +3,14 @@
 
 use std::time::Instant;
 
-use crate::counts_route::{pair_cost, CountsAlgorithm, Route};
+use crate::counts::route::{pair_cost, CountsAlgorithm, Route};
 use crate::error::{Error, Result};
-use crate::game::GPU_RANGE;
+use crate::model::game::GPU_RANGE;
 use crate::gpu::GpuContext;
 use crate::memory::DEFAULT_MEMORY_LIMIT;
 use crate::plan::{FlatPlan, Plan};
-use crate::problem::Problem;
-use crate::symmetric::CountsPlan;
+use crate::model::problem::Problem;
+use crate::counts::direct::CountsPlan;
 use crate::watch::{
     estimated_seconds, human_duration, Cancel, NoticeFn, ProgressFn, Watch, NOTICE_AFTER_SECONDS,
 };
@@ -321,7 +321,7 @@ pub struct Evaluator {
     notice: Option<NoticeFn>,
     cancel: Option<Cancel>,
     /// The leave-one-out route's last share tables.
-    shares: crate::leave_one_out::ShareCache,
+    shares: crate::counts::leave_one_out::ShareCache,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -757,7 +757,7 @@ impl Evaluator {
             }
             crate::memory::check(
                 "the counts method's direct pair sum",
-                crate::symmetric::DirectEstimate::new(problem, plan).bytes,
+                crate::counts::direct::DirectEstimate::new(problem, plan).bytes,
                 options.memory_limit,
                 crate::error::Remedy::CpuBackend,
             )?;
@@ -770,7 +770,7 @@ impl Evaluator {
             Chosen::Counts(..) => {
                 let counts = CountsPlan::build(problem, plan, watch)?;
                 count_pairs = Some(counts.pairs());
-                crate::counts_driver::run(gpu, flat, &counts, watch)?
+                crate::counts::driver::run(gpu, flat, &counts, watch)?
             }
         };
         Ok(Run {
@@ -808,9 +808,9 @@ impl Evaluator {
             Chosen::Sample => crate::cpu::sample(flat, options.samples, options.seed, watch)?,
             Chosen::Exact => crate::cpu::exact(flat, watch)?,
             Chosen::Counts(route, _) => {
-                let counts = crate::counts_route::run_cpu(
+                let counts = crate::counts::route::run_cpu(
                     route,
-                    &crate::counts_route::Job {
+                    &crate::counts::route::Job {
                         problem,
                         plan,
                         flat,

@@ -2,7 +2,7 @@
 //! API: the kernels' Rust twins, the fast CPU paths, the plan and the GPU
 //! context with its probes. Hidden from the docs and free to change.
 
-pub use crate::counts::{count_vector_rank, CountVectors};
+pub use crate::counts::vectors::{count_vector_rank, CountVectors};
 pub use crate::cpu::count_shares::count_shares;
 pub use crate::cpu::digits::add_to_digits;
 pub use crate::cpu::enumerate::enumerate;
@@ -12,11 +12,11 @@ pub use crate::cpu::oracle::oracle;
 pub use crate::cpu::philox::philox4x32_10;
 pub use crate::cpu::profile::ProfileState;
 pub use crate::cpu::sample::{accumulate_sample, draw_profile, sample};
-pub use crate::generate::{distribution, random_game, random_joint, random_marginals};
+pub use crate::spec::generate::{distribution, random_game, random_joint, random_marginals};
 pub use crate::gpu::{GpuContext, Schedule};
 pub use crate::guarantee::{payoff_matrix, PayoffMatrix, PAYOFF_TOLERANCE};
 pub use crate::plan::{sampling_thresholds, FlatPlan, Plan};
-pub use crate::symmetric::{all_count_vectors, CountSpace};
+pub use crate::counts::direct::{all_count_vectors, CountSpace};
 
 /// The evaluator's GPU context (opened on first call), for the twin probes.
 pub fn gpu(evaluator: &mut crate::Evaluator) -> crate::Result<&mut GpuContext> {

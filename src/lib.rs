@@ -45,48 +45,36 @@
 //! [`Error::is_bad_input`] tells the user's input from a failed run.
 
 mod check;
-mod count_blocks;
 mod counts;
-mod counts_driver;
-mod counts_route;
 mod cpu;
 mod error;
 mod evaluator;
-mod game;
-mod generate;
 mod gpu;
 mod guarantee;
-mod json;
-mod leave_one_out;
-mod limits;
 mod memory;
-mod part_types;
+mod model;
 mod plan;
-mod policy;
-mod problem;
 mod spec;
-mod spectral;
 pub mod sweep;
-mod symmetric;
 mod watch;
 
 pub use check::{CheckReport, Property, Symmetry, Violation, MAX_CHECK_SAMPLES};
-pub use counts_route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
+pub use counts::route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
 pub use error::{Error, Remedy, Result};
 pub use evaluator::{
     evaluate, Adapter, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed,
     Options, AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
 };
-pub use game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
+pub use model::game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use guarantee::{
     Basis, BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight, SecurityValue,
     Solver, AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,
 };
-pub use json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
-pub use limits::MAX_ACTIONS;
+pub use spec::json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
+pub use model::limits::MAX_ACTIONS;
 pub use memory::DEFAULT_MEMORY_LIMIT;
-pub use policy::{Block, CopyMatch, Policy};
-pub use problem::{Coalition, Problem, MAX_COUNTS_ARRANGEMENTS};
+pub use model::policy::{Block, CopyMatch, Policy};
+pub use model::problem::{Coalition, Problem, MAX_COUNTS_ARRANGEMENTS};
 pub use watch::{human_duration, Cancel, NoticeFn, ProgressFn, NOTICE_AFTER_SECONDS};
 
 /// The crate's internals, for its own integration tests and benches only:

@@ -9,12 +9,12 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::count_blocks::CountBlocks;
-use crate::counts::binomial;
+use crate::model::count_blocks::CountBlocks;
+use crate::counts::vectors::binomial;
 use crate::error::{Error, Remedy, Result};
-use crate::game::Game;
-use crate::policy::Policy;
-use crate::problem::Problem;
+use crate::model::game::Game;
+use crate::model::policy::Policy;
+use crate::model::problem::Problem;
 
 /// One independent random part of the coalitions' policies.
 #[derive(Clone, Debug, PartialEq)]
@@ -169,7 +169,7 @@ fn expand(
         } => {
             let coalitions = problem.coalitions();
             let roles = problem.roles();
-            let copy = crate::policy::CopyRuns::new(target, of, coalitions, *by, roles);
+            let copy = crate::model::policy::CopyRuns::new(target, of, coalitions, *by, roles);
             for run in &copy.runs {
                 for (&j, targets) in of.iter().zip(run) {
                     let copied = &coalitions[j];
@@ -190,7 +190,7 @@ fn expand(
                             .map(|(&t, &s)| (t, s))
                             .collect();
                         let map = |t: usize, a: usize| {
-                            crate::policy::translated(Some(sigma), roles[source[&t]], roles[t], a)
+                            crate::model::policy::translated(Some(sigma), roles[source[&t]], roles[t], a)
                         };
                         for &t in targets {
                             base[t] = map(t, base[t]);
@@ -227,7 +227,7 @@ fn expand(
     }
 }
 
-/// Family ids (the WGSL side gets them from [`crate::limits::wgsl_constants`]).
+/// Family ids (the WGSL side gets them from [`crate::model::limits::wgsl_constants`]).
 pub(crate) mod family_id {
     /// `plurality`
     pub const PLURALITY: u32 = 0;
@@ -244,7 +244,7 @@ pub(crate) mod family_id {
     pub const ROLE_CONGESTION: u32 = 5;
 }
 
-use crate::limits::PART_INFO_STRIDE;
+use crate::model::limits::PART_INFO_STRIDE;
 
 /// One part's entry of the `part_info` table, decoded by name: the WGSL side
 /// reads field `PART_<NAME>` through `part_word`.

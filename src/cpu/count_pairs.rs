@@ -3,7 +3,7 @@
 //! P entry against one chunk of Q entries).
 
 use super::counts_layout::decode_cell;
-use crate::symmetric::CountsConfig;
+use crate::counts::direct::CountsConfig;
 
 /// Twin of the `count_pairs` kernel for one thread: the sums per state over
 /// items `first .. first + count`.
@@ -22,8 +22,8 @@ pub fn count_pairs(
     let rank_of_cell = &words[c.rank_of_cell as usize..];
     let shares = &reals[c.shares as usize..][..states * rows * k];
     let mut acc = vec![0.0; states];
-    let mut counts = [0u32; crate::limits::MAX_ACTIONS];
-    let mut n = [0.0f64; crate::limits::MAX_ACTIONS];
+    let mut counts = [0u32; crate::model::limits::MAX_ACTIONS];
+    let mut n = [0.0f64; crate::model::limits::MAX_ACTIONS];
     for item in first..first + count {
         let item = item as u32;
         let a = item / c.chunks;

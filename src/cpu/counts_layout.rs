@@ -1,7 +1,7 @@
 //! Twin of `shaders/counts_layout.wgsl` (keep in sync): how the counts
 //! method's kernels read a count vector back from its cube index.
 
-use crate::symmetric::CountsConfig;
+use crate::counts::direct::CountsConfig;
 
 /// Twin of `decode_cell`: the count vector of cube index `cell` whose role
 /// blocks sum to the totals at `words[config.p_totals..]` (block 0 and

@@ -36,7 +36,7 @@ pub fn count_vector_rank(flat: &FlatPlan, v: &[u32]) -> u32 {
 /// Twin of `anonymous_ranks`: `others_rank[b] = rank(counts - e_b)` for each occupied b.
 pub fn anonymous_ranks(flat: &FlatPlan, counts: &[u32], others_rank: &mut [u32]) {
     // A fixed array, not a Vec: the counts method calls this once per count vector.
-    let mut buffer = [0u32; crate::limits::MAX_ACTIONS];
+    let mut buffer = [0u32; crate::model::limits::MAX_ACTIONS];
     let others = &mut buffer[..counts.len()];
     others.copy_from_slice(counts);
     for b in 0..counts.len() {

@@ -3,7 +3,7 @@
 //! function and each family's definition. Independent of the plan and of the
 //! count-vector shortcuts, so the fast evaluators are tested against it.
 
-use crate::problem::Problem;
+use crate::model::problem::Problem;
 
 /// Largest k^n the oracle walks (it is meant for small test cases).
 pub const ORACLE_MAX_PROFILES: u64 = 1 << 22;

@@ -1,10 +1,10 @@
 //! Twin of `shaders/payoff_counts.wgsl` (keep in sync), in f64: the
 //! guarantee LP's payoff matrix in a symmetric game, where strategies and
-//! replies are count vectors (the layout of [`crate::symmetric::CountsFlat`]
+//! replies are count vectors (the layout of [`crate::counts::direct::CountsFlat`]
 //! with P = the coalition's count vectors, Q = the others').
 
 use super::counts_layout::decode_cell;
-use crate::symmetric::CountsConfig;
+use crate::counts::direct::CountsConfig;
 
 /// Twin of `payoff_counts`: `out[(x * |P| + a) * |Q| + q] = Σ_b N_a[b] h_b(x, N_a + M_q)`.
 pub fn payoff_counts(c: &CountsConfig, words: &[u32], reals: &[f64]) -> Vec<f64> {

@@ -1,15 +1,15 @@
 //! The counts method's kernels on the GPU, for the one driver in
-//! `src/counts_driver.rs`: `shaders/count_shares.wgsl` writes the share table
+//! `src/counts/driver.rs`: `shaders/count_shares.wgsl` writes the share table
 //! straight into the layout's real buffer on the device (it is never read
 //! back), then `shaders/count_pairs.wgsl` sums each coalition's pairs and
 //! `shaders/payoff_counts.wgsl` builds a payoff matrix from the same buffers.
 
 use super::run::Job;
 use super::{GpuContext, Kernel, KernelData};
-use crate::counts_driver::CountKernels;
+use crate::counts::driver::CountKernels;
 use crate::error::{Error, Remedy, Result};
 use crate::plan::FlatPlan;
-use crate::symmetric::{CountsConfig, CountsFlat};
+use crate::counts::direct::{CountsConfig, CountsFlat};
 use crate::watch::Watch;
 
 /// A counts layout on the device, its share table in place.

@@ -89,7 +89,7 @@ impl Kernel {
         };
         format!(
             "alias acc_t = {accumulator};\n{}\n{}",
-            crate::limits::wgsl_constants(),
+            crate::model::limits::wgsl_constants(),
             pieces.join("\n")
         )
     }
@@ -102,9 +102,9 @@ install a software Vulkan driver with `apt-get install mesa-vulkan-drivers libvu
 or use the CPU backend";
 
 /// WGSL pieces composed into one module, after the constants they share
-/// with the host (src/limits.rs).
+/// with the host (src/model/limits.rs).
 pub(crate) fn compose(pieces: &[&str]) -> String {
-    format!("{}\n{}", crate::limits::wgsl_constants(), pieces.join("\n"))
+    format!("{}\n{}", crate::model::limits::wgsl_constants(), pieces.join("\n"))
 }
 
 /// A kernel's data on the device: integers at binding 2, reals (f32) at 3.
@@ -559,7 +559,7 @@ mod tests {
             slots, anon_rows, part_info, base_counts, base_coalition_counts, player_coalition,
             player_stride, binom, table_profiles, base_table_index, family_params, roles);
         assert_eq!(wgsl_layout(&enumerate, "Config"), config);
-        use crate::symmetric::CountsConfig;
+        use crate::counts::direct::CountsConfig;
         let counts_config = rust_layout!(CountsConfig; actions, states, radix, rows, p_entries,
             q_entries, chunk, chunks, p_totals, p_cell, q_cell, rank_of_cell, p_prob, q_prob, shares,
             blocks);

@@ -8,7 +8,7 @@ use bytemuck::{Pod, Zeroable};
 use super::{GpuContext, KernelData};
 use crate::error::{Error, Remedy, Result};
 
-pub(super) use crate::limits::{MAX_ACCUMULATORS, MAX_COALITION_COUNTS, MAX_PARTS, WORKGROUP_SIZE};
+pub(super) use crate::model::limits::{MAX_ACCUMULATORS, MAX_COALITION_COUNTS, MAX_PARTS, WORKGROUP_SIZE};
 /// Loop iterations one invocation may run. lavapipe silently stops every
 /// invocation's loops after 65535 iterations in total; half of it leaves room
 /// for the estimates being rough.

@@ -4,9 +4,9 @@
 use super::{solve, GuaranteeOptions, Solver};
 use crate::error::Result;
 use crate::evaluator::Evaluator;
-use crate::game::Game;
-use crate::policy::Policy;
-use crate::problem::{Coalition, Problem};
+use crate::model::game::Game;
+use crate::model::policy::Policy;
+use crate::model::problem::{Coalition, Problem};
 
 /// How a power curve is computed.
 #[derive(Clone, Debug, Default)]

@@ -4,14 +4,14 @@
 
 use super::lp::maximin;
 use super::{checked_value, is_share, Basis, BestResponse, SecurityValue, Solver};
-use crate::count_blocks::CountBlocks;
-use crate::counts_driver::CountKernels;
+use crate::model::count_blocks::CountBlocks;
+use crate::counts::driver::CountKernels;
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator, Method, Options, Side};
 use crate::plan::{FlatPlan, Part, Plan};
-use crate::policy::Policy;
-use crate::problem::{Coalition, Problem};
-use crate::symmetric::{count_vectors_with_totals, CountDistribution, CountSpace, CountsPlan};
+use crate::model::policy::Policy;
+use crate::model::problem::{Coalition, Problem};
+use crate::counts::direct::{count_vectors_with_totals, CountDistribution, CountSpace, CountsPlan};
 
 /// Payoff matrices larger than this (states × strategies × replies) are refused.
 pub const MAX_PAYOFF_ENTRIES: u64 = 20_000_000;
@@ -122,7 +122,7 @@ pub fn payoff_matrix(
         let (member_totals, other_totals) = (totals(&members_blocks), totals(&others_blocks));
         let vectors = |totals: &[u32]| {
             totals.iter().fold(1u64, |n, &t| {
-                n.saturating_mul(crate::counts::count_vectors(u64::from(t), k as u64))
+                n.saturating_mul(crate::counts::vectors::count_vectors(u64::from(t), k as u64))
             })
         };
         // Counted before they are listed.
@@ -272,7 +272,7 @@ fn counts_payoff<K: CountKernels>(
     flat: &FlatPlan,
     counts: &CountsPlan,
 ) -> Result<Vec<f64>> {
-    let loaded = crate::counts_driver::load(kernels, flat, counts)?;
+    let loaded = crate::counts::driver::load(kernels, flat, counts)?;
     kernels.payoff(&loaded)
 }
 
@@ -289,7 +289,7 @@ fn compare(
         if side == Side::Gpu {
             problem
                 .game()
-                .check_range(crate::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
+                .check_range(crate::model::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
         }
         let values = build(evaluator, side)?;
         // The LP must not see a payoff that no game can produce.

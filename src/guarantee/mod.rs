@@ -28,9 +28,9 @@ pub use double_oracle::GAP;
 
 use crate::error::{Error, Result};
 use crate::evaluator::{Backend, Evaluator};
-use crate::game::Game;
-use crate::policy::Policy;
-use crate::problem::Problem;
+use crate::model::game::Game;
+use crate::model::policy::Policy;
+use crate::model::problem::Problem;
 use share_table::ShareTable;
 
 /// What the strategies and replies of a payoff matrix are.
@@ -283,8 +283,8 @@ fn choose_solver(
             let s = problem.coalitions()[j].members.len() as u64;
             let m = problem.players() as u64 - s;
             let entries = (problem.states() as u64)
-                .saturating_mul(crate::counts::count_vectors(s, k))
-                .saturating_mul(crate::counts::count_vectors(m, k));
+                .saturating_mul(crate::counts::vectors::count_vectors(s, k))
+                .saturating_mul(crate::counts::vectors::count_vectors(m, k));
             if entries <= AUTO_DENSE_MAX_ENTRIES {
                 Ok(Solver::Dense)
             } else {
@@ -391,7 +391,7 @@ fn by_double_oracle(
         replies: c.replies,
         basis: Basis::CountVectors,
         max_gpu_cpu,
-        worst_reply: crate::count_blocks::arrangement(&usize_counts(&c.worst.1)),
+        worst_reply: crate::model::count_blocks::arrangement(&usize_counts(&c.worst.1)),
         worst_state: c.worst.0,
         check: None,
         spy_value,

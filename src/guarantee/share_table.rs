@@ -8,12 +8,12 @@
 //! entries. With the GPU asked for, the kernel builds it too and the two are
 //! compared within [`PAYOFF_TOLERANCE`].
 
-use crate::counts::{count_vectors, CountVectors};
+use crate::counts::vectors::{count_vectors, CountVectors};
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator};
 use crate::plan::{FlatPlan, Plan};
-use crate::problem::Problem;
-use crate::symmetric::{all_count_vectors, rank_of_cell, CountSpace};
+use crate::model::problem::Problem;
+use crate::counts::direct::{all_count_vectors, rank_of_cell, CountSpace};
 
 use super::dense::PAYOFF_TOLERANCE;
 
@@ -102,7 +102,7 @@ impl ShareTable {
                 );
                 problem
                     .game()
-                    .check_range(crate::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
+                    .check_range(crate::model::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
                 let gpu = evaluator.gpu()?.count_shares(&flat, &vectors)?;
                 let d = shares
                     .iter()

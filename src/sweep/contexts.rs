@@ -13,9 +13,9 @@ use super::presets::{
 use super::OpponentKind;
 use super::{Bound, Cursor, Point, PointBudget, Shard};
 use crate::error::{Error, Result};
-use crate::game::Game;
-use crate::policy::{CopyMatch, Policy};
-use crate::problem::{Coalition, Problem};
+use crate::model::game::Game;
+use crate::model::policy::{CopyMatch, Policy};
+use crate::model::problem::{Coalition, Problem};
 
 /// The three ways coalition 0 copies, as the rows' `sweep` names them.
 pub const CONTEXT_COPIES: [&str; 3] = ["contexts/order", "contexts/role", "contexts/translated"];

@@ -10,20 +10,20 @@ use serde_json::Value;
 use super::presets::derived_seed;
 use super::{Bound, Cursor, Opponent, Point, PointBudget, Shard};
 use crate::error::{Error, Result};
-use crate::generate::{random_game, random_joint, random_marginals};
-use crate::policy::Policy;
-use crate::problem::{Coalition, Problem};
+use crate::spec::generate::{random_game, random_joint, random_marginals};
+use crate::model::policy::Policy;
+use crate::model::problem::{Coalition, Problem};
 use crate::spec::{array, field, number, object, parse_game, parse_policy, string, uint, uints};
 
 /// Read and expand a grid file (README, "Sweep grids"): `shard`'s points.
 pub fn grid_file(path: impl AsRef<std::path::Path>, shard: Shard) -> Result<Vec<Point>> {
     let path = path.as_ref();
-    grid(&crate::json::read_file(path)?, shard)
+    grid(&crate::spec::json::read_file(path)?, shard)
 }
 
-impl crate::game::Game {
+impl crate::model::game::Game {
     /// A game object of a spec (`{"family": …, parameters}`), parsed on its own.
-    pub fn from_value(value: &Value) -> Result<crate::game::Game> {
+    pub fn from_value(value: &Value) -> Result<crate::model::game::Game> {
         parse_game(value)
     }
 }
@@ -334,7 +334,7 @@ fn game_axis(v: &Value, path: &str) -> Result<GameAxis> {
         return Ok(GameAxis::Given(v.clone()));
     }
     let states = match v.get("states") {
-        Some(s) => crate::game::check_states(
+        Some(s) => crate::model::game::check_states(
             uint(s, &format!("{path}.states"))?,
             &format!("{path}.states"),
         )?,

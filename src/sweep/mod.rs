@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, BackendUsed, Evaluation, Evaluator, Method, MethodUsed, Options};
-use crate::policy::Policy;
-use crate::problem::Problem;
+use crate::model::policy::Policy;
+use crate::model::problem::Problem;
 
 /// The bound on coalition 0's shares in every state that a theorem promises.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -238,11 +238,11 @@ impl PointBudget {
         states: usize,
         points: usize,
     ) -> Result<()> {
-        crate::generate::check_parameter_count(family, n, k, states)?;
+        crate::spec::generate::check_parameter_count(family, n, k, states)?;
         let held = self.shard.within(self.all, points as u64).min(count as u64);
         // 8 bytes a number, and a vector (its header and the allocator's) a
         // row of k numbers.
-        let numbers = crate::generate::parameter_count(family, n, k, states).saturating_mul(held);
+        let numbers = crate::spec::generate::parameter_count(family, n, k, states).saturating_mul(held);
         let rows = numbers / k.max(1) as u64;
         self.bytes = self
             .bytes
@@ -511,7 +511,7 @@ fn worst_replies(problem: &Problem) -> Result<Vec<Vec<usize>>> {
     let k = problem.actions();
     let symmetric = problem.game().is_symmetric();
     let count = if symmetric {
-        crate::counts::count_vectors(m2 as u64, k as u64)
+        crate::counts::vectors::count_vectors(m2 as u64, k as u64)
     } else {
         (k as u64).checked_pow(m2 as u32).unwrap_or(u64::MAX)
     };

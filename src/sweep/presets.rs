@@ -7,10 +7,10 @@ use rand::SeedableRng;
 
 use super::{Bound, Cursor, Opponent, Point, PointBudget, Shard};
 use crate::error::{Error, Result};
-use crate::game::Game;
-use crate::generate::{random_game, random_joint, random_marginals};
-use crate::policy::Policy;
-use crate::problem::{Coalition, Problem};
+use crate::model::game::Game;
+use crate::spec::generate::{random_game, random_joint, random_marginals};
+use crate::model::policy::Policy;
+use crate::model::problem::{Coalition, Problem};
 
 /// An opponent kind of `--opponents`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,11 +157,11 @@ pub(crate) fn check_players(players: &[usize], what: &str) -> Result<()> {
 pub(crate) fn check_actions(actions: &[usize], what: &str) -> Result<()> {
     match actions
         .iter()
-        .find(|&&k| k == 0 || k > crate::limits::MAX_ACTIONS)
+        .find(|&&k| k == 0 || k > crate::model::limits::MAX_ACTIONS)
     {
         Some(k) => Err(Error::spec(
             what,
-            format!("{k} actions: expected 1 to {}", crate::limits::MAX_ACTIONS),
+            format!("{k} actions: expected 1 to {}", crate::model::limits::MAX_ACTIONS),
         )),
         None => Ok(()),
     }

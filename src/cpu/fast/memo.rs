@@ -7,7 +7,7 @@
 
 use crate::cpu::enumerate::Walker;
 use crate::plan::{family_id, FlatPlan};
-use crate::symmetric::{all_count_vectors, CountSpace};
+use crate::counts::direct::{all_count_vectors, CountSpace};
 
 /// Largest share table [`ShareMemo`] builds, in f64 entries (2 MiB: it
 /// should stay in the core's L2 cache).

@@ -280,7 +280,7 @@ fn lane_shares(flat: &FlatPlan, cells: &[Lane], r: &mut [[f64; LANES]]) -> bool 
     ) {
         return false;
     }
-    let mut counts = [[0u32; LANES]; crate::limits::MAX_ACTIONS];
+    let mut counts = [[0u32; LANES]; crate::model::limits::MAX_ACTIONS];
     for (b, total) in counts.iter_mut().enumerate().take(k) {
         for j in 0..m {
             let cell = &cells[j * k + b];
@@ -290,7 +290,7 @@ fn lane_shares(flat: &FlatPlan, cells: &[Lane], r: &mut [[f64; LANES]]) -> bool 
         }
     }
     let counts = &counts[..k];
-    let mut h = [[0.0f64; LANES]; crate::limits::MAX_ACTIONS];
+    let mut h = [[0.0f64; LANES]; crate::model::limits::MAX_ACTIONS];
     for x in 0..states {
         let params = &flat.reals[(c.family_params + x as u32 * c.actions) as usize..];
         match family {
@@ -438,10 +438,10 @@ fn sample_with(lanes: impl Lanes, flat: &FlatPlan, seed: u64, first: u64, count:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{random_game, random_joint, random_marginals};
+    use crate::spec::generate::{random_game, random_joint, random_marginals};
     use crate::plan::Plan;
-    use crate::policy::Policy;
-    use crate::problem::{Coalition, Problem};
+    use crate::model::policy::Policy;
+    use crate::model::problem::{Coalition, Problem};
     use rand::SeedableRng;
 
     /// The AVX2 build (where this CPU has it) gives the sums of the portable

@@ -1,7 +1,7 @@
 //! Coalition policies: distributions over the joint actions of a coalition's
 //! members (docs/THEORY.md, "Policies").
 
-use crate::count_blocks::CountBlocks;
+use crate::model::count_blocks::CountBlocks;
 
 /// A coalition's policy. Actions and distributions refer to the coalition's
 /// members in the order they are listed.
@@ -127,7 +127,7 @@ impl CopyRuns {
                 let of_role =
                     |r: usize, list: &[usize]| list.iter().filter(|&&i| roles[i] == r).count();
                 let group_roles: Vec<usize> = group.iter().map(|&g| roles[g]).collect();
-                let runs = crate::game::distinct_sorted(&group_roles)
+                let runs = crate::model::game::distinct_sorted(&group_roles)
                     .into_iter()
                     .map(|r| of_role(r, target) / of_role(r, &group))
                     .min()

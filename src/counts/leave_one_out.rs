@@ -15,9 +15,9 @@
 
 use rayon::prelude::*;
 
-use crate::counts::count_vectors;
+use crate::counts::vectors::count_vectors;
 use crate::error::Result;
-use crate::part_types::PartType;
+use crate::counts::part_types::PartType;
 use crate::plan::FlatPlan;
 use crate::watch::Watch;
 
@@ -433,7 +433,7 @@ impl LeaveOneOutPlan {
                 .with_min_len(64)
                 .filter(|(_, used, _)| *used <= new_total)
                 .for_each(|(id, used, row)| {
-                    let mut outer = [0u32; crate::limits::MAX_ACTIONS];
+                    let mut outer = [0u32; crate::model::limits::MAX_ACTIONS];
                     s.outer(id, &mut outer[..k - 2]);
                     let row = &mut row[..(new_total - used) as usize + 1];
                     row.fill(0.0);
@@ -620,7 +620,7 @@ impl LeaveOneOutPlan {
                 rows.into_par_iter().for_each(|(id, _, mut slices)| {
                     let mut outer = vec![0u32; k - 2];
                     s.outer(id, &mut outer);
-                    crate::symmetric::shares_along_row(flat, x, &outer, |t, h| {
+                    crate::counts::direct::shares_along_row(flat, x, &outer, |t, h| {
                         for (table, &value) in slices.iter_mut().zip(h) {
                             table[t] = value;
                         }

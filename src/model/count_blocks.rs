@@ -27,7 +27,7 @@ impl CountBlocks {
                 blocks: 1,
             });
         }
-        let present = crate::game::distinct_sorted(roles);
+        let present = crate::model::game::distinct_sorted(roles);
         if present.len() < 2 || len != present.len() * k {
             return None;
         }

@@ -4,9 +4,9 @@
 //! definition; it is the oracle that the fast evaluators (which work on count
 //! vectors, see [`crate::families`]) are tested against.
 
-use crate::counts::{count_vector_rank, count_vectors};
+use crate::counts::vectors::{count_vector_rank, count_vectors};
 use crate::error::{Error, Remedy, Result};
-use crate::limits::MAX_ACTIONS;
+use crate::model::limits::MAX_ACTIONS;
 
 /// Tolerance for "sums to 1" checks on user-supplied tables and probabilities:
 /// spec files are written by hand with decimals, 1e-9 accepts their rounding.
@@ -522,7 +522,7 @@ fn validate_anonymous(weights: &[Vec<Vec<f64>>], players: usize, k: usize) -> Re
         }
         // Every count vector C of all n players must give a positive total
         // Σ_b C_b w[x][rank(C - e_b)][b], else the shares are 0/0.
-        let mut totals = crate::counts::CountVectors::new(players as u32, k);
+        let mut totals = crate::counts::vectors::CountVectors::new(players as u32, k);
         while let Some(c) = totals.next_vector() {
             let mut total = 0.0;
             let mut others = c.to_vec();

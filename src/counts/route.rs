@@ -1,19 +1,19 @@
 //! Which algorithm computes the counts method's sums: the direct pair sum
-//! over count distributions ([`crate::symmetric`], also on the GPU), the FFT
-//! over the count grid ([`crate::spectral`]) or leave-one-out distributions
-//! on the count simplex ([`crate::leave_one_out`]), both on the CPU; chosen
+//! over count distributions ([`crate::counts::direct`], also on the GPU), the FFT
+//! over the count grid ([`crate::counts::fft`]) or leave-one-out distributions
+//! on the count simplex ([`crate::counts::leave_one_out`]), both on the CPU; chosen
 //! by estimated cost within the memory limit, with the FFT's rounding bound
 //! checked after the fact.
 
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::Options;
-use crate::leave_one_out::{LeaveOneOutPlan, ShareCache};
+use crate::counts::leave_one_out::{LeaveOneOutPlan, ShareCache};
 use crate::memory;
-use crate::part_types::part_types;
+use crate::counts::part_types::part_types;
 use crate::plan::{FlatPlan, Plan};
-use crate::problem::Problem;
-use crate::spectral::SpectralPlan;
-use crate::symmetric::{CountsPlan, DirectEstimate};
+use crate::model::problem::Problem;
+use crate::counts::fft::SpectralPlan;
+use crate::counts::direct::{CountsPlan, DirectEstimate};
 use crate::watch::Watch;
 
 /// How the counts method sums.
@@ -157,7 +157,7 @@ impl Route {
         }
         // Auto: the cheapest that fits.
         let direct_fits = memory::check("", direct.bytes, memory_limit, Remedy::Sampling)
-            .and_then(|()| crate::symmetric::CountSpace::new(n, k).map(drop))
+            .and_then(|()| crate::counts::direct::CountSpace::new(n, k).map(drop))
             .is_ok();
         let fft_fits = check_fft();
         let mut best: Option<(f64, u8)> = None;
@@ -276,7 +276,7 @@ fn run_cpu_route(
     // The direct sum, its distributions built under `watch`.
     let direct = || -> Result<_> {
         let counts = CountsPlan::build(problem, plan, watch)?;
-        let sums = crate::counts_driver::run(&mut crate::cpu::CpuCounts, flat, &counts, watch)?;
+        let sums = crate::counts::driver::run(&mut crate::cpu::CpuCounts, flat, &counts, watch)?;
         Ok((sums, None, CountsAlgorithm::Direct, Some(counts.pairs())))
     };
     match route {

@@ -16,10 +16,10 @@
 
 use rayon::prelude::*;
 
-use crate::counts::CountVectors;
+use crate::counts::vectors::CountVectors;
 use crate::error::{Error, Remedy, Result};
 use crate::plan::Plan;
-use crate::problem::Problem;
+use crate::model::problem::Problem;
 use crate::watch::Watch;
 
 /// Largest cube `(n+1)^(k-1)` the method accepts (a few hundred MB of scratch).
@@ -566,7 +566,7 @@ impl DirectEstimate {
         }
         let vectors = |players: &mut dyn Iterator<Item = u64>| {
             players.fold(1u64, |acc, b| {
-                acc.saturating_mul(crate::counts::count_vectors(b, actions as u64))
+                acc.saturating_mul(crate::counts::vectors::count_vectors(b, actions as u64))
             })
         };
         let p: Vec<u64> = (0..m)
@@ -614,7 +614,7 @@ impl DirectEstimate {
         let cost = pairs as f64 * states * (2.0 * k as f64 + 2.0) + 2.0 * build;
         let cube = (largest + 1).saturating_pow((blocks * (actions - 1)) as u32);
         let rows = block_sizes.iter().fold(1u64, |acc, &b| {
-            acc.saturating_mul(crate::counts::count_vectors(b, actions as u64))
+            acc.saturating_mul(crate::counts::vectors::count_vectors(b, actions as u64))
         });
         let threads = rayon::current_num_threads() as u64;
         let entries: u64 = p.iter().chain(&q).fold(0u64, |a, &b| a.saturating_add(b));

@@ -4,7 +4,7 @@
 //! each coalition's fixed players as one more part with one outcome.
 
 use crate::plan::Plan;
-use crate::problem::Problem;
+use crate::model::problem::Problem;
 
 /// Unit roundoff of f64.
 const U: f64 = f64::EPSILON / 2.0;

@@ -1,6 +1,6 @@
 //! The counts method by fast convolution (docs/THEORY.md, "Counts by fast
 //! convolution"): the same `r_j(x)` as the direct pair sum of
-//! [`crate::symmetric`], in `O(L log L)` per share table instead of
+//! [`crate::counts::direct`], in `O(L log L)` per share table instead of
 //! `O(|P_j| · |Q_j|)`, where L ≈ (n+1)^(k−1) is the size of the count grid.
 //!
 //! A coalition's expected total is a sum over its random *parts* (one
@@ -29,9 +29,9 @@ use rayon::prelude::*;
 use rustfft::num_complex::Complex;
 
 use crate::error::{Error, Result};
-use crate::part_types::{part_types, PartType};
+use crate::counts::part_types::{part_types, PartType};
 use crate::plan::{FlatPlan, Plan};
-use crate::problem::Problem;
+use crate::model::problem::Problem;
 use crate::watch::Watch;
 
 pub(crate) use grid::Grid;
@@ -237,7 +237,7 @@ impl SpectralPlan {
             }
             let outer: Vec<u32> = outer.iter().map(|&c| c as u32).collect();
             let k = outer.len() + 2;
-            crate::symmetric::shares_along_row(flat, x, &outer, |t, h| {
+            crate::counts::direct::shares_along_row(flat, x, &outer, |t, h| {
                 for (i, &b) in actions.iter().enumerate() {
                     // h_b where nobody plays b is weighed by o_b = 0 in every
                     // term, so it is 0 here: left in, it can be as large as

@@ -12,7 +12,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Remedy, Result};
-use crate::game::MAX_TABLE_ENTRIES;
+use crate::model::game::MAX_TABLE_ENTRIES;
 
 /// Input files larger than this are refused (a table at the table limit,
 /// written with 17 significant digits, is about 2^24 × 20 bytes = 340 MB).

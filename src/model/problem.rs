@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use crate::count_blocks::CountBlocks;
+use crate::model::count_blocks::CountBlocks;
 use crate::error::{Error, Result};
-use crate::game::{Game, UNIT_SUM_TOLERANCE};
-use crate::limits::MAX_ACTIONS;
-use crate::policy::{CopyMatch, Policy};
+use crate::model::game::{Game, UNIT_SUM_TOLERANCE};
+use crate::model::limits::MAX_ACTIONS;
+use crate::model::policy::{CopyMatch, Policy};
 
 /// Arrangements a `counts` policy may list in all in a game that is not
 /// symmetric (each is one outcome of the enumeration).
@@ -156,7 +156,7 @@ impl Problem {
             (None, Some(own)) => own.to_vec(),
             (None, None) => vec![0; players],
         };
-        crate::game::check_roles(&roles, players)?;
+        crate::model::game::check_roles(&roles, players)?;
         game.validate(players, actions)?;
         let base = Problem {
             players,
@@ -191,7 +191,7 @@ impl Problem {
     }
 
     /// The same problem with coalition `j` playing `policy` (validated again).
-    pub fn with_policy(&self, j: usize, policy: crate::policy::Policy) -> Result<Problem> {
+    pub fn with_policy(&self, j: usize, policy: crate::model::policy::Policy) -> Result<Problem> {
         let mut coalitions = self.coalitions.clone();
         coalitions[j].policy = policy;
         self.with_coalitions(coalitions)
@@ -371,7 +371,7 @@ impl Problem {
                     return Err(Error::spec(format!("{path}.support"), "is empty"));
                 }
                 let mut total = 0.0;
-                let roles = crate::game::distinct_sorted(&self.roles).len();
+                let roles = crate::model::game::distinct_sorted(&self.roles).len();
                 let expected = if roles > 1 {
                     format!("one per action ({k}), or k per role ({})", roles * k)
                 } else {
@@ -570,7 +570,7 @@ impl Problem {
             .iter()
             .flat_map(|&j| self.coalitions[j].members.iter().copied())
             .collect();
-        for r in crate::game::distinct_sorted(&group.iter().map(|&g| roles[g]).collect::<Vec<_>>())
+        for r in crate::model::game::distinct_sorted(&group.iter().map(|&g| roles[g]).collect::<Vec<_>>())
         {
             let needed = group.iter().filter(|&&g| roles[g] == r).count();
             let have = members.iter().filter(|&&i| roles[i] == r).count();

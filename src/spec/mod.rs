@@ -1,21 +1,24 @@
 //! The JSON spec format (README, "Spec format"): parsing with errors that
 //! name the JSON path of the offending value.
 
+pub(crate) mod generate;
+pub(crate) mod json;
+
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::game::Game;
-use crate::policy::{Block, CopyMatch, Policy};
-use crate::problem::{validate_distribution, Coalition, Problem};
+use crate::model::game::Game;
+use crate::model::policy::{Block, CopyMatch, Policy};
+use crate::model::problem::{validate_distribution, Coalition, Problem};
 
 /// Read and validate a spec file.
 pub(crate) fn load_spec(path: &std::path::Path) -> Result<Problem> {
-    parse_value(&crate::json::read_file(path)?)
+    parse_value(&crate::spec::json::read_file(path)?)
 }
 
 /// Parse and validate a spec from JSON text.
 pub(crate) fn parse_spec(text: &str) -> Result<Problem> {
-    parse_value(&crate::json::parse_json(text)?)
+    parse_value(&crate::spec::json::parse_json(text)?)
 }
 
 /// Build a problem from an already parsed JSON value.

@@ -4,11 +4,11 @@
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use crate::counts::count_vectors;
+use crate::counts::vectors::count_vectors;
 use crate::error::{Error, Remedy, Result};
-use crate::game::{Game, MAX_TABLE_ENTRIES};
-use crate::limits::MAX_ACTIONS;
-use crate::policy::Policy;
+use crate::model::game::{Game, MAX_TABLE_ENTRIES};
+use crate::model::limits::MAX_ACTIONS;
+use crate::model::policy::Policy;
 
 /// A random distribution over `len` outcomes, some entries zero (so that
 /// dropping zero-probability outcomes is exercised).
@@ -49,7 +49,7 @@ pub fn random_game(
             ),
         ));
     }
-    crate::game::check_states(states, "states")?;
+    crate::model::game::check_states(states, "states")?;
     check_parameter_count(family, n, k, states)?;
     let rows = |rng: &mut StdRng| -> Vec<Vec<f64>> {
         (0..states)

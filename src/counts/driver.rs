@@ -6,7 +6,7 @@
 
 use crate::error::Result;
 use crate::plan::FlatPlan;
-use crate::symmetric::{all_count_vectors, CountsFlat, CountsPlan};
+use crate::counts::direct::{all_count_vectors, CountsFlat, CountsPlan};
 use crate::watch::Watch;
 
 /// What a backend runs for the counts method.

@@ -1,0 +1,13 @@
+//! The counts method in symmetric and role-symmetric games: count vectors
+//! (`vectors`), the route that picks an algorithm (`route`), the driver of
+//! the direct pair sum on either backend (`driver`, `direct`), the FFT
+//! (`fft`), leave-one-out distributions (`leave_one_out`) and the part types
+//! the fast algorithms share (`part_types`).
+
+pub(crate) mod direct;
+pub(crate) mod driver;
+pub(crate) mod fft;
+pub(crate) mod leave_one_out;
+pub(crate) mod part_types;
+pub(crate) mod route;
+pub(crate) mod vectors;
