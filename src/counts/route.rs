@@ -6,7 +6,6 @@
 //! checked after the fact.
 
 use crate::error::{Error, Remedy, Result};
-use crate::evaluator::Options;
 use crate::counts::leave_one_out::{LeaveOneOutPlan, ShareCache};
 use crate::memory;
 use crate::counts::part_types::part_types;
@@ -215,12 +214,23 @@ impl Route {
     }
 }
 
+/// What the counts method needs of an evaluation's options.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CountsOptions {
+    /// The algorithm asked for.
+    pub algorithm: CountsAlgorithm,
+    /// The direct sum's pair limit for a fallback.
+    pub max_pairs: u64,
+    /// The memory limit, in bytes.
+    pub memory_limit: u64,
+}
+
 /// What one evaluation gives the counts method's CPU run.
 pub(crate) struct Job<'a> {
     pub problem: &'a Problem,
     pub plan: &'a Plan,
     pub flat: &'a FlatPlan,
-    pub options: &'a Options,
+    pub options: CountsOptions,
 }
 
 /// What the counts method's CPU run gives.
@@ -271,8 +281,11 @@ fn run_cpu_route(
         flat,
         options,
     } = *job;
-    let (algorithm, max_pairs, memory_limit) =
-        (options.counts, options.auto_max_pairs, options.memory_limit);
+    let CountsOptions {
+        algorithm,
+        max_pairs,
+        memory_limit,
+    } = options;
     // The direct sum, its distributions built under `watch`.
     let direct = || -> Result<_> {
         let counts = CountsPlan::build(problem, plan, watch)?;
@@ -399,7 +412,6 @@ fn run_leave_one_out(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluator::Method;
 
     /// The FFT route of a small proportional game run with a rounding
     /// limit of `limit`, as `algorithm` asks.
@@ -413,10 +425,10 @@ mod tests {
         .unwrap();
         let plan = Plan::new(&problem);
         let flat = FlatPlan::new(&problem, &plan).unwrap();
-        let options = Options {
-            method: Method::Counts,
-            counts: algorithm,
-            ..Default::default()
+        let options = CountsOptions {
+            algorithm,
+            max_pairs: crate::AUTO_COUNTS_MAX_PAIRS,
+            memory_limit: u64::MAX,
         };
         let (route, _) = Route::new(&problem, &plan, CountsAlgorithm::Fft, u64::MAX).unwrap();
         assert!(matches!(route, Route::Fft(..)));
@@ -424,7 +436,7 @@ mod tests {
             problem: &problem,
             plan: &plan,
             flat: &flat,
-            options: &options,
+            options,
         };
         let mut notes = Vec::new();
         let run = run_cpu_route(

@@ -124,7 +124,9 @@ pub fn sample(flat: &FlatPlan, samples: u64, seed: u64, watch: Watch<'_>) -> Res
     )
 }
 
-/// The counts method's kernels on the CPU: the twins, in f64.
+/// The CPU's kernels: the twins, in f64 (the counts method's and, through
+/// [`crate::evaluator::Kernels`], the analyses').
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct CpuCounts;
 
 impl CountKernels for CpuCounts {

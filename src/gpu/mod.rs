@@ -124,6 +124,27 @@ fn instance() -> wgpu::Instance {
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
 }
 
+/// One adapter as wgpu lists it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Adapter {
+    /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
+    pub name: String,
+    /// Graphics API backend (Vulkan, Gl, …).
+    pub api: String,
+    /// DiscreteGpu, IntegratedGpu, VirtualGpu, Cpu or Other.
+    pub device_type: String,
+    /// Whether it is a software renderer (device type Cpu), which
+    /// [`crate::Backend::Auto`] skips.
+    pub software: bool,
+    /// Driver name and version.
+    pub driver: String,
+    /// Whether f64 shader arithmetic is supported (accumulators in f64).
+    pub shader_f64: bool,
+    /// Whether this is the adapter [`crate::Backend::Gpu`] uses.
+    pub selected: bool,
+}
+
+
 /// Preference order: real GPUs first, then software; Vulkan/Metal/DX12
 /// before GL (lavapipe's GL twin is slower and lacks f64).
 fn rank(info: &wgpu::AdapterInfo) -> (u8, u8) {
@@ -170,14 +191,14 @@ fn ordered_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
 }
 
 /// List the adapters wgpu sees, marking the one the GPU backend would use.
-pub(crate) fn list_adapters() -> Vec<crate::evaluator::Adapter> {
+pub(crate) fn list_adapters() -> Vec<Adapter> {
     let instance = instance();
     ordered_adapters(&instance)
         .iter()
         .enumerate()
         .map(|(index, a)| {
             let info = a.get_info();
-            crate::evaluator::Adapter {
+            Adapter {
                 name: info.name.clone(),
                 api: format!("{:?}", info.backend),
                 device_type: format!("{:?}", info.device_type),

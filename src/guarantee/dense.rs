@@ -5,7 +5,6 @@
 use super::lp::maximin;
 use super::{checked_value, is_share, Basis, BestResponse, SecurityValue, Solver};
 use crate::model::count_blocks::CountBlocks;
-use crate::counts::driver::CountKernels;
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator, Method, Options, Side};
 use crate::plan::{FlatPlan, Part, Plan};
@@ -107,81 +106,98 @@ pub fn payoff_matrix(
     j: usize,
     backend: Backend,
 ) -> Result<PayoffMatrix> {
-    let n = problem.players();
-    let k = problem.actions();
-    let states = problem.states();
     let members = problem.coalitions()[j].members.clone();
     let others = others_of(problem, j);
     if problem.game().has_counts() {
         // Only counts matter (per role block in a role-dependent game).
-        let space = CountSpace::of_problem(problem)?;
-        let (members_blocks, others_blocks) = (
-            counted_blocks(problem, &members),
-            counted_blocks(problem, &others),
-        );
-        let (member_totals, other_totals) = (totals(&members_blocks), totals(&others_blocks));
-        let vectors = |totals: &[u32]| {
-            totals.iter().fold(1u64, |n, &t| {
-                n.saturating_mul(crate::counts::vectors::count_vectors(u64::from(t), k as u64))
-            })
-        };
-        // Counted before they are listed.
-        let entries = (states as u64)
-            .saturating_mul(vectors(&member_totals))
-            .saturating_mul(vectors(&other_totals));
-        check_entries(entries)?;
-        let list = |totals: &[u32]| -> Vec<Vec<u32>> {
-            count_vectors_with_totals(totals, k)
-                .chunks(space.actions)
-                .map(<[u32]>::to_vec)
-                .collect()
-        };
-        let (ns, ms) = (list(&member_totals), list(&other_totals));
-        let uniform = |vectors: &[Vec<u32>], totals: &[u32]| CountDistribution {
-            totals: totals.to_vec(),
-            entries: vectors.iter().map(|v| (space.index(v), 1.0)).collect(),
-        };
-        let counts = CountsPlan {
-            coalitions: vec![uniform(&ns, &member_totals)],
-            others: vec![uniform(&ms, &other_totals)],
-            space,
-        };
-        let flat = FlatPlan::new(problem, &Plan::new(problem))?;
-        let mut notes = Vec::new();
-        let (values, max_gpu_cpu) = compare(
-            evaluator,
-            backend,
-            problem,
-            &mut notes,
-            |evaluator, side| match side {
-                Side::Cpu => counts_payoff(&mut crate::cpu::CpuCounts, &flat, &counts),
-                Side::Gpu => counts_payoff(evaluator.gpu()?, &flat, &counts),
-            },
-        )?;
-        // Each count vector stands for one joint action: the coalition's
-        // members in their listed order, the others in player order.
-        return Ok(PayoffMatrix {
-            strategies: ns
-                .iter()
-                .map(|v| representative(&members_blocks, v))
-                .collect(),
-            replies: ms
-                .iter()
-                .map(|v| representative(&others_blocks, v))
-                .collect(),
-            states,
-            values,
-            basis: if members_blocks.per_role() {
-                Basis::RoleCountVectors
-            } else {
-                Basis::CountVectors
-            },
-            max_gpu_cpu,
-            notes,
-        });
+        count_payoff_matrix(evaluator, problem, backend, &members, &others)
+    } else {
+        joint_payoff_matrix(evaluator, problem, j, backend, &members, &others)
     }
-    // Any game: every joint action of the coalition against every joint
-    // action of the others, as a plan of two parts.
+}
+
+/// The payoff matrix over count vectors (per role block in a role game):
+/// each count vector of the members against each of the others'.
+fn count_payoff_matrix(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    backend: Backend,
+    members: &[usize],
+    others: &[usize],
+) -> Result<PayoffMatrix> {
+    let k = problem.actions();
+    let states = problem.states();
+    let space = CountSpace::of_problem(problem)?;
+    let (members_blocks, others_blocks) = (
+        counted_blocks(problem, members),
+        counted_blocks(problem, others),
+    );
+    let (member_totals, other_totals) = (totals(&members_blocks), totals(&others_blocks));
+    let vectors = |totals: &[u32]| {
+        totals.iter().fold(1u64, |n, &t| {
+            n.saturating_mul(crate::counts::vectors::count_vectors(u64::from(t), k as u64))
+        })
+    };
+    // Counted before they are listed.
+    let entries = (states as u64)
+        .saturating_mul(vectors(&member_totals))
+        .saturating_mul(vectors(&other_totals));
+    check_entries(entries)?;
+    let list = |totals: &[u32]| -> Vec<Vec<u32>> {
+        count_vectors_with_totals(totals, k)
+            .chunks(space.actions)
+            .map(<[u32]>::to_vec)
+            .collect()
+    };
+    let (ns, ms) = (list(&member_totals), list(&other_totals));
+    let uniform = |vectors: &[Vec<u32>], totals: &[u32]| CountDistribution {
+        totals: totals.to_vec(),
+        entries: vectors.iter().map(|v| (space.index(v), 1.0)).collect(),
+    };
+    let counts = CountsPlan {
+        coalitions: vec![uniform(&ns, &member_totals)],
+        others: vec![uniform(&ms, &other_totals)],
+        space,
+    };
+    let flat = FlatPlan::new(problem, &Plan::new(problem))?;
+    let mut notes = Vec::new();
+    let (values, max_gpu_cpu) = compare(evaluator, backend, problem, &mut notes, |evaluator, side| {
+        evaluator.kernels(side)?.payoff_counts(&flat, &counts)
+    })?;
+    // Each count vector stands for one joint action: the coalition's
+    // members in their listed order, the others in player order.
+    Ok(PayoffMatrix {
+        strategies: ns
+            .iter()
+            .map(|v| representative(&members_blocks, v))
+            .collect(),
+        replies: ms
+            .iter()
+            .map(|v| representative(&others_blocks, v))
+            .collect(),
+        states,
+        values,
+        basis: if members_blocks.per_role() {
+            Basis::RoleCountVectors
+        } else {
+            Basis::CountVectors
+        },
+        max_gpu_cpu,
+        notes,
+    })
+}
+
+/// The payoff matrix of any game: every joint action of the coalition
+/// against every joint action of the others, as a plan of two parts.
+fn joint_payoff_matrix(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    backend: Backend,
+    members: &[usize],
+    others: &[usize],
+) -> Result<PayoffMatrix> {
+    let (n, k, states) = (problem.players(), problem.actions(), problem.states());
     let joint = |count: usize| -> Result<Vec<Vec<usize>>> {
         let total = (k as u64)
             .checked_pow(count as u32)
@@ -204,26 +220,14 @@ pub fn payoff_matrix(
     };
     let plan = Plan {
         base: vec![0; n],
-        parts: vec![part(&members, &strategies), part(&others, &replies)],
+        parts: vec![part(members, &strategies), part(others, &replies)],
         profiles: Some(entries / states as u64),
     };
     let flat = FlatPlan::new(problem, &plan)?;
     let mut notes = Vec::new();
-    let (values, max_gpu_cpu) = compare(
-        evaluator,
-        backend,
-        problem,
-        &mut notes,
-        |evaluator, side| match side {
-            Side::Gpu => Ok(evaluator
-                .gpu()?
-                .payoff_profiles(&flat, j)?
-                .into_iter()
-                .map(f64::from)
-                .collect()),
-            Side::Cpu => Ok(crate::cpu::payoff_profiles::payoff_profiles(&flat, j)),
-        },
-    )?;
+    let (values, max_gpu_cpu) = compare(evaluator, backend, problem, &mut notes, |evaluator, side| {
+        evaluator.kernels(side)?.payoff_profiles(&flat, j)
+    })?;
     Ok(PayoffMatrix {
         strategies,
         replies,
@@ -263,17 +267,6 @@ fn too_large(entries: u64) -> Error {
         ),
         Remedy::SmallerProblem,
     )
-}
-
-/// The count-vector payoff matrix of `counts` (its first coalition against
-/// the others) on `kernels`.
-fn counts_payoff<K: CountKernels>(
-    kernels: &mut K,
-    flat: &FlatPlan,
-    counts: &CountsPlan,
-) -> Result<Vec<f64>> {
-    let loaded = crate::counts::driver::load(kernels, flat, counts)?;
-    kernels.payoff(&loaded)
 }
 
 /// Run `build` on the backend the seam picks; with both, compare (NaN never

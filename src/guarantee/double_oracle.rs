@@ -148,6 +148,115 @@ fn best_strategy(
         .expect("the coalition has a count vector")
 }
 
+/// The restricted game of the double oracle: strategies (indices into
+/// `coalition`), replies (state, index into `others`) and their payoffs
+/// `rows[a][b]`, grown one strategy or reply at a time.
+struct Restricted<'a> {
+    table: &'a ShareTable,
+    coalition: Side,
+    others: Side,
+    strategies: Vec<usize>,
+    replies: Vec<Reply>,
+    rows: Vec<Vec<f64>>,
+}
+
+impl<'a> Restricted<'a> {
+    /// The game that starts with every "all on one action" strategy:
+    /// Theorem 1's common actions, each a vertex of the coalition's count
+    /// simplex, and no reply yet.
+    fn new(table: &'a ShareTable, members: u32, others: u32) -> Self {
+        let k = table.space.actions;
+        let coalition = Side::all(&table.space, members);
+        let strategies: Vec<usize> = (0..coalition.len())
+            .filter(|&a| coalition.vector(a, k).iter().filter(|&&c| c > 0).count() <= 1)
+            .collect();
+        Restricted {
+            table,
+            others: Side::all(&table.space, others),
+            rows: vec![Vec::new(); strategies.len()],
+            coalition,
+            strategies,
+            replies: Vec::new(),
+        }
+    }
+
+    /// The coalition's payoff of strategy `a` against reply `(x, m)`.
+    fn payoff(&self, a: usize, (x, m): Reply) -> f64 {
+        let k = self.table.space.actions;
+        self.table.payoff(
+            x,
+            self.coalition.vector(a, k),
+            self.coalition.cells[a],
+            self.others.cells[m],
+        )
+    }
+
+    /// Add `reply` unless the game has it; whether it was new.
+    fn add_reply(&mut self, reply: Reply) -> bool {
+        if self.replies.contains(&reply) {
+            return false;
+        }
+        let column: Vec<f64> = self.strategies.iter().map(|&a| self.payoff(a, reply)).collect();
+        for (row, v) in self.rows.iter_mut().zip(column) {
+            row.push(v);
+        }
+        self.replies.push(reply);
+        true
+    }
+
+    /// Add strategy `a` unless the game has it; whether it was new.
+    fn add_strategy(&mut self, a: usize) -> bool {
+        if self.strategies.contains(&a) {
+            return false;
+        }
+        let row = self.replies.iter().map(|&b| self.payoff(a, b)).collect();
+        self.rows.push(row);
+        self.strategies.push(a);
+        true
+    }
+
+    /// The others' mix on the restricted game (indices into `replies`).
+    fn others_mix(&self) -> Result<Mix> {
+        let rows = &self.rows;
+        let mu = maximin(self.replies.len(), self.strategies.len(), |a, b| -rows[a][b])?;
+        Ok(kept(&mu.weights))
+    }
+
+    /// The coalition's mix on the restricted game (indices into `strategies`).
+    fn coalition_mix(&self) -> Result<Mix> {
+        let rows = &self.rows;
+        let pi = maximin(self.strategies.len(), self.replies.len(), |b, a| rows[a][b])?;
+        Ok(kept(&pi.weights))
+    }
+}
+
+/// Why the loop stops before its gap, if it does: no oracle found anything
+/// new (the restricted LP's rounding), or a cap.
+fn stop_reason(
+    found_new: bool,
+    gap: f64,
+    iterations: usize,
+    caps: &Caps,
+    seconds: f64,
+) -> Option<String> {
+    if !found_new {
+        return Some(format!(
+            "neither oracle found a new strategy with the gap at {gap:.1e} (the restricted LP's \
+             rounding)"
+        ));
+    }
+    if iterations >= caps.iterations {
+        return Some(format!("stopped at the cap of {} rounds", caps.iterations));
+    }
+    if seconds >= caps.seconds {
+        return Some(format!(
+            "stopped at the cap of {} s ({iterations} rounds)",
+            caps.seconds
+        ));
+    }
+    None
+}
+
 /// The security value of `members` players against the other `others` by
 /// double oracle, with both certificates.
 pub(crate) fn solve(
@@ -158,28 +267,9 @@ pub(crate) fn solve(
     watch: &Watch<'_>,
 ) -> Result<Certified> {
     let started = std::time::Instant::now();
-    let k = table.space.actions;
-    let coalition = Side::all(&table.space, members);
-    let other_side = Side::all(&table.space, others);
-    // The restricted game: strategies (indices into `coalition`), replies
-    // (state, index into `other_side`) and their payoffs `rows[a][b]`.
-    // It starts with every "all on one action" strategy: Theorem 1's common
-    // actions, each a vertex of the coalition's count simplex.
-    let mut strategies: Vec<usize> = (0..coalition.len())
-        .filter(|&a| coalition.vector(a, k).iter().filter(|&&c| c > 0).count() <= 1)
-        .collect();
-    let mut replies: Vec<(usize, usize)> = Vec::new();
-    let mut rows: Vec<Vec<f64>> = vec![Vec::new(); strategies.len()];
-    let payoff = |a: usize, (x, m): (usize, usize)| {
-        table.payoff(
-            x,
-            coalition.vector(a, k),
-            coalition.cells[a],
-            other_side.cells[m],
-        )
-    };
-    let mut pi: Vec<(usize, f64)> = (0..strategies.len())
-        .map(|i| (i, 1.0 / strategies.len() as f64))
+    let mut game = Restricted::new(table, members, others);
+    let mut pi: Mix = (0..game.strategies.len())
+        .map(|i| (i, 1.0 / game.strategies.len() as f64))
         .collect();
     // The best of each bound so far, with the mix that gives it (and, for
     // the lower bound, the reply that holds that mix to it).
@@ -189,66 +279,38 @@ pub(crate) fn solve(
     let stopped = loop {
         iterations += 1;
         // The others' exact best reply to π: the lower bound.
-        let mix: Vec<(usize, f64)> = pi.iter().map(|&(i, p)| (strategies[i], p)).collect();
-        let reply = worst_reply(table, &coalition, &other_side, &mix);
+        let mix: Mix = pi.iter().map(|&(i, p)| (game.strategies[i], p)).collect();
+        let reply = worst_reply(table, &game.coalition, &game.others, &mix);
         if best_lower.as_ref().is_none_or(|b| reply.value > b.0) {
             best_lower = Some((reply.value, mix, (reply.state, reply.index)));
         }
-        let new_reply = !replies.contains(&(reply.state, reply.index));
-        if new_reply {
-            replies.push((reply.state, reply.index));
-            for (row, &a) in rows.iter_mut().zip(&strategies) {
-                row.push(payoff(a, (reply.state, reply.index)));
-            }
-        }
+        let new_reply = game.add_reply((reply.state, reply.index));
         // The others' mix on the restricted game, and the coalition's exact
         // best response to it: the upper bound.
-        let mu = maximin(replies.len(), strategies.len(), |a, b| -rows[a][b])?.weights;
-        let mu = kept(&mu);
+        let mu = game.others_mix()?;
         let mix: Vec<(usize, usize, f64)> = mu
             .iter()
-            .map(|&(b, w)| (replies[b].0, replies[b].1, w))
+            .map(|&(b, w)| (game.replies[b].0, game.replies[b].1, w))
             .collect();
-        let response = best_strategy(table, &coalition, &other_side, &mix);
+        let response = best_strategy(table, &game.coalition, &game.others, &mix);
         if best_upper.as_ref().is_none_or(|b| response.value < b.0) {
-            best_upper = Some((response.value, mu.clone()));
+            best_upper = Some((response.value, mu));
         }
-        let (lower, upper) = (
-            best_lower.as_ref().expect("set").0,
-            best_upper.as_ref().expect("set").0,
-        );
+        let gap = best_upper.as_ref().expect("set").0 - best_lower.as_ref().expect("set").0;
         watch.check()?;
-        if upper - lower <= GAP {
+        if gap <= GAP {
             break None;
         }
-        let new_strategy = !strategies.contains(&response.index);
-        if new_strategy {
-            let a = response.index;
-            rows.push(replies.iter().map(|&b| payoff(a, b)).collect());
-            strategies.push(a);
+        let new_strategy = game.add_strategy(response.index);
+        let seconds = started.elapsed().as_secs_f64();
+        if let Some(why) = stop_reason(new_strategy || new_reply, gap, iterations, &caps, seconds) {
+            break Some(why);
         }
-        if !new_strategy && !new_reply {
-            break Some(format!(
-                "neither oracle found a new strategy with the gap at {:.1e} (the restricted LP's \
-                 rounding)",
-                upper - lower
-            ));
-        }
-        if iterations >= caps.iterations {
-            break Some(format!("stopped at the cap of {} rounds", caps.iterations));
-        }
-        if started.elapsed().as_secs_f64() >= caps.seconds {
-            break Some(format!(
-                "stopped at the cap of {} s ({iterations} rounds)",
-                caps.seconds
-            ));
-        }
-        // The coalition's mix on the restricted game.
-        let weights = maximin(strategies.len(), replies.len(), |b, a| rows[a][b])?.weights;
-        pi = kept(&weights);
+        pi = game.coalition_mix()?;
     };
     let (lower, policy, worst) = best_lower.expect("one round ran");
     let (upper, mu) = best_upper.expect("one round ran");
+    let k = table.space.actions;
     Ok(Certified {
         lower,
         upper,
@@ -256,17 +318,17 @@ pub(crate) fn solve(
         stopped,
         policy: policy
             .iter()
-            .map(|&(a, p)| (coalition.vector(a, k).to_vec(), p))
+            .map(|&(a, p)| (game.coalition.vector(a, k).to_vec(), p))
             .collect(),
         reply_mix: mu
             .iter()
             .map(|&(b, w)| {
-                let (x, m) = replies[b];
-                (x, other_side.vector(m, k).to_vec(), w)
+                let (x, m) = game.replies[b];
+                (x, game.others.vector(m, k).to_vec(), w)
             })
             .collect(),
-        worst: (worst.0, other_side.vector(worst.1, k).to_vec()),
-        strategies: strategies.len(),
-        replies: replies.len(),
+        worst: (worst.0, game.others.vector(worst.1, k).to_vec()),
+        strategies: game.strategies.len(),
+        replies: game.replies.len(),
     })
 }

@@ -91,7 +91,9 @@ impl ShareTable {
         let space = CountSpace::new(problem.players(), problem.actions())?;
         let flat = FlatPlan::new(problem, &Plan::new(problem))?;
         let vectors = all_count_vectors(&space);
-        let shares = crate::cpu::count_shares::count_shares(&flat, &vectors);
+        let shares = evaluator
+            .kernels(crate::evaluator::Side::Cpu)?
+            .count_shares(&flat, &vectors)?;
         let max_gpu_cpu = match backend {
             Backend::Cpu | Backend::Auto => None,
             Backend::Gpu | Backend::Both => {
@@ -103,11 +105,13 @@ impl ShareTable {
                 problem
                     .game()
                     .check_range(crate::model::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
-                let gpu = evaluator.gpu()?.count_shares(&flat, &vectors)?;
+                let gpu = evaluator
+                    .kernels(crate::evaluator::Side::Gpu)?
+                    .count_shares(&flat, &vectors)?;
                 let d = shares
                     .iter()
                     .zip(&gpu)
-                    .map(|(&c, &g)| (c - f64::from(g)).abs())
+                    .map(|(&c, &g)| (c - g).abs())
                     .fold(
                         0.0,
                         |m: f64, d| if d.is_nan() { f64::NAN } else { m.max(d) },

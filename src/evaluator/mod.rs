@@ -3,6 +3,10 @@
 
 use std::time::Instant;
 
+mod kernels;
+
+pub(crate) use kernels::Kernels;
+
 use crate::counts::route::{pair_cost, CountsAlgorithm, Route};
 use crate::error::{Error, Result};
 use crate::model::game::GPU_RANGE;
@@ -257,26 +261,6 @@ impl Evaluation {
     }
 }
 
-/// One adapter as wgpu lists it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Adapter {
-    /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
-    pub name: String,
-    /// Graphics API backend (Vulkan, Gl, …).
-    pub api: String,
-    /// DiscreteGpu, IntegratedGpu, VirtualGpu, Cpu or Other.
-    pub device_type: String,
-    /// Whether it is a software renderer (device type Cpu), which
-    /// [`Backend::Auto`] skips.
-    pub software: bool,
-    /// Driver name and version.
-    pub driver: String,
-    /// Whether f64 shader arithmetic is supported (accumulators in f64).
-    pub shader_f64: bool,
-    /// Whether this is the adapter [`Backend::Gpu`] uses.
-    pub selected: bool,
-}
-
 /// What [`Backend::Auto`] found, decided once per evaluator.
 #[derive(Clone, Debug)]
 enum AutoGpu {
@@ -320,6 +304,8 @@ pub struct Evaluator {
     progress: Option<ProgressFn>,
     notice: Option<NoticeFn>,
     cancel: Option<Cancel>,
+    /// The CPU's kernels (the twins: no state).
+    cpu: crate::cpu::CpuCounts,
     /// The leave-one-out route's last share tables.
     shares: crate::counts::leave_one_out::ShareCache,
 }
@@ -365,11 +351,19 @@ impl Evaluator {
 
     /// The adapters wgpu sees, in preference order; the first is the one
     /// [`Backend::Gpu`] uses.
-    pub fn adapters(&self) -> Vec<Adapter> {
+    pub fn adapters(&self) -> Vec<crate::gpu::Adapter> {
         crate::gpu::list_adapters()
     }
 
     /// The GPU context, opened on first call.
+    /// The kernels of `side`, for analyses (the GPU opened on first use).
+    pub(crate) fn kernels(&mut self, side: Side) -> Result<&mut dyn Kernels> {
+        Ok(match side {
+            Side::Cpu => &mut self.cpu,
+            Side::Gpu => self.gpu()?,
+        })
+    }
+
     pub(crate) fn gpu(&mut self) -> Result<&mut GpuContext> {
         if self.gpu.is_none() {
             self.gpu = Some(GpuContext::new()?);
@@ -521,24 +515,8 @@ impl Evaluator {
         let flat = FlatPlan::new(problem, &plan)?;
         let mut notes = Vec::new();
         let chosen = self.choose(problem, &plan, &flat, options, &mut notes)?;
-        if let Chosen::Counts(route, cost) = &chosen {
-            let seconds = estimated_seconds(*cost);
-            notes.push(format!(
-                "counts: {}, estimated {cost:.1e} operations (roughly {} on the CPU)",
-                route.describe(),
-                human_duration(seconds)
-            ));
-            self.notify(seconds, || {
-                format!(
-                    "counts method by {}: about {cost:.1e} operations, roughly {} on the CPU; \
-                     progress follows, and it can be cancelled",
-                    route.describe(),
-                    human_duration(seconds)
-                )
-            });
-        }
-        let sample = matches!(chosen, Chosen::Sample);
-        if sample && options.samples < 2 {
+        self.announce(&chosen, &mut notes);
+        if matches!(chosen, Chosen::Sample) && options.samples < 2 {
             return Err(Error::usage(
                 "samples",
                 "needs at least 2 samples for an error bar",
@@ -552,62 +530,26 @@ impl Evaluator {
         let (progress, cancel) = self.watch();
         let watch = Watch::new(progress.as_deref(), cancel.as_ref());
         let planned = started.elapsed().as_secs_f64();
+        let job = Job {
+            problem,
+            plan: &plan,
+            flat: &flat,
+            options,
+            chosen: &chosen,
+        };
         let (first, second) = self.on_backend(options.backend, &mut notes, |evaluator, side| {
             let begun = Instant::now();
-            let job = Job {
-                problem,
-                plan: &plan,
-                flat: &flat,
-                options,
-                chosen: &chosen,
-            };
             let mut run = match side {
                 Side::Gpu => evaluator.run_gpu(&job, watch)?,
                 Side::Cpu => evaluator.run_cpu(&job, watch)?,
             };
-            run.seconds = begun.elapsed().as_secs_f64();
+            run.seconds = planned + begun.elapsed().as_secs_f64();
             Ok(run)
         })?;
-        let finish = |run: Run, mut notes: Vec<String>| {
-            let Run {
-                side,
-                sums,
-                adapter,
-                seconds,
-                rounding_bound,
-                counts_algorithm,
-                count_pairs,
-                notes: run_notes,
-            } = run;
-            notes.extend(run_notes);
-            let (shares, stderr) = shares_from_sums(problem, &sums, sample, options.samples);
-            let unit_sum_error = unit_sum_error(&shares, problem.states());
-            Evaluation {
-                shares,
-                backend: side.into(),
-                adapter,
-                method: chosen.used(),
-                count_pairs: match &chosen {
-                    Chosen::Counts(route, _) => count_pairs.or(route.pairs()),
-                    _ => None,
-                },
-                rounding_bound,
-                counts_algorithm,
-                profiles: flat.profiles,
-                samples: sample.then_some(options.samples),
-                seed: sample.then_some(options.seed),
-                stderr,
-                seconds: planned + seconds,
-                unit_sum_error,
-                clamped: 0,
-                notes,
-                cross_check: None,
-            }
-        };
-        let mut result = finish(first, notes.clone());
+        let mut result = job.evaluation(first, notes.clone());
         result.verify()?;
         if let Some(second) = second {
-            let mut gpu = finish(second, notes);
+            let mut gpu = job.evaluation(second, notes);
             gpu.verify()?;
             let d = result.max_abs_difference(&gpu);
             result.cross_check = Some(CrossCheck {
@@ -618,6 +560,67 @@ impl Evaluator {
             });
         }
         Ok(result)
+    }
+
+    /// Note the counts route's estimate, and tell the notice callback when
+    /// the job is estimated to take long.
+    fn announce(&self, chosen: &Chosen, notes: &mut Vec<String>) {
+        let Chosen::Counts(route, cost) = chosen else {
+            return;
+        };
+        let seconds = estimated_seconds(*cost);
+        notes.push(format!(
+            "counts: {}, estimated {cost:.1e} operations (roughly {} on the CPU)",
+            route.describe(),
+            human_duration(seconds)
+        ));
+        self.notify(seconds, || {
+            format!(
+                "counts method by {}: about {cost:.1e} operations, roughly {} on the CPU; \
+                 progress follows, and it can be cancelled",
+                route.describe(),
+                human_duration(seconds)
+            )
+        });
+    }
+}
+
+impl Job<'_> {
+    /// The evaluation of one backend's run (not yet verified), with the
+    /// evaluation's `notes` before the run's own.
+    fn evaluation(&self, run: Run, mut notes: Vec<String>) -> Evaluation {
+        let Job {
+            problem,
+            flat,
+            options,
+            chosen,
+            ..
+        } = *self;
+        let sample = matches!(chosen, Chosen::Sample);
+        notes.extend(run.notes);
+        let (shares, stderr) = shares_from_sums(problem, &run.sums, sample, options.samples);
+        let unit_sum_error = unit_sum_error(&shares, problem.states());
+        Evaluation {
+            shares,
+            backend: run.side.into(),
+            adapter: run.adapter,
+            method: chosen.used(),
+            count_pairs: match chosen {
+                Chosen::Counts(route, _) => run.count_pairs.or(route.pairs()),
+                _ => None,
+            },
+            rounding_bound: run.rounding_bound,
+            counts_algorithm: run.counts_algorithm,
+            profiles: flat.profiles,
+            samples: sample.then_some(options.samples),
+            seed: sample.then_some(options.seed),
+            stderr,
+            seconds: run.seconds,
+            unit_sum_error,
+            clamped: 0,
+            notes,
+            cross_check: None,
+        }
     }
 }
 
@@ -814,7 +817,11 @@ impl Evaluator {
                         problem,
                         plan,
                         flat,
-                        options,
+                        options: crate::counts::route::CountsOptions {
+                            algorithm: options.counts,
+                            max_pairs: options.auto_max_pairs,
+                            memory_limit: options.memory_limit,
+                        },
                     },
                     watch,
                     &mut run.notes,
