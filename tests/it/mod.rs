@@ -30,6 +30,7 @@ pub mod hand;
 pub mod hardening;
 pub mod harness;
 pub mod probes;
+pub mod properties;
 pub mod reference;
 pub mod resume;
 pub mod sampling;
@@ -40,7 +41,7 @@ pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 18] = [
+    let modules: [Vec<libtest_mimic::Trial>; 19] = [
         cli::trials(),
         contexts::trials(),
         counts::trials(),
@@ -52,6 +53,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         hardening::trials(),
         hand::trials(),
         probes::trials(),
+        properties::trials(),
         reference::trials(),
         resume::trials(),
         sampling::trials(),
