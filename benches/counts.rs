@@ -5,8 +5,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use unitsum_gpu::{Backend, Evaluator, Method, Options};
 
 /// The cases `unitsum-gpu bench --scale` times.
-#[path = "../src/bin/unitsum-gpu/scale_cases.rs"]
-mod scale_cases;
+use unitsum_gpu::internals::cases;
 
 fn counts(c: &mut Criterion) {
     let mut evaluator = Evaluator::new();
@@ -50,7 +49,7 @@ fn at_scale(c: &mut Criterion) {
     let mut group = c.benchmark_group("counts-at-scale");
     group.sample_size(10);
     let deviations: Vec<_> = (0..3)
-        .map(|b| scale_cases::deviation(1000, 3, b).expect("valid"))
+        .map(|b| cases::deviation(1000, 3, b).expect("valid"))
         .collect();
     group.bench_function("deviation-payoffs-n1000-k3-all-actions", |b| {
         b.iter(|| {
@@ -62,13 +61,13 @@ fn at_scale(c: &mut Criterion) {
     for (name, problem) in [
         (
             "two-policies-plurality-n1000-k3",
-            scale_cases::two_policies(1000, 3, "plurality", "independent"),
+            cases::two_policies(1000, 3, "plurality", "independent"),
         ),
         (
             "two-policies-proportional-common-n128-k4",
-            scale_cases::two_policies(128, 4, "proportional", "common"),
+            cases::two_policies(128, 4, "proportional", "common"),
         ),
-        ("singletons-n100-k4", scale_cases::singletons(100, 4)),
+        ("singletons-n100-k4", cases::singletons(100, 4)),
     ] {
         let problem = problem.expect("valid");
         group.bench_function(name, |b| {

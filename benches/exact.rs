@@ -3,19 +3,16 @@
 //! (criterion). Run: `cargo bench --bench exact`. Throughput is reported in
 //! profiles/s (exact), samples/s (sampling) and evaluations/s (overhead).
 //! Memory is not criterion's: `memory` prints the peak heap of one exact
-//! evaluation per size, counted by the binary's counting allocator.
+//! evaluation per size, counted by the library's counting allocator (the one the binary installs).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use unitsum_gpu::{Backend, Evaluator, Game, Method, Options};
 
-/// The binary's counting allocator (`unitsum-gpu bench` uses the same).
-#[path = "../src/bin/unitsum-gpu/heap.rs"]
-mod heap;
+/// The counting allocator (`unitsum-gpu bench` installs the same).
+use unitsum_gpu::internals::heap;
 
 /// The cases `unitsum-gpu bench` times.
-#[path = "../src/bin/unitsum-gpu/cases.rs"]
-mod cases;
-use cases::uniform_split;
+use unitsum_gpu::internals::cases::uniform_split;
 
 #[global_allocator]
 static HEAP: heap::CountingAllocator = heap::CountingAllocator;

@@ -18,6 +18,10 @@ pub use crate::guarantee::{payoff_matrix, PayoffMatrix, PAYOFF_TOLERANCE};
 pub use crate::plan::{sampling_thresholds, FlatPlan, Plan};
 pub use crate::counts::direct::{all_count_vectors, CountSpace};
 
+/// The cases `unitsum-gpu bench` and the criterion benches time, and the
+/// counting allocator behind their peak-memory column.
+pub use crate::bench::{cases, heap};
+
 /// The evaluator's GPU context (opened on first call), for the twin probes.
 pub fn gpu(evaluator: &mut crate::Evaluator) -> crate::Result<&mut GpuContext> {
     evaluator.gpu()

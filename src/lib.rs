@@ -44,7 +44,9 @@
 //! Errors are one enum, [`Error`], whose kind survives sweeps and guarantees:
 //! [`Error::is_bad_input`] tells the user's input from a failed run.
 
+mod bench;
 mod check;
+mod choice;
 mod counts;
 mod cpu;
 mod error;
@@ -58,11 +60,13 @@ mod spec;
 pub mod sweep;
 mod watch;
 
+pub use choice::{expected, Choice};
 pub use check::{CheckReport, Property, Symmetry, Violation, MAX_CHECK_SAMPLES};
 pub use counts::route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
 pub use error::{Error, Remedy, Result};
+pub use gpu::Adapter;
 pub use evaluator::{
-    evaluate, Adapter, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed,
+    evaluate, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed,
     Options, AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
 };
 pub use model::game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};

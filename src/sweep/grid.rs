@@ -10,9 +10,9 @@ use serde_json::Value;
 use super::presets::derived_seed;
 use super::{Bound, Cursor, Opponent, Point, PointBudget, Shard};
 use crate::error::{Error, Result};
-use crate::spec::generate::{random_game, random_joint, random_marginals};
 use crate::model::policy::Policy;
 use crate::model::problem::{Coalition, Problem};
+use crate::spec::generate::{random_game, random_joint, random_marginals};
 use crate::spec::{array, field, number, object, parse_game, parse_policy, string, uint, uints};
 
 /// Read and expand a grid file (README, "Sweep grids"): `shard`'s points.

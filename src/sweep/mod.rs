@@ -2,11 +2,15 @@
 //! checked against the theorem that applies (docs/THEORY.md). A sweep is a
 //! list of [`Point`]s (from a preset, [`theorem1`] and [`theorem2`], or a
 //! grid, [`grid`] and [`grid_file`]), each evaluated into a [`Row`] by
-//! [`Evaluator::sweep_point`].
+//! [`Evaluator::sweep_point`]. Rows are written as CSV or JSON lines
+//! ([`rows`]) to an output file locked while a sweep writes it, beside the
+//! sweep's identity, so that a sweep resumes only its own rows ([`output`]).
 
 mod contexts;
 mod grid;
+pub mod output;
 mod presets;
+pub mod rows;
 
 pub use contexts::{contexts, CONTEXT_COPIES};
 pub use grid::{grid, grid_file};
@@ -242,7 +246,8 @@ impl PointBudget {
         let held = self.shard.within(self.all, points as u64).min(count as u64);
         // 8 bytes a number, and a vector (its header and the allocator's) a
         // row of k numbers.
-        let numbers = crate::spec::generate::parameter_count(family, n, k, states).saturating_mul(held);
+        let numbers =
+            crate::spec::generate::parameter_count(family, n, k, states).saturating_mul(held);
         let rows = numbers / k.max(1) as u64;
         self.bytes = self
             .bytes

@@ -8,9 +8,9 @@ use rand::SeedableRng;
 use super::{Bound, Cursor, Opponent, Point, PointBudget, Shard};
 use crate::error::{Error, Result};
 use crate::model::game::Game;
-use crate::spec::generate::{random_game, random_joint, random_marginals};
 use crate::model::policy::Policy;
 use crate::model::problem::{Coalition, Problem};
+use crate::spec::generate::{random_game, random_joint, random_marginals};
 
 /// An opponent kind of `--opponents`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,7 +161,10 @@ pub(crate) fn check_actions(actions: &[usize], what: &str) -> Result<()> {
     {
         Some(k) => Err(Error::spec(
             what,
-            format!("{k} actions: expected 1 to {}", crate::model::limits::MAX_ACTIONS),
+            format!(
+                "{k} actions: expected 1 to {}",
+                crate::model::limits::MAX_ACTIONS
+            ),
         )),
         None => Ok(()),
     }

@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use unitsum_gpu::sweep::rows::read_rows;
 use unitsum_gpu::sweep::Row;
 
 use super::common::binary;
-
-use super::sweep::rows_file;
 
 fn dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("unitsum-resume-{}-{name}", std::process::id()));
@@ -51,7 +50,7 @@ fn small(out: &Path, extra: &[&str]) -> Vec<String> {
 
 /// The rows of `path` by point, without the timing.
 fn by_point(path: &Path) -> BTreeMap<String, Row> {
-    let rows = rows_file::read_rows(path).unwrap();
+    let rows = read_rows(path).unwrap();
     let count = rows.len();
     let map: BTreeMap<String, Row> = rows
         .into_iter()

@@ -5,11 +5,8 @@ use std::collections::HashSet;
 
 use unitsum_gpu::sweep::{Row, Shard};
 
-/// The binary's own row reader (CSV and JSON lines), the one `--resume` uses.
-#[allow(dead_code, reason = "the tests read rows; they write none")]
-#[path = "../../src/bin/unitsum-gpu/rows.rs"]
-pub mod rows_file;
-use rows_file::read_rows;
+/// The library's row reader (CSV and JSON lines), the one `--resume` uses.
+use unitsum_gpu::sweep::rows::read_rows;
 
 fn sweep(args: &[&str]) -> (i32, String, String) {
     let all: Vec<&str> = std::iter::once("sweep")

@@ -9,7 +9,8 @@ use unitsum_gpu::{
     Result,
 };
 
-use crate::cases::uniform_split;
+use unitsum_gpu::internals::cases::{deviation, singletons, two_policies, uniform_split};
+use unitsum_gpu::internals::heap;
 
 /// One measured figure.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -31,7 +32,8 @@ struct BenchRow {
     /// `profiles/s`, `samples/s`, `pairs/s` or `ms/evaluation` (then `rate` is ms).
     pub unit: &'static str,
     /// The most heap the timed run held at once beyond what was held before
-    /// it, where the program counts heap bytes ([`crate::heap`]).
+    /// it, where the program counts heap bytes
+    /// (`unitsum_gpu::internals::heap`).
     pub peak_heap_bytes: Option<u64>,
 }
 
@@ -93,6 +95,10 @@ pub fn run_command(args: BenchArgs) -> crate::Outcome {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
+/// A case of the throughput benchmark: its label, the method timed and the
+/// problem.
+type Case = (String, Method, Problem);
+
 /// Run the benchmark; `quick` uses smaller sizes (a few seconds in all).
 /// Backends without an adapter are skipped.
 fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>> {
@@ -103,16 +109,44 @@ fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>
     if !evaluator.adapters().is_empty() {
         backends.push(Backend::Gpu);
     }
+    let mut cases = throughput_cases(quick)?;
+    // The throughput issue's CPU target: 2.7×10^8 profiles (seconds here, a
+    // minute on lavapipe), so the CPU only and without a warm-up run.
+    let long_case = (!quick).then(|| {
+        (
+            "plurality n=14 k=4 uniform".to_string(),
+            Method::Exact,
+            uniform_split(14, 4, Game::Plurality),
+        )
+    });
+    let long_from = cases.len();
+    cases.extend(long_case);
+    let mut rows = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let long = i >= long_from;
+        let backends = if long { &[Backend::Cpu][..] } else { &backends };
+        for &backend in backends {
+            let row = time_case(&mut evaluator, case, backend, quick, long)?;
+            progress(&row);
+            rows.push(row);
+        }
+    }
+    let repeats = if quick { 50 } else { 300 };
+    for &backend in &backends {
+        let row = time_overhead(&mut evaluator, backend, repeats)?;
+        progress(&row);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The throughput cases every backend times: exact enumeration of each
+/// family, sampling, and the counts method's pair sum.
+fn throughput_cases(quick: bool) -> Result<Vec<Case>> {
     let n_exact = if quick { 10 } else { 12 };
-    // Samples per backend: the CPU draws 2×10^7 in about a second here,
-    // long enough for a steady figure; lavapipe draws 10^6 per second.
-    let samples_on = |backend: Backend| match (quick, backend) {
-        (true, _) => 200_000,
-        (false, Backend::Cpu) => 20_000_000,
-        (false, _) => 2_000_000,
-    };
     let weights = vec![vec![1.0, 2.0, 3.0, 4.0]];
-    let mut cases: Vec<(String, Method, Problem)> = vec![
+    let n = if quick { 100 } else { 200 };
+    Ok(vec![
         (
             format!("plurality n={n_exact} k=4 uniform"),
             Method::Exact,
@@ -139,130 +173,122 @@ fn run(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>
             Method::Sample,
             uniform_split(50, 4, Game::Plurality),
         ),
-    ];
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
-    let mut random_marginals = |members: usize, k: usize| -> Vec<Vec<f64>> {
-        use rand::Rng;
-        (0..members)
-            .map(|_| {
-                let raw: Vec<f64> = (0..k).map(|_| rng.random_range(0.05..1.0)).collect();
-                let total: f64 = raw.iter().sum();
-                raw.iter().map(|r| r / total).collect()
-            })
-            .collect()
-    };
-    let n = if quick { 100 } else { 200 };
-    cases.push((
-        format!("plurality n={n} k=3 majority common vs random marginals"),
-        Method::Counts,
-        Problem::new(
-            n,
-            3,
-            Game::Plurality,
-            vec![
-                Coalition::new((0..n / 2 + 1).collect(), Policy::Common { dist: None }),
-                Coalition::new(
-                    (n / 2 + 1..n).collect(),
-                    Policy::Independent {
-                        marginals: random_marginals(n - n / 2 - 1, 3),
-                    },
-                ),
-            ],
-        )?,
-    ));
-    // The throughput issue's CPU target: 2.7×10^8 profiles (seconds here, a
-    // minute on lavapipe), so the CPU only and without a warm-up run.
-    let long_case = (!quick).then(|| {
         (
-            "plurality n=14 k=4 uniform".to_string(),
-            Method::Exact,
-            uniform_split(14, 4, Game::Plurality),
-        )
-    });
-    let long_from = cases.len();
-    cases.extend(long_case);
-    let mut rows = Vec::new();
-    for (i, (case, method, problem)) in cases.iter().enumerate() {
-        let long = i >= long_from;
-        let backends = if long { &[Backend::Cpu][..] } else { &backends };
-        for &backend in backends {
-            let samples = samples_on(backend);
-            let options = Options {
-                backend,
-                method: *method,
-                samples,
-                // The counts row measures pairs per second: the pair sum
-                // (`bench --scale` times the other algorithms).
-                counts: unitsum_gpu::CountsAlgorithm::Direct,
-                ..Default::default()
-            };
-            if !long {
-                evaluator.evaluate(
-                    problem,
-                    &Options {
-                        samples: samples.min(10_000),
-                        ..options
-                    },
-                )?;
-            }
-            let heap = crate::heap::start_measuring();
-            let started = Instant::now();
-            let run = evaluator.evaluate(problem, &options)?;
-            let seconds = started.elapsed().as_secs_f64();
-            let peak_heap_bytes = crate::heap::peak_since(heap).map(|b| b as u64);
-            let (work, unit) = match method {
-                Method::Sample => (samples, "samples/s"),
-                Method::Counts => (run.count_pairs.unwrap_or(0), "pairs/s"),
-                _ => (run.profiles.unwrap_or(0), "profiles/s"),
-            };
-            let row = BenchRow {
-                case: case.clone(),
-                method: run.method,
-                backend: run.backend,
-                adapter: run.adapter.clone(),
-                work,
-                seconds,
-                rate: work as f64 / seconds,
-                unit,
-                peak_heap_bytes,
-            };
-            progress(&row);
-            rows.push(row);
-        }
+            format!("plurality n={n} k=3 majority common vs random marginals"),
+            Method::Counts,
+            common_against_marginals(n)?,
+        ),
+    ])
+}
+
+/// Plurality, k = 3: a majority of ⌊n/2⌋+1 on a common uniform action
+/// against the rest, each on a random marginal from a fixed stream.
+fn common_against_marginals(n: usize) -> Result<Problem> {
+    use rand::Rng;
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    let marginals = (0..n - n / 2 - 1)
+        .map(|_| {
+            let raw: Vec<f64> = (0..3).map(|_| rng.random_range(0.05..1.0)).collect();
+            let total: f64 = raw.iter().sum();
+            raw.iter().map(|r| r / total).collect()
+        })
+        .collect();
+    Problem::new(
+        n,
+        3,
+        Game::Plurality,
+        vec![
+            Coalition::new((0..n / 2 + 1).collect(), Policy::Common { dist: None }),
+            Coalition::new((n / 2 + 1..n).collect(), Policy::Independent { marginals }),
+        ],
+    )
+}
+
+/// Time one case on one backend, after a warm-up run unless it is `long`.
+fn time_case(
+    evaluator: &mut Evaluator,
+    (case, method, problem): &Case,
+    backend: Backend,
+    quick: bool,
+    long: bool,
+) -> Result<BenchRow> {
+    // Samples per backend: the CPU draws 2×10^7 in about a second here,
+    // long enough for a steady figure; lavapipe draws 10^6 per second.
+    let samples = match (quick, backend) {
+        (true, _) => 200_000,
+        (false, Backend::Cpu) => 20_000_000,
+        (false, _) => 2_000_000,
+    };
+    let options = Options {
+        backend,
+        method: *method,
+        samples,
+        // The counts row measures pairs per second: the pair sum
+        // (`bench --scale` times the other algorithms).
+        counts: unitsum_gpu::CountsAlgorithm::Direct,
+        ..Default::default()
+    };
+    if !long {
+        evaluator.evaluate(
+            problem,
+            &Options {
+                samples: samples.min(10_000),
+                ..options
+            },
+        )?;
     }
-    // Small evaluations, as in sweeps: device and pipelines reused. 81
-    // profiles cost microseconds, so the time is the per-evaluation overhead.
+    let heap = heap::start_measuring();
+    let started = Instant::now();
+    let run = evaluator.evaluate(problem, &options)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let peak_heap_bytes = heap::peak_since(heap).map(|b| b as u64);
+    let (work, unit) = match method {
+        Method::Sample => (samples, "samples/s"),
+        Method::Counts => (run.count_pairs.unwrap_or(0), "pairs/s"),
+        _ => (run.profiles.unwrap_or(0), "profiles/s"),
+    };
+    Ok(BenchRow {
+        case: case.clone(),
+        method: run.method,
+        backend: run.backend,
+        adapter: run.adapter,
+        work,
+        seconds,
+        rate: work as f64 / seconds,
+        unit,
+        peak_heap_bytes,
+    })
+}
+
+/// Small evaluations, as in sweeps: device and pipelines reused. 81
+/// profiles cost microseconds, so the time of `repeats` evaluations is the
+/// per-evaluation overhead.
+fn time_overhead(evaluator: &mut Evaluator, backend: Backend, repeats: u64) -> Result<BenchRow> {
     let small = uniform_split(4, 3, Game::Plurality);
-    let repeats = if quick { 50 } else { 300 };
-    for &backend in &backends {
-        let options = Options {
-            backend,
-            method: Method::Exact,
-            ..Default::default()
-        };
-        let warm = evaluator.evaluate(&small, &options)?;
-        let heap = crate::heap::start_measuring();
-        let started = Instant::now();
-        for _ in 0..repeats {
-            evaluator.evaluate(&small, &options)?;
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        let peak_heap_bytes = crate::heap::peak_since(heap).map(|b| b as u64);
-        let row = BenchRow {
-            case: "overhead: plurality n=4 k=3 (81 profiles)".into(),
-            method: warm.method,
-            backend: warm.backend,
-            adapter: warm.adapter,
-            work: repeats,
-            seconds,
-            rate: 1000.0 * seconds / repeats as f64,
-            unit: "ms/evaluation",
-            peak_heap_bytes,
-        };
-        progress(&row);
-        rows.push(row);
+    let options = Options {
+        backend,
+        method: Method::Exact,
+        ..Default::default()
+    };
+    let warm = evaluator.evaluate(&small, &options)?;
+    let heap = heap::start_measuring();
+    let started = Instant::now();
+    for _ in 0..repeats {
+        evaluator.evaluate(&small, &options)?;
     }
-    Ok(rows)
+    let seconds = started.elapsed().as_secs_f64();
+    let peak_heap_bytes = heap::peak_since(heap).map(|b| b as u64);
+    Ok(BenchRow {
+        case: "overhead: plurality n=4 k=3 (81 profiles)".into(),
+        method: warm.method,
+        backend: warm.backend,
+        adapter: warm.adapter,
+        work: repeats,
+        seconds,
+        rate: 1000.0 * seconds / repeats as f64,
+        unit: "ms/evaluation",
+        peak_heap_bytes,
+    })
 }
 
 /// The counts method at scale, on the CPU: each row one timed call (or k
@@ -276,7 +302,7 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
     };
     let mut rows = Vec::new();
     let mut time = |case: String, problems: Vec<Problem>| -> Result<BenchRow> {
-        let heap = crate::heap::start_measuring();
+        let heap = heap::start_measuring();
         let started = Instant::now();
         let mut last = None;
         for problem in &problems {
@@ -303,7 +329,7 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
             seconds,
             rate: 1000.0 * seconds / problems.len() as f64,
             unit: "ms/evaluation",
-            peak_heap_bytes: crate::heap::peak_since(heap).map(|b| b as u64),
+            peak_heap_bytes: heap::peak_since(heap).map(|b| b as u64),
         })
     };
     let deviations: &[(usize, usize)] = if quick {
@@ -314,7 +340,7 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
     let mut cases: Vec<(String, Vec<Problem>)> = Vec::new();
     for &(n, k) in deviations {
         let problems = (0..k)
-            .map(|b| crate::scale_cases::deviation(n, k, b))
+            .map(|b| deviation(n, k, b))
             .collect::<Result<Vec<_>>>()?;
         cases.push((
             format!("deviation payoffs, all {k} actions: n={n} k={k}"),
@@ -330,14 +356,14 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
         for (family, other) in [("plurality", "independent"), ("proportional", "common")] {
             cases.push((
                 format!("two policies, {family}, indep. vs {other}: n={n} k={k}"),
-                vec![crate::scale_cases::two_policies(n, k, family, other)?],
+                vec![two_policies(n, k, family, other)?],
             ));
         }
     }
     let n = if quick { 40 } else { 200 };
     cases.push((
         format!("{n} singletons, random marginals: n={n} k=4"),
-        vec![crate::scale_cases::singletons(n, 4)?],
+        vec![singletons(n, 4)?],
     ));
     for (case, problems) in cases {
         let row = time(case, problems)?;

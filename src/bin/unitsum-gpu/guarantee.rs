@@ -383,9 +383,52 @@ fn is_path(error: &Error, key: &str) -> bool {
     matches!(error, Error::Spec { path, .. } if path == key)
 }
 
+/// `--curve`: the power curve v(s) of a family, each point printed as it
+/// is solved, then plotted and checked against the theorems' bounds.
 fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> Outcome {
-    let family = args.family.as_deref().unwrap_or("plurality");
     let (players, actions) = (args.players.unwrap_or(9), args.actions.unwrap_or(3));
+    let game = curve_game(args, players, actions)?;
+    let sizes = match &args.sizes {
+        Some(text) => Some(unitsum_gpu::sweep::parse_range(text, "sizes")?),
+        None => None,
+    };
+    let options = CurveOptions {
+        guarantee: guarantee_options(args, backend),
+        sizes,
+    };
+    let format = args.format;
+    // The CSV header goes out with the first row: a curve refused before
+    // any point prints nothing.
+    let mut header = format != GuaranteeFormatArg::Json;
+    let bar = crate::progress::Bar::new("curve");
+    evaluator.set_progress(Some(bar.callback()));
+    // Each row is written as soon as its point is solved.
+    let outcome = evaluator.power_curve_with(game.clone(), players, actions, &options, &mut |p| {
+        let row = curve_row(p, format, &mut header);
+        bar.suspend(|| {
+            if let Some(why) = &p.stopped {
+                eprintln!(
+                    "note: s = {}: double oracle {why}: {} ≤ v ≤ {}",
+                    p.size,
+                    p.value,
+                    optional(p.upper)
+                );
+            }
+            crate::write_stdout(&row)
+        })
+    });
+    bar.finish();
+    let points = outcome?;
+    if let Some(path) = &args.plot {
+        plot_curve(&points, &game, players, actions, path)?;
+    }
+    check_curve_bounds(&points, &game)
+}
+
+/// The curve's game: `--family` with `--params` as given, or its
+/// parameters drawn with `--states` and `--seed`.
+fn curve_game(args: &GuaranteeArgs, players: usize, actions: usize) -> Result<Game, Failure> {
+    let family = args.family.as_deref().unwrap_or("plurality");
     let mut game = match &args.params {
         Some(text) => unitsum_gpu::parse_json(text).map_err(|e| match e {
             Error::Spec { path, message } => Error::usage("params", format!("{path}: {message}")),
@@ -401,7 +444,7 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
         .into());
     }
     game["family"] = serde_json::json!(family);
-    let game = if args.params.is_some() || family == "plurality" {
+    if args.params.is_some() || family == "plurality" {
         if family == "plurality" && (args.states.is_some() || args.seed.is_some()) {
             return Err(Error::usage(
                 if args.states.is_some() {
@@ -413,94 +456,85 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
             )
             .into());
         }
-        Game::from_value(&game).map_err(|e| as_flag("params", e))?
-    } else {
-        Game::random(
-            family,
-            players,
-            actions,
-            args.states.unwrap_or(1),
-            args.seed.unwrap_or(0),
-        )
-        .map_err(|e| {
-            as_flag(
-                if is_path(&e, "states") {
-                    "states"
-                } else {
-                    "family"
-                },
-                e,
-            )
-        })?
-    };
-    let family = game.family();
-    let sizes = match &args.sizes {
-        Some(text) => Some(unitsum_gpu::sweep::parse_range(text, "sizes")?),
-        None => None,
-    };
-    let options = CurveOptions {
-        guarantee: guarantee_options(args, backend),
-        sizes,
-    };
-    let format = args.format;
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    // The CSV header goes out with the first row: a curve refused before
-    // any point prints nothing.
-    let mut header = format != GuaranteeFormatArg::Json;
-    let bar = crate::progress::Bar::new("curve");
-    evaluator.set_progress(Some(bar.callback()));
-    // Each row is written as soon as its point is solved.
-    let outcome = evaluator.power_curve_with(game.clone(), players, actions, &options, &mut |p| {
-        let row = match format {
-            GuaranteeFormatArg::Json => serde_json::to_string(p).expect("serialisable") + "\n",
-            _ => format!(
-                "{}{},{},{},{},{},{},{},{},{},{}\n",
-                if std::mem::take(&mut header) {
-                    "size,value,upper,spy,fraction,theorem1,theorem2,solver,strategies,constraints\n"
-                } else {
-                    ""
-                },
-                p.size,
-                p.value,
-                opt(p.upper),
-                opt(p.spy),
-                p.fraction,
-                opt(p.theorem1),
-                opt(p.theorem2),
-                p.solver,
-                p.strategies,
-                p.constraints
-            ),
-        };
-        bar.suspend(|| {
-            if let Some(why) = &p.stopped {
-                eprintln!(
-                    "note: s = {}: double oracle {why}: {} ≤ v ≤ {}",
-                    p.size,
-                    p.value,
-                    opt(p.upper)
-                );
-            }
-            crate::write_stdout(&row)
-        })
-    });
-    bar.finish();
-    let points = outcome?;
-    if let Some(path) = &args.plot {
-        let states = game.states();
-        let title = format!(
-            "Security value of s players against the rest: {family}, n = {players}, k = {actions}, {states} state{}",
-            if states == 1 { "" } else { "s" }
-        );
-        crate::plot::curve(
-            &points,
-            players,
-            actions,
-            family == "plurality",
-            &title,
-            path,
-        )?;
+        return Ok(Game::from_value(&game).map_err(|e| as_flag("params", e))?);
     }
+    Ok(Game::random(
+        family,
+        players,
+        actions,
+        args.states.unwrap_or(1),
+        args.seed.unwrap_or(0),
+    )
+    .map_err(|e| {
+        as_flag(
+            if is_path(&e, "states") {
+                "states"
+            } else {
+                "family"
+            },
+            e,
+        )
+    })?)
+}
+
+/// An optional number as a CSV field: empty when absent.
+fn optional(v: Option<f64>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
+}
+
+/// One point of the curve as a line of `format`, the CSV header first while
+/// `header` is set (it is cleared).
+fn curve_row(p: &CurvePoint, format: GuaranteeFormatArg, header: &mut bool) -> String {
+    match format {
+        GuaranteeFormatArg::Json => serde_json::to_string(p).expect("serialisable") + "\n",
+        _ => format!(
+            "{}{},{},{},{},{},{},{},{},{},{}\n",
+            if std::mem::take(header) {
+                "size,value,upper,spy,fraction,theorem1,theorem2,solver,strategies,constraints\n"
+            } else {
+                ""
+            },
+            p.size,
+            p.value,
+            optional(p.upper),
+            optional(p.spy),
+            p.fraction,
+            optional(p.theorem1),
+            optional(p.theorem2),
+            p.solver,
+            p.strategies,
+            p.constraints
+        ),
+    }
+}
+
+/// `--plot`: the curve as an SVG file, titled with its game and size.
+fn plot_curve(
+    points: &[CurvePoint],
+    game: &Game,
+    players: usize,
+    actions: usize,
+    path: &std::path::Path,
+) -> Result<(), Failure> {
+    let (family, states) = (game.family(), game.states());
+    let title = format!(
+        "Security value of s players against the rest: {family}, n = {players}, k = {actions}, {states} state{}",
+        if states == 1 { "" } else { "s" }
+    );
+    crate::plot::curve(
+        points,
+        players,
+        actions,
+        family == "plurality",
+        &title,
+        path,
+    )?;
+    Ok(())
+}
+
+/// Exit 1 where v(s) is below a theorem's bound (a bug or a
+/// counterexample), with a note where Theorem 2 does not apply.
+fn check_curve_bounds(points: &[CurvePoint], game: &Game) -> Outcome {
     if !game.is_symmetric() {
         eprintln!(
             "note: Theorem 2's bound is not checked: it holds for symmetric games, \

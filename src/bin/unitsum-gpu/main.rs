@@ -11,23 +11,19 @@ use clap::{Parser, Subcommand, ValueEnum};
 use unitsum_gpu::{Backend, CountsAlgorithm, Error, Method, Remedy};
 
 mod bench;
-mod cases;
 mod check;
 mod devices;
 mod eval;
 mod guarantee;
-mod heap;
-mod output;
 mod plot;
 mod progress;
 mod report;
-mod rows;
-mod scale_cases;
 mod sweep;
 
 /// Counts heap bytes, for `bench`'s peak memory column.
 #[global_allocator]
-static HEAP: heap::CountingAllocator = heap::CountingAllocator;
+static HEAP: unitsum_gpu::internals::heap::CountingAllocator =
+    unitsum_gpu::internals::heap::CountingAllocator;
 
 #[derive(Parser)]
 #[command(

@@ -8,13 +8,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use unitsum_gpu::sweep::output::{self, content_hash, Identity};
+use unitsum_gpu::sweep::rows::{self, RowWriter, SweepFormat};
 use unitsum_gpu::sweep::{
     self, parse_opponents, parse_range, OpponentKind, Point, Row, Shard, Sizes, SweepOptions,
 };
 use unitsum_gpu::{Error, Evaluator};
 
-use crate::output::{content_hash, Identity};
-use crate::rows::{RowWriter, SweepFormat};
 use crate::{BackendArg, Failure, MethodArg, Outcome};
 
 /// `--sizes` of theorem1.
@@ -327,20 +327,11 @@ pub fn run(preset: Preset) -> Outcome {
     let pending = match &common.out {
         None => None,
         Some(path) => {
-            let max_line = points
-                .iter()
-                .map(crate::rows::line_bound)
-                .max()
-                .unwrap_or(0);
-            Some(crate::output::prepare(
-                path,
-                &identity,
-                common.resume,
-                max_line,
-            )?)
+            let max_line = points.iter().map(rows::line_bound).max().unwrap_or(0);
+            Some(output::prepare(path, &identity, common.resume, max_line)?)
         }
     };
-    let done = crate::rows::done_keys(pending.as_ref().map_or(&[][..], |p| &p.previous));
+    let done = rows::done_keys(pending.as_ref().map_or(&[][..], |p| &p.previous));
     points.retain(|p| !done.contains(&p.key.replace(',', ";")));
     let mut evaluator = Evaluator::new();
     for p in &points {
@@ -355,6 +346,12 @@ pub fn run(preset: Preset) -> Outcome {
         None => (Box::new(std::io::stdout()), Vec::new(), false),
         Some(pending) => {
             let output = pending.commit()?;
+            if let (Some(bytes), Some(path)) = (output.removed, &common.out) {
+                eprintln!(
+                    "note: {}: removed a last line cut short ({bytes} bytes without a newline)",
+                    path.display()
+                );
+            }
             (Box::new(output.file), output.previous, output.has_content)
         }
     };

@@ -1,18 +1,17 @@
-//! A sweep's `--out` file: locked while a sweep writes it, with the sweep's
-//! identity (every parameter that changes its rows) in a sidecar file
-//! `OUT.sweep.json`, so that `--resume` appends only to a file of the same
-//! sweep. The rows file itself stays plain CSV or JSON lines.
+//! A sweep's output file (the CLI's `--out`): locked while a sweep writes
+//! it, with the sweep's identity (every parameter that changes its rows) in
+//! a sidecar file `OUT.sweep.json`, so that resuming (`--resume`) appends
+//! only to a file of the same sweep. The rows file itself stays plain CSV or
+//! JSON lines ([`super::rows`]).
 
 use std::collections::BTreeMap;
 use std::fs::{File, TryLockError};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use unitsum_gpu::sweep::Row;
-use unitsum_gpu::Error;
-
-use crate::rows::{check_cut_line, parse_rows, read_bounded};
-use crate::Failure;
+use super::rows::{check_cut_line, parse_rows, read_bounded};
+use super::Row;
+use crate::error::{Error, Result};
 
 /// The parameters that make a sweep's rows what they are, by flag name
 /// (`seed`, `players`, …), each as a normalised value.
@@ -74,10 +73,15 @@ pub fn identity_path(out: &Path) -> PathBuf {
 /// The locked output file, positioned to append, and the rows already in it
 /// (none unless resuming).
 pub struct Output {
+    /// The rows file, locked and positioned at its end.
     pub file: File,
+    /// The rows already in the file (resuming).
     pub previous: Vec<Row>,
     /// Whether the file already has content (and so its header).
     pub has_content: bool,
+    /// When resuming, the bytes of a last line cut short (by a crash) that
+    /// were removed: the caller tells the user.
+    pub removed: Option<u64>,
 }
 
 /// An output file checked and locked, its rows read, nothing in it or its
@@ -96,8 +100,8 @@ pub struct Pending {
     resume: bool,
 }
 
-fn usage(message: String) -> Failure {
-    Failure::at("", Error::usage("out", message))
+fn usage(message: String) -> Error {
+    Error::usage("out", message)
 }
 
 /// Check `path` for a sweep with `identity`, changing nothing: it must be a
@@ -106,12 +110,7 @@ fn usage(message: String) -> Failure {
 /// sidecar must match `identity` and every line but a last one cut short
 /// (at most `max_line` bytes, the longest a row of this sweep can be) must
 /// be a row.
-pub fn prepare(
-    path: &Path,
-    identity: &Identity,
-    resume: bool,
-    max_line: usize,
-) -> Result<Pending, Failure> {
+pub fn prepare(path: &Path, identity: &Identity, resume: bool, max_line: usize) -> Result<Pending> {
     check_target(path, resume)?;
     let sidecar = identity_path(path);
     if let Ok(meta) = std::fs::metadata(&sidecar) {
@@ -131,7 +130,7 @@ pub fn prepare(
     {
         Ok(file) => Some(locked(file, path)?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Failure::at("", Error::write(path, e))),
+        Err(e) => return Err(Error::write(path, e)),
     };
     let mut pending = Pending {
         path: path.to_path_buf(),
@@ -142,7 +141,7 @@ pub fn prepare(
         resume,
     };
     if let (true, Some(file)) = (resume, &pending.file) {
-        let text = read_bounded(file, path).map_err(|e| Failure::at("", e))?;
+        let text = read_bounded(file, path)?;
         if !text.is_empty() {
             let recorded = read_identity(&sidecar)?;
             if let Some(difference) = identity.difference(&recorded) {
@@ -152,8 +151,8 @@ pub fn prepare(
                     path.display()
                 )));
             }
-            let (rows, complete) = parse_rows(&text, path).map_err(|e| Failure::at("", e))?;
-            check_cut_line(&text[complete..], max_line, path).map_err(|e| Failure::at("", e))?;
+            let (rows, complete) = parse_rows(&text, path)?;
+            check_cut_line(&text[complete..], max_line, path)?;
             pending.previous = rows;
             pending.keep = complete as u64;
         }
@@ -164,7 +163,7 @@ pub fn prepare(
 /// `path` as a sweep's output: a regular file or none, not a directory, a
 /// pipe or a device, and not a name for a file descriptor (`/dev/stdout`),
 /// whose directory has no room for the sidecar.
-fn check_target(path: &Path, resume: bool) -> Result<(), Failure> {
+fn check_target(path: &Path, resume: bool) -> Result<()> {
     let refuse = |what: &str| {
         let reading = if resume {
             " (--resume needs a regular file to read the finished rows from)"
@@ -226,7 +225,7 @@ fn through_descriptor(path: &Path) -> bool {
 }
 
 /// `file` with its lock taken: a second writer is refused.
-fn locked(file: File, path: &Path) -> Result<File, Failure> {
+fn locked(file: File, path: &Path) -> Result<File> {
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(TryLockError::WouldBlock) => Err(usage(format!(
@@ -234,7 +233,7 @@ fn locked(file: File, path: &Path) -> Result<File, Failure> {
              wait for it to finish or choose another --out",
             path.display()
         ))),
-        Err(TryLockError::Error(e)) => Err(Failure::at("", Error::write(path, e))),
+        Err(TryLockError::Error(e)) => Err(Error::write(path, e)),
     }
 }
 
@@ -243,9 +242,9 @@ impl Pending {
     /// when resuming, none otherwise), in the order that loses nothing if
     /// a step fails: the sidecar is written whole to a temporary file
     /// first, renamed over the old one only once the rows file is cut.
-    pub fn commit(self) -> Result<Output, Failure> {
+    pub fn commit(self) -> Result<Output> {
         let path = &self.path;
-        let write_error = |e: std::io::Error| Failure::at("", Error::write(path, e));
+        let write_error = |e: std::io::Error| Error::write(path, e);
         let mut file = match self.file {
             Some(file) => file,
             None => {
@@ -266,60 +265,48 @@ impl Pending {
         let sidecar = identity_path(path);
         let temporary = write_temporary(&sidecar, &self.identity)?;
         let length = file.metadata().map_err(write_error)?.len();
+        let removed = (length > self.keep && self.resume).then(|| length - self.keep);
         if length > self.keep {
-            if self.resume {
-                eprintln!(
-                    "note: {}: removed a last line cut short ({} bytes without a newline)",
-                    path.display(),
-                    length - self.keep
-                );
-            }
             file.set_len(self.keep).map_err(write_error)?;
         }
-        std::fs::rename(&temporary, &sidecar)
-            .map_err(|e| Failure::at("", Error::write(&sidecar, e)))?;
+        std::fs::rename(&temporary, &sidecar).map_err(|e| Error::write(&sidecar, e))?;
         file.seek(SeekFrom::End(0)).map_err(write_error)?;
         Ok(Output {
             file,
             previous: self.previous,
             has_content: self.keep > 0,
+            removed,
         })
     }
 }
 
-fn read_identity(sidecar: &Path) -> Result<Identity, Failure> {
+fn read_identity(sidecar: &Path) -> Result<Identity> {
     let text = match std::fs::read(sidecar) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Failure::at(
-                "",
-                Error::usage(
-                    "resume",
-                    format!(
-                        "{} is missing: without the identity of the sweep that wrote the \
-                         rows, resume cannot tell whether they belong to this one \
-                         (start afresh without --resume)",
-                        sidecar.display()
-                    ),
+            return Err(Error::usage(
+                "resume",
+                format!(
+                    "{} is missing: without the identity of the sweep that wrote the \
+                     rows, resume cannot tell whether they belong to this one \
+                     (start afresh without --resume)",
+                    sidecar.display()
                 ),
             ))
         }
-        Err(e) => return Err(Failure::at("", Error::read(sidecar, e))),
+        Err(e) => return Err(Error::read(sidecar, e)),
     };
     serde_json::from_slice(&text).map_err(|e| {
-        Failure::at(
-            "",
-            Error::spec(
-                sidecar.display().to_string(),
-                format!("is not a sweep identity file: {e}"),
-            ),
+        Error::spec(
+            sidecar.display().to_string(),
+            format!("is not a sweep identity file: {e}"),
         )
     })
 }
 
 /// The sidecar's content, written whole to a temporary file beside it (to
 /// be renamed over it): returns that file's path.
-fn write_temporary(sidecar: &Path, identity: &Identity) -> Result<PathBuf, Failure> {
+fn write_temporary(sidecar: &Path, identity: &Identity) -> Result<PathBuf> {
     let mut temporary = sidecar.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = PathBuf::from(temporary);
@@ -328,7 +315,7 @@ fn write_temporary(sidecar: &Path, identity: &Identity) -> Result<PathBuf, Failu
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temporary);
-            Failure::at("", Error::write(&temporary, e))
+            Error::write(&temporary, e)
         })?;
     Ok(temporary)
 }

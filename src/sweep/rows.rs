@@ -1,12 +1,12 @@
-//! Sweep output: CSV or JSON lines, one row per point, written and flushed
-//! as each point completes (a crash loses nothing finished), and read back
-//! for `--resume` and plots.
+//! A sweep's rows as text: CSV or JSON lines, one row per point, written and
+//! flushed as each point completes (a crash loses nothing finished), and
+//! read back to resume a sweep and to plot it.
 
 use std::collections::HashSet;
 use std::io::Write;
 
-use unitsum_gpu::sweep::{Point, Row};
-use unitsum_gpu::{Error, Result};
+use super::{Point, Row};
+use crate::error::{Error, Remedy, Result};
 
 /// Output format of a sweep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,7 +216,6 @@ pub fn check_cut_line(cut: &[u8], max_line: usize, path: &std::path::Path) -> Re
 
 /// The rows of an existing output file (none when it does not exist), within
 /// [`MAX_ROWS_BYTES`]; see [`parse_rows`].
-#[allow(dead_code, reason = "the tests read rows back through it")]
 pub fn read_rows(path: &std::path::Path) -> Result<Vec<Row>> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
@@ -240,7 +239,7 @@ pub fn read_bounded(file: impl std::io::Read, path: &std::path::Path) -> Result<
                 "{}: more than {MAX_ROWS_BYTES} bytes of rows, beyond what is read back",
                 path.display()
             ),
-            unitsum_gpu::Remedy::SmallerProblem,
+            Remedy::SmallerProblem,
         ));
     }
     Ok(text)

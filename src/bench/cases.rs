@@ -1,7 +1,27 @@
-//! The counts-at-scale cases, shared by `unitsum-gpu bench --scale` and the
-//! criterion bench `benches/counts.rs` (which includes this file).
+//! The benchmarks' cases, shared by `unitsum-gpu bench` and the criterion
+//! benches `benches/exact.rs` and `benches/counts.rs`: the standard split
+//! and the counts-at-scale cases (`bench --scale`).
 
-use unitsum_gpu::{Coalition, Game, Policy, Problem, Result};
+use crate::error::Result;
+use crate::model::game::Game;
+use crate::model::policy::Policy;
+use crate::model::problem::{Coalition, Problem};
+
+/// The benchmarks' standard case: a majority of ⌊n/2⌋+1 players against the
+/// rest, everyone independently uniform.
+pub fn uniform_split(n: usize, k: usize, game: Game) -> Problem {
+    let s = n / 2 + 1;
+    Problem::new(
+        n,
+        k,
+        game,
+        vec![
+            Coalition::new((0..s).collect(), Policy::Uniform),
+            Coalition::new((s..n).collect(), Policy::Uniform),
+        ],
+    )
+    .expect("valid bench problem")
+}
 
 /// A marginal over k actions from a fixed stream: every entry ≥ 0.05.
 fn marginal(seed: u64, k: usize) -> Vec<f64> {

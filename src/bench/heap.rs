@@ -1,6 +1,6 @@
 //! Peak heap memory, for `unitsum-gpu bench`: a global allocator that counts
-//! the bytes it holds. The binary installs it (and so does the criterion
-//! bench `benches/exact.rs`, which includes this file).
+//! the bytes it holds. The binary installs it, and so does the criterion
+//! bench `benches/exact.rs`; the library never does.
 //!
 //! Only allocations through Rust's global allocator count: a GPU driver's
 //! own memory (lavapipe's, say) does not.
