@@ -46,7 +46,6 @@
 
 mod bench;
 mod check;
-mod choice;
 mod counts;
 mod cpu;
 mod error;
@@ -60,7 +59,6 @@ mod spec;
 pub mod sweep;
 mod watch;
 
-pub use choice::{expected, Choice};
 pub use check::{CheckReport, Property, Symmetry, Violation, MAX_CHECK_SAMPLES};
 pub use counts::route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
 pub use error::{Error, Remedy, Result};
