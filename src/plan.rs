@@ -9,9 +9,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::model::count_blocks::CountBlocks;
 use crate::counts::vectors::binomial;
 use crate::error::{Error, Remedy, Result};
+use crate::model::count_blocks::CountBlocks;
 use crate::model::game::Game;
 use crate::model::policy::Policy;
 use crate::model::problem::Problem;
@@ -92,15 +92,6 @@ fn expand(
     parts: &mut Vec<Part>,
 ) {
     let k = problem.actions();
-    let single = |player: usize, dist: &[f64]| Part {
-        players: vec![player],
-        outcomes: dist
-            .iter()
-            .enumerate()
-            .filter(|(_, &p)| p > 0.0)
-            .map(|(a, &p)| (vec![a], p))
-            .collect(),
-    };
     match policy {
         Policy::Pure { actions } => {
             for (&i, &a) in target.iter().zip(actions) {
@@ -131,84 +122,25 @@ fn expand(
             players: target.to_vec(),
             outcomes: support.iter().filter(|(_, p)| *p > 0.0).cloned().collect(),
         }),
-        Policy::Counts { support } => {
-            // Arranged over the policy's own members (in their roles), played
-            // by the targets in order.
-            let len = support.first().map_or(k, |(c, _)| c.len());
-            let blocks = CountBlocks::new(own, problem.roles(), k, len).expect("validated counts");
-            let outcomes = if problem.counts_by_representative(blocks.per_role()) {
-                // Shares depend on counts only: one arrangement stands for all.
-                support
-                    .iter()
-                    .filter(|(_, p)| *p > 0.0)
-                    .map(|(counts, p)| (blocks.representative(counts), *p))
-                    .collect()
-            } else {
-                support
-                    .iter()
-                    .filter(|(_, p)| *p > 0.0)
-                    .flat_map(|(counts, p)| {
-                        let each = p / blocks.arrangements(counts);
-                        blocks
-                            .every_arrangement(counts)
-                            .into_iter()
-                            .map(move |a| (a, each))
-                    })
-                    .collect()
-            };
-            parts.push(Part {
-                players: target.to_vec(),
-                outcomes,
-            });
-        }
+        Policy::Counts { support } => parts.push(Part {
+            players: target.to_vec(),
+            outcomes: count_outcomes(problem, support, own),
+        }),
         Policy::Copy {
             of,
             rest_action,
             by,
             translate,
-        } => {
-            let coalitions = problem.coalitions();
-            let roles = problem.roles();
-            let copy = crate::model::policy::CopyRuns::new(target, of, coalitions, *by, roles);
-            for run in &copy.runs {
-                for (&j, targets) in of.iter().zip(run) {
-                    let copied = &coalitions[j];
-                    let first_part = parts.len();
-                    expand(
-                        problem,
-                        &copied.policy,
-                        &copied.members,
-                        targets,
-                        base,
-                        parts,
-                    );
-                    if let Some(sigma) = translate.as_deref() {
-                        // Copier t plays σ_{r_t}(σ_{r_s}⁻¹(a)) where its copied player s plays a.
-                        let source: std::collections::HashMap<usize, usize> = targets
-                            .iter()
-                            .zip(&copied.members)
-                            .map(|(&t, &s)| (t, s))
-                            .collect();
-                        let map = |t: usize, a: usize| {
-                            crate::model::policy::translated(Some(sigma), roles[source[&t]], roles[t], a)
-                        };
-                        for &t in targets {
-                            base[t] = map(t, base[t]);
-                        }
-                        for part in &mut parts[first_part..] {
-                            for (actions, _) in &mut part.outcomes {
-                                for (a, &t) in actions.iter_mut().zip(&part.players) {
-                                    *a = map(t, *a);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            for &i in &copy.rest {
-                base[i] = *rest_action;
-            }
-        }
+        } => expand_copy(
+            problem,
+            of,
+            *rest_action,
+            *by,
+            translate.as_deref(),
+            target,
+            base,
+            parts,
+        ),
         Policy::Blocks { blocks } => {
             for block in blocks {
                 let sub: Vec<usize> = block
@@ -222,6 +154,126 @@ fn expand(
                     })
                     .collect();
                 expand(problem, &block.policy, &block.members, &sub, base, parts);
+            }
+        }
+    }
+}
+
+/// A `copy` policy: each run of the copiers `target` plays what the copied
+/// coalitions would (their policies expanded onto the run, translated where
+/// asked); copiers in no run play `rest_action`.
+#[allow(clippy::too_many_arguments)]
+fn expand_copy(
+    problem: &Problem,
+    of: &[usize],
+    rest_action: usize,
+    by: crate::model::policy::CopyMatch,
+    translate: Option<&[Vec<usize>]>,
+    target: &[usize],
+    base: &mut [usize],
+    parts: &mut Vec<Part>,
+) {
+    let coalitions = problem.coalitions();
+    let copy = crate::model::policy::CopyRuns::new(target, of, coalitions, by, problem.roles());
+    for run in &copy.runs {
+        for (&j, targets) in of.iter().zip(run) {
+            let copied = &coalitions[j];
+            let first_part = parts.len();
+            expand(
+                problem,
+                &copied.policy,
+                &copied.members,
+                targets,
+                base,
+                parts,
+            );
+            if let Some(sigma) = translate {
+                translate_copy(
+                    problem.roles(),
+                    sigma,
+                    &copied.members,
+                    targets,
+                    base,
+                    &mut parts[first_part..],
+                );
+            }
+        }
+    }
+    for &i in &copy.rest {
+        base[i] = rest_action;
+    }
+}
+
+/// One player's own part: a distribution over the actions, its zero
+/// probabilities left out.
+fn single(player: usize, dist: &[f64]) -> Part {
+    Part {
+        players: vec![player],
+        outcomes: dist
+            .iter()
+            .enumerate()
+            .filter(|(_, &p)| p > 0.0)
+            .map(|(a, &p)| (vec![a], p))
+            .collect(),
+    }
+}
+
+/// A `counts` policy's outcomes, arranged over the policy's own members (in
+/// their roles) and played by the targets in order: one representative
+/// arrangement per count vector where shares depend on counts only, else
+/// every arrangement with an equal part of the vector's probability.
+fn count_outcomes(
+    problem: &Problem,
+    support: &[(Vec<usize>, f64)],
+    own: &[usize],
+) -> Vec<(Vec<usize>, f64)> {
+    let k = problem.actions();
+    let len = support.first().map_or(k, |(c, _)| c.len());
+    let blocks = CountBlocks::new(own, problem.roles(), k, len).expect("validated counts");
+    if problem.counts_by_representative(blocks.per_role()) {
+        // Shares depend on counts only: one arrangement stands for all.
+        support
+            .iter()
+            .filter(|(_, p)| *p > 0.0)
+            .map(|(counts, p)| (blocks.representative(counts), *p))
+            .collect()
+    } else {
+        support
+            .iter()
+            .filter(|(_, p)| *p > 0.0)
+            .flat_map(|(counts, p)| {
+                let each = p / blocks.arrangements(counts);
+                blocks
+                    .every_arrangement(counts)
+                    .into_iter()
+                    .map(move |a| (a, each))
+            })
+            .collect()
+    }
+}
+
+/// A translated copy: copier t plays σ_{r_t}(σ_{r_s}⁻¹(a)) where its copied
+/// player s plays a, in the base and in the parts the copy just expanded.
+fn translate_copy(
+    roles: &[usize],
+    sigma: &[Vec<usize>],
+    copied: &[usize],
+    targets: &[usize],
+    base: &mut [usize],
+    parts: &mut [Part],
+) {
+    let source: std::collections::HashMap<usize, usize> =
+        targets.iter().zip(copied).map(|(&t, &s)| (t, s)).collect();
+    let map = |t: usize, a: usize| {
+        crate::model::policy::translated(Some(sigma), roles[source[&t]], roles[t], a)
+    };
+    for &t in targets {
+        base[t] = map(t, base[t]);
+    }
+    for part in parts {
+        for (actions, _) in &mut part.outcomes {
+            for (a, &t) in actions.iter_mut().zip(&part.players) {
+                *a = map(t, *a);
             }
         }
     }
@@ -348,13 +400,6 @@ impl FlatPlan {
         }
         let mut words: Vec<u32> = Vec::new();
         let mut reals: Vec<f64> = Vec::new();
-        let too_large = |what: &str| {
-            Error::too_large(
-                format!("{what} does not fit the kernel's 32-bit indices"),
-                Remedy::Sampling,
-            )
-        };
-        let offset = |len: usize| u32::try_from(len).map_err(|_| too_large("the plan"));
 
         let mut config = Config {
             players: n as u32,
@@ -366,118 +411,11 @@ impl FlatPlan {
             roles: blocks as u32,
             ..Config::default()
         };
-
-        // Parts: info table first, then players, actions and probabilities.
-        config.part_info = offset(words.len())?;
-        words.resize(words.len() + PART_INFO_STRIDE * plan.parts.len(), 0);
-        for (p, part) in plan.parts.iter().enumerate() {
-            let first_player = offset(words.len())?;
-            words.extend(part.players.iter().map(|&i| i as u32));
-            let first_action = offset(words.len())?;
-            for (outcome, _) in &part.outcomes {
-                words.extend(outcome.iter().zip(&part.players).map(|(&a, &i)| cell(i, a)));
-            }
-            let first_probability = offset(reals.len())?;
-            reals.extend(part.outcomes.iter().map(|(_, p)| *p));
-            let first_threshold = offset(words.len())?;
-            words.extend(sampling_thresholds(&part.outcomes));
-            let info = PartInfo {
-                outcomes: part.outcomes.len() as u32,
-                first_player,
-                players: part.players.len() as u32,
-                first_action,
-                first_probability,
-                first_threshold,
-            };
-            let at = config.part_info as usize + PART_INFO_STRIDE * p;
-            words[at..at + 6].copy_from_slice(&[
-                info.outcomes,
-                info.first_player,
-                info.players,
-                info.first_action,
-                info.first_probability,
-                info.first_threshold,
-            ]);
-        }
-
-        // The base profile's counts (players in parts are added by the walker).
-        let in_part: std::collections::HashSet<usize> = plan
-            .parts
-            .iter()
-            .flat_map(|p| p.players.iter().copied())
-            .collect();
-        let mut base_counts = vec![0u32; k];
-        let mut base_coalition_counts = vec![0u32; m * k];
-        let table = matches!(problem.game(), Game::Table { .. });
-        let strides: Vec<u32> = (0..n)
-            .map(|i| if table { (k as u32).pow(i as u32) } else { 0 })
-            .collect();
-        let mut base_table_index = 0u32;
-        for i in (0..n).filter(|i| !in_part.contains(i)) {
-            let a = plan.base[i];
-            let c = cell(i, a) as usize;
-            base_counts[c] += 1;
-            base_coalition_counts[coalition_of[i] as usize * k + c] += 1;
-            base_table_index += a as u32 * strides[i];
-        }
-        config.base_counts = offset(words.len())?;
-        words.extend(&base_counts);
-        config.base_coalition_counts = offset(words.len())?;
-        words.extend(&base_coalition_counts);
-        config.player_coalition = offset(words.len())?;
-        words.extend(&coalition_of);
-        config.player_stride = offset(words.len())?;
-        words.extend(&strides);
-        config.base_table_index = base_table_index;
-
-        // C(a, b) for a ≤ n + k, b < k (the anonymous rank needs a ≤ n + k - 2).
-        config.binom = offset(words.len())?;
-        for a in 0..=(n + k) as u64 {
-            for b in 0..k as u64 {
-                words.push(binomial(a, b).min(u64::from(u32::MAX)) as u32);
-            }
-        }
-
+        config.part_info = push_parts(plan, &cell, &mut words, &mut reals)?;
+        push_base(problem, plan, &cell, &coalition_of, &mut config, &mut words)?;
+        config.binom = push_binomials(n, k, &mut words)?;
         config.family_params = offset(reals.len())?;
-        match problem.game() {
-            Game::Plurality => config.family = family_id::PLURALITY,
-            Game::Proportional { .. } => {
-                config.family = family_id::PROPORTIONAL;
-                reals.extend(problem.game().normalised_params());
-            }
-            Game::Congestion { .. } => {
-                config.family = family_id::CONGESTION;
-                reals.extend(problem.game().normalised_params());
-            }
-            Game::Anonymous { weights } => {
-                config.family = family_id::ANONYMOUS;
-                config.anon_rows = weights[0].len() as u32;
-                reals.extend(problem.game().normalised_params());
-            }
-            Game::RoleProportional { .. } => {
-                // Proportional over the cells: w[x][block·k + a].
-                config.family = family_id::PROPORTIONAL;
-                reals.extend(problem.game().normalised_params());
-            }
-            Game::RoleCongestion { .. } => {
-                config.family = family_id::ROLE_CONGESTION;
-                reals.extend(problem.game().normalised_params());
-            }
-            Game::Table { shares } => {
-                config.family = family_id::TABLE;
-                config.table_profiles = shares[0].len() as u32;
-                // Per coalition totals: the kernel needs Σ_{i∈c_j} s_i, not each s_i.
-                for state in shares {
-                    for row in state {
-                        let mut totals = vec![0.0; m];
-                        for (i, s) in row.iter().enumerate() {
-                            totals[coalition_of[i] as usize] += s;
-                        }
-                        reals.extend(totals);
-                    }
-                }
-            }
-        }
+        push_family(problem.game(), &coalition_of, m, &mut config, &mut reals);
         offset(words.len())?;
         offset(reals.len())?;
         Ok(FlatPlan {
@@ -528,6 +466,167 @@ impl FlatPlan {
                 d
             })
             .collect()
+    }
+}
+
+/// `len` as a 32-bit offset into the flat arrays: the kernel indexes them
+/// with u32, so a plan beyond that is too large for exact enumeration.
+fn offset(len: usize) -> Result<u32> {
+    u32::try_from(len).map_err(|_| {
+        Error::too_large(
+            "the plan does not fit the kernel's 32-bit indices".to_string(),
+            Remedy::Sampling,
+        )
+    })
+}
+
+/// The parts: their info table first, then each part's players, the cells
+/// its outcomes set (`cell(player, action)`), its probabilities and its
+/// sampling thresholds. Returns the table's offset.
+fn push_parts(
+    plan: &Plan,
+    cell: &impl Fn(usize, usize) -> u32,
+    words: &mut Vec<u32>,
+    reals: &mut Vec<f64>,
+) -> Result<u32> {
+    let part_info = offset(words.len())?;
+    words.resize(words.len() + PART_INFO_STRIDE * plan.parts.len(), 0);
+    for (p, part) in plan.parts.iter().enumerate() {
+        let first_player = offset(words.len())?;
+        words.extend(part.players.iter().map(|&i| i as u32));
+        let first_action = offset(words.len())?;
+        for (outcome, _) in &part.outcomes {
+            words.extend(outcome.iter().zip(&part.players).map(|(&a, &i)| cell(i, a)));
+        }
+        let first_probability = offset(reals.len())?;
+        reals.extend(part.outcomes.iter().map(|(_, p)| *p));
+        let first_threshold = offset(words.len())?;
+        words.extend(sampling_thresholds(&part.outcomes));
+        let info = PartInfo {
+            outcomes: part.outcomes.len() as u32,
+            first_player,
+            players: part.players.len() as u32,
+            first_action,
+            first_probability,
+            first_threshold,
+        };
+        let at = part_info as usize + PART_INFO_STRIDE * p;
+        words[at..at + 6].copy_from_slice(&[
+            info.outcomes,
+            info.first_player,
+            info.players,
+            info.first_action,
+            info.first_probability,
+            info.first_threshold,
+        ]);
+    }
+    Ok(part_info)
+}
+
+/// The base profile: its cell counts, overall and per coalition, each
+/// player's coalition, the table strides and the base's table index. Players
+/// in parts are left out: the walker adds them.
+fn push_base(
+    problem: &Problem,
+    plan: &Plan,
+    cell: &impl Fn(usize, usize) -> u32,
+    coalition_of: &[u32],
+    config: &mut Config,
+    words: &mut Vec<u32>,
+) -> Result<()> {
+    let n = config.players as usize;
+    let k = config.actions as usize;
+    let m = config.coalitions as usize;
+    let in_part: std::collections::HashSet<usize> = plan
+        .parts
+        .iter()
+        .flat_map(|p| p.players.iter().copied())
+        .collect();
+    let mut base_counts = vec![0u32; k];
+    let mut base_coalition_counts = vec![0u32; m * k];
+    let table = matches!(problem.game(), Game::Table { .. });
+    let strides: Vec<u32> = (0..n)
+        .map(|i| if table { (k as u32).pow(i as u32) } else { 0 })
+        .collect();
+    let mut base_table_index = 0u32;
+    for i in (0..n).filter(|i| !in_part.contains(i)) {
+        let a = plan.base[i];
+        let c = cell(i, a) as usize;
+        base_counts[c] += 1;
+        base_coalition_counts[coalition_of[i] as usize * k + c] += 1;
+        base_table_index += a as u32 * strides[i];
+    }
+    config.base_counts = offset(words.len())?;
+    words.extend(&base_counts);
+    config.base_coalition_counts = offset(words.len())?;
+    words.extend(&base_coalition_counts);
+    config.player_coalition = offset(words.len())?;
+    words.extend(coalition_of);
+    config.player_stride = offset(words.len())?;
+    words.extend(&strides);
+    config.base_table_index = base_table_index;
+    Ok(())
+}
+
+/// The binomial table `C(a, b)` for a ≤ n + k, b < k (the anonymous rank
+/// needs a ≤ n + k - 2), saturated at u32. Returns its offset.
+fn push_binomials(n: usize, k: usize, words: &mut Vec<u32>) -> Result<u32> {
+    let at = offset(words.len())?;
+    for a in 0..=(n + k) as u64 {
+        for b in 0..k as u64 {
+            words.push(binomial(a, b).min(u64::from(u32::MAX)) as u32);
+        }
+    }
+    Ok(at)
+}
+
+/// The family's id and parameters; a table game stores per-coalition share
+/// totals, the only sums the kernel needs.
+fn push_family(
+    game: &Game,
+    coalition_of: &[u32],
+    m: usize,
+    config: &mut Config,
+    reals: &mut Vec<f64>,
+) {
+    match game {
+        Game::Plurality => config.family = family_id::PLURALITY,
+        Game::Proportional { .. } => {
+            config.family = family_id::PROPORTIONAL;
+            reals.extend(game.normalised_params());
+        }
+        Game::Congestion { .. } => {
+            config.family = family_id::CONGESTION;
+            reals.extend(game.normalised_params());
+        }
+        Game::Anonymous { weights } => {
+            config.family = family_id::ANONYMOUS;
+            config.anon_rows = weights[0].len() as u32;
+            reals.extend(game.normalised_params());
+        }
+        Game::RoleProportional { .. } => {
+            // Proportional over the cells: w[x][block·k + a].
+            config.family = family_id::PROPORTIONAL;
+            reals.extend(game.normalised_params());
+        }
+        Game::RoleCongestion { .. } => {
+            config.family = family_id::ROLE_CONGESTION;
+            reals.extend(game.normalised_params());
+        }
+        Game::Table { shares } => {
+            config.family = family_id::TABLE;
+            config.table_profiles = shares[0].len() as u32;
+            // Per coalition totals: the kernel needs Σ_{i∈c_j} s_i, not each s_i.
+            for state in shares {
+                for row in state {
+                    let mut totals = vec![0.0; m];
+                    for (i, s) in row.iter().enumerate() {
+                        totals[coalition_of[i] as usize] += s;
+                    }
+                    reals.extend(totals);
+                }
+            }
+        }
     }
 }
 

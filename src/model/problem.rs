@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::model::count_blocks::CountBlocks;
 use crate::error::{Error, Result};
+use crate::model::count_blocks::CountBlocks;
 use crate::model::game::{Game, UNIT_SUM_TOLERANCE};
 use crate::model::limits::MAX_ACTIONS;
 use crate::model::policy::{CopyMatch, Policy};
@@ -305,6 +305,9 @@ impl Problem {
         of
     }
 
+    /// Checks coalition `coalition`'s `policy` over `members` against the
+    /// problem, naming the first mistake by its JSON path under `path`. One
+    /// step per policy kind; the kinds without parameters need none.
     fn validate_policy(
         &self,
         coalition: usize,
@@ -314,157 +317,24 @@ impl Problem {
     ) -> Result<()> {
         let k = self.actions;
         let size = members.len();
-        let check_actions = |actions: &[usize], key: &str| -> Result<()> {
-            if actions.len() != size {
-                return Err(Error::spec(
-                    format!("{path}.{key}"),
-                    format!(
-                        "has {} actions, expected one per member ({size})",
-                        actions.len()
-                    ),
-                ));
-            }
-            if let Some(r) = actions.iter().position(|&a| a >= k) {
-                return Err(Error::spec(
-                    format!("{path}.{key}[{r}]"),
-                    format!("action {} is out of range 0..{k}", actions[r]),
-                ));
-            }
-            Ok(())
-        };
         match policy {
-            Policy::Pure { actions } => check_actions(actions, "actions"),
+            Policy::Pure { actions } => check_actions(actions, size, k, path, "actions"),
             Policy::Uniform => Ok(()),
-            Policy::Independent { marginals } => {
-                if marginals.len() != size {
-                    return Err(Error::spec(
-                        format!("{path}.marginals"),
-                        format!(
-                            "has {} marginals, expected one per member ({size})",
-                            marginals.len()
-                        ),
-                    ));
-                }
-                for (r, m) in marginals.iter().enumerate() {
-                    validate_distribution(m, k, &format!("{path}.marginals[{r}]"))?;
-                }
-                Ok(())
-            }
+            Policy::Independent { marginals } => validate_independent(marginals, size, k, path),
             Policy::Common { dist } => match dist {
                 Some(d) => validate_distribution(d, k, &format!("{path}.dist")),
                 None => Ok(()),
             },
-            Policy::Joint { support } => {
-                if support.is_empty() {
-                    return Err(Error::spec(format!("{path}.support"), "is empty"));
-                }
-                let mut total = 0.0;
-                for (s, (actions, p)) in support.iter().enumerate() {
-                    check_actions(actions, &format!("support[{s}].actions"))?;
-                    validate_probability(*p, &format!("{path}.support[{s}].p"))?;
-                    total += p;
-                }
-                check_unit_sum(total, &format!("{path}.support"))
-            }
-            Policy::Counts { support } => {
-                if support.is_empty() {
-                    return Err(Error::spec(format!("{path}.support"), "is empty"));
-                }
-                let mut total = 0.0;
-                let roles = crate::model::game::distinct_sorted(&self.roles).len();
-                let expected = if roles > 1 {
-                    format!("one per action ({k}), or k per role ({})", roles * k)
-                } else {
-                    format!("one per action ({k})")
-                };
-                let len = support[0].0.len();
-                let blocks = CountBlocks::new(members, &self.roles, k, len).ok_or_else(|| {
-                    Error::spec(
-                        format!("{path}.support[0].counts"),
-                        format!("has {len} counts, expected {expected}"),
-                    )
-                })?;
-                let sizes = blocks.sizes();
-                for (s, (counts, p)) in support.iter().enumerate() {
-                    let at = format!("{path}.support[{s}].counts");
-                    if counts.len() != len {
-                        return Err(Error::spec(
-                            at,
-                            format!("has {} counts, expected {len} as support[0]", counts.len()),
-                        ));
-                    }
-                    for (b, (block, &members_there)) in counts.chunks(k).zip(&sizes).enumerate() {
-                        let sum = block.iter().try_fold(0usize, |a, &c| a.checked_add(c));
-                        if sum != Some(members_there) {
-                            let whose = if blocks.per_role() {
-                                format!("the coalition's {members_there} in role block {b}")
-                            } else {
-                                format!("the coalition's {members_there}")
-                            };
-                            return Err(Error::spec(
-                                at,
-                                format!(
-                                    "counts {} members, expected {whose}",
-                                    sum.map_or("too many".to_string(), |s| s.to_string())
-                                ),
-                            ));
-                        }
-                    }
-                    if support[..s].iter().any(|(c, _)| c == counts) {
-                        return Err(Error::spec(at, "is listed twice"));
-                    }
-                    validate_probability(*p, &format!("{path}.support[{s}].p"))?;
-                    total += p;
-                }
-                check_unit_sum(total, &format!("{path}.support"))?;
-                if !self.counts_by_representative(blocks.per_role()) {
-                    // Where arrangements matter, each is enumerated.
-                    let outcomes: f64 = support.iter().map(|(c, _)| blocks.arrangements(c)).sum();
-                    if outcomes > MAX_COUNTS_ARRANGEMENTS as f64 {
-                        return Err(Error::too_large(
-                            format!(
-                                "{path}: its count vectors have {outcomes:.3e} arrangements in all, \
-                                 beyond {MAX_COUNTS_ARRANGEMENTS}, and this game needs each"
-                            ),
-                            crate::error::Remedy::SmallerProblem,
-                        ));
-                    }
-                }
-                Ok(())
-            }
+            Policy::Joint { support } => validate_joint(support, size, k, path),
+            Policy::Counts { support } => self.validate_counts(support, members, path),
             Policy::Copy {
                 of,
                 rest_action,
                 by,
                 translate,
             } => {
-                if of.is_empty() {
-                    return Err(Error::spec(format!("{path}.of"), "names no coalition"));
-                }
-                let m = self.coalitions.len();
-                let mut group = 0;
-                for (r, &j) in of.iter().enumerate() {
-                    let at = format!("{path}.of[{r}]");
-                    if j >= m {
-                        return Err(Error::spec(
-                            at,
-                            format!("coalition {j} does not exist (0..{m})"),
-                        ));
-                    }
-                    if j == coalition {
-                        return Err(Error::spec(at, format!("coalition {j} cannot copy itself")));
-                    }
-                    if of[..r].contains(&j) {
-                        return Err(Error::spec(at, format!("coalition {j} is listed twice")));
-                    }
-                    if self.coalitions[j].policy.contains_copy() {
-                        return Err(Error::spec(
-                            at,
-                            format!("coalition {j} itself plays copy: a copy of a copy is not supported"),
-                        ));
-                    }
-                    group += self.coalitions[j].members.len();
-                }
+                self.check_copied(coalition, of, path)?;
+                let group: usize = of.iter().map(|&j| self.coalitions[j].members.len()).sum();
                 match by {
                     CopyMatch::Order if size < group => {
                         return Err(Error::spec(
@@ -483,82 +353,283 @@ impl Problem {
                         format!("action {rest_action} is out of range 0..{k}"),
                     ));
                 }
-                if let Some(sigma) = translate {
-                    let involved = members
-                        .iter()
-                        .chain(of.iter().flat_map(|&j| &self.coalitions[j].members));
-                    if let Some(&i) = involved.clone().find(|&&i| self.roles[i] >= sigma.len()) {
-                        return Err(Error::spec(
-                            format!("{path}.translate"),
-                            format!(
-                                "has {} rows (one per role), but player {i} has role {}",
-                                sigma.len(),
-                                self.roles[i]
-                            ),
-                        ));
-                    }
-                    for (r, row) in sigma.iter().enumerate() {
-                        let mut seen = vec![false; k];
-                        let at = format!("{path}.translate[{r}]");
-                        if row.len() != k
-                            || row
-                                .iter()
-                                .any(|&a| a >= k || std::mem::replace(&mut seen[a], true))
-                        {
-                            return Err(Error::spec(
-                                at,
-                                format!("{row:?} is not a permutation of the {k} actions 0..{k}"),
-                            ));
-                        }
-                    }
+                match translate {
+                    Some(sigma) => self.check_translate(sigma, of, members, path),
+                    None => Ok(()),
                 }
-                Ok(())
             }
-            Policy::Blocks { blocks } => {
-                if blocks.is_empty() {
-                    return Err(Error::spec(format!("{path}.blocks"), "is empty"));
-                }
-                let mut seen = vec![false; size];
-                for (b, block) in blocks.iter().enumerate() {
-                    let at = format!("{path}.blocks[{b}]");
-                    if block.members.is_empty() {
-                        return Err(Error::spec(format!("{at}.members"), "is empty"));
-                    }
-                    for (r, i) in block.members.iter().enumerate() {
-                        let Some(pos) = members.iter().position(|m| m == i) else {
-                            return Err(Error::spec(
-                                format!("{at}.members[{r}]"),
-                                format!("player {i} is not a member of this coalition"),
-                            ));
-                        };
-                        if seen[pos] {
-                            return Err(Error::spec(
-                                format!("{at}.members[{r}]"),
-                                format!("player {i} is in two blocks: blocks must partition the coalition"),
-                            ));
-                        }
-                        seen[pos] = true;
-                    }
-                    self.validate_policy(
-                        coalition,
-                        &block.policy,
-                        &block.members,
-                        &format!("{at}.policy"),
-                    )?;
-                }
-                if let Some(pos) = seen.iter().position(|s| !s) {
-                    return Err(Error::spec(
-                        format!("{path}.blocks"),
-                        format!(
-                            "player {} is in no block: blocks must partition the coalition",
-                            members[pos]
-                        ),
-                    ));
-                }
-                Ok(())
-            }
+            Policy::Blocks { blocks } => self.validate_blocks(coalition, blocks, members, path),
         }
     }
+
+    /// A `counts` policy: every count vector has the layout of the first
+    /// (one block of `k` per action, or per role), each block counts the
+    /// coalition's members there, no vector is listed twice, the
+    /// probabilities sum to one, and where the game needs every arrangement
+    /// of a count vector, their number stays enumerable.
+    fn validate_counts(
+        &self,
+        support: &[(Vec<usize>, f64)],
+        members: &[usize],
+        path: &str,
+    ) -> Result<()> {
+        let k = self.actions;
+        if support.is_empty() {
+            return Err(Error::spec(format!("{path}.support"), "is empty"));
+        }
+        let mut total = 0.0;
+        let roles = crate::model::game::distinct_sorted(&self.roles).len();
+        let expected = if roles > 1 {
+            format!("one per action ({k}), or k per role ({})", roles * k)
+        } else {
+            format!("one per action ({k})")
+        };
+        let len = support[0].0.len();
+        let blocks = CountBlocks::new(members, &self.roles, k, len).ok_or_else(|| {
+            Error::spec(
+                format!("{path}.support[0].counts"),
+                format!("has {len} counts, expected {expected}"),
+            )
+        })?;
+        let sizes = blocks.sizes();
+        for (s, (counts, p)) in support.iter().enumerate() {
+            let at = format!("{path}.support[{s}].counts");
+            if counts.len() != len {
+                return Err(Error::spec(
+                    at,
+                    format!("has {} counts, expected {len} as support[0]", counts.len()),
+                ));
+            }
+            check_count_blocks(counts, k, &sizes, blocks.per_role(), &at)?;
+            if support[..s].iter().any(|(c, _)| c == counts) {
+                return Err(Error::spec(at, "is listed twice"));
+            }
+            validate_probability(*p, &format!("{path}.support[{s}].p"))?;
+            total += p;
+        }
+        check_unit_sum(total, &format!("{path}.support"))?;
+        if !self.counts_by_representative(blocks.per_role()) {
+            // Where arrangements matter, each is enumerated.
+            let outcomes: f64 = support.iter().map(|(c, _)| blocks.arrangements(c)).sum();
+            if outcomes > MAX_COUNTS_ARRANGEMENTS as f64 {
+                return Err(Error::too_large(
+                    format!(
+                        "{path}: its count vectors have {outcomes:.3e} arrangements in all, \
+                         beyond {MAX_COUNTS_ARRANGEMENTS}, and this game needs each"
+                    ),
+                    crate::error::Remedy::SmallerProblem,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The coalitions a `copy` policy names: at least one, each existing,
+    /// not the copier itself, none twice, and none that copies in turn.
+    fn check_copied(&self, coalition: usize, of: &[usize], path: &str) -> Result<()> {
+        if of.is_empty() {
+            return Err(Error::spec(format!("{path}.of"), "names no coalition"));
+        }
+        let m = self.coalitions.len();
+        for (r, &j) in of.iter().enumerate() {
+            let at = format!("{path}.of[{r}]");
+            if j >= m {
+                return Err(Error::spec(
+                    at,
+                    format!("coalition {j} does not exist (0..{m})"),
+                ));
+            }
+            if j == coalition {
+                return Err(Error::spec(at, format!("coalition {j} cannot copy itself")));
+            }
+            if of[..r].contains(&j) {
+                return Err(Error::spec(at, format!("coalition {j} is listed twice")));
+            }
+            if self.coalitions[j].policy.contains_copy() {
+                return Err(Error::spec(
+                    at,
+                    format!("coalition {j} itself plays copy: a copy of a copy is not supported"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A copy's `translate`: one row per role of every player involved
+    /// (copier and copied), each row a permutation of the actions.
+    fn check_translate(
+        &self,
+        sigma: &[Vec<usize>],
+        of: &[usize],
+        members: &[usize],
+        path: &str,
+    ) -> Result<()> {
+        let k = self.actions;
+        let involved = members
+            .iter()
+            .chain(of.iter().flat_map(|&j| &self.coalitions[j].members));
+        if let Some(&i) = involved.clone().find(|&&i| self.roles[i] >= sigma.len()) {
+            return Err(Error::spec(
+                format!("{path}.translate"),
+                format!(
+                    "has {} rows (one per role), but player {i} has role {}",
+                    sigma.len(),
+                    self.roles[i]
+                ),
+            ));
+        }
+        for (r, row) in sigma.iter().enumerate() {
+            let mut seen = vec![false; k];
+            let at = format!("{path}.translate[{r}]");
+            if row.len() != k
+                || row
+                    .iter()
+                    .any(|&a| a >= k || std::mem::replace(&mut seen[a], true))
+            {
+                return Err(Error::spec(
+                    at,
+                    format!("{row:?} is not a permutation of the {k} actions 0..{k}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A `blocks` policy: its blocks partition the coalition (each member in
+    /// exactly one non-empty block) and each block's policy is valid over
+    /// its own members.
+    fn validate_blocks(
+        &self,
+        coalition: usize,
+        blocks: &[crate::model::policy::Block],
+        members: &[usize],
+        path: &str,
+    ) -> Result<()> {
+        if blocks.is_empty() {
+            return Err(Error::spec(format!("{path}.blocks"), "is empty"));
+        }
+        let mut seen = vec![false; members.len()];
+        for (b, block) in blocks.iter().enumerate() {
+            let at = format!("{path}.blocks[{b}]");
+            if block.members.is_empty() {
+                return Err(Error::spec(format!("{at}.members"), "is empty"));
+            }
+            for (r, i) in block.members.iter().enumerate() {
+                let Some(pos) = members.iter().position(|m| m == i) else {
+                    return Err(Error::spec(
+                        format!("{at}.members[{r}]"),
+                        format!("player {i} is not a member of this coalition"),
+                    ));
+                };
+                if seen[pos] {
+                    return Err(Error::spec(
+                        format!("{at}.members[{r}]"),
+                        format!("player {i} is in two blocks: blocks must partition the coalition"),
+                    ));
+                }
+                seen[pos] = true;
+            }
+            self.validate_policy(
+                coalition,
+                &block.policy,
+                &block.members,
+                &format!("{at}.policy"),
+            )?;
+        }
+        if let Some(pos) = seen.iter().position(|s| !s) {
+            return Err(Error::spec(
+                format!("{path}.blocks"),
+                format!(
+                    "player {} is in no block: blocks must partition the coalition",
+                    members[pos]
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A list of actions, one per member (`size`), each in `0..k`; `key` is the
+/// list's path under the policy's `path`.
+fn check_actions(actions: &[usize], size: usize, k: usize, path: &str, key: &str) -> Result<()> {
+    if actions.len() != size {
+        return Err(Error::spec(
+            format!("{path}.{key}"),
+            format!(
+                "has {} actions, expected one per member ({size})",
+                actions.len()
+            ),
+        ));
+    }
+    if let Some(r) = actions.iter().position(|&a| a >= k) {
+        return Err(Error::spec(
+            format!("{path}.{key}[{r}]"),
+            format!("action {} is out of range 0..{k}", actions[r]),
+        ));
+    }
+    Ok(())
+}
+
+/// An `independent` policy: one marginal per member, each a distribution
+/// over the `k` actions.
+fn validate_independent(marginals: &[Vec<f64>], size: usize, k: usize, path: &str) -> Result<()> {
+    if marginals.len() != size {
+        return Err(Error::spec(
+            format!("{path}.marginals"),
+            format!(
+                "has {} marginals, expected one per member ({size})",
+                marginals.len()
+            ),
+        ));
+    }
+    for (r, m) in marginals.iter().enumerate() {
+        validate_distribution(m, k, &format!("{path}.marginals[{r}]"))?;
+    }
+    Ok(())
+}
+
+/// A `joint` policy: a non-empty support of action profiles (one action per
+/// member) with probabilities summing to one.
+fn validate_joint(support: &[(Vec<usize>, f64)], size: usize, k: usize, path: &str) -> Result<()> {
+    if support.is_empty() {
+        return Err(Error::spec(format!("{path}.support"), "is empty"));
+    }
+    let mut total = 0.0;
+    for (s, (actions, p)) in support.iter().enumerate() {
+        check_actions(actions, size, k, path, &format!("support[{s}].actions"))?;
+        validate_probability(*p, &format!("{path}.support[{s}].p"))?;
+        total += p;
+    }
+    check_unit_sum(total, &format!("{path}.support"))
+}
+
+/// One count vector's blocks of `k` (one per role where `per_role`, else
+/// one): each counts exactly the coalition's members there (`sizes`).
+fn check_count_blocks(
+    counts: &[usize],
+    k: usize,
+    sizes: &[usize],
+    per_role: bool,
+    at: &str,
+) -> Result<()> {
+    for (b, (block, &members_there)) in counts.chunks(k).zip(sizes).enumerate() {
+        let sum = block.iter().try_fold(0usize, |a, &c| a.checked_add(c));
+        if sum != Some(members_there) {
+            let whose = if per_role {
+                format!("the coalition's {members_there} in role block {b}")
+            } else {
+                format!("the coalition's {members_there}")
+            };
+            return Err(Error::spec(
+                at,
+                format!(
+                    "counts {} members, expected {whose}",
+                    sum.map_or("too many".to_string(), |s| s.to_string())
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Problem {
@@ -570,8 +641,9 @@ impl Problem {
             .iter()
             .flat_map(|&j| self.coalitions[j].members.iter().copied())
             .collect();
-        for r in crate::model::game::distinct_sorted(&group.iter().map(|&g| roles[g]).collect::<Vec<_>>())
-        {
+        for r in crate::model::game::distinct_sorted(
+            &group.iter().map(|&g| roles[g]).collect::<Vec<_>>(),
+        ) {
             let needed = group.iter().filter(|&&g| roles[g] == r).count();
             let have = members.iter().filter(|&&i| roles[i] == r).count();
             if have < needed {

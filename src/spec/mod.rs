@@ -132,103 +132,23 @@ pub(crate) fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -
             actions: uints(field(v, path, "actions")?, &at("actions"))?,
         },
         "uniform" => Policy::Uniform,
-        "independent" => {
-            let marginals = match (v.get("marginals"), v.get("marginal")) {
-                (Some(m), None) => matrix(m, &at("marginals"))?,
-                (None, Some(m)) => {
-                    let shared = numbers(m, &at("marginal"))?;
-                    validate_distribution(&shared, actions, &at("marginal"))?;
-                    vec![shared; size]
-                }
-                (Some(_), Some(_)) => {
-                    return Err(Error::spec(path, "give either \"marginals\" or \"marginal\", not both"))
-                }
-                (None, None) => {
-                    return Err(Error::spec(
-                        path,
-                        "missing key \"marginals\" (one distribution per member) or \"marginal\" (one shared by all)",
-                    ))
-                }
-            };
-            Policy::Independent { marginals }
-        }
+        "independent" => Policy::Independent {
+            marginals: parse_marginals(v, path, size, actions)?,
+        },
         "common" => Policy::Common {
             dist: match v.get("dist") {
                 Some(d) => Some(numbers(d, &at("dist"))?),
                 None => None,
             },
         },
-        "joint" => {
-            let entries = array(field(v, path, "support")?, &at("support"))?;
-            let mut support = Vec::with_capacity(entries.len());
-            for (s, e) in entries.iter().enumerate() {
-                let ep = format!("{path}.support[{s}]");
-                let acts = uints(field(e, &ep, "actions")?, &format!("{ep}.actions"))?;
-                let p = number(field(e, &ep, "p")?, &format!("{ep}.p"))?;
-                support.push((acts, p));
-            }
-            Policy::Joint { support }
-        }
-        "counts" => {
-            let entries = array(field(v, path, "support")?, &at("support"))?;
-            let mut support = Vec::with_capacity(entries.len());
-            for (s, e) in entries.iter().enumerate() {
-                let ep = format!("{path}.support[{s}]");
-                let counts = uints(field(e, &ep, "counts")?, &format!("{ep}.counts"))?;
-                let p = number(field(e, &ep, "p")?, &format!("{ep}.p"))?;
-                support.push((counts, p));
-            }
-            Policy::Counts { support }
-        }
-        "copy" => {
-            let of_value = field(v, path, "of")?;
-            let of = if of_value.is_array() {
-                uints(of_value, &at("of"))?
-            } else {
-                vec![uint(of_value, &at("of"))?]
-            };
-            let rest_action = match v.get("rest_action") {
-                Some(r) => uint(r, &at("rest_action"))?,
-                None => 0,
-            };
-            let by = match v.get("match").map(|m| string(m, &at("match"))).transpose()? {
-                None | Some("order") => CopyMatch::Order,
-                Some("role") => CopyMatch::Role,
-                Some(other) => {
-                    return Err(Error::spec(
-                        at("match"),
-                        format!("unknown match {other:?}; expected \"order\" or \"role\""),
-                    ))
-                }
-            };
-            let translate = match v.get("translate") {
-                Some(t) => Some(
-                    array(t, &at("translate"))?
-                        .iter()
-                        .enumerate()
-                        .map(|(r, row)| uints(row, &format!("{path}.translate[{r}]")))
-                        .collect::<Result<Vec<_>>>()?,
-                ),
-                None => None,
-            };
-            Policy::Copy {
-                of,
-                rest_action,
-                by,
-                translate,
-            }
-        }
-        "blocks" => {
-            let entries = array(field(v, path, "blocks")?, &at("blocks"))?;
-            let mut blocks = Vec::with_capacity(entries.len());
-            for (b, e) in entries.iter().enumerate() {
-                let bp = format!("{path}.blocks[{b}]");
-                let members = uints(field(e, &bp, "members")?, &format!("{bp}.members"))?;
-                let policy = parse_policy(field(e, &bp, "policy")?, &format!("{bp}.policy"), members.len(), actions)?;
-                blocks.push(Block { members, policy });
-            }
-            Policy::Blocks { blocks }
-        }
+        "joint" => Policy::Joint {
+            support: parse_support(v, path, "actions")?,
+        },
+        "counts" => Policy::Counts {
+            support: parse_support(v, path, "counts")?,
+        },
+        "copy" => parse_copy(v, path)?,
+        "blocks" => parse_blocks(v, path, actions)?,
         other => {
             return Err(Error::spec(
                 at("kind"),
@@ -236,6 +156,110 @@ pub(crate) fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -
             ))
         }
     })
+}
+
+/// An `independent` policy's marginals: `"marginals"`, one per member, or
+/// `"marginal"`, one shared by all `size` members (checked here, as it is
+/// copied before validation could name it).
+fn parse_marginals(v: &Value, path: &str, size: usize, actions: usize) -> Result<Vec<Vec<f64>>> {
+    let at = |key: &str| format!("{path}.{key}");
+    Ok(match (v.get("marginals"), v.get("marginal")) {
+        (Some(m), None) => matrix(m, &at("marginals"))?,
+        (None, Some(m)) => {
+            let shared = numbers(m, &at("marginal"))?;
+            validate_distribution(&shared, actions, &at("marginal"))?;
+            vec![shared; size]
+        }
+        (Some(_), Some(_)) => {
+            return Err(Error::spec(path, "give either \"marginals\" or \"marginal\", not both"))
+        }
+        (None, None) => {
+            return Err(Error::spec(
+                path,
+                "missing key \"marginals\" (one distribution per member) or \"marginal\" (one shared by all)",
+            ))
+        }
+    })
+}
+
+/// A `joint` or `counts` policy's support: entries of `key` (the actions or
+/// the counts) with a probability `p`.
+fn parse_support(v: &Value, path: &str, key: &str) -> Result<Vec<(Vec<usize>, f64)>> {
+    let entries = array(field(v, path, "support")?, &format!("{path}.support"))?;
+    let mut support = Vec::with_capacity(entries.len());
+    for (s, e) in entries.iter().enumerate() {
+        let ep = format!("{path}.support[{s}]");
+        let values = uints(field(e, &ep, key)?, &format!("{ep}.{key}"))?;
+        let p = number(field(e, &ep, "p")?, &format!("{ep}.p"))?;
+        support.push((values, p));
+    }
+    Ok(support)
+}
+
+/// A `copy` policy: the copied coalition(s) `of` (one index or a list),
+/// `rest_action` (0 by default), `match` (order by default) and the
+/// optional `translate` rows.
+fn parse_copy(v: &Value, path: &str) -> Result<Policy> {
+    let at = |key: &str| format!("{path}.{key}");
+    let of_value = field(v, path, "of")?;
+    let of = if of_value.is_array() {
+        uints(of_value, &at("of"))?
+    } else {
+        vec![uint(of_value, &at("of"))?]
+    };
+    let rest_action = match v.get("rest_action") {
+        Some(r) => uint(r, &at("rest_action"))?,
+        None => 0,
+    };
+    let by = match v
+        .get("match")
+        .map(|m| string(m, &at("match")))
+        .transpose()?
+    {
+        None | Some("order") => CopyMatch::Order,
+        Some("role") => CopyMatch::Role,
+        Some(other) => {
+            return Err(Error::spec(
+                at("match"),
+                format!("unknown match {other:?}; expected \"order\" or \"role\""),
+            ))
+        }
+    };
+    let translate = match v.get("translate") {
+        Some(t) => Some(
+            array(t, &at("translate"))?
+                .iter()
+                .enumerate()
+                .map(|(r, row)| uints(row, &format!("{path}.translate[{r}]")))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        None => None,
+    };
+    Ok(Policy::Copy {
+        of,
+        rest_action,
+        by,
+        translate,
+    })
+}
+
+/// A `blocks` policy: each block's members and its own policy, parsed for
+/// that many members.
+fn parse_blocks(v: &Value, path: &str, actions: usize) -> Result<Policy> {
+    let entries = array(field(v, path, "blocks")?, &format!("{path}.blocks"))?;
+    let mut blocks = Vec::with_capacity(entries.len());
+    for (b, e) in entries.iter().enumerate() {
+        let bp = format!("{path}.blocks[{b}]");
+        let members = uints(field(e, &bp, "members")?, &format!("{bp}.members"))?;
+        let policy = parse_policy(
+            field(e, &bp, "policy")?,
+            &format!("{bp}.policy"),
+            members.len(),
+            actions,
+        )?;
+        blocks.push(Block { members, policy });
+    }
+    Ok(Policy::Blocks { blocks })
 }
 
 fn join(parent: &str, key: &str) -> String {
