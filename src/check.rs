@@ -236,37 +236,13 @@ pub(crate) fn check_game(
 ) -> crate::Result<CheckReport> {
     let n = problem.players();
     let k = problem.actions();
-    let states = problem.states();
-    let game = problem.game();
-    let roles = problem.roles();
-    let distinct = crate::model::game::distinct_sorted(roles).len();
     let all = every_profile(problem);
     let (coverage, profiles) = match all {
         Some(p) => ("every profile".to_string(), p),
         None => (format!("{samples} random profiles (seed {seed})"), samples),
     };
-    // Adjacent transpositions generate all permutations; those of players
-    // next to each other within a role, the permutations within roles.
-    let adjacent: Vec<(usize, usize)> = (1..n).map(|i| (i - 1, i)).collect();
-    let within: Vec<(usize, usize)> = (0..n)
-        .filter_map(|i| (i + 1..n).find(|&j| roles[j] == roles[i]).map(|j| (i, j)))
-        .collect();
-    let plain = Swap {
-        game,
-        k,
-        roles,
-        translate: None,
-    };
-    let translated = Swap {
-        game,
-        k,
-        roles,
-        translate,
-    };
-    let mut role_break: Option<Violation> = None;
-    let mut full_break: Option<Violation> = None;
-    let mut canonical_break: Option<Violation> = None;
-    let mut broken = None;
+    let scan = Scan::new(problem, translate);
+    let mut breaks = Breaks::default();
     let mut profile = vec![0usize; n];
     let mut rng = StdRng::seed_from_u64(seed);
     'profiles: for index in 0..profiles {
@@ -283,61 +259,154 @@ pub(crate) fn check_game(
         } else {
             profile.iter_mut().for_each(|a| *a = rng.random_range(0..k));
         }
-        for x in 0..states {
-            let shares = game.player_shares(x, &profile, k);
-            if let Some(v) = check_shares(&shares, x, &profile) {
-                broken = Some(v);
+        for x in 0..problem.states() {
+            if scan.state(x, &profile, &mut breaks) {
                 break 'profiles;
             }
-            if role_break.is_none() {
-                role_break =
-                    plain.first_break(Property::RoleSymmetry, x, &profile, &shares, &within);
-            }
-            if full_break.is_none() && distinct > 1 {
-                full_break = plain.first_break(Property::Symmetry, x, &profile, &shares, &adjacent);
-            }
-            if canonical_break.is_none() && translate.is_some() {
-                canonical_break = translated.first_break(
-                    Property::CanonicalSymmetry,
-                    x,
-                    &profile,
-                    &shares,
-                    &adjacent,
-                );
-            }
         }
-        if role_break.is_some() && (translate.is_none() || canonical_break.is_some()) {
+        if breaks.role.is_some() && (translate.is_none() || breaks.canonical.is_some()) {
             break; // nothing stronger left to find
         }
     }
-    if distinct == 1 {
-        // One role: the permutations within it are all of them.
-        full_break = role_break.clone().map(|v| Violation {
-            property: Property::Symmetry,
-            ..v
-        });
-    }
-    let (symmetry, asymmetry) = match (&role_break, &full_break) {
-        (Some(v), _) => (Symmetry::None, Some(v.clone())),
-        (None, Some(v)) => (Symmetry::Role, Some(v.clone())),
-        (None, None) => (Symmetry::Full, None),
-    };
-    let declared = if distinct == 1 {
-        full_break
-    } else {
-        role_break
-    };
-    let violation = broken.or(declared).or(canonical_break.clone());
     watch.report(profiles, profiles);
-    Ok(CheckReport {
-        coverage,
-        profiles,
-        roles: distinct,
-        symmetry,
-        asymmetry,
-        canonical: translate.map(|_| canonical_break.is_none()),
-        violation,
-    })
+    Ok(breaks.report(coverage, profiles, scan.distinct, translate.is_some()))
+}
+
+/// The first violation found of each property, as the scan goes.
+#[derive(Default)]
+struct Breaks {
+    /// Non-negativity or unit sum: it ends the scan.
+    broken: Option<Violation>,
+    /// Symmetry within roles.
+    role: Option<Violation>,
+    /// Full symmetry (looked for only with several roles).
+    full: Option<Violation>,
+    /// Symmetry in canonical actions (only with a translation).
+    canonical: Option<Violation>,
+}
+
+impl Breaks {
+    /// The report: the symmetry found is the strongest unbroken one, and the
+    /// violation the first of what the game must have (its shares, then the
+    /// symmetry its roles declare, then the canonical one).
+    fn report(
+        self,
+        coverage: String,
+        profiles: u64,
+        distinct: usize,
+        translated: bool,
+    ) -> CheckReport {
+        let Breaks {
+            broken,
+            role,
+            mut full,
+            canonical,
+        } = self;
+        if distinct == 1 {
+            // One role: the permutations within it are all of them.
+            full = role.clone().map(|v| Violation {
+                property: Property::Symmetry,
+                ..v
+            });
+        }
+        let (symmetry, asymmetry) = match (&role, &full) {
+            (Some(v), _) => (Symmetry::None, Some(v.clone())),
+            (None, Some(v)) => (Symmetry::Role, Some(v.clone())),
+            (None, None) => (Symmetry::Full, None),
+        };
+        let declared = if distinct == 1 { full } else { role };
+        let violation = broken.or(declared).or(canonical.clone());
+        CheckReport {
+            coverage,
+            profiles,
+            roles: distinct,
+            symmetry,
+            asymmetry,
+            canonical: translated.then_some(canonical.is_none()),
+            violation,
+        }
+    }
+}
+
+/// What one state of one profile is checked against: the swaps that test
+/// each symmetry.
+struct Scan<'a> {
+    game: &'a Game,
+    k: usize,
+    /// Distinct roles.
+    distinct: usize,
+    /// Whether a translation was given.
+    translated: bool,
+    /// Adjacent transpositions, which generate all permutations.
+    adjacent: Vec<(usize, usize)>,
+    /// Transpositions of players next to each other within a role, which
+    /// generate the permutations within roles.
+    within: Vec<(usize, usize)>,
+    /// Swaps that keep the actions.
+    plain: Swap<'a>,
+    /// Swaps that translate the actions.
+    canonical: Swap<'a>,
+}
+
+impl<'a> Scan<'a> {
+    fn new(problem: &'a Problem, translate: Option<&'a [Vec<usize>]>) -> Self {
+        let n = problem.players();
+        let k = problem.actions();
+        let game = problem.game();
+        let roles = problem.roles();
+        Scan {
+            game,
+            k,
+            distinct: crate::model::game::distinct_sorted(roles).len(),
+            translated: translate.is_some(),
+            adjacent: (1..n).map(|i| (i - 1, i)).collect(),
+            within: (0..n)
+                .filter_map(|i| (i + 1..n).find(|&j| roles[j] == roles[i]).map(|j| (i, j)))
+                .collect(),
+            plain: Swap {
+                game,
+                k,
+                roles,
+                translate: None,
+            },
+            canonical: Swap {
+                game,
+                k,
+                roles,
+                translate,
+            },
+        }
+    }
+
+    /// Checks state `x` of `profile`, recording each property's first break;
+    /// true when the shares themselves are broken (the scan ends).
+    fn state(&self, x: usize, profile: &[usize], breaks: &mut Breaks) -> bool {
+        let shares = self.game.player_shares(x, profile, self.k);
+        if let Some(v) = check_shares(&shares, x, profile) {
+            breaks.broken = Some(v);
+            return true;
+        }
+        if breaks.role.is_none() {
+            breaks.role =
+                self.plain
+                    .first_break(Property::RoleSymmetry, x, profile, &shares, &self.within);
+        }
+        if breaks.full.is_none() && self.distinct > 1 {
+            breaks.full =
+                self.plain
+                    .first_break(Property::Symmetry, x, profile, &shares, &self.adjacent);
+        }
+        if breaks.canonical.is_none() && self.translated {
+            breaks.canonical = self.canonical.first_break(
+                Property::CanonicalSymmetry,
+                x,
+                profile,
+                &shares,
+                &self.adjacent,
+            );
+        }
+        false
+    }
 }
 
 /// The number of profiles when the check can visit every one of them.

@@ -8,6 +8,10 @@ use unitsum_gpu::{Error, Problem};
 use crate::convert::{to_json, to_py, IntoPyErr};
 use crate::errors::guarded;
 
+/// The first non-blank characters that make `Problem.from_json`'s source
+/// JSON text (an object, an array or a string) rather than a file path.
+const JSON_TEXT_STARTS: [char; 3] = ['{', '[', '"'];
+
 /// A validated problem: n players, k actions, a game and coalitions.
 ///
 /// Build it with :meth:`Problem.from_dict` or :meth:`Problem.from_json`;
@@ -42,7 +46,7 @@ impl PyProblem {
                 if text
                     .to_string_lossy()
                     .trim_start()
-                    .starts_with(['{', '[', '"'])
+                    .starts_with(JSON_TEXT_STARTS)
                 {
                     let Some(text) = crate::args::utf8(text)? else {
                         return Err(Error::spec(

@@ -8,7 +8,9 @@ use bytemuck::{Pod, Zeroable};
 use super::{GpuContext, KernelData};
 use crate::error::{Error, Remedy, Result};
 
-pub(super) use crate::model::limits::{MAX_ACCUMULATORS, MAX_COALITION_COUNTS, MAX_PARTS, WORKGROUP_SIZE};
+pub(super) use crate::model::limits::{
+    MAX_ACCUMULATORS, MAX_COALITION_COUNTS, MAX_PARTS, WORKGROUP_SIZE,
+};
 /// Loop iterations one invocation may run. lavapipe silently stops every
 /// invocation's loops after 65535 iterations in total; half of it leaves room
 /// for the estimates being rough.
@@ -73,6 +75,33 @@ pub(super) struct Job<'a> {
     pub watch: crate::watch::Watch<'a>,
 }
 
+/// A job's cut into threads, dispatches and submits, and the sizes of its
+/// per-dispatch parameters and partial sums.
+struct Cut {
+    /// Items per thread.
+    per_thread: u64,
+    /// Items per dispatch at most.
+    per_dispatch: u64,
+    /// Bytes between two dispatches' parameters (uniform offset alignment).
+    params_stride: u64,
+    /// Partials one dispatch writes (workgroups × accumulators).
+    partials_per_dispatch: u64,
+    /// Dispatches per submit.
+    batch: u64,
+    /// Bytes of one submit's partials.
+    partials_bytes: u64,
+}
+
+/// The device objects of one job: per-dispatch parameters, partials,
+/// processed-item counters and the kernel bound to them.
+struct JobBuffers {
+    params: wgpu::Buffer,
+    partials: wgpu::Buffer,
+    processed: wgpu::Buffer,
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+}
+
 impl GpuContext {
     /// Run `job`: the sums of every accumulator over all items, in f64.
     pub(super) fn run(
@@ -81,6 +110,37 @@ impl GpuContext {
         data: &KernelData,
         job: Job<'_>,
     ) -> Result<Vec<f64>> {
+        let cut = self.cut(&job)?;
+        let bound = self.bind(config, data, &job, &cut)?;
+        let mut sums = vec![0.0f64; job.accumulators as usize];
+        let mut done: u64 = 0;
+        while done < job.items {
+            // One batch: up to `batch` dispatches, then one readback.
+            let (batch_params, workgroups, start) = batch_params(&job, &cut, done);
+            self.queue.write_buffer(&bound.params, 0, &batch_params);
+            let bytes = self.submit(&job, &cut, &bound, &workgroups)?;
+            let counted: u64 = bytemuck::cast_slice::<u8, u32>(&bytes[1])[..workgroups.len()]
+                .iter()
+                .map(|&c| u64::from(c))
+                .sum();
+            if counted != start - done {
+                return Err(Error::GpuCheckFailed {
+                    expected: start - done,
+                    got: counted,
+                });
+            }
+            self.add_partials(&bytes[0], &workgroups, &cut, &mut sums);
+            done = start;
+            job.watch.report(done, job.items);
+            job.watch.check()?;
+        }
+        Ok(sums)
+    }
+
+    /// The job's cut: items per thread within the loop budget and the
+    /// schedule, workgroups per dispatch, dispatches per submit; errors when
+    /// one item is beyond a thread's budget or the partials beyond a binding.
+    fn cut(&self, job: &Job<'_>) -> Result<Cut> {
         if job.iterations_at_start + job.iterations_per_item > LOOP_BUDGET {
             return Err(Error::too_large(format!(
                 "one {} needs about {} loop iterations, beyond one GPU thread's budget of {LOOP_BUDGET} \
@@ -123,22 +183,40 @@ impl GpuContext {
                 "the partial sums need {partials_bytes} bytes, beyond this adapter's storage binding limit"
             ), Remedy::CpuBackend));
         }
+        Ok(Cut {
+            per_thread,
+            per_dispatch,
+            params_stride,
+            partials_per_dispatch,
+            batch,
+            partials_bytes,
+        })
+    }
 
+    /// The job's buffers and the kernel's bind group over them and the
+    /// kernel data; the partials start poisoned.
+    fn bind(
+        &mut self,
+        config: &wgpu::Buffer,
+        data: &KernelData,
+        job: &Job<'_>,
+        cut: &Cut,
+    ) -> Result<JobBuffers> {
         let params = self.buffer(
             "dispatch params",
-            params_stride * batch,
+            cut.params_stride * cut.batch,
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         // Poisoned (all bits set: NaN as f32 and f64), so that a partial the
         // kernel fails to write cannot pass for a sum.
         let partials = self.buffer_with(
             "partials",
-            &vec![u8::MAX; partials_bytes as usize],
+            &vec![u8::MAX; cut.partials_bytes as usize],
             wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
         );
         let processed = self.buffer(
             "processed",
-            4 * batch,
+            4 * cut.batch,
             wgpu::BufferUsages::STORAGE
                 | wgpu::BufferUsages::COPY_SRC
                 | wgpu::BufferUsages::COPY_DST,
@@ -163,93 +241,111 @@ impl GpuContext {
                 super::entire(5, &processed),
             ],
         });
-
-        let mut sums = vec![0.0f64; accumulators as usize];
-        let mut done: u64 = 0;
-        while done < job.items {
-            // One batch: up to `batch` dispatches, then one readback.
-            let mut batch_params = vec![0u8; (params_stride * batch) as usize];
-            let mut workgroups = Vec::new();
-            let mut start = done;
-            for d in 0..batch {
-                if start >= job.items {
-                    break;
-                }
-                let count = per_dispatch.min(job.items - start);
-                let mut digits = [0u32; MAX_PARTS];
-                if let Some(fill) = job.digits {
-                    for (p, digit) in fill(start).into_iter().enumerate() {
-                        digits[p] = digit;
-                    }
-                }
-                let p = DispatchParams {
-                    digits,
-                    first_lo: start as u32,
-                    first_hi: (start >> 32) as u32,
-                    count: count as u32,
-                    per_thread: per_thread as u32,
-                    counter: d as u32,
-                    partial_base: (d * partials_per_dispatch) as u32,
-                    seed_lo: job.seed as u32,
-                    seed_hi: (job.seed >> 32) as u32,
-                };
-                let at = (d * params_stride) as usize;
-                batch_params[at..at + std::mem::size_of::<DispatchParams>()]
-                    .copy_from_slice(bytemuck::bytes_of(&p));
-                workgroups.push(count.div_ceil(per_thread * WORKGROUP_SIZE) as u32);
-                start += count;
-            }
-            self.queue.write_buffer(&params, 0, &batch_params);
-            let mut encoder = self
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some(job.kernel.name()),
-                });
-            encoder.clear_buffer(&processed, 0, None);
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some(job.kernel.name()),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(&pipeline);
-                for (d, &groups) in workgroups.iter().enumerate() {
-                    pass.set_bind_group(0, &bind_group, &[(d as u64 * params_stride) as u32]);
-                    pass.dispatch_workgroups(groups, 1, 1);
-                }
-            }
-            let bytes = self.read_back(
-                encoder,
-                &[(&partials, partials_bytes), (&processed, 4 * batch)],
-            )?;
-            let counted: u64 = bytemuck::cast_slice::<u8, u32>(&bytes[1])[..workgroups.len()]
-                .iter()
-                .map(|&c| u64::from(c))
-                .sum();
-            if counted != start - done {
-                return Err(Error::GpuCheckFailed {
-                    expected: start - done,
-                    got: counted,
-                });
-            }
-            for (d, &groups) in workgroups.iter().enumerate() {
-                let base = d as u64 * partials_per_dispatch;
-                for g in 0..u64::from(groups) {
-                    for (s, sum) in sums.iter_mut().enumerate() {
-                        let at = (base + g * accumulators + s as u64) as usize;
-                        *sum += if self.shader_f64 {
-                            bytemuck::pod_read_unaligned::<f64>(&bytes[0][at * 8..at * 8 + 8])
-                        } else {
-                            f64::from(bytemuck::pod_read_unaligned::<f32>(
-                                &bytes[0][at * 4..at * 4 + 4],
-                            ))
-                        };
-                    }
-                }
-            }
-            done = start;
-            job.watch.report(done, job.items);
-            job.watch.check()?;
-        }
-        Ok(sums)
+        Ok(JobBuffers {
+            params,
+            partials,
+            processed,
+            pipeline,
+            bind_group,
+        })
     }
+
+    /// One batch's dispatches (each at its parameters' offset), submitted
+    /// with the readback of the partials and the processed-item counters.
+    fn submit(
+        &self,
+        job: &Job<'_>,
+        cut: &Cut,
+        bound: &JobBuffers,
+        workgroups: &[u32],
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some(job.kernel.name()),
+            });
+        encoder.clear_buffer(&bound.processed, 0, None);
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(job.kernel.name()),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&bound.pipeline);
+            for (d, &groups) in workgroups.iter().enumerate() {
+                pass.set_bind_group(
+                    0,
+                    &bound.bind_group,
+                    &[(d as u64 * cut.params_stride) as u32],
+                );
+                pass.dispatch_workgroups(groups, 1, 1);
+            }
+        }
+        self.read_back(
+            encoder,
+            &[
+                (&bound.partials, cut.partials_bytes),
+                (&bound.processed, 4 * cut.batch),
+            ],
+        )
+    }
+
+    /// Adds every workgroup's partials (f64, or f32 without shader f64) to
+    /// `sums`, in a fixed order: dispatch, workgroup, accumulator.
+    fn add_partials(&self, bytes: &[u8], workgroups: &[u32], cut: &Cut, sums: &mut [f64]) {
+        let accumulators = sums.len() as u64;
+        for (d, &groups) in workgroups.iter().enumerate() {
+            let base = d as u64 * cut.partials_per_dispatch;
+            for g in 0..u64::from(groups) {
+                for (s, sum) in sums.iter_mut().enumerate() {
+                    let at = (base + g * accumulators + s as u64) as usize;
+                    *sum += if self.shader_f64 {
+                        bytemuck::pod_read_unaligned::<f64>(&bytes[at * 8..at * 8 + 8])
+                    } else {
+                        f64::from(bytemuck::pod_read_unaligned::<f32>(
+                            &bytes[at * 4..at * 4 + 4],
+                        ))
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// One batch's parameters from item `done` on: up to `batch` dispatches of
+/// `per_dispatch` items, each with its first item (and that item's digits
+/// for enumeration), its counter and its partials' base. Returns the
+/// parameter bytes, each dispatch's workgroups and the item after the batch.
+fn batch_params(job: &Job<'_>, cut: &Cut, done: u64) -> (Vec<u8>, Vec<u32>, u64) {
+    let mut batch_params = vec![0u8; (cut.params_stride * cut.batch) as usize];
+    let mut workgroups = Vec::new();
+    let mut start = done;
+    for d in 0..cut.batch {
+        if start >= job.items {
+            break;
+        }
+        let count = cut.per_dispatch.min(job.items - start);
+        let mut digits = [0u32; MAX_PARTS];
+        if let Some(fill) = job.digits {
+            for (p, digit) in fill(start).into_iter().enumerate() {
+                digits[p] = digit;
+            }
+        }
+        let p = DispatchParams {
+            digits,
+            first_lo: start as u32,
+            first_hi: (start >> 32) as u32,
+            count: count as u32,
+            per_thread: cut.per_thread as u32,
+            counter: d as u32,
+            partial_base: (d * cut.partials_per_dispatch) as u32,
+            seed_lo: job.seed as u32,
+            seed_hi: (job.seed >> 32) as u32,
+        };
+        let at = (d * cut.params_stride) as usize;
+        batch_params[at..at + std::mem::size_of::<DispatchParams>()]
+            .copy_from_slice(bytemuck::bytes_of(&p));
+        workgroups.push(count.div_ceil(cut.per_thread * WORKGROUP_SIZE) as u32);
+        start += count;
+    }
+    (batch_params, workgroups, start)
 }
