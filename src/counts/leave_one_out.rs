@@ -15,9 +15,9 @@
 
 use rayon::prelude::*;
 
+use crate::counts::part_types::PartType;
 use crate::counts::vectors::count_vectors;
 use crate::error::Result;
-use crate::counts::part_types::PartType;
 use crate::plan::FlatPlan;
 use crate::watch::Watch;
 
@@ -353,6 +353,29 @@ impl LeaveOneOutPlan {
         if copies == 0 {
             return dist;
         }
+        match self.add_closed_form(dist, ty, copies) {
+            Ok(closed) => closed,
+            Err(dist) => {
+                let dist = self.spread(dist);
+                let total = dist.total();
+                let Distribution::Spread { mass, .. } = dist else {
+                    unreachable!("spread above")
+                };
+                self.convolve(total, mass, ty, copies)
+            }
+        }
+    }
+
+    /// The additions that keep a closed form: a fixed part moves a point
+    /// (or a multinomial's point), and copies of a part with a multinomial
+    /// marginal start or extend a multinomial. `Err` gives `dist` back when
+    /// none applies and the cells must be convolved.
+    fn add_closed_form(
+        &self,
+        dist: Distribution,
+        ty: &PartType,
+        copies: u32,
+    ) -> std::result::Result<Distribution, Distribution> {
         let moved = |point: &[u32]| -> Vec<u32> {
             point
                 .iter()
@@ -360,10 +383,10 @@ impl LeaveOneOutPlan {
                 .map(|(a, b)| a + copies * b)
                 .collect()
         };
-        let dist = match (dist, marginal_of(ty)) {
+        match (dist, marginal_of(ty)) {
             // A fixed part moves a point (or a multinomial's point).
             (Distribution::Point(point), _) if ty.outcomes.len() == 1 => {
-                return Distribution::Point(moved(&point));
+                Ok(Distribution::Point(moved(&point)))
             }
             (
                 Distribution::Multinomial {
@@ -372,20 +395,16 @@ impl LeaveOneOutPlan {
                     copies: c,
                 },
                 _,
-            ) if ty.outcomes.len() == 1 => {
-                return Distribution::Multinomial {
-                    point: moved(&point),
-                    marginal,
-                    copies: c,
-                };
-            }
-            (Distribution::Point(point), Some(marginal)) => {
-                return Distribution::Multinomial {
-                    point,
-                    marginal,
-                    copies,
-                };
-            }
+            ) if ty.outcomes.len() == 1 => Ok(Distribution::Multinomial {
+                point: moved(&point),
+                marginal,
+                copies: c,
+            }),
+            (Distribution::Point(point), Some(marginal)) => Ok(Distribution::Multinomial {
+                point,
+                marginal,
+                copies,
+            }),
             (
                 Distribution::Multinomial {
                     point,
@@ -393,15 +412,24 @@ impl LeaveOneOutPlan {
                     copies: c,
                 },
                 Some(p),
-            ) if p == marginal => {
-                return Distribution::Multinomial {
-                    point,
-                    marginal,
-                    copies: c + copies,
-                };
-            }
-            (dist, _) => self.spread(dist),
-        };
+            ) if p == marginal => Ok(Distribution::Multinomial {
+                point,
+                marginal,
+                copies: c + copies,
+            }),
+            (dist, _) => Err(dist),
+        }
+    }
+
+    /// The spread cells `mass` (holding `total` players) convolved with
+    /// `copies` copies of the part `ty`, one copy at a time.
+    fn convolve(
+        &self,
+        mut total: u32,
+        mut mass: Vec<f64>,
+        ty: &PartType,
+        copies: u32,
+    ) -> Distribution {
         let s = &self.simplex;
         let k = s.actions;
         let width = ty.outcomes[0].counts.iter().sum::<u32>();
@@ -416,10 +444,6 @@ impl LeaveOneOutPlan {
                 (row, outer, outer.iter().sum(), last, o.probability)
             })
             .collect();
-        let mut total = dist.total();
-        let Distribution::Spread { mut mass, .. } = dist else {
-            unreachable!("spread above")
-        };
         // Two buffers, swapped after each copy (a fresh one per copy would
         // cost a page fault per 4 kB). Each destination row pulls from the
         // rows its outcomes come from, so rows are written once, in

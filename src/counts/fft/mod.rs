@@ -28,10 +28,10 @@ mod grid;
 use rayon::prelude::*;
 use rustfft::num_complex::Complex;
 
-use crate::error::{Error, Result};
 use crate::counts::part_types::{part_types, PartType};
-use crate::plan::{FlatPlan, Plan};
+use crate::error::{Error, Result};
 use crate::model::problem::Problem;
+use crate::plan::{FlatPlan, Plan};
 use crate::watch::Watch;
 
 pub(crate) use grid::Grid;
@@ -313,7 +313,9 @@ impl SpectralPlan {
         Ok(total)
     }
 
-    /// The frequency pass over one row of the spectrum.
+    /// The frequency pass over one row of the spectrum: per frequency, load
+    /// the share spectra, form each type's power, then each coalition's
+    /// leave-one-out products and sums.
     #[allow(clippy::too_many_arguments, reason = "one row's inputs and outputs")]
     fn row(
         &self,
@@ -325,26 +327,8 @@ impl SpectralPlan {
         s: &mut Scratch,
         out: &mut Pass,
     ) {
-        let k = self.actions;
-        let axes = k - 1;
-        let length = self.grid.last();
         let types = self.types.len();
-        self.grid.outer(row, &mut s.outer);
-        // The outer axes' twiddle of each outcome, constant along the row.
-        let mut o = 0;
-        for ty in &self.types {
-            for outcome in &ty.outcomes {
-                let mut c = Complex::new(1.0, 0.0);
-                for a in 0..axes - 1 {
-                    let t = (s.outer[a] * outcome.counts[a] as usize) % length;
-                    c *= twiddles[t];
-                }
-                s.row_twiddle[o] = c;
-                s.phase[o] = 0;
-                o += 1;
-            }
-        }
-        let one = Complex::new(1.0, 0.0);
+        self.start_row(row, twiddles, s);
         let max_copies = self.types.iter().map(|t| t.copies).max().unwrap_or(1);
         // Rounding of the products forming R̂_{−q} and Â_b R̂_{−q}: powers by
         // squaring, prefix, suffix and two more products, 3u each.
@@ -359,74 +343,126 @@ impl SpectralPlan {
                 // |h| (hypot is slow; nothing here comes near overflow).
                 s.hm[i] = h.norm_sqr().sqrt() * (1.0 + 2.0 * U);
             }
-            // Each type's spectrum, its power and the closed form's magnitudes.
-            let mut o = 0;
-            for (t, ty) in self.types.iter().enumerate() {
-                let mut p = Complex::new(0.0, 0.0);
-                let a = &mut s.a[t * k..(t + 1) * k];
-                a.fill(Complex::new(0.0, 0.0));
-                for term in &ty.terms {
-                    // The phase index (f · step) mod L, advanced along the row.
-                    let z = s.row_twiddle[o] * twiddles[s.phase[o]];
-                    s.phase[o] += term.step;
-                    if s.phase[o] >= length {
-                        s.phase[o] -= length;
-                    }
-                    o += 1;
-                    p += z * term.probability;
-                    for &(b, weight) in &term.weights {
-                        a[b] += z * weight;
-                    }
+            self.type_powers(twiddles, s);
+            self.leave_one_out(actions, w, gamma, norms, s, out);
+        }
+    }
+
+    /// The outer axes' twiddle of each outcome, constant along the row, and
+    /// each outcome's phase reset to the row's start.
+    fn start_row(&self, row: usize, twiddles: &[Complex<f64>], s: &mut Scratch) {
+        let axes = self.actions - 1;
+        let length = self.grid.last();
+        self.grid.outer(row, &mut s.outer);
+        let mut o = 0;
+        for ty in &self.types {
+            for outcome in &ty.outcomes {
+                let mut c = Complex::new(1.0, 0.0);
+                for a in 0..axes - 1 {
+                    let t = (s.outer[a] * outcome.counts[a] as usize) % length;
+                    c *= twiddles[t];
                 }
-                let magnitude = p.norm_sqr().sqrt() * (1.0 + 2.0 * U);
-                let upper = magnitude + ty.error;
-                if ty.copies == 1 {
-                    (s.x[t], s.y[t]) = (p, one);
-                    (s.xa[t], s.xu[t], s.ya[t], s.yu[t]) = (magnitude, upper, 1.0, 1.0);
-                } else {
-                    let y = powi(p, ty.copies - 1);
-                    s.x[t] = y * p;
-                    s.y[t] = y;
-                    s.ya[t] = magnitude.powi(ty.copies as i32 - 1);
-                    s.yu[t] = upper.powi(ty.copies as i32 - 1);
-                    s.xa[t] = s.ya[t] * magnitude;
-                    s.xu[t] = s.yu[t] * upper;
+                s.row_twiddle[o] = c;
+                s.phase[o] = 0;
+                o += 1;
+            }
+        }
+    }
+
+    /// At one frequency, each type's spectrum `p` and its share-weighted
+    /// spectra `a`, its power by the type's copies (`x = p^copies`, `y =
+    /// p^(copies−1)`) and the closed form's magnitudes and upper bounds of
+    /// both; advances every outcome's phase to the next frequency.
+    #[inline(always)]
+    fn type_powers(&self, twiddles: &[Complex<f64>], s: &mut Scratch) {
+        let k = self.actions;
+        let length = self.grid.last();
+        let one = Complex::new(1.0, 0.0);
+        let mut o = 0;
+        for (t, ty) in self.types.iter().enumerate() {
+            let mut p = Complex::new(0.0, 0.0);
+            let a = &mut s.a[t * k..(t + 1) * k];
+            a.fill(Complex::new(0.0, 0.0));
+            for term in &ty.terms {
+                // The phase index (f · step) mod L, advanced along the row.
+                let z = s.row_twiddle[o] * twiddles[s.phase[o]];
+                s.phase[o] += term.step;
+                if s.phase[o] >= length {
+                    s.phase[o] -= length;
+                }
+                o += 1;
+                p += z * term.probability;
+                for &(b, weight) in &term.weights {
+                    a[b] += z * weight;
                 }
             }
-            // Suffix products of X̂, |X̂| and its upper bound.
-            s.sx[types] = one;
-            s.sa[types] = 1.0;
-            s.su[types] = 1.0;
-            for t in (0..types).rev() {
-                s.sx[t] = s.sx[t + 1] * s.x[t];
-                s.sa[t] = s.sa[t + 1] * s.xa[t];
-                s.su[t] = s.su[t + 1] * s.xu[t];
+            let magnitude = p.norm_sqr().sqrt() * (1.0 + 2.0 * U);
+            let upper = magnitude + ty.error;
+            if ty.copies == 1 {
+                (s.x[t], s.y[t]) = (p, one);
+                (s.xa[t], s.xu[t], s.ya[t], s.yu[t]) = (magnitude, upper, 1.0, 1.0);
+            } else {
+                let y = powi(p, ty.copies - 1);
+                s.x[t] = y * p;
+                s.y[t] = y;
+                s.ya[t] = magnitude.powi(ty.copies as i32 - 1);
+                s.yu[t] = upper.powi(ty.copies as i32 - 1);
+                s.xa[t] = s.ya[t] * magnitude;
+                s.xu[t] = s.yu[t] * upper;
             }
-            let (mut px, mut pa, mut pu) = (one, 1.0, 1.0);
-            for (t, ty) in self.types.iter().enumerate() {
-                let residual = px * s.sx[t + 1] * s.y[t];
-                let lower = pa * s.sa[t + 1] * s.ya[t];
-                let upper = pu * s.su[t + 1] * s.yu[t];
-                let radius = (upper - lower).max(0.0) + (gamma + ty.error) * upper;
-                let copies = f64::from(ty.copies);
-                let j = ty.coalition;
-                for (i, &b) in actions.iter().enumerate() {
-                    if ty.mass[b] == 0.0 {
-                        continue;
-                    }
-                    let (h, hm) = (s.h[i], s.hm[i]);
-                    let v = s.a[t * k + b] * residual;
-                    out.values[j] += w * copies * (h.re * v.re + h.im * v.im);
-                    out.bounds[j] += w * copies * hm * ty.mass[b] * radius;
-                    out.magnitudes[j] += w * copies * hm * ty.mass[b] * upper;
+        }
+    }
+
+    /// At one frequency of weight `w`, each type's residual (the product of
+    /// every other type's power and its own less one copy, from prefix and
+    /// suffix products) against the share spectra: the coalition's value,
+    /// error bound and magnitude, and the residual norms when `norms` is set.
+    #[inline(always)]
+    fn leave_one_out(
+        &self,
+        actions: &[usize],
+        w: f64,
+        gamma: f64,
+        norms: bool,
+        s: &mut Scratch,
+        out: &mut Pass,
+    ) {
+        let k = self.actions;
+        let types = self.types.len();
+        let one = Complex::new(1.0, 0.0);
+        // Suffix products of X̂, |X̂| and its upper bound.
+        s.sx[types] = one;
+        s.sa[types] = 1.0;
+        s.su[types] = 1.0;
+        for t in (0..types).rev() {
+            s.sx[t] = s.sx[t + 1] * s.x[t];
+            s.sa[t] = s.sa[t + 1] * s.xa[t];
+            s.su[t] = s.su[t + 1] * s.xu[t];
+        }
+        let (mut px, mut pa, mut pu) = (one, 1.0, 1.0);
+        for (t, ty) in self.types.iter().enumerate() {
+            let residual = px * s.sx[t + 1] * s.y[t];
+            let lower = pa * s.sa[t + 1] * s.ya[t];
+            let upper = pu * s.su[t + 1] * s.yu[t];
+            let radius = (upper - lower).max(0.0) + (gamma + ty.error) * upper;
+            let copies = f64::from(ty.copies);
+            let j = ty.coalition;
+            for (i, &b) in actions.iter().enumerate() {
+                if ty.mass[b] == 0.0 {
+                    continue;
                 }
-                if norms {
-                    out.residual_squares[t] += w * upper * upper;
-                }
-                px *= s.x[t];
-                pa *= s.xa[t];
-                pu *= s.xu[t];
+                let (h, hm) = (s.h[i], s.hm[i]);
+                let v = s.a[t * k + b] * residual;
+                out.values[j] += w * copies * (h.re * v.re + h.im * v.im);
+                out.bounds[j] += w * copies * hm * ty.mass[b] * radius;
+                out.magnitudes[j] += w * copies * hm * ty.mass[b] * upper;
             }
+            if norms {
+                out.residual_squares[t] += w * upper * upper;
+            }
+            px *= s.x[t];
+            pa *= s.xa[t];
+            pu *= s.xu[t];
         }
     }
 }
