@@ -46,6 +46,7 @@
 
 mod bench;
 mod check;
+mod choice;
 mod counts;
 mod cpu;
 mod error;
@@ -60,23 +61,24 @@ pub mod sweep;
 mod watch;
 
 pub use check::{CheckReport, Property, Symmetry, Violation, MAX_CHECK_SAMPLES};
+pub use choice::{expected, Choice};
 pub use counts::route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
 pub use error::{Error, Remedy, Result};
-pub use gpu::Adapter;
 pub use evaluator::{
-    evaluate, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed,
-    Options, AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
+    evaluate, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed, Options,
+    AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
 };
-pub use model::game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
+pub use gpu::Adapter;
 pub use guarantee::{
     Basis, BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight, SecurityValue,
     Solver, AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,
 };
-pub use spec::json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
-pub use model::limits::MAX_ACTIONS;
 pub use memory::DEFAULT_MEMORY_LIMIT;
+pub use model::game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
+pub use model::limits::MAX_ACTIONS;
 pub use model::policy::{Block, CopyMatch, Policy};
 pub use model::problem::{Coalition, Problem, MAX_COUNTS_ARRANGEMENTS};
+pub use spec::json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
 pub use watch::{human_duration, Cancel, NoticeFn, ProgressFn, NOTICE_AFTER_SECONDS};
 
 /// The crate's internals, for its own integration tests and benches only:

@@ -24,10 +24,9 @@ use numpy::{PyArray1, PyArray2, PyArray3};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use serde::de::DeserializeOwned;
 use unitsum_gpu::{
-    Backend, CountsAlgorithm, CurveOptions, Error, Evaluation, Evaluator, Game, GuaranteeOptions,
-    Method, Options, Result, SecurityValue, Solver,
+    Backend, Choice, CountsAlgorithm, CurveOptions, Error, Evaluation, Evaluator, Game,
+    GuaranteeOptions, Method, Options, Result, SecurityValue,
 };
 
 use crate::args::{
@@ -180,67 +179,15 @@ fn interruptible<T: Send>(
     outcome.map_err(panicked)?.map_err(IntoPyErr::into_pyerr)
 }
 
-/// A keyword argument's value, a string, as one of the core's enums.
-pub(crate) fn choice<T: DeserializeOwned + Choice>(
-    option: &str,
-    value: &Bound<'_, PyAny>,
-) -> PyResult<T> {
-    named(option, &text(value, option)?)
+/// A keyword argument's value, a string, as one of the core's named
+/// values: the library's names and its message for a wrong one.
+pub(crate) fn choice<T: Choice>(option: &str, value: &Bound<'_, PyAny>) -> PyResult<T> {
+    named(&text(value, option)?)
 }
 
 /// [`choice`] of a string already converted.
-fn named<T: DeserializeOwned + Choice>(option: &str, value: &str) -> PyResult<T> {
-    if let Some(known) = T::known(value) {
-        return Ok(known);
-    }
-    serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|e| {
-        Error::usage(
-            option,
-            format!("{value:?}: {e}").replace("variant ", "value "),
-        )
-        .into_pyerr()
-    })
-}
-
-/// The common values of a keyword, matched without serde (a small call's
-/// cost is mostly such overhead).
-pub(crate) trait Choice: Sized {
-    fn known(value: &str) -> Option<Self>;
-}
-
-impl Choice for Backend {
-    fn known(value: &str) -> Option<Self> {
-        match value {
-            "auto" => Some(Backend::Auto),
-            "cpu" => Some(Backend::Cpu),
-            "gpu" => Some(Backend::Gpu),
-            "both" => Some(Backend::Both),
-            _ => None,
-        }
-    }
-}
-
-impl Choice for Method {
-    fn known(value: &str) -> Option<Self> {
-        match value {
-            "auto" => Some(Method::Auto),
-            "exact" => Some(Method::Exact),
-            "counts" => Some(Method::Counts),
-            "sample" => Some(Method::Sample),
-            _ => None,
-        }
-    }
-}
-
-impl Choice for Solver {
-    fn known(value: &str) -> Option<Self> {
-        match value {
-            "auto" => Some(Solver::Auto),
-            "dense" => Some(Solver::Dense),
-            "double-oracle" => Some(Solver::DoubleOracle),
-            _ => None,
-        }
-    }
+fn named<T: Choice>(value: &str) -> PyResult<T> {
+    T::parse_name(value).map_err(IntoPyErr::into_pyerr)
 }
 
 /// The guarantee options of the keyword arguments.
@@ -255,17 +202,11 @@ fn guarantee_options(
     let defaults = GuaranteeOptions::default();
     Ok(GuaranteeOptions {
         backend,
-        solver: named("solver", solver)?,
+        solver: named(solver)?,
         spy,
         max_iterations: max_iterations.unwrap_or(defaults.max_iterations),
         max_seconds: max_seconds.unwrap_or(defaults.max_seconds),
     })
-}
-
-impl Choice for CountsAlgorithm {
-    fn known(_: &str) -> Option<Self> {
-        None
-    }
 }
 
 /// The name serde gives a core enum (`cpu`, `counts`, ...).
@@ -454,7 +395,7 @@ impl PyEvaluator {
                 }
             }
             let counts: CountsAlgorithm = match counts {
-                Some(c) => named("counts", &c)?,
+                Some(c) => named(&c)?,
                 None => CountsAlgorithm::Auto,
             };
             let options = Options {

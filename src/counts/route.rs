@@ -5,14 +5,14 @@
 //! by estimated cost within the memory limit, with the FFT's rounding bound
 //! checked after the fact.
 
-use crate::error::{Error, Remedy, Result};
-use crate::counts::leave_one_out::{LeaveOneOutPlan, ShareCache};
-use crate::memory;
-use crate::counts::part_types::part_types;
-use crate::plan::{FlatPlan, Plan};
-use crate::model::problem::Problem;
-use crate::counts::fft::SpectralPlan;
 use crate::counts::direct::{CountsPlan, DirectEstimate};
+use crate::counts::fft::SpectralPlan;
+use crate::counts::leave_one_out::{LeaveOneOutPlan, ShareCache};
+use crate::counts::part_types::part_types;
+use crate::error::{Error, Remedy, Result};
+use crate::memory;
+use crate::model::problem::Problem;
+use crate::plan::{FlatPlan, Plan};
 use crate::watch::Watch;
 
 /// How the counts method sums.
@@ -56,17 +56,6 @@ pub enum CountsAlgorithm {
     /// closed form): for many small parts or one run of identical players
     /// (deviation payoffs), on the CPU.
     LeaveOneOut,
-}
-
-impl std::fmt::Display for CountsAlgorithm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            CountsAlgorithm::Auto => "auto",
-            CountsAlgorithm::Direct => "direct",
-            CountsAlgorithm::Fft => "fft",
-            CountsAlgorithm::LeaveOneOut => "leave-one-out",
-        })
-    }
 }
 
 /// Largest FFT rounding bound kept when the direct sum could run instead.

@@ -74,16 +74,6 @@ pub enum Solver {
     DoubleOracle,
 }
 
-impl std::fmt::Display for Solver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Solver::Auto => "auto",
-            Solver::Dense => "dense",
-            Solver::DoubleOracle => "double-oracle",
-        })
-    }
-}
-
 /// `auto` solves symmetric games whose dense payoff matrix has more entries
 /// than this by double oracle.
 pub const AUTO_DENSE_MAX_ENTRIES: u64 = 20_000;

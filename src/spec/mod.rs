@@ -372,7 +372,9 @@ pub(crate) fn to_value(problem: &Problem) -> Value {
             .map(|c| json!({ "members": c.members, "policy": policy_to_value(&c.policy) }))
             .collect::<Vec<_>>(),
     });
-    if problem.has_roles() || problem.game().roles().is_some() {
+    // Any role other than 0 is written, even when every player has it (a
+    // single role 1 read back as the default 0 would change the problem).
+    if problem.roles().iter().any(|&r| r != 0) || problem.game().roles().is_some() {
         spec["roles"] = json!(problem.roles());
     }
     spec

@@ -538,42 +538,9 @@ fn twins_case(gpu: &mut Evaluator, problem: &Problem) -> Result<(), TestCaseErro
     unit_sum_and_bounds("gpu", &g.shares, GPU_TOLERANCE)
 }
 
-/// KNOWN BUG, found by `specs_round_trip` and shrunk to: 1 player, 1
-/// action, roles [1], a `proportional` game with role-indexed weights
-/// [[[1.0], [1.0]]] (reduced to `proportional` since one role remains),
-/// coalition [0] pure [0]. A problem whose players all share one role other
-/// than 0 is written without `"roles"` (`has_roles()` is false and the
-/// reduced game has none), so reading it back gives every player role 0:
-/// `Problem::roles()` changes from [1] to [0] (the text and the shares do
-/// not). While this is `true`, the round trip expects such problems back
-/// with roles 0 and `known_bug_a_single_nonzero_role_is_dropped` checks
-/// that the bug is still there; once the spec writer keeps the roles, set
-/// it to `false`: both then check the exact round trip.
-const SINGLE_NONZERO_ROLE_DROPPED: bool = true;
-
-/// What a round trip gives back: `problem`, except for the known bug above.
-fn round_tripped(problem: &Problem) -> Problem {
-    let single_nonzero = !problem.has_roles()
-        && problem.roles().iter().any(|&r| r != 0)
-        && problem.game().roles().is_none();
-    if SINGLE_NONZERO_ROLE_DROPPED && single_nonzero {
-        let n = problem.players();
-        Problem::new_with_roles(
-            n,
-            problem.actions(),
-            Some(vec![0; n]),
-            problem.game().clone(),
-            problem.coalitions().to_vec(),
-        )
-        .expect("the same problem with roles 0")
-    } else {
-        problem.clone()
-    }
-}
-
 /// 3. Value, text and serde forms give back the same problem, text and shares.
 fn round_trip_case(problem: &Problem) -> Result<(), TestCaseError> {
-    let expected = round_tripped(problem);
+    let expected = problem.clone();
     let value = problem.to_value();
     let again = Problem::from_value(&value)
         .map_err(|e| TestCaseError::fail(format!("from_value refused its own spec: {e}")))?;
@@ -659,8 +626,10 @@ fn specs_round_trip() {
     );
 }
 
-/// The shrunk case of [`SINGLE_NONZERO_ROLE_DROPPED`], kept as a test.
-fn known_bug_a_single_nonzero_role_is_dropped() {
+/// Found by `specs_round_trip` and shrunk to one player of role 1: a
+/// problem whose players all share one role other than 0 was written
+/// without `"roles"` and read back with role 0. Kept as a test.
+fn a_single_nonzero_role_survives_a_round_trip() {
     let problem = Problem::new(
         2,
         2,
@@ -679,16 +648,7 @@ fn known_bug_a_single_nonzero_role_is_dropped() {
     assert_eq!(problem.roles(), &[1, 1]);
     let again = Problem::from_value(&problem.to_value()).unwrap();
     assert_eq!(again.to_json(), problem.to_json());
-    if SINGLE_NONZERO_ROLE_DROPPED {
-        assert_eq!(
-            again.roles(),
-            &[0, 0],
-            "the spec keeps a single nonzero role now: set SINGLE_NONZERO_ROLE_DROPPED = false"
-        );
-        assert_eq!(again, round_tripped(&problem));
-    } else {
-        assert_eq!(again, problem);
-    }
+    assert_eq!(again, problem);
 }
 
 /// 4. Counts equal enumeration, each algorithm, symmetric families; the
@@ -919,7 +879,7 @@ super::trials!(
     cpu: [
         unit_sum_and_bounds_of_every_family_and_policy_kind,
         specs_round_trip,
-        known_bug_a_single_nonzero_role_is_dropped,
+        a_single_nonzero_role_survives_a_round_trip,
         counts_equal_enumeration_with_every_algorithm,
         perturbed_inputs_fail_every_cross_check,
         a_failing_property_is_found_and_shrunk,
