@@ -2,6 +2,7 @@
 //! API: the kernels' Rust twins, the fast CPU paths, the plan and the GPU
 //! context with its probes. Hidden from the docs and free to change.
 
+pub use crate::counts::direct::{all_count_vectors, CountSpace};
 pub use crate::counts::vectors::{count_vector_rank, CountVectors};
 pub use crate::cpu::count_shares::count_shares;
 pub use crate::cpu::digits::add_to_digits;
@@ -12,11 +13,10 @@ pub use crate::cpu::oracle::oracle;
 pub use crate::cpu::philox::philox4x32_10;
 pub use crate::cpu::profile::ProfileState;
 pub use crate::cpu::sample::{accumulate_sample, draw_profile, sample};
-pub use crate::spec::generate::{distribution, random_game, random_joint, random_marginals};
 pub use crate::gpu::{GpuContext, Schedule};
 pub use crate::guarantee::{payoff_matrix, PayoffMatrix, PAYOFF_TOLERANCE};
 pub use crate::plan::{sampling_thresholds, FlatPlan, Plan};
-pub use crate::counts::direct::{all_count_vectors, CountSpace};
+pub use crate::spec::generate::{distribution, random_game, random_joint, random_marginals};
 
 /// The cases `unitsum-gpu bench` and the criterion benches time, and the
 /// counting allocator behind their peak-memory column.

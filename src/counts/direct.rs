@@ -18,8 +18,8 @@ use rayon::prelude::*;
 
 use crate::counts::vectors::CountVectors;
 use crate::error::{Error, Remedy, Result};
-use crate::plan::Plan;
 use crate::model::problem::Problem;
+use crate::plan::Plan;
 use crate::watch::Watch;
 
 /// Largest cube `(n+1)^(k-1)` the method accepts (a few hundred MB of scratch).

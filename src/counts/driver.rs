@@ -4,9 +4,9 @@
 //! `count_pairs` kernel or its twin) or build a payoff matrix (`payoff_counts`).
 //! On the GPU the share table never leaves the device.
 
+use crate::counts::direct::{all_count_vectors, CountsFlat, CountsPlan};
 use crate::error::Result;
 use crate::plan::FlatPlan;
-use crate::counts::direct::{all_count_vectors, CountsFlat, CountsPlan};
 use crate::watch::Watch;
 
 /// What a backend runs for the counts method.

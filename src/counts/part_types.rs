@@ -3,8 +3,8 @@
 //! *type* taken `copies` times (its `uniform` players, equal marginals), and
 //! each coalition's fixed players as one more part with one outcome.
 
-use crate::plan::Plan;
 use crate::model::problem::Problem;
+use crate::plan::Plan;
 
 /// Unit roundoff of f64.
 const U: f64 = f64::EPSILON / 2.0;

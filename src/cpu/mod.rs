@@ -23,10 +23,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use crate::counts::direct::CountsFlat;
 use crate::counts::driver::CountKernels;
 use crate::error::Result;
 use crate::plan::FlatPlan;
-use crate::counts::direct::CountsFlat;
 use crate::watch::Watch;
 
 /// Items per CPU task at least: large enough to amortise a walker's start,

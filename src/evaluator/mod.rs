@@ -7,14 +7,14 @@ mod kernels;
 
 pub(crate) use kernels::Kernels;
 
+use crate::counts::direct::CountsPlan;
 use crate::counts::route::{pair_cost, CountsAlgorithm, Route};
 use crate::error::{Error, Result};
-use crate::model::game::GPU_RANGE;
 use crate::gpu::GpuContext;
 use crate::memory::DEFAULT_MEMORY_LIMIT;
-use crate::plan::{FlatPlan, Plan};
+use crate::model::game::GPU_RANGE;
 use crate::model::problem::Problem;
-use crate::counts::direct::CountsPlan;
+use crate::plan::{FlatPlan, Plan};
 use crate::watch::{
     estimated_seconds, human_duration, Cancel, NoticeFn, ProgressFn, Watch, NOTICE_AFTER_SECONDS,
 };

@@ -6,10 +6,10 @@
 
 use super::run::Job;
 use super::{GpuContext, Kernel, KernelData};
+use crate::counts::direct::{CountsConfig, CountsFlat};
 use crate::counts::driver::CountKernels;
 use crate::error::{Error, Remedy, Result};
 use crate::plan::FlatPlan;
-use crate::counts::direct::{CountsConfig, CountsFlat};
 use crate::watch::Watch;
 
 /// A counts layout on the device, its share table in place.

@@ -104,7 +104,11 @@ or use the CPU backend";
 /// WGSL pieces composed into one module, after the constants they share
 /// with the host (src/model/limits.rs).
 pub(crate) fn compose(pieces: &[&str]) -> String {
-    format!("{}\n{}", crate::model::limits::wgsl_constants(), pieces.join("\n"))
+    format!(
+        "{}\n{}",
+        crate::model::limits::wgsl_constants(),
+        pieces.join("\n")
+    )
 }
 
 /// A kernel's data on the device: integers at binding 2, reals (f32) at 3.
@@ -143,7 +147,6 @@ pub struct Adapter {
     /// Whether this is the adapter [`crate::Backend::Gpu`] uses.
     pub selected: bool,
 }
-
 
 /// Preference order: real GPUs first, then software; Vulkan/Metal/DX12
 /// before GL (lavapipe's GL twin is slower and lacks f64).

@@ -4,13 +4,13 @@
 
 use super::lp::maximin;
 use super::{checked_value, is_share, Basis, BestResponse, SecurityValue, Solver};
-use crate::model::count_blocks::CountBlocks;
+use crate::counts::direct::{count_vectors_with_totals, CountDistribution, CountSpace, CountsPlan};
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator, Method, Options, Side};
-use crate::plan::{FlatPlan, Part, Plan};
+use crate::model::count_blocks::CountBlocks;
 use crate::model::policy::Policy;
 use crate::model::problem::{Coalition, Problem};
-use crate::counts::direct::{count_vectors_with_totals, CountDistribution, CountSpace, CountsPlan};
+use crate::plan::{FlatPlan, Part, Plan};
 
 /// Payoff matrices larger than this (states × strategies × replies) are refused.
 pub const MAX_PAYOFF_ENTRIES: u64 = 20_000_000;
@@ -135,7 +135,10 @@ fn count_payoff_matrix(
     let (member_totals, other_totals) = (totals(&members_blocks), totals(&others_blocks));
     let vectors = |totals: &[u32]| {
         totals.iter().fold(1u64, |n, &t| {
-            n.saturating_mul(crate::counts::vectors::count_vectors(u64::from(t), k as u64))
+            n.saturating_mul(crate::counts::vectors::count_vectors(
+                u64::from(t),
+                k as u64,
+            ))
         })
     };
     // Counted before they are listed.
@@ -161,9 +164,13 @@ fn count_payoff_matrix(
     };
     let flat = FlatPlan::new(problem, &Plan::new(problem))?;
     let mut notes = Vec::new();
-    let (values, max_gpu_cpu) = compare(evaluator, backend, problem, &mut notes, |evaluator, side| {
-        evaluator.kernels(side)?.payoff_counts(&flat, &counts)
-    })?;
+    let (values, max_gpu_cpu) = compare(
+        evaluator,
+        backend,
+        problem,
+        &mut notes,
+        |evaluator, side| evaluator.kernels(side)?.payoff_counts(&flat, &counts),
+    )?;
     // Each count vector stands for one joint action: the coalition's
     // members in their listed order, the others in player order.
     Ok(PayoffMatrix {
@@ -225,9 +232,13 @@ fn joint_payoff_matrix(
     };
     let flat = FlatPlan::new(problem, &plan)?;
     let mut notes = Vec::new();
-    let (values, max_gpu_cpu) = compare(evaluator, backend, problem, &mut notes, |evaluator, side| {
-        evaluator.kernels(side)?.payoff_profiles(&flat, j)
-    })?;
+    let (values, max_gpu_cpu) = compare(
+        evaluator,
+        backend,
+        problem,
+        &mut notes,
+        |evaluator, side| evaluator.kernels(side)?.payoff_profiles(&flat, j),
+    )?;
     Ok(PayoffMatrix {
         strategies,
         replies,

@@ -196,7 +196,11 @@ impl<'a> Restricted<'a> {
         if self.replies.contains(&reply) {
             return false;
         }
-        let column: Vec<f64> = self.strategies.iter().map(|&a| self.payoff(a, reply)).collect();
+        let column: Vec<f64> = self
+            .strategies
+            .iter()
+            .map(|&a| self.payoff(a, reply))
+            .collect();
         for (row, v) in self.rows.iter_mut().zip(column) {
             row.push(v);
         }
@@ -218,7 +222,9 @@ impl<'a> Restricted<'a> {
     /// The others' mix on the restricted game (indices into `replies`).
     fn others_mix(&self) -> Result<Mix> {
         let rows = &self.rows;
-        let mu = maximin(self.replies.len(), self.strategies.len(), |a, b| -rows[a][b])?;
+        let mu = maximin(self.replies.len(), self.strategies.len(), |a, b| {
+            -rows[a][b]
+        })?;
         Ok(kept(&mu.weights))
     }
 

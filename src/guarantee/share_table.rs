@@ -8,12 +8,12 @@
 //! entries. With the GPU asked for, the kernel builds it too and the two are
 //! compared within [`PAYOFF_TOLERANCE`].
 
+use crate::counts::direct::{all_count_vectors, rank_of_cell, CountSpace};
 use crate::counts::vectors::{count_vectors, CountVectors};
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator};
-use crate::plan::{FlatPlan, Plan};
 use crate::model::problem::Problem;
-use crate::counts::direct::{all_count_vectors, rank_of_cell, CountSpace};
+use crate::plan::{FlatPlan, Plan};
 
 use super::dense::PAYOFF_TOLERANCE;
 
@@ -94,37 +94,34 @@ impl ShareTable {
         let shares = evaluator
             .kernels(crate::evaluator::Side::Cpu)?
             .count_shares(&flat, &vectors)?;
-        let max_gpu_cpu = match backend {
-            Backend::Cpu | Backend::Auto => None,
-            Backend::Gpu | Backend::Both => {
-                notes.push(
+        let max_gpu_cpu =
+            match backend {
+                Backend::Cpu | Backend::Auto => None,
+                Backend::Gpu | Backend::Both => {
+                    notes.push(
                     "the double oracle's certificates are f64 sums: its share table comes from \
                      the CPU, checked against the GPU's"
                         .into(),
                 );
-                problem
-                    .game()
-                    .check_range(crate::model::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
-                let gpu = evaluator
-                    .kernels(crate::evaluator::Side::Gpu)?
-                    .count_shares(&flat, &vectors)?;
-                let d = shares
-                    .iter()
-                    .zip(&gpu)
-                    .map(|(&c, &g)| (c - g).abs())
-                    .fold(
+                    problem
+                        .game()
+                        .check_range(crate::model::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
+                    let gpu = evaluator
+                        .kernels(crate::evaluator::Side::Gpu)?
+                        .count_shares(&flat, &vectors)?;
+                    let d = shares.iter().zip(&gpu).map(|(&c, &g)| (c - g).abs()).fold(
                         0.0,
                         |m: f64, d| if d.is_nan() { f64::NAN } else { m.max(d) },
                     );
-                if d.is_nan() || d > PAYOFF_TOLERANCE {
-                    return Err(Error::Disagree {
-                        difference: d,
-                        tolerance: PAYOFF_TOLERANCE,
-                    });
+                    if d.is_nan() || d > PAYOFF_TOLERANCE {
+                        return Err(Error::Disagree {
+                            difference: d,
+                            tolerance: PAYOFF_TOLERANCE,
+                        });
+                    }
+                    Some(d)
                 }
-                Some(d)
-            }
-        };
+            };
         let rank = rank_of_cell(&space, &vectors);
         Ok((
             ShareTable {

@@ -5,9 +5,9 @@
 //! digit summed in closed form when it is one player's (`Cycle`). Tested
 //! against the plain walk (tests/it/reference.rs).
 
+use crate::counts::direct::{all_count_vectors, CountSpace};
 use crate::cpu::enumerate::Walker;
 use crate::plan::{family_id, FlatPlan};
-use crate::counts::direct::{all_count_vectors, CountSpace};
 
 /// Largest share table [`ShareMemo`] builds, in f64 entries (2 MiB: it
 /// should stay in the core's L2 cache).

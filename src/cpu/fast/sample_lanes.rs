@@ -438,10 +438,10 @@ fn sample_with(lanes: impl Lanes, flat: &FlatPlan, seed: u64, first: u64, count:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::generate::{random_game, random_joint, random_marginals};
-    use crate::plan::Plan;
     use crate::model::policy::Policy;
     use crate::model::problem::{Coalition, Problem};
+    use crate::plan::Plan;
+    use crate::spec::generate::{random_game, random_joint, random_marginals};
     use rand::SeedableRng;
 
     /// The AVX2 build (where this CPU has it) gives the sums of the portable
