@@ -12,6 +12,8 @@ use crate::watch::Watch;
 
 /// Check every profile when `states × k^n` is at most this; sample beyond.
 pub(crate) const CHECK_EXHAUSTIVE_MAX: u64 = 200_000;
+/// Random profiles `check` draws unless asked otherwise.
+pub const DEFAULT_CHECK_SAMPLES: u64 = 20_000;
 /// Random profiles `check` draws at most.
 pub const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
 /// The most share evaluations (times players) one check may take: about a

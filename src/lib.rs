@@ -60,7 +60,9 @@ mod spec;
 pub mod sweep;
 mod watch;
 
-pub use check::{CheckReport, Property, Symmetry, Violation, MAX_CHECK_SAMPLES};
+pub use check::{
+    CheckReport, Property, Symmetry, Violation, DEFAULT_CHECK_SAMPLES, MAX_CHECK_SAMPLES,
+};
 pub use choice::{expected, Choice};
 pub use counts::route::{CountsAlgorithm, FFT_ROUNDING_LIMIT};
 pub use error::{Error, Remedy, Result};

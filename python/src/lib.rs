@@ -57,6 +57,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::usage_error, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SAMPLES", unitsum_gpu::DEFAULT_SAMPLES)?;
+    m.add("DEFAULT_CHECK_SAMPLES", unitsum_gpu::DEFAULT_CHECK_SAMPLES)?;
+    m.add(
+        "DEFAULT_SWEEP_SAMPLES",
+        unitsum_gpu::sweep::DEFAULT_SWEEP_SAMPLES,
+    )?;
     m.add("DEFAULT_TOLERANCE", unitsum_gpu::DEFAULT_TOLERANCE)?;
     m.add("GAP", unitsum_gpu::GAP)?;
     Ok(())

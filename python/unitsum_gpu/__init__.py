@@ -37,7 +37,16 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _native
-from ._native import DEFAULT_SAMPLES, DEFAULT_TOLERANCE, GAP, Problem, Sweep, __version__
+from ._native import (
+    DEFAULT_CHECK_SAMPLES,
+    DEFAULT_SAMPLES,
+    DEFAULT_SWEEP_SAMPLES,
+    DEFAULT_TOLERANCE,
+    GAP,
+    Problem,
+    Sweep,
+    __version__,
+)
 from .errors import (
     CancelledError,
     CheckFailedError,
@@ -67,7 +76,9 @@ __all__ = [
     "sweep",
     "check",
     "devices",
+    "DEFAULT_CHECK_SAMPLES",
     "DEFAULT_SAMPLES",
+    "DEFAULT_SWEEP_SAMPLES",
     "DEFAULT_TOLERANCE",
     "GAP",
     "UnitsumError",
@@ -423,7 +434,7 @@ class Evaluator:
         opponents: Union[str, Iterable[str]] = "uniform,pure,common,random:2",
         backend: str = "cpu",
         method: str = "auto",
-        samples: int = 200_000,
+        samples: int = DEFAULT_SWEEP_SAMPLES,
         seed: int = 0,
         tolerance: float = DEFAULT_TOLERANCE,
         shard: Optional[Tuple[int, int]] = None,
@@ -485,7 +496,7 @@ class Evaluator:
     def check(
         self,
         problem: ProblemLike,
-        samples: int = 20_000,
+        samples: int = DEFAULT_CHECK_SAMPLES,
         seed: int = 0,
         translate: Optional[Sequence[Sequence[int]]] = None,
     ) -> Dict[str, Any]:
@@ -609,7 +620,7 @@ def sweep(
     opponents: Union[str, Iterable[str]] = "uniform,pure,common,random:2",
     backend: str = "cpu",
     method: str = "auto",
-    samples: int = 200_000,
+    samples: int = DEFAULT_SWEEP_SAMPLES,
     seed: int = 0,
     tolerance: float = DEFAULT_TOLERANCE,
     shard: Optional[Tuple[int, int]] = None,
@@ -634,7 +645,7 @@ def sweep(
 
 def check(
     problem: ProblemLike,
-    samples: int = 20_000,
+    samples: int = DEFAULT_CHECK_SAMPLES,
     seed: int = 0,
     translate: Optional[Sequence[Sequence[int]]] = None,
 ) -> Dict[str, Any]:

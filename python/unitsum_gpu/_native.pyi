@@ -12,6 +12,8 @@ from .errors import UsageError
 
 __version__: str
 DEFAULT_SAMPLES: int
+DEFAULT_CHECK_SAMPLES: int
+DEFAULT_SWEEP_SAMPLES: int
 DEFAULT_TOLERANCE: float
 #: The certified gap at which the double oracle stops (`upper - lower`).
 GAP: float

@@ -536,7 +536,7 @@ impl Evaluator {
         if players < 2 {
             return Err(Error::usage("players", "a curve needs at least 2 players"));
         }
-        crate::sweep::check_players(&[players], "players").map_err(Error::into_usage)?;
+        crate::model::limits::check_players(&[players], "players").map_err(Error::into_usage)?;
         options.guarantee.validate()?;
         let sizes = match &options.sizes {
             Some(sizes) => {

@@ -27,6 +27,21 @@ const PART_FIELDS: [&str; 6] = [
     "PART_FIRST_THRESHOLD",
 ];
 
+/// Players a sweep, grid or curve point may have: player lists are built
+/// from the number, so it is bounded before anything is allocated.
+pub(crate) const MAX_GRID_PLAYERS: usize = 100_000;
+
+/// Every n of a grid must be at most [`MAX_GRID_PLAYERS`].
+pub(crate) fn check_players(players: &[usize], what: &str) -> crate::Result<()> {
+    match players.iter().find(|&&n| n > MAX_GRID_PLAYERS) {
+        Some(n) => Err(crate::Error::spec(
+            what,
+            format!("{n} players: at most {MAX_GRID_PLAYERS}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The constants above and the family ids ([`crate::plan::family_id`]) as WGSL.
 pub(crate) fn wgsl_constants() -> String {
     use crate::plan::family_id::*;

@@ -14,7 +14,6 @@ pub mod rows;
 
 pub use contexts::{contexts, CONTEXT_COPIES};
 pub use grid::{grid, grid_file};
-pub(crate) use presets::check_players;
 pub use presets::{
     parse_opponents, parse_range, theorem1, theorem2, OpponentKind, Sizes, MAX_RANDOM_OPPONENTS,
     MAX_RANGE_VALUES,
@@ -429,12 +428,15 @@ pub struct SweepOptions {
     pub tolerance: f64,
 }
 
+/// Samples per evaluation of a sampling sweep unless asked otherwise.
+pub const DEFAULT_SWEEP_SAMPLES: u64 = 200_000;
+
 impl Default for SweepOptions {
     fn default() -> Self {
         SweepOptions {
             backend: Backend::Cpu,
             method: Method::Auto,
-            samples: 200_000,
+            samples: DEFAULT_SWEEP_SAMPLES,
             seed: 0,
             tolerance: crate::evaluator::DEFAULT_TOLERANCE,
         }

@@ -137,20 +137,7 @@ fn too_many(what: &str) -> Error {
     )
 }
 
-/// Players a sweep, grid or curve point may have: player lists are built
-/// from the number, so it is bounded before anything is allocated.
-pub(crate) const MAX_GRID_PLAYERS: usize = 100_000;
-
-/// Every n of a grid must be at most [`MAX_GRID_PLAYERS`].
-pub(crate) fn check_players(players: &[usize], what: &str) -> Result<()> {
-    match players.iter().find(|&&n| n > MAX_GRID_PLAYERS) {
-        Some(n) => Err(Error::spec(
-            what,
-            format!("{n} players: at most {MAX_GRID_PLAYERS}"),
-        )),
-        None => Ok(()),
-    }
-}
+pub(crate) use crate::model::limits::check_players;
 
 /// Every k of a grid must be a valid action count (checked before anything
 /// is drawn for it).

@@ -13,7 +13,7 @@ pub struct CheckArgs {
     /// The spec file.
     spec: PathBuf,
     /// Random profiles to check when there are too many to check all.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_CHECK_SAMPLES)]
     samples: u64,
     /// Seed of the random profiles.
     #[arg(long, default_value_t = 0)]

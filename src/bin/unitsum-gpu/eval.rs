@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use unitsum_gpu::{Backend, Error, Evaluator, Options, Problem};
+use unitsum_gpu::{Backend, CountsAlgorithm, Error, Evaluator, Method, Options, Problem};
 
+use crate::named::named;
 use crate::report::{Format, Report};
-use crate::{emit, BackendArg, CountsArg, Failure, FormatArg, MethodArg, Outcome};
+use crate::{emit, Failure, FormatArg, Outcome};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -15,14 +16,14 @@ pub struct EvalArgs {
     spec: PathBuf,
     /// Where to evaluate: auto uses a hardware GPU when there is one, else the
     /// CPU; both runs the CPU and the GPU and compares them.
-    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
-    backend: BackendArg,
+    #[arg(long, value_parser = named::<Backend>(), default_value_t = Backend::Auto)]
+    backend: Backend,
     /// exact enumerates the product of the policies' supports; counts sums
     /// over count vectors (symmetric games, polynomial in n); sample draws
     /// --samples profiles; auto picks the cheapest exact method within its
     /// limits, else samples.
-    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
-    method: MethodArg,
+    #[arg(long, value_parser = named::<Method>(), default_value_t = Method::Auto)]
+    method: Method,
     /// Samples to draw (sampling) [default: 1000000].
     #[arg(long)]
     samples: Option<u64>,
@@ -33,11 +34,9 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
-    /// How the counts method sums: auto picks the cheaper; direct sums pairs
-    /// of count vectors (the GPU always does); fft convolves on the count
-    /// grid (CPU) and reports a rounding bound.
-    #[arg(long, value_enum)]
-    counts: Option<CountsArg>,
+    /// How the counts method sums [default: auto].
+    #[arg(long, value_parser = named::<CountsAlgorithm>())]
+    counts: Option<CountsAlgorithm>,
     /// Memory a job may use, in GiB; larger jobs are refused before they start.
     #[arg(long, default_value_t = 8.0, allow_negative_numbers = true)]
     max_memory: f64,
@@ -50,7 +49,7 @@ pub struct EvalArgs {
 /// Refuse flags that the asked evaluation would ignore.
 fn check_flags(args: &EvalArgs) -> Result<(), Failure> {
     let refuse = |flag: &str, message: &str| Err(Failure::from(Error::usage(flag, message)));
-    let exact = matches!(args.method, MethodArg::Exact | MethodArg::Counts);
+    let exact = matches!(args.method, Method::Exact | Method::Counts);
     if exact && args.samples.is_some() {
         return refuse(
             "samples",
@@ -63,14 +62,14 @@ fn check_flags(args: &EvalArgs) -> Result<(), Failure> {
             "is for sampling; --method exact and counts draw no samples",
         );
     }
-    if args.counts.is_some() && matches!(args.method, MethodArg::Exact | MethodArg::Sample) {
+    if args.counts.is_some() && matches!(args.method, Method::Exact | Method::Sample) {
         return refuse(
             "counts",
             "is for the counts method (--method counts or auto)",
         );
     }
     if let Some(tolerance) = args.tolerance {
-        if !matches!(args.backend, BackendArg::Both) {
+        if !matches!(args.backend, Backend::Both) {
             return refuse(
                 "tolerance",
                 "is for --backend both (the GPU against the CPU)",
@@ -92,12 +91,12 @@ pub fn run(args: EvalArgs) -> Outcome {
     let tolerance = args.tolerance.unwrap_or(unitsum_gpu::DEFAULT_TOLERANCE);
     let problem = Problem::load(&args.spec).map_err(|e| Failure::at(&source, e))?;
     let options = Options {
-        backend: args.backend.into(),
-        method: args.method.into(),
+        backend: args.backend,
+        method: args.method,
         samples: args.samples.unwrap_or(unitsum_gpu::DEFAULT_SAMPLES),
         seed: args.seed.unwrap_or(0),
         tolerance,
-        counts: args.counts.unwrap_or(CountsArg::Auto).into(),
+        counts: args.counts.unwrap_or_default(),
         memory_limit: crate::memory_limit(args.max_memory)?,
         ..Default::default()
     };

@@ -11,6 +11,7 @@ use unitsum_gpu::{
     SecurityValue, Solver,
 };
 
+use crate::named::named;
 use crate::{emit, Failure, Outcome};
 
 /// `--against`.
@@ -20,30 +21,6 @@ pub enum AgainstArg {
     Worst,
     /// The best response to the others' policies in the spec.
     Given,
-}
-
-/// `--backend` of the guarantee: where the payoff matrix is built.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum PayoffBackendArg {
-    /// The f64 reference.
-    Cpu,
-    /// The WGSL kernels.
-    Gpu,
-    /// Both, compared (an error beyond 1e-5).
-    Both,
-    /// A hardware GPU when there is one, else the CPU.
-    Auto,
-}
-
-/// `--solver`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum SolverArg {
-    /// The dense LP for small or non-symmetric games, else the double oracle.
-    Auto,
-    /// One LP over every strategy and reply.
-    Dense,
-    /// Row and column generation with certified bounds (symmetric games).
-    DoubleOracle,
 }
 
 /// `--format` of the guarantee.
@@ -90,9 +67,9 @@ pub struct GuaranteeArgs {
     /// Seed of drawn parameters [default: 0].
     #[arg(long)]
     seed: Option<u64>,
-    /// cpu, gpu (payoff matrix by the WGSL kernels), both (compared) or auto.
-    #[arg(long, value_enum, default_value_t = PayoffBackendArg::Cpu)]
-    backend: PayoffBackendArg,
+    /// Where the payoff matrix is built (both: compared, an error beyond 1e-5).
+    #[arg(long, value_parser = named::<Backend>(), default_value_t = Backend::Cpu)]
+    backend: Backend,
     /// table or json (one object; for --curve, JSON lines) or csv (--curve).
     #[arg(long, value_enum, default_value_t = GuaranteeFormatArg::Table)]
     format: GuaranteeFormatArg,
@@ -102,10 +79,9 @@ pub struct GuaranteeArgs {
     /// The curve's coalition sizes, e.g. 100..=900..100 or 1,2,501 [default: 1..n−1].
     #[arg(long)]
     sizes: Option<String>,
-    /// auto (the default), dense (one LP over every strategy and reply) or
-    /// double-oracle (symmetric games; certified lower and upper bounds).
-    #[arg(long, value_enum)]
-    solver: Option<SolverArg>,
+    /// How the security value is solved [default: auto].
+    #[arg(long, value_parser = named::<Solver>())]
+    solver: Option<Solver>,
     /// Compute the spy value (what the coalition secures when the others see
     /// its actions first) even beyond 200 players; --spy false skips it.
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
@@ -123,11 +99,7 @@ fn guarantee_options(args: &GuaranteeArgs, backend: Backend) -> GuaranteeOptions
     let defaults = GuaranteeOptions::default();
     GuaranteeOptions {
         backend,
-        solver: match args.solver {
-            None | Some(SolverArg::Auto) => Solver::Auto,
-            Some(SolverArg::Dense) => Solver::Dense,
-            Some(SolverArg::DoubleOracle) => Solver::DoubleOracle,
-        },
+        solver: args.solver.unwrap_or_default(),
         spy: args.spy,
         max_iterations: args.max_iterations.unwrap_or(defaults.max_iterations),
         max_seconds: args.max_seconds.unwrap_or(defaults.max_seconds),
@@ -135,12 +107,7 @@ fn guarantee_options(args: &GuaranteeArgs, backend: Backend) -> GuaranteeOptions
 }
 
 pub fn run(args: GuaranteeArgs) -> Outcome {
-    let backend = match args.backend {
-        PayoffBackendArg::Cpu => Backend::Cpu,
-        PayoffBackendArg::Gpu => Backend::Gpu,
-        PayoffBackendArg::Both => Backend::Both,
-        PayoffBackendArg::Auto => Backend::Auto,
-    };
+    let backend = args.backend;
     let mut evaluator = Evaluator::new();
     check_flags(&args)?;
     if args.curve {

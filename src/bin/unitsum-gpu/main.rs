@@ -8,13 +8,14 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use unitsum_gpu::{Backend, CountsAlgorithm, Error, Method, Remedy};
+use unitsum_gpu::{Error, Remedy};
 
 mod bench;
 mod check;
 mod devices;
 mod eval;
 mod guarantee;
+mod named;
 mod plot;
 mod progress;
 mod report;
@@ -58,79 +59,6 @@ enum Command {
     Bench(bench::BenchArgs),
     /// List the GPU adapters wgpu sees and which one would be used.
     Devices(devices::DevicesArgs),
-}
-
-/// `--backend`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum BackendArg {
-    /// A hardware GPU when there is one, else the CPU (software adapters skipped).
-    Auto,
-    /// The f64 reference.
-    Cpu,
-    /// The WGSL kernels on the preferred adapter, software ones included.
-    Gpu,
-    /// Both, compared (exit 1 beyond --tolerance).
-    Both,
-}
-
-impl From<BackendArg> for Backend {
-    fn from(b: BackendArg) -> Backend {
-        match b {
-            BackendArg::Auto => Backend::Auto,
-            BackendArg::Cpu => Backend::Cpu,
-            BackendArg::Gpu => Backend::Gpu,
-            BackendArg::Both => Backend::Both,
-        }
-    }
-}
-
-/// `--method`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum MethodArg {
-    /// The cheapest exact method within its limits, else sample.
-    Auto,
-    /// Enumerate the product of the policies' supports.
-    Exact,
-    /// Monte Carlo with --samples samples.
-    Sample,
-    /// Sum over count vectors (symmetric games).
-    Counts,
-}
-
-impl From<MethodArg> for Method {
-    fn from(m: MethodArg) -> Method {
-        match m {
-            MethodArg::Auto => Method::Auto,
-            MethodArg::Exact => Method::Exact,
-            MethodArg::Sample => Method::Sample,
-            MethodArg::Counts => Method::Counts,
-        }
-    }
-}
-
-/// `--counts`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum CountsArg {
-    /// The cheaper of the two by estimated cost, within --max-memory.
-    Auto,
-    /// The pair sum over count distributions (what the GPU runs).
-    Direct,
-    /// Fast convolution on the count grid (CPU), with a rounding bound.
-    Fft,
-    /// Leave-one-out distributions on the count simplex (CPU): many small
-    /// parts, or one run of identical players.
-    LeaveOneOut,
-}
-
-impl From<CountsArg> for CountsAlgorithm {
-    fn from(c: CountsArg) -> CountsAlgorithm {
-        match c {
-            CountsArg::Auto => CountsAlgorithm::Auto,
-            CountsArg::Direct => CountsAlgorithm::Direct,
-            CountsArg::Fft => CountsAlgorithm::Fft,
-            CountsArg::LeaveOneOut => CountsAlgorithm::LeaveOneOut,
-        }
-    }
 }
 
 /// `--max-memory` in GiB as bytes, refused unless a positive finite number.

@@ -13,9 +13,10 @@ use unitsum_gpu::sweep::rows::{self, RowWriter, SweepFormat};
 use unitsum_gpu::sweep::{
     self, parse_opponents, parse_range, OpponentKind, Point, Row, Shard, Sizes, SweepOptions,
 };
-use unitsum_gpu::{Error, Evaluator};
+use unitsum_gpu::{Backend, Error, Evaluator, Method};
 
-use crate::{BackendArg, Failure, MethodArg, Outcome};
+use crate::named::named;
+use crate::{Failure, Outcome};
 
 /// `--sizes` of theorem1.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -111,13 +112,13 @@ pub enum Preset {
 #[derive(Args)]
 pub struct CommonArgs {
     /// cpu, gpu, both (adds max |GPU − CPU| and fails rows beyond --tolerance) or auto.
-    #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
-    backend: BackendArg,
+    #[arg(long, value_parser = named::<Backend>(), default_value_t = Backend::Cpu)]
+    backend: Backend,
     /// auto, exact, counts or sample (as in eval).
-    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
-    method: MethodArg,
+    #[arg(long, value_parser = named::<Method>(), default_value_t = Method::Auto)]
+    method: Method,
     /// Samples per evaluation when sampling.
-    #[arg(long, default_value_t = 200_000)]
+    #[arg(long, default_value_t = unitsum_gpu::sweep::DEFAULT_SWEEP_SAMPLES)]
     samples: u64,
     /// Seed of the random games, random opponents and samples.
     #[arg(long, default_value_t = 0)]
@@ -157,8 +158,8 @@ fn listed<T: std::fmt::Display>(items: &[T]) -> String {
 /// The options the library evaluates points with.
 fn sweep_options(common: &CommonArgs) -> SweepOptions {
     SweepOptions {
-        backend: common.backend.into(),
-        method: common.method.into(),
+        backend: common.backend,
+        method: common.method,
         samples: common.samples,
         seed: common.seed,
         tolerance: common.tolerance,
@@ -310,8 +311,8 @@ pub fn run(preset: Preset) -> Outcome {
     let identity = identity
         .with("preset", kind)
         .with("version", env!("CARGO_PKG_VERSION"))
-        .with("backend", format!("{:?}", common.backend).to_lowercase())
-        .with("method", format!("{:?}", common.method).to_lowercase())
+        .with("backend", common.backend.to_string())
+        .with("method", common.method.to_string())
         .with("samples", common.samples)
         .with("seed", common.seed)
         .with("tolerance", common.tolerance)
