@@ -72,10 +72,10 @@ pub use evaluator::{
 };
 pub use gpu::Adapter;
 pub use guarantee::{
-    Basis, BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight, SecurityValue,
-    Solver, AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,
+    curve_game, Basis, BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight,
+    SecurityValue, Solver, AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,
 };
-pub use memory::DEFAULT_MEMORY_LIMIT;
+pub use memory::{memory_limit_from_gib, DEFAULT_MEMORY_LIMIT};
 pub use model::game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_TOLERANCE};
 pub use model::limits::MAX_ACTIONS;
 pub use model::policy::{Block, CopyMatch, Policy};

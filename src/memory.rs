@@ -90,6 +90,25 @@ pub(crate) fn try_filled<T: Clone>(len: usize, value: T, what: &str) -> Result<V
     Ok(vec)
 }
 
+/// A memory limit given in GiB (the option `option`, as the front end
+/// names it) in bytes: a positive finite number, else a usage error.
+///
+/// ```
+/// assert_eq!(unitsum_gpu::memory_limit_from_gib(2.0, "max_memory")?, 2 << 30);
+/// assert!(unitsum_gpu::memory_limit_from_gib(-1.0, "max_memory").is_err());
+/// # Ok::<(), unitsum_gpu::Error>(())
+/// ```
+pub fn memory_limit_from_gib(gib: f64, option: &str) -> Result<u64> {
+    if gib.is_finite() && gib > 0.0 {
+        Ok((gib * (1u64 << 30) as f64).min(u64::MAX as f64) as u64)
+    } else {
+        Err(Error::usage(
+            option,
+            format!("must be a positive number of GiB, not {gib}"),
+        ))
+    }
+}
+
 /// `bytes` in GiB or MiB, for messages.
 pub(crate) fn human(bytes: u64) -> String {
     if bytes >= 1 << 30 {

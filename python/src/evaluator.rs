@@ -217,19 +217,6 @@ pub(crate) fn name<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-/// `memory_limit_gib` in bytes.
-pub(crate) fn memory_limit(gib: f64) -> PyResult<u64> {
-    if gib.is_finite() && gib > 0.0 {
-        Ok((gib * (1u64 << 30) as f64).min(u64::MAX as f64) as u64)
-    } else {
-        Err(Error::usage(
-            "memory_limit_gib",
-            format!("must be a positive number of GiB, not {gib}"),
-        )
-        .into_pyerr())
-    }
-}
-
 /// `rows × columns` numbers as a float64 array of that shape: one copy into
 /// a buffer that numpy then owns, one array object (no reshaped view).
 fn matrix<'py>(py: Python<'py>, rows: &[Vec<f64>]) -> PyResult<Bound<'py, PyAny>> {
@@ -405,7 +392,11 @@ impl PyEvaluator {
                 seed: seed.unwrap_or(0),
                 tolerance: tolerance.unwrap_or(unitsum_gpu::DEFAULT_TOLERANCE),
                 counts,
-                memory_limit: memory_limit(memory_limit_gib)?,
+                memory_limit: unitsum_gpu::memory_limit_from_gib(
+                    memory_limit_gib,
+                    "memory_limit_gib",
+                )
+                .map_err(IntoPyErr::into_pyerr)?,
                 ..Default::default()
             };
             let problem = &problem.get().problem;
@@ -609,8 +600,8 @@ impl PyEvaluator {
     }
 }
 
-/// The curve's game: `params` given (a dict of the family's parameters), or
-/// drawn from `seed` with `states` states; plurality has none.
+/// The curve's game from the keyword arguments: `params` a dict, the rules
+/// in the library.
 fn curve_game(
     family: &str,
     players: usize,
@@ -619,68 +610,17 @@ fn curve_game(
     states: Option<usize>,
     seed: Option<u64>,
 ) -> PyResult<Game> {
-    let drawn = |option: &str| {
-        Err(Error::usage(option, "is for drawn parameters; params gives them").into_pyerr())
+    let params = match params {
+        Some(p) if p.is_instance_of::<PyDict>() => Some(to_json(p)?),
+        Some(_) => {
+            return Err(
+                Error::usage("params", "expected a dict of the family's parameters").into_pyerr(),
+            )
+        }
+        None => None,
     };
-    if players < 2 {
-        return Err(
-            Error::usage("players", "a curve needs at least 2 players (s = 1..n−1)").into_pyerr(),
-        );
-    }
-    match params {
-        Some(params) => {
-            if states.is_some() {
-                return drawn("states");
-            }
-            if seed.is_some() {
-                return drawn("seed");
-            }
-            let expected = || {
-                Error::usage("params", "expected a dict of the family's parameters").into_pyerr()
-            };
-            if !params.is_instance_of::<PyDict>() {
-                return Err(expected());
-            }
-            let mut game = to_json(params)?;
-            let Some(object) = game.as_object_mut() else {
-                return Err(expected());
-            };
-            object.insert("family".into(), family.into());
-            Game::from_value(&game).map_err(|e| match e {
-                Error::Spec { path, message } => {
-                    Error::usage("params", format!("{path}: {message}")).into_pyerr()
-                }
-                other => other.into_pyerr(),
-            })
-        }
-        None if family == "plurality" => {
-            if states.is_some() || seed.is_some() {
-                return Err(Error::usage(
-                    if states.is_some() { "states" } else { "seed" },
-                    "is for drawn parameters; plurality has none",
-                )
-                .into_pyerr());
-            }
-            Ok(Game::Plurality)
-        }
-        None => {
-            let states = states.unwrap_or(1);
-            if !(1..=unitsum_gpu::MAX_STATES).contains(&states) {
-                return Err(Error::usage(
-                    "states",
-                    format!("{states}: expected 1 to {}", unitsum_gpu::MAX_STATES),
-                )
-                .into_pyerr());
-            }
-            Game::random(family, players, actions, states, seed.unwrap_or(0)).map_err(|e| match e {
-                Error::Spec { path, message } => {
-                    Error::usage(if path == "states" { "states" } else { "family" }, message)
-                        .into_pyerr()
-                }
-                other => other.into_pyerr(),
-            })
-        }
-    }
+    unitsum_gpu::curve_game(family, params.as_ref(), players, actions, states, seed)
+        .map_err(IntoPyErr::into_pyerr)
 }
 
 /// A `translate` that is not a list of lists of actions.

@@ -26,6 +26,22 @@ CASES: List[Any] = [
     ("solver", ["guarantee", THEOREM1, "--solver", "simplex"], lambda: us.security_value(THEOREM1, solver="simplex")),
     ("samples", ["check", THEOREM1, "--samples", "0"], lambda: us.check(THEOREM1, samples=0)),
     ("samples", ["check", BIG, "--samples", "1000000000"], lambda: us.check(BIG, samples=1_000_000_000)),
+    (
+        "states",
+        ["guarantee", "--curve", "--states", "2"],
+        lambda: us.power_curve(states=2),
+    ),
+    (
+        "states",
+        ["guarantee", "--curve", "--family", "proportional", "--params", '{"weights": [[1, 2, 3]]}', "--states", "2"],
+        lambda: us.power_curve(family="proportional", params={"weights": [[1, 2, 3]]}, states=2),
+    ),
+    ("players", ["guarantee", "--curve", "--players", "1"], lambda: us.power_curve(players=1)),
+    (
+        "family",
+        ["guarantee", "--curve", "--family", "nonesuch"],
+        lambda: us.power_curve(family="nonesuch"),
+    ),
 ]
 
 

@@ -2,7 +2,7 @@
 //! the rest, beside the theorems' bounds and the spy value.
 
 use super::{solve, GuaranteeOptions, Solver};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::evaluator::Evaluator;
 use crate::model::game::Game;
 use crate::model::policy::Policy;
@@ -104,4 +104,95 @@ pub(crate) fn curve(
     })();
     evaluator.set_progress(progress);
     outcome
+}
+
+/// The game of a power curve of `players` over `actions`, as the front
+/// ends' options give it: `family` with `params` (a JSON object of the
+/// family's parameters), or drawn from `seed` in `states` states (default 1
+/// and 0; plurality has no parameters). Every rule of these options lives
+/// here, each refusal a usage error naming its option.
+///
+/// ```
+/// use unitsum_gpu::{curve_game, Game};
+/// assert_eq!(curve_game("plurality", None, 9, 3, None, None)?, Game::Plurality);
+/// let drawn = curve_game("proportional", None, 9, 3, Some(2), Some(7))?;
+/// assert_eq!(drawn.states(), 2);
+/// let e = curve_game("plurality", None, 9, 3, Some(2), None).unwrap_err();
+/// assert_eq!(e.to_string(), "states: is for drawn parameters; plurality has none");
+/// # Ok::<(), unitsum_gpu::Error>(())
+/// ```
+pub fn curve_game(
+    family: &str,
+    params: Option<&serde_json::Value>,
+    players: usize,
+    actions: usize,
+    states: Option<usize>,
+    seed: Option<u64>,
+) -> Result<Game> {
+    if players < 2 {
+        return Err(Error::usage(
+            "players",
+            "a curve needs at least 2 players (s = 1..n−1)",
+        ));
+    }
+    let drawn = |option: &str, why: &str| {
+        Err(Error::usage(
+            option,
+            format!("is for drawn parameters; {why}"),
+        ))
+    };
+    if params.is_some() {
+        if states.is_some() {
+            return drawn("states", "params gives them");
+        }
+        if seed.is_some() {
+            return drawn("seed", "params gives them");
+        }
+    } else if family == "plurality" {
+        if states.is_some() {
+            return drawn("states", "plurality has none");
+        }
+        if seed.is_some() {
+            return drawn("seed", "plurality has none");
+        }
+        return Ok(Game::Plurality);
+    }
+    if let Some(states) = states.filter(|s| !(1..=crate::MAX_STATES).contains(s)) {
+        return Err(Error::usage(
+            "states",
+            format!("{states}: expected 1 to {}", crate::MAX_STATES),
+        ));
+    }
+    let as_usage = |option: &str, e: Error| match e {
+        Error::Spec { path, message } if path == option => Error::usage(option, message),
+        Error::Spec { path, message } => Error::usage(option, format!("{path}: {message}")),
+        other => other,
+    };
+    match params {
+        Some(params) => {
+            let mut game = params.clone();
+            let Some(object) = game.as_object_mut() else {
+                return Err(Error::usage(
+                    "params",
+                    "expected a JSON object of the family's parameters",
+                ));
+            };
+            object.insert("family".into(), family.into());
+            Game::from_value(&game).map_err(|e| as_usage("params", e))
+        }
+        None => Game::random(
+            family,
+            players,
+            actions,
+            states.unwrap_or(1),
+            seed.unwrap_or(0),
+        )
+        .map_err(|e| {
+            let option = match &e {
+                Error::Spec { path, .. } if path == "states" => "states",
+                _ => "family",
+            };
+            as_usage(option, e)
+        }),
+    }
 }

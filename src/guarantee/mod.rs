@@ -22,7 +22,7 @@ mod lp;
 mod share_table;
 mod spy;
 
-pub use curve::{CurveOptions, CurvePoint};
+pub use curve::{curve_game, CurveOptions, CurvePoint};
 pub use dense::{payoff_matrix, PayoffMatrix, MAX_PAYOFF_ENTRIES, PAYOFF_TOLERANCE};
 pub use double_oracle::GAP;
 

@@ -97,7 +97,7 @@ pub fn run(args: EvalArgs) -> Outcome {
         seed: args.seed.unwrap_or(0),
         tolerance,
         counts: args.counts.unwrap_or_default(),
-        memory_limit: crate::memory_limit(args.max_memory)?,
+        memory_limit: unitsum_gpu::memory_limit_from_gib(args.max_memory, "max_memory")?,
         ..Default::default()
     };
     let mut evaluator = Evaluator::new();

@@ -272,26 +272,8 @@ fn check_flags(args: &GuaranteeArgs) -> Result<(), Failure> {
                 "is for a spec's coalition; the curve is the security value (against the worst)",
             );
         }
-        if let Some(states) = args.states {
-            if args.params.is_some() {
-                return refuse(
-                    "states",
-                    "is for drawn parameters; --params gives the states itself",
-                );
-            }
-            if !(1..=unitsum_gpu::MAX_STATES).contains(&states) {
-                return refuse(
-                    "states",
-                    &format!("{states}: expected 1 to {}", unitsum_gpu::MAX_STATES),
-                );
-            }
-        }
-        if args.seed.is_some() && args.params.is_some() {
-            return refuse("seed", "is for drawn parameters; --params gives them");
-        }
-        if args.players.is_some_and(|n| n < 2) {
-            return refuse("players", "a curve needs at least 2 players (s = 1..n−1)");
-        }
+        // --states, --seed, --params and --players: the library's rules
+        // (unitsum_gpu::curve_game).
         return Ok(());
     }
     for (flag, given) in [
@@ -337,19 +319,6 @@ fn without_sampling_hint(failure: Failure) -> Failure {
     })
 }
 
-/// A spec error about a curve flag's value as that flag's usage error.
-fn as_flag(flag: &str, error: Error) -> Error {
-    match error {
-        Error::Spec { path, message } if path == flag => Error::usage(flag, message),
-        Error::Spec { path, message } => Error::usage(flag, format!("{path}: {message}")),
-        other => other,
-    }
-}
-
-fn is_path(error: &Error, key: &str) -> bool {
-    matches!(error, Error::Spec { path, .. } if path == key)
-}
-
 /// `--curve`: the power curve v(s) of a family, each point printed as it
 /// is solved, then plotted and checked against the theorems' bounds.
 fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> Outcome {
@@ -392,56 +361,24 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
     check_curve_bounds(&points, &game)
 }
 
-/// The curve's game: `--family` with `--params` as given, or its
-/// parameters drawn with `--states` and `--seed`.
+/// The curve's game from the flags: `--params` parsed as JSON, the rules in
+/// the library.
 fn curve_game(args: &GuaranteeArgs, players: usize, actions: usize) -> Result<Game, Failure> {
-    let family = args.family.as_deref().unwrap_or("plurality");
-    let mut game = match &args.params {
-        Some(text) => unitsum_gpu::parse_json(text).map_err(|e| match e {
+    let params = match &args.params {
+        Some(text) => Some(unitsum_gpu::parse_json(text).map_err(|e| match e {
             Error::Spec { path, message } => Error::usage("params", format!("{path}: {message}")),
             other => other,
-        })?,
-        None => serde_json::json!({}),
+        })?),
+        None => None,
     };
-    if !game.is_object() {
-        return Err(Error::usage(
-            "params",
-            "expected a JSON object of the family's parameters",
-        )
-        .into());
-    }
-    game["family"] = serde_json::json!(family);
-    if args.params.is_some() || family == "plurality" {
-        if family == "plurality" && (args.states.is_some() || args.seed.is_some()) {
-            return Err(Error::usage(
-                if args.states.is_some() {
-                    "states"
-                } else {
-                    "seed"
-                },
-                "is for drawn parameters; plurality has none",
-            )
-            .into());
-        }
-        return Ok(Game::from_value(&game).map_err(|e| as_flag("params", e))?);
-    }
-    Ok(Game::random(
-        family,
+    Ok(unitsum_gpu::curve_game(
+        args.family.as_deref().unwrap_or("plurality"),
+        params.as_ref(),
         players,
         actions,
-        args.states.unwrap_or(1),
-        args.seed.unwrap_or(0),
-    )
-    .map_err(|e| {
-        as_flag(
-            if is_path(&e, "states") {
-                "states"
-            } else {
-                "family"
-            },
-            e,
-        )
-    })?)
+        args.states,
+        args.seed,
+    )?)
 }
 
 /// An optional number as a CSV field: empty when absent.

@@ -61,19 +61,6 @@ enum Command {
     Devices(devices::DevicesArgs),
 }
 
-/// `--max-memory` in GiB as bytes, refused unless a positive finite number.
-pub fn memory_limit(gib: f64) -> Result<u64, Failure> {
-    if gib.is_finite() && gib > 0.0 {
-        Ok((gib * (1u64 << 30) as f64).min(u64::MAX as f64) as u64)
-    } else {
-        Err(Error::usage(
-            "max_memory",
-            format!("must be a positive number of GiB, not {gib}"),
-        )
-        .into())
-    }
-}
-
 /// `--format` of the subcommands that print one report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
