@@ -1,5 +1,8 @@
 """A sweep spread over a Dask cluster: one task per shard, rows gathered
-into one pandas DataFrame and written as CSV.
+in point order and written in the library's row format: one JSON object per
+line, as ``unitsum-gpu sweep --format json --out FILE`` writes them (the
+rows' keys and values are the CLI's, so ``pandas.read_json(FILE, lines=True)``
+reads either).
 
     python examples/python/dask_sweep.py                       # a LocalCluster on this machine
     python examples/python/dask_sweep.py --scheduler tcp://host:8786 --shards 64
@@ -13,9 +16,10 @@ scheduler's address: the shards are the same ``shard=(i, n)`` as the CLI's
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any, Dict, List, Optional
 
-import pandas as pd
 from distributed import Client, LocalCluster
 
 import unitsum_gpu as us
@@ -26,14 +30,21 @@ def shard_rows(preset: Any, shard: int, shards: int, options: Dict[str, Any]) ->
     return list(us.sweep(preset, shard=(shard, shards), **options))
 
 
-def run(
-    client: Client, preset: Any, shards: int, options: Dict[str, Any]
-) -> pd.DataFrame:
-    """The sweep's rows, computed shard by shard on the cluster, in point order."""
+def run(client: Client, preset: Any, shards: int, options: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The sweep's rows, computed shard by shard on the cluster, in the sweep's order."""
     futures = [client.submit(shard_rows, preset, i, shards, options, pure=False) for i in range(shards)]
-    rows = [row for part in client.gather(futures) for row in part]
-    frame = pd.DataFrame(rows)
-    return frame.sort_values("point", kind="stable").reset_index(drop=True)
+    parts = client.gather(futures)
+    # Shard i holds the points i, i + n, i + 2n, ...: interleaved back, the
+    # rows are in the order an unsharded sweep writes them.
+    return [part[p] for p in range(max(map(len, parts), default=0)) for part in parts if p < len(part)]
+
+
+def write_rows(rows: List[Dict[str, Any]], path: str) -> None:
+    """The rows as the CLI's ``--format json`` writes them: one compact JSON
+    object per line."""
+    with open(path, "w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, separators=(",", ":"), allow_nan=False) + "\n")
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -44,7 +55,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--shards", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler")
-    parser.add_argument("--out", default="sweep.csv")
+    parser.add_argument("--out", default="sweep.jsonl", help="rows, one JSON object per line")
     args = parser.parse_args(argv)
     options: Dict[str, Any] = {}
     if args.preset in ("theorem1", "theorem2"):
@@ -54,10 +65,17 @@ def main(argv: Optional[List[str]] = None) -> None:
     else:
         client = Client(LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True))
     with client:
-        frame = run(client, args.preset, args.shards, options)
-    frame.to_csv(args.out, index=False)
-    failed = int((frame["holds"] == False).sum())  # noqa: E712 (None is not a failure)
-    print(f"{len(frame)} rows to {args.out}; {failed} below their bound")
+        rows = run(client, args.preset, args.shards, options)
+    write_rows(rows, args.out)
+    # The CLI's closing line (None, a point without a bound, neither holds nor fails).
+    holds = sum(1 for r in rows if r["holds"] is True)
+    fail = sum(1 for r in rows if r["holds"] is False)
+    line = f"wrote {len(rows)} row{'' if len(rows) == 1 else 's'} to {args.out}: {holds} hold"
+    if fail:
+        line += f", {fail} fail"
+    if len(rows) - holds - fail:
+        line += f", {len(rows) - holds - fail} without a bound"
+    print(line, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,15 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map_or(String::new(), T::to_string)
 }
 
-/// A row as a CSV line (no newline).
+/// Seconds to the microsecond, in the shortest form that reads back as
+/// that (`0.5`, not `0.500000`; files written before kept six decimals, and
+/// both parse).
+fn seconds(s: f64) -> String {
+    ((s * 1e6).round() / 1e6).to_string()
+}
+
+/// A row as a CSV line (no newline); numbers in Rust's shortest form that
+/// reads back as the same `f64`.
 pub fn to_csv(r: &Row) -> String {
     [
         r.point.replace(',', ";"),
@@ -50,7 +58,7 @@ pub fn to_csv(r: &Row) -> String {
         opt(&r.bound),
         opt(&r.holds),
         opt(&r.margin),
-        format!("{:.6}", r.seconds),
+        seconds(r.seconds),
         opt(&r.max_gpu_cpu),
         opt(&r.agree),
         r.worst_actions.as_ref().map_or(String::new(), |a| join(a)),

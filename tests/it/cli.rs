@@ -57,6 +57,66 @@ fn eval_table_and_csv() {
     assert!(lines[1].starts_with("cpu,exact,0,0,"));
 }
 
+fn eval_csv_numbers_are_shortest_round_trip() {
+    let args = [
+        "eval",
+        "examples/theorem1.json",
+        "--backend",
+        "cpu",
+        "--format",
+    ];
+    let (code, csv, err) = run(&[&args[..], &["csv"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let (code, json, err) = run(&[&args[..], &["json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (j, x): (usize, usize) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+        let share = v["shares"][j][x].as_f64().unwrap();
+        // The share as Rust's shortest round-trip form, as JSON has it.
+        assert_eq!(f[4], share.to_string(), "{line}");
+        assert_eq!(f[4].parse::<f64>().unwrap(), share);
+        for number in &f[4..8] {
+            assert!(!number.contains('e'), "{line}");
+        }
+    }
+}
+
+fn counts_in_messages_are_singular_for_one() {
+    let path = temp_spec(
+        "one-profile.json",
+        r#"{ "players": 2, "actions": 2, "game": { "family": "plurality" },
+        "coalitions": [ { "members": [0], "policy": { "kind": "pure", "actions": [0] } },
+                        { "members": [1], "policy": { "kind": "pure", "actions": [1] } } ] }"#,
+    );
+    let (code, out, err) = run(&["eval", &path, "--backend", "cpu", "--method", "exact"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("1 state, 2 coalitions") && out.contains("exact, 1 profile,"),
+        "{out}"
+    );
+    let (code, out, err) = run(&["eval", "examples/theorem1.json", "--backend", "cpu"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("81 profiles,"), "{out}");
+}
+
+fn guarantee_table_shows_the_worst_reply_and_state() {
+    for spec in ["examples/theorem1.json", "examples/table.json"] {
+        let (code, json, err) = run(&["guarantee", spec, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let reply = super::common::json_u64s(&v["worst_reply"]);
+        let (code, table, err) = run(&["guarantee", spec]);
+        assert_eq!(code, 0, "{err}");
+        let line = format!(
+            "worst reply (the others' actions, in player order): {reply:?} in state {}",
+            v["worst_state"]
+        );
+        assert!(table.contains(&line), "{spec}: no `{line}` in\n{table}");
+    }
+}
+
 fn eval_both_agrees_on_every_example(_gpu: &mut Evaluator) {
     let mut checked = 0;
     for entry in std::fs::read_dir("examples").unwrap() {
@@ -234,6 +294,13 @@ fn counts_on_a_table_game_is_refused_with_exit_2() {
 fn bench_quick_measures_every_case_on_the_cpu() {
     let (code, out, err) = run(&["bench", "--quick", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
+    // A debug build says its figures are not representative (the binary
+    // is built with the tests' profile).
+    assert_eq!(
+        err.contains("debug build") && err.contains("not representative"),
+        cfg!(debug_assertions),
+        "{err}"
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = v.as_array().expect("a JSON array of rows");
     let cpu: Vec<&serde_json::Value> = rows.iter().filter(|r| r["backend"] == "cpu").collect();
@@ -361,6 +428,6 @@ fn enumerated_flags_are_refused_before_any_work() {
 }
 
 super::trials! {
-    cpu: [eval_json_has_the_shares, eval_table_and_csv, bad_specs_exit_2_naming_the_file_and_path, too_many_profiles_suggests_sampling, sampling_csv_and_table_show_error_bars, devices_lists_adapters, check_exit_codes, counts_on_a_table_game_is_refused_with_exit_2, bench_quick_measures_every_case_on_the_cpu, bench_scale_quick_times_every_algorithm_exactly, eval_auto_uses_the_cpu_when_the_only_adapters_are_software, output_that_cannot_be_written_exits_1_without_a_panic, enumerated_flags_are_refused_before_any_work],
+    cpu: [eval_json_has_the_shares, eval_table_and_csv, eval_csv_numbers_are_shortest_round_trip, counts_in_messages_are_singular_for_one, guarantee_table_shows_the_worst_reply_and_state, bad_specs_exit_2_naming_the_file_and_path, too_many_profiles_suggests_sampling, sampling_csv_and_table_show_error_bars, devices_lists_adapters, check_exit_codes, counts_on_a_table_game_is_refused_with_exit_2, bench_quick_measures_every_case_on_the_cpu, bench_scale_quick_times_every_algorithm_exactly, eval_auto_uses_the_cpu_when_the_only_adapters_are_software, output_that_cannot_be_written_exits_1_without_a_panic, enumerated_flags_are_refused_before_any_work],
     gpu: [eval_both_agrees_on_every_example],
 }

@@ -217,6 +217,73 @@ fn resume_removes_a_cut_line_and_refuses_a_malformed_one() {
     assert!(err.contains("rows.csv.sweep.json is missing"), "{err}");
 }
 
+/// `--out` ends with a line of the rows written, how many hold and where,
+/// after `--resume` too; resume reads rows in the CSV form of earlier
+/// versions (six-decimal seconds, numbers in exponent form) and now.
+fn out_ends_with_a_summary_and_resume_reads_old_and_new_rows() {
+    let dir = dir("summary");
+    let out = dir.join("rows.csv");
+    let (code, _, err) = run(&small(&out, &[]));
+    assert_eq!(code, 0, "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert_eq!(last, format!("wrote 8 rows to {}: 8 hold", out.display()));
+    let whole = by_point(&out);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Numbers are in their shortest round-trip form.
+    for line in &lines[1..] {
+        let f: Vec<&str> = line.split(',').collect();
+        for column in [13, 14, 16, 17] {
+            for number in f[column].split(';').filter(|n| !n.is_empty()) {
+                let x: f64 = number.parse().unwrap();
+                let shortest = if column == 17 {
+                    ((x * 1e6).round() / 1e6).to_string()
+                } else {
+                    x.to_string()
+                };
+                assert_eq!(number, shortest, "{line}");
+            }
+        }
+    }
+    // Two rows as an earlier version wrote them, one as now.
+    let old = |line: &str| {
+        let mut f: Vec<String> = line.split(',').map(String::from).collect();
+        let seconds: f64 = f[17].parse().unwrap();
+        f[17] = format!("{seconds:.6}");
+        let share: f64 = f[13].split(';').next().unwrap().parse().unwrap();
+        let rest: Vec<&str> = f[13].split(';').skip(1).collect();
+        f[13] = std::iter::once(format!("{share:.17e}"))
+            .chain(rest.iter().map(|s| s.to_string()))
+            .collect::<Vec<_>>()
+            .join(";");
+        f.join(",")
+    };
+    let kept = [
+        lines[0].to_string(),
+        old(lines[1]),
+        old(lines[2]),
+        lines[3].to_string(),
+    ];
+    std::fs::write(&out, kept.join("\n") + "\n").unwrap();
+    let mut resume = small(&out, &[]);
+    resume.push("--resume".into());
+    let (code, _, err) = run(&resume);
+    assert_eq!(code, 0, "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        format!("wrote 5 rows to {} (3 there before): 8 hold", out.display())
+    );
+    assert_eq!(by_point(&out).len(), whole.len());
+    // Nothing left to do: none written.
+    let (code, _, err) = run(&resume);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.lines().last().unwrap_or_default(),
+        format!("wrote 0 rows to {} (8 there before): 8 hold", out.display())
+    );
+}
+
 fn a_second_writer_is_refused() {
     let dir = dir("lock");
     let out = dir.join("rows.csv");
@@ -305,6 +372,7 @@ super::trials! {
         resume_refuses_a_grid_whose_content_changed,
         resume_removes_a_cut_line_and_refuses_a_malformed_one,
         a_second_writer_is_refused,
+        out_ends_with_a_summary_and_resume_reads_old_and_new_rows,
         a_sweep_killed_at_random_points_and_resumed_loses_and_repeats_nothing,
     ],
     gpu: [],

@@ -56,6 +56,13 @@ pub struct BenchArgs {
 /// Run the benchmark and print its rows as they complete.
 pub fn run_command(args: BenchArgs) -> crate::Outcome {
     let json = args.format == crate::ReportFormatArg::Json;
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is a debug build (debug assertions and overflow checks on): \
+             its figures are not representative; build with --release \
+             (cargo run --release -- bench, or cargo install --path .)"
+        );
+    }
     if !json {
         crate::emit(&format!(
             "{:<74} {:<7} {:>14} {:>10} {:>14} {:<14} {:>10}  adapter\n",

@@ -57,12 +57,12 @@ pub fn run(args: CheckArgs) -> Outcome {
         ))?,
         ReportFormatArg::Table => {
             let mut out = format!(
-                "{source}: {} game, n = {}, k = {}: checked {} in {} state(s)\n",
+                "{source}: {} game, n = {}, k = {}: checked {} in {}\n",
                 problem.game().family(),
                 problem.players(),
                 problem.actions(),
                 report.coverage,
-                problem.states()
+                crate::report::plural(problem.states(), "state", "states")
             );
             out.push_str(&format!(
                 "symmetry: {} ({} role{})\n",

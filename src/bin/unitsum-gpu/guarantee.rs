@@ -12,6 +12,7 @@ use unitsum_gpu::{
 };
 
 use crate::named::named;
+use crate::report::plural;
 use crate::{emit, Failure, Outcome};
 
 /// `--against`.
@@ -198,7 +199,8 @@ fn security_json(source: &str, j: usize, v: &SecurityValue) -> String {
 fn security_table(source: &str, j: usize, problem: &Problem, v: &SecurityValue) -> String {
     let size = problem.coalitions()[j].members.len();
     let mut out = format!(
-        "{source}: coalition {j} ({size} players) against the other {}\n",
+        "{source}: coalition {j} ({}) against the other {}\n",
+        plural(size, "player", "players"),
         problem.players() - size
     );
     out.push_str(&format!("security value v = {:.12}\n", v.value));
@@ -206,18 +208,22 @@ fn security_table(source: &str, j: usize, problem: &Problem, v: &SecurityValue) 
     match (v.upper, v.iterations) {
         (Some(upper), Some(rounds)) => {
             out.push_str(&format!(
-                "certified by double oracle: {:.12} ≤ v ≤ {upper:.12} (gap {:.1e}, {rounds} rounds, \
-                 last LP {} strategies × {} replies of {states} state{})\n",
+                "certified by double oracle: {:.12} ≤ v ≤ {upper:.12} (gap {:.1e}, {}, \
+                 last LP {} × {} of {})\n",
                 v.lower,
                 upper - v.lower,
-                v.strategies,
-                v.replies,
-                if states == 1 { "" } else { "s" }
+                plural(rounds, "round", "rounds"),
+                plural(v.strategies, "strategy", "strategies"),
+                plural(v.replies, "reply", "replies"),
+                plural(states, "state", "states")
             ));
         }
         _ => out.push_str(&format!(
-            "LP over {} strategies ({}) and {} replies × {states} states\n",
-            v.strategies, v.basis, v.replies
+            "LP over {} ({}) and {} × {}\n",
+            plural(v.strategies, "strategy", "strategies"),
+            v.basis,
+            plural(v.replies, "reply", "replies"),
+            plural(states, "state", "states")
         )),
     }
     if let Some(spy) = v.spy_value {
@@ -242,6 +248,10 @@ fn security_table(source: &str, j: usize, problem: &Problem, v: &SecurityValue) 
     };
     out.push_str(&format!(
         "check: evaluated {against}, the policy gets {check:.12} (|difference| {error:.1e})\n"
+    ));
+    out.push_str(&format!(
+        "worst reply (the others' actions, in player order): {:?} in state {}\n",
+        v.worst_reply, v.worst_state
     ));
     if let Some(d) = v.max_gpu_cpu {
         out.push_str(&format!("payoffs: max |gpu − cpu| = {d:.1e}\n"));

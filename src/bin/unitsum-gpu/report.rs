@@ -5,6 +5,13 @@ use serde_json::{json, Value};
 
 use unitsum_gpu::{Evaluation, Problem};
 
+/// `n` and its noun, singular for exactly one: `1 profile`, `2 profiles`.
+pub fn plural<T: std::fmt::Display>(n: T, one: &str, many: &str) -> String {
+    let n = n.to_string();
+    let word = if n == "1" { one } else { many };
+    format!("{n} {word}")
+}
+
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -116,7 +123,7 @@ impl Report<'_> {
                     let (lo, hi) = run.interval95(j, x);
                     let samples = run.samples.map_or(String::new(), |n| n.to_string());
                     out.push_str(&format!(
-                        "{},{},{j},{x},{r:.17e},{se:.6e},{lo:.17e},{hi:.17e},{samples}\n",
+                        "{},{},{j},{x},{r},{se},{lo},{hi},{samples}\n",
                         run.backend, run.method
                     ));
                 }
@@ -129,19 +136,22 @@ impl Report<'_> {
         let p = self.problem;
         let states = p.states();
         let mut out = format!(
-            "{}: {} game, n = {}, k = {}, {} state{}, {} coalitions\n",
+            "{}: {} game, n = {}, k = {}, {}, {}\n",
             self.source,
             p.game().family(),
             p.players(),
             p.actions(),
-            states,
-            if states == 1 { "" } else { "s" },
-            p.coalitions().len()
+            plural(states, "state", "states"),
+            plural(p.coalitions().len(), "coalition", "coalitions")
         );
         for run in &self.runs {
             let size = match (run.samples, run.profiles) {
-                (Some(n), _) => format!("{n} samples (seed {})", run.seed.unwrap_or(0)),
-                (None, Some(p)) => format!("{p} profiles"),
+                (Some(n), _) => format!(
+                    "{} (seed {})",
+                    plural(n, "sample", "samples"),
+                    run.seed.unwrap_or(0)
+                ),
+                (None, Some(p)) => plural(p, "profile", "profiles"),
                 (None, None) => String::new(),
             };
             let method = match run.counts_algorithm {
@@ -162,8 +172,8 @@ impl Report<'_> {
             }
             if run.clamped > 0 {
                 out.push_str(&format!(
-                    "({} share(s) a rounding-level hair outside [0, 1] clamped into it)\n",
-                    run.clamped
+                    "({} a rounding-level hair outside [0, 1] clamped into it)\n",
+                    plural(run.clamped, "share", "shares")
                 ));
             }
             if run.stderr.is_some() {

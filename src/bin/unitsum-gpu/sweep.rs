@@ -16,6 +16,7 @@ use unitsum_gpu::sweep::{
 use unitsum_gpu::{Backend, Error, Evaluator, Method};
 
 use crate::named::named;
+use crate::report::plural;
 use crate::{Failure, Outcome};
 
 /// `--sizes` of theorem1.
@@ -370,6 +371,7 @@ pub fn run(preset: Preset) -> Outcome {
         kind,
         &mut writer,
     )?;
+    let before = previous.len();
     let all: Vec<_> = previous.into_iter().chain(rows).collect();
     if let Some(path) = &common.plot {
         match kind {
@@ -378,7 +380,42 @@ pub fn run(preset: Preset) -> Outcome {
             _ => crate::plot::theorem2(&all, path)?,
         }
     }
+    if let Some(path) = &common.out {
+        eprintln!("{}", summary(&all, before, path));
+    }
     report(&all)
+}
+
+/// The line that ends a sweep written to `--out`: the rows written (and
+/// those already there after `--resume`), where, and how many hold.
+fn summary(all: &[Row], before: usize, path: &std::path::Path) -> String {
+    let written = all.len() - before;
+    let mut line = format!(
+        "wrote {} to {}",
+        plural(written, "row", "rows"),
+        path.display()
+    );
+    if before > 0 {
+        line.push_str(&format!(" ({before} there before)"));
+    }
+    let holds = all.iter().filter(|r| r.holds == Some(true)).count();
+    let fail = all.iter().filter(|r| r.holds == Some(false)).count();
+    let unbound = all.len() - holds - fail;
+    line.push_str(&format!(": {holds} hold"));
+    if fail > 0 {
+        line.push_str(&format!(", {fail} fail"));
+    }
+    if unbound > 0 {
+        line.push_str(&format!(", {unbound} without a bound"));
+    }
+    let disagree = all.iter().filter(|r| r.agree == Some(false)).count();
+    if disagree > 0 {
+        line.push_str(&format!(
+            "; {} where the backends disagree",
+            plural(disagree, "row", "rows")
+        ));
+    }
+    line
 }
 
 /// Evaluate `points` in order, writing each row as it completes (and each
@@ -440,9 +477,9 @@ fn report(all: &[Row]) -> Outcome {
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!(
-        "{} of {} points failed a check (a bound that does not hold, or backends that disagree): a bug or a counterexample",
+        "{} of {} failed a check (a bound that does not hold, or backends that disagree): a bug or a counterexample",
         failed.len(),
-        all.len()
+        plural(all.len(), "point", "points")
     );
     let show = |v: Option<f64>| v.map_or("none".to_string(), |v| format!("{v:.6}"));
     for r in failed.iter().take(5) {
