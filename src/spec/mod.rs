@@ -4,6 +4,8 @@
 pub(crate) mod generate;
 pub(crate) mod json;
 
+use std::cell::Cell;
+
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -27,34 +29,34 @@ pub(crate) fn parse_value(root: &Value) -> Result<Problem> {
     let players = uint(field(root, "", "players")?, "players")?;
     let actions = uint(field(root, "", "actions")?, "actions")?;
     let list = array(field(root, "", "coalitions")?, "coalitions")?;
+    let ranges = Ranges::new(Some(players));
     let roles = match root.get("roles") {
         Some(r) => Some(uints(r, "roles")?),
         None => None,
     };
-    // Role-indexed parameters default to everyone in role 0; no more zeros
-    // than the coalitions list players (the partition check refuses the rest).
-    let listed = list
-        .iter()
-        .map(|c| {
-            c.get("members")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len)
-        })
-        .sum::<usize>();
+    // The members first (ranges bounded as they are read): role-indexed
+    // parameters default to everyone in role 0, and no more zeros than the
+    // coalitions list players (the partition check refuses the rest).
+    let mut members = Vec::with_capacity(list.len());
+    for (j, c) in list.iter().enumerate() {
+        let path = format!("coalitions[{j}]");
+        members.push(ranges.members(field(c, &path, "members")?, &format!("{path}.members"))?);
+    }
+    let listed = members.iter().map(Vec::len).sum::<usize>();
     let default_roles = || vec![0; players.min(listed)];
     let game = parse_game_with_roles(
         field(root, "", "game")?,
         Some(roles.clone().unwrap_or_else(default_roles)),
     )?;
     let mut coalitions = Vec::with_capacity(list.len());
-    for (j, c) in list.iter().enumerate() {
+    for (j, (c, members)) in list.iter().zip(members).enumerate() {
         let path = format!("coalitions[{j}]");
-        let members = uints(field(c, &path, "members")?, &format!("{path}.members"))?;
-        let policy = parse_policy(
+        let policy = parse_policy_in(
             field(c, &path, "policy")?,
             &format!("{path}.policy"),
             members.len(),
             actions,
+            &ranges,
         )?;
         coalitions.push(Coalition::new(members, policy));
     }
@@ -124,7 +126,20 @@ fn parse_game_with_roles(v: &Value, roles: Option<Vec<usize>>) -> Result<Game> {
     })
 }
 
+/// A policy object for `size` members (a grid's: its blocks' member ranges
+/// are bounded only by [`MAX_RANGE_MEMBERS`]).
 pub(crate) fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -> Result<Policy> {
+    parse_policy_in(v, path, size, actions, &Ranges::new(None))
+}
+
+/// A policy object; `ranges` bounds its blocks' member ranges.
+fn parse_policy_in(
+    v: &Value,
+    path: &str,
+    size: usize,
+    actions: usize,
+    ranges: &Ranges,
+) -> Result<Policy> {
     let kind = string(field(v, path, "kind")?, &format!("{path}.kind"))?;
     let at = |key: &str| format!("{path}.{key}");
     Ok(match kind {
@@ -148,7 +163,7 @@ pub(crate) fn parse_policy(v: &Value, path: &str, size: usize, actions: usize) -
             support: parse_support(v, path, "counts")?,
         },
         "copy" => parse_copy(v, path)?,
-        "blocks" => parse_blocks(v, path, actions)?,
+        "blocks" => parse_blocks(v, path, actions, ranges)?,
         other => {
             return Err(Error::spec(
                 at("kind"),
@@ -245,21 +260,130 @@ fn parse_copy(v: &Value, path: &str) -> Result<Policy> {
 
 /// A `blocks` policy: each block's members and its own policy, parsed for
 /// that many members.
-fn parse_blocks(v: &Value, path: &str, actions: usize) -> Result<Policy> {
+fn parse_blocks(v: &Value, path: &str, actions: usize, ranges: &Ranges) -> Result<Policy> {
     let entries = array(field(v, path, "blocks")?, &format!("{path}.blocks"))?;
     let mut blocks = Vec::with_capacity(entries.len());
     for (b, e) in entries.iter().enumerate() {
         let bp = format!("{path}.blocks[{b}]");
-        let members = uints(field(e, &bp, "members")?, &format!("{bp}.members"))?;
-        let policy = parse_policy(
+        let members = ranges.members(field(e, &bp, "members")?, &format!("{bp}.members"))?;
+        let policy = parse_policy_in(
             field(e, &bp, "policy")?,
             &format!("{bp}.policy"),
             members.len(),
             actions,
+            ranges,
         )?;
         blocks.push(Block { members, policy });
     }
     Ok(Policy::Blocks { blocks })
+}
+
+/// Players that member ranges may stand for in one spec, in all: as many
+/// values as the input could hold written out ([`MAX_INPUT_VALUES`]), so a
+/// range makes nothing larger than a spec of lists could be. Checked before
+/// a range's list is built.
+///
+/// [`MAX_INPUT_VALUES`]: crate::MAX_INPUT_VALUES
+pub(crate) const MAX_RANGE_MEMBERS: u64 = crate::spec::json::MAX_INPUT_VALUES;
+
+/// The bounds of a spec's member ranges: `0..players` (where the spec's
+/// players are known) and what is left of [`MAX_RANGE_MEMBERS`].
+struct Ranges {
+    players: Option<usize>,
+    left: Cell<u64>,
+}
+
+impl Ranges {
+    fn new(players: Option<usize>) -> Ranges {
+        Ranges {
+            players,
+            left: Cell::new(MAX_RANGE_MEMBERS),
+        }
+    }
+
+    /// A list of players: an array of indices, or a range string
+    /// `"a..b"` (end exclusive) or `"a..=b"` (end inclusive).
+    fn members(&self, v: &Value, path: &str) -> Result<Vec<usize>> {
+        let Some(text) = v.as_str() else {
+            return uints(v, path);
+        };
+        let (start, end) = parse_range(text).map_err(|message| Error::spec(path, message))?;
+        if let Some(players) = self.players {
+            if end > players as u64 {
+                return Err(Error::spec(
+                    path,
+                    format!(
+                        "{text:?} reaches player {}, outside 0..{players} (the spec's \"players\" is {players})",
+                        end - 1
+                    ),
+                ));
+            }
+        }
+        let len = end - start;
+        if len > self.left.get() {
+            return Err(Error::spec(
+                path,
+                format!(
+                    "{text:?} stands for {len} players, beyond the {MAX_RANGE_MEMBERS} that a spec's                      member ranges may stand for in all"
+                ),
+            ));
+        }
+        self.left.set(self.left.get() - len);
+        // Both bounds are now below MAX_RANGE_MEMBERS or `players`, a usize.
+        (start..end)
+            .map(|i| usize::try_from(i).map_err(|_| Error::spec(path, "does not fit this machine")))
+            .collect()
+    }
+}
+
+/// A range string's bounds as `start..end` (end exclusive), or what is
+/// wrong with it: not of the form, a bound too large, reversed or empty.
+fn parse_range(text: &str) -> std::result::Result<(u64, u64), String> {
+    let form = || {
+        format!(
+            "expected a list of players or a range \"a..b\" (end exclusive) or \"a..=b\" \
+             (end inclusive) of non-negative integers, got {text:?}"
+        )
+    };
+    let (a, rest) = text.split_once("..").ok_or_else(form)?;
+    let (b, inclusive) = match rest.strip_prefix('=') {
+        Some(b) => (b, true),
+        None => (rest, false),
+    };
+    let bound = |s: &str| -> std::result::Result<u64, String> {
+        if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(form());
+        }
+        s.parse::<u64>()
+            .map_err(|_| format!("{text:?}: bound {s} overflows (at most {})", u64::MAX))
+    };
+    let (start, last) = (bound(a)?, bound(b)?);
+    let end = if inclusive {
+        last.checked_add(1)
+            .ok_or_else(|| format!("{text:?}: end {last} + 1 overflows"))?
+    } else {
+        last
+    };
+    if start > last {
+        return Err(format!(
+            "{text:?} is reversed: start {start} is past end {last}"
+        ));
+    }
+    if start == end {
+        return Err(format!("{text:?} is empty: it holds no player"));
+    }
+    Ok((start, end))
+}
+
+/// A note for a range string where something other than members is
+/// expected: ranges stand only for lists of players.
+fn range_note(v: &Value) -> &'static str {
+    match v.as_str() {
+        Some(s) if s.contains("..") => {
+            " (a range \"a..b\" stands only for a list of players: coalitions' and blocks' \"members\")"
+        }
+        _ => "",
+    }
 }
 
 fn join(parent: &str, key: &str) -> String {
@@ -303,7 +427,11 @@ pub(crate) fn uint(v: &Value, path: &str) -> Result<usize> {
         .ok_or_else(|| {
             Error::spec(
                 path,
-                format!("expected a non-negative integer, got {}", describe(v)),
+                format!(
+                    "expected a non-negative integer, got {}{}",
+                    describe(v),
+                    range_note(v)
+                ),
             )
         })
 }
@@ -314,8 +442,12 @@ pub(crate) fn number(v: &Value, path: &str) -> Result<f64> {
 }
 
 pub(crate) fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>> {
-    v.as_array()
-        .ok_or_else(|| Error::spec(path, format!("expected an array, got {}", describe(v))))
+    v.as_array().ok_or_else(|| {
+        Error::spec(
+            path,
+            format!("expected an array, got {}{}", describe(v), range_note(v)),
+        )
+    })
 }
 
 pub(crate) fn uints(v: &Value, path: &str) -> Result<Vec<usize>> {
