@@ -13,6 +13,8 @@ pub enum Remedy {
     CpuBackend,
     /// Sampling (Monte Carlo) has no such limit.
     Sampling,
+    /// The counts method answers exactly (a symmetric game where it fits).
+    Counts,
     /// Only a smaller problem fits.
     SmallerProblem,
     /// The job fits in the machine's memory but not in the memory limit

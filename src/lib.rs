@@ -70,7 +70,7 @@ pub use evaluator::{
     evaluate, Backend, BackendUsed, CrossCheck, Evaluation, Evaluator, Method, MethodUsed, Options,
     AUTO_COUNTS_MAX_PAIRS, AUTO_EXACT_MAX_PROFILES, DEFAULT_SAMPLES, DEFAULT_TOLERANCE,
 };
-pub use gpu::Adapter;
+pub use gpu::{ensure_runtime_dir, Adapter};
 pub use guarantee::{
     curve_game, Basis, BestResponse, CurveOptions, CurvePoint, GuaranteeOptions, ReplyWeight,
     SecurityValue, Solver, AUTO_DENSE_MAX_ENTRIES, AUTO_SPY_MAX_PLAYERS, GAP, MAX_PAYOFF_ENTRIES,

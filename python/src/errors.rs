@@ -45,6 +45,7 @@ fn describe<'py>(py: Python<'py>, error: &Error) -> PyResult<(&'static str, Boun
                 match remedy {
                     Remedy::CpuBackend => "cpu backend",
                     Remedy::Sampling => "sampling",
+                    Remedy::Counts => "counts method",
                     Remedy::MemoryLimit => "memory limit",
                     _ => "smaller problem",
                 },

@@ -48,6 +48,9 @@ fn load_numpy(py: Python<'_>) -> PyResult<()> {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The loaders' runtime directory, at import (before the module starts
+    // threads of its own).
+    unitsum_gpu::ensure_runtime_dir();
     load_numpy(m.py())?;
     errors::load(m.py())?;
     m.add_class::<problem::PyProblem>()?;

@@ -5,6 +5,7 @@ not Unicode, and a Ctrl-C that is pending as a call returns."""
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 import time
@@ -231,3 +232,19 @@ def test_an_interrupt_pending_as_a_call_returns_raises_keyboard_interrupt():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["KeyboardInterrupt", "KeyboardInterrupt", "1.0"], out.stdout + out.stderr
+
+
+def test_importing_and_evaluating_prints_no_error_line() -> None:
+    # The loaders printed "error: XDG_RUNTIME_DIR is invalid or not set"
+    # four times on a successful call with the variable unset.
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    code = (
+        "import unitsum_gpu as us\n"
+        "r = us.evaluate({'players': 3, 'actions': 2, 'game': {'family': 'plurality'},"
+        " 'coalitions': [{'members': [0, 1], 'policy': {'kind': 'common'}},"
+        " {'members': [2], 'policy': {'kind': 'uniform'}}]})\n"
+        "assert r.shares.shape == (2, 1)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "error:" not in out.stderr, out.stderr

@@ -59,7 +59,7 @@ class TooLargeError(UnitsumError):
     """The problem is too large for the method or backend asked for.
 
     Refused before any work starts. ``remedy`` says what has no such limit:
-    ``"cpu backend"``, ``"sampling"``, ``"memory limit"`` (raise
+    ``"cpu backend"``, ``"sampling"``, ``"counts method"``, ``"memory limit"`` (raise
     ``memory_limit_gib``) or ``"smaller problem"``.
     """
 

@@ -444,7 +444,17 @@ impl Evaluator {
         notes: &mut Vec<String>,
     ) -> Result<Chosen> {
         match options.method {
-            Method::Exact => Ok(Chosen::Exact),
+            Method::Exact => match flat.exact_profiles() {
+                Ok(_) => Ok(Chosen::Exact),
+                // Name the route that answers: exact over count vectors
+                // where the game is symmetric and it fits, else sampling.
+                Err(Error::TooLarge { message, .. })
+                    if Route::new(problem, plan, options.counts, options.memory_limit).is_ok() =>
+                {
+                    Err(Error::too_large(message, crate::error::Remedy::Counts))
+                }
+                Err(e) => Err(e),
+            },
             Method::Sample => Ok(Chosen::Sample),
             Method::Counts => {
                 let (route, cost) =
@@ -492,6 +502,7 @@ impl Evaluator {
                     }
                     (Some(_), None) => Chosen::Exact,
                     (None, None) => {
+                        self.advise_cpu_counts(problem, plan, options, algorithm);
                         notes.push(format!(
                             "method auto: sampling, exact enumeration would need 10^{:.1} profiles (> 10^8){}",
                             flat.log10_profiles,
@@ -505,6 +516,32 @@ impl Evaluator {
                     }
                 })
             }
+        }
+    }
+
+    /// Before the GPU samples a symmetric game whose direct pair sum is out
+    /// of reach, say which CPU route would answer it exactly.
+    fn advise_cpu_counts(
+        &self,
+        problem: &Problem,
+        plan: &Plan,
+        options: &Options,
+        algorithm: CountsAlgorithm,
+    ) {
+        if algorithm == options.counts || !problem.game().has_counts() {
+            return;
+        }
+        let Ok((route, cost)) = Route::new(problem, plan, options.counts, options.memory_limit)
+        else {
+            return;
+        };
+        if let Some(notice) = &self.notice {
+            notice(&format!(
+                "the GPU sums count pairs directly, beyond its limit here, so it samples; the \
+                 CPU's counts method by {} answers exactly in roughly {} (backend cpu)",
+                route.describe(),
+                human_duration(estimated_seconds(cost))
+            ));
         }
     }
 

@@ -128,6 +128,37 @@ fn instance() -> wgpu::Instance {
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
 }
 
+/// Give the graphics stack a runtime directory when the environment has
+/// none: with `XDG_RUNTIME_DIR` unset or not a directory, the Vulkan and GL
+/// loaders print `error: XDG_RUNTIME_DIR is invalid or not set in the
+/// environment.` on every adapter query of a successful run, which reads as
+/// a failure. This points the variable at a private directory (mode 0700,
+/// per user, under the temporary directory) that they are content with.
+///
+/// It sets an environment variable, which is only sound before any other
+/// thread starts: the binary calls it first thing in `main`, the Python
+/// module when it is imported. Elsewhere (embedding the library), set the
+/// variable yourself or call this before spawning threads.
+pub fn ensure_runtime_dir() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        let usable = |dir: &std::path::Path| {
+            std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o077 == 0)
+        };
+        if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).is_dir()) {
+            return;
+        }
+        let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
+        let dir = std::env::temp_dir().join(format!("unitsum-gpu-runtime-{uid}"));
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+        if usable(&dir) && std::fs::metadata(&dir).is_ok_and(|m| m.uid() == uid) {
+            // Sound only before other threads exist: see the doc above.
+            std::env::set_var("XDG_RUNTIME_DIR", &dir);
+        }
+    }
+}
+
 /// One adapter as wgpu lists it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Adapter {

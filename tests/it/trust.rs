@@ -437,8 +437,115 @@ fn the_lp_solves_extreme_weights() {
     }
 }
 
+/// A successful run prints no `error:` line, with `XDG_RUNTIME_DIR` unset
+/// too (the loaders complained twice per adapter query): the binary gives
+/// them a private runtime directory before any thread starts.
+fn a_successful_run_prints_no_error_line() {
+    for backend in ["auto", "cpu"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
+            .args(["eval", "examples/theorem1.json", "--backend", backend])
+            .env_remove("XDG_RUNTIME_DIR")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.contains("error:"), "{backend}: {stderr}");
+    }
+}
+
+/// The same with the GPU backend, where the loader is certainly asked.
+fn a_successful_gpu_run_prints_no_error_line(_: &mut Evaluator) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
+        .args(["eval", "examples/theorem1.json", "--backend", "gpu"])
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error:"), "{stderr}");
+}
+
+/// A refusal names the route that answers: exact enumeration of a
+/// symmetric 1000-player game is out of reach, and the counts method (not
+/// sampling) answers it exactly.
+fn a_refusal_names_the_counts_method_where_it_answers() {
+    let n = 1000;
+    let problem = proportional(
+        n,
+        vec![1.0, 2.0, 3.0],
+        &[
+            (500, json!({ "kind": "uniform" })),
+            (500, json!({ "kind": "common" })),
+        ],
+    );
+    let exact = Options {
+        backend: Backend::Cpu,
+        method: Method::Exact,
+        ..Default::default()
+    };
+    match unitsum_gpu::evaluate(&problem, &exact) {
+        Err(Error::TooLarge { remedy, .. }) => assert_eq!(remedy, unitsum_gpu::Remedy::Counts),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    unitsum_gpu::evaluate(&problem, &counts(CountsAlgorithm::Auto)).unwrap();
+    let dir = std::env::temp_dir().join(format!("unitsum-trust-remedy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.json");
+    std::fs::write(&path, problem.to_json()).unwrap();
+    let (code, _, stderr) = binary(&[
+        "eval",
+        path.to_str().unwrap(),
+        "--method",
+        "exact",
+        "--backend",
+        "cpu",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--method counts"), "{stderr}");
+}
+
+/// `--backend gpu` on a symmetric game whose direct pair sum is beyond the
+/// limit samples; before it does, it says which CPU route answers exactly.
+fn the_gpu_says_which_cpu_route_answers_before_it_samples(gpu: &mut Evaluator) {
+    let problem = proportional(
+        1000,
+        vec![1.0, 1.0, 2.0],
+        &[
+            (400, json!({ "kind": "uniform" })),
+            (
+                300,
+                json!({ "kind": "independent", "marginal": [0.2, 0.3, 0.5] }),
+            ),
+            (300, json!({ "kind": "common" })),
+        ],
+    );
+    let said: Arc<Mutex<Vec<String>>> = Arc::default();
+    let cancel = Cancel::new();
+    let (sink, stop) = (said.clone(), cancel.clone());
+    gpu.set_notice(Some(Arc::new(move |text: &str| {
+        sink.lock().unwrap().push(text.to_string());
+        stop.cancel(); // the advice is what is tested, not the sampling
+    })));
+    gpu.set_cancel(Some(cancel));
+    let options = Options {
+        backend: Backend::Gpu,
+        ..Default::default()
+    };
+    let outcome = gpu.evaluate(&problem, &options);
+    gpu.set_notice(None);
+    gpu.set_cancel(None);
+    assert!(matches!(outcome, Err(Error::Cancelled)), "{outcome:?}");
+    let said = said.lock().unwrap();
+    assert!(
+        said.iter().any(|t| t.contains("answers exactly")),
+        "{said:?}"
+    );
+}
+
 super::trials! {
     cpu: [
+        a_refusal_names_the_counts_method_where_it_answers,
+        a_successful_run_prints_no_error_line,
         the_fft_ignores_the_shares_of_unoccupied_actions,
         a_ratio_of_1e200_is_answered,
         an_fft_beyond_its_bound_is_refused_and_auto_takes_another_route,
@@ -450,5 +557,8 @@ super::trials! {
         a_curve_of_a_table_game_checks_no_theorem_2,
         the_lp_solves_extreme_weights,
     ],
-    gpu: [],
+    gpu: [
+        a_successful_gpu_run_prints_no_error_line,
+        the_gpu_says_which_cpu_route_answers_before_it_samples,
+    ],
 }

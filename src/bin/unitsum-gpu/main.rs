@@ -136,6 +136,7 @@ fn flag_hint(error: &Error) -> String {
         Error::TooLarge { remedy, .. } => match remedy {
             Remedy::CpuBackend => " (use --backend cpu)".into(),
             Remedy::Sampling => " (use --method sample)".into(),
+            Remedy::Counts => " (use --method counts: exact, over count vectors)".into(),
             Remedy::MemoryLimit => " (raise it with --max-memory GIB)".into(),
             _ => String::new(),
         },
@@ -154,6 +155,8 @@ fn message(error: &Error) -> String {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts: the loaders' runtime directory.
+    unitsum_gpu::ensure_runtime_dir();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
