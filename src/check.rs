@@ -16,9 +16,9 @@ pub(crate) const CHECK_EXHAUSTIVE_MAX: u64 = 200_000;
 pub const DEFAULT_CHECK_SAMPLES: u64 = 20_000;
 /// Random profiles `check` draws at most.
 pub const MAX_CHECK_SAMPLES: u64 = 1_000_000_000;
-/// The most share evaluations (times players) one check may take: about a
-/// few minutes on one core (measured: 1.6e9 took 2.7 s, 5.4e11 293 s). Beyond it the check is
-/// refused before it starts, with the samples that would fit.
+/// The most share evaluations (times players) one check may take: a few
+/// minutes on one core (see [`CHECK_WORK_PER_SECOND`]). Beyond it the check
+/// is refused before it starts, with the samples that would fit.
 const CHECK_MAX_WORK: f64 = 1e11;
 /// Profiles between progress reports and cancellation checks.
 const CHECK_CHUNK: u64 = 64;
@@ -418,8 +418,11 @@ fn every_profile(problem: &Problem) -> Option<u64> {
         .filter(|&p| p.saturating_mul(problem.states() as u64) <= CHECK_EXHAUSTIVE_MAX)
 }
 
-/// Share evaluations (times players) a check does per second on one core
-/// (measured: 1.6e9 in 2.7 s, 5.4e11 in 293 s).
+/// Share evaluations (times players) a check does per second on one core,
+/// for the notice only: the default check of examples/big-plurality.json
+/// (1.6e9) took 2.7 s, about 6e8/s, on the 2-core development machine;
+/// issue 25 reports 5.4e11 in 293 s (1.8e9/s) for a 3000-player spec on
+/// its machine. 1e9 sits between them.
 const CHECK_WORK_PER_SECOND: f64 = 1e9;
 
 /// The check's work, or its refusal: beyond [`CHECK_MAX_WORK`] (each

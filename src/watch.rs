@@ -18,8 +18,10 @@ pub type NoticeFn = Arc<dyn Fn(&str) + Send + Sync>;
 pub const NOTICE_AFTER_SECONDS: f64 = 10.0;
 
 /// Floating-point operations per second and core that the cost models'
-/// estimates are turned into time with (measured on the counts routes, a
-/// 2-core x86-64 machine; see [`estimated_seconds`]).
+/// estimates are turned into time with. Measured on the 2-core x86-64
+/// development machine, n = 1000, k = 3, three coalitions: the direct sum
+/// estimated 1.8 min and took 187 s, the FFT 0.3 s for 0.22 s,
+/// leave-one-out 2.3 s for 0.59 s (see [`estimated_seconds`]).
 const OPERATIONS_PER_CORE_SECOND: f64 = 1e9;
 
 /// Wall-clock seconds for `operations` of the cost models on this machine's

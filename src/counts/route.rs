@@ -103,31 +103,16 @@ impl Route {
             // only; a table game gets the direct route's refusal.
             return Self::direct(problem, &direct, memory_limit);
         }
-        let (n, states, m) = (
-            problem.players(),
-            problem.states(),
-            problem.coalitions().len(),
-        );
-        let types = part_types(problem, plan);
-        let loo_cost = LeaveOneOutPlan::estimate_cost(n, k, states, &types);
-        let loo_bytes = LeaveOneOutPlan::estimate_bytes(n, k, states, types.len());
-        let check_loo = || {
-            memory::check(
-                "the counts method's leave-one-out sums",
-                loo_bytes,
-                memory_limit,
-                Remedy::Sampling,
-            )
-        };
-        let leave_one_out = |types| {
-            check_loo()?;
-            Ok((
-                Route::LeaveOneOut(LeaveOneOutPlan::new(n, k, states, m, types)),
-                loo_cost,
-            ))
+        let n = problem.players();
+        let loo = LeaveOneOutEstimate::new(problem, plan, memory_limit);
+        let loo_cost = loo.cost;
+        let loo_fits = loo.fits.is_ok();
+        let leave_one_out = |loo: LeaveOneOutEstimate| {
+            loo.plan(problem)
+                .map(|(plan, cost)| (Route::LeaveOneOut(plan), cost))
         };
         if algorithm == CountsAlgorithm::LeaveOneOut {
-            return leave_one_out(types);
+            return leave_one_out(loo);
         }
         let fft = SpectralPlan::new(problem, plan)?;
         let check_fft = || {
@@ -152,7 +137,7 @@ impl Route {
         for (cost, fits, which) in [
             (direct.cost, direct_fits, 0u8),
             (fft.cost(), fft_fits.is_ok(), 1),
-            (loo_cost, check_loo().is_ok(), 2),
+            (loo_cost, loo_fits, 2),
         ] {
             if fits && best.is_none_or(|(c, _)| cost < c) {
                 best = Some((cost, which));
@@ -161,7 +146,7 @@ impl Route {
         match (best, fft_fits) {
             (Some((_, 0)), _) => Self::direct(problem, &direct, memory_limit),
             (Some((cost, 1)), _) => Ok((Route::Fft(fft, direct), cost)),
-            (Some(_), _) => leave_one_out(types),
+            (Some(_), _) => leave_one_out(loo),
             // Nothing fits: the FFT's refusal says how much it needs.
             (None, Err(e)) => Err(e),
             (None, Ok(())) => unreachable!("the FFT fits, so something was chosen"),
@@ -355,6 +340,40 @@ fn run_cpu_route(
     }
 }
 
+/// What the leave-one-out route would take, before its plan is built: the
+/// part types, the estimated cost and whether its memory fits.
+struct LeaveOneOutEstimate {
+    types: Vec<crate::counts::part_types::PartType>,
+    cost: f64,
+    fits: Result<()>,
+}
+
+impl LeaveOneOutEstimate {
+    fn new(problem: &Problem, plan: &Plan, memory_limit: u64) -> Self {
+        let (n, k, states) = (problem.players(), problem.actions(), problem.states());
+        let types = part_types(problem, plan);
+        let fits = memory::check(
+            "the counts method's leave-one-out sums",
+            LeaveOneOutPlan::estimate_bytes(n, k, states, types.len()),
+            memory_limit,
+            Remedy::Sampling,
+        );
+        LeaveOneOutEstimate {
+            cost: LeaveOneOutPlan::estimate_cost(n, k, states, &types),
+            types,
+            fits,
+        }
+    }
+
+    /// The plan and its cost, or the memory refusal.
+    fn plan(self, problem: &Problem) -> Result<(LeaveOneOutPlan, f64)> {
+        self.fits?;
+        let (n, k, states) = (problem.players(), problem.actions(), problem.states());
+        let m = problem.coalitions().len();
+        Ok((LeaveOneOutPlan::new(n, k, states, m, self.types), self.cost))
+    }
+}
+
 /// The leave-one-out plan for `problem` and its estimated cost, or its
 /// memory refusal.
 fn leave_one_out_plan(
@@ -362,17 +381,7 @@ fn leave_one_out_plan(
     plan: &Plan,
     memory_limit: u64,
 ) -> Result<(LeaveOneOutPlan, f64)> {
-    let (n, k, states) = (problem.players(), problem.actions(), problem.states());
-    let types = part_types(problem, plan);
-    let cost = LeaveOneOutPlan::estimate_cost(n, k, states, &types);
-    memory::check(
-        "the counts method's leave-one-out sums",
-        LeaveOneOutPlan::estimate_bytes(n, k, states, types.len()),
-        memory_limit,
-        Remedy::Sampling,
-    )?;
-    let m = problem.coalitions().len();
-    Ok((LeaveOneOutPlan::new(n, k, states, m, types), cost))
+    LeaveOneOutEstimate::new(problem, plan, memory_limit).plan(problem)
 }
 
 /// The leave-one-out sums, with the share tables cached under the game's key

@@ -280,3 +280,22 @@ pub fn binary(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A small theorem1 sweep writing to `out`, with `extra` flags (the files
+/// and resume tests' sweep).
+pub fn small_sweep<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "sweep",
+        "theorem1",
+        "--players",
+        "3..=6",
+        "--actions",
+        "2",
+        "--opponents",
+        "uniform,pure",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    args
+}

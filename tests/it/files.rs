@@ -6,31 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::common::binary;
+use super::common::{binary, small_sweep};
 
 fn dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("unitsum-files-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// A small theorem1 sweep writing to `out`, with `extra` flags.
-fn small<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "sweep",
-        "theorem1",
-        "--players",
-        "3..=6",
-        "--actions",
-        "2",
-        "--opponents",
-        "uniform,pure",
-        "--out",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    args
 }
 
 /// The sweep's rows file and its sidecar, byte for byte.
@@ -65,7 +47,7 @@ fn out_refuses_what_is_not_a_regular_file() {
     }
     for (target, phrase) in &targets {
         for resume in [&[][..], &["--resume"][..]] {
-            let (code, out, err) = binary(&small(target, resume));
+            let (code, out, err) = binary(&small_sweep(target, resume));
             assert_eq!(code, 2, "{target} {resume:?}: {err}");
             assert!(err.contains("--out"), "{target}: {err}");
             assert!(err.contains(phrase), "{target}: {err}");
@@ -79,7 +61,7 @@ fn out_refuses_what_is_not_a_regular_file() {
     let file = dir.join("stdout.csv");
     for target in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
         let output = Command::new(env!("CARGO_BIN_EXE_unitsum-gpu"))
-            .args(small(target, &[]))
+            .args(small_sweep(target, &[]))
             .stdout(Stdio::from(std::fs::File::create(&file).unwrap()))
             .output()
             .unwrap();
@@ -91,7 +73,7 @@ fn out_refuses_what_is_not_a_regular_file() {
     }
     assert!(!Path::new("/dev/stdout.sweep.json").exists());
     // No --out: the rows on standard output.
-    let mut args = small("x", &[]);
+    let mut args = small_sweep("x", &[]);
     args.truncate(args.len() - 2);
     let (code, out, err) = binary(&args);
     assert_eq!(code, 0, "{err}");
@@ -106,13 +88,13 @@ fn resume_refuses_a_last_line_longer_than_a_row() {
     let dir = dir("long-line");
     let out = dir.join("rows.csv");
     let path = out.to_str().unwrap();
-    let (code, _, err) = binary(&small(path, &[]));
+    let (code, _, err) = binary(&small_sweep(path, &[]));
     assert_eq!(code, 0, "{err}");
     let rows = std::fs::read_to_string(&out).unwrap();
     let long = "x".repeat(3 << 20);
     for text in [long.clone(), format!("{rows}{long}")] {
         std::fs::write(&out, &text).unwrap();
-        let (code, _, err) = binary(&small(path, &["--resume"]));
+        let (code, _, err) = binary(&small_sweep(path, &["--resume"]));
         assert_eq!(code, 2, "{err}");
         assert!(err.contains("rows.csv last line"), "{err}");
         assert!(
@@ -129,7 +111,7 @@ fn resume_refuses_a_last_line_longer_than_a_row() {
     let last = rows.lines().last().unwrap();
     let cut = format!("{rows}{}", &last[..last.len() - 3]);
     std::fs::write(&out, cut).unwrap();
-    let (code, _, err) = binary(&small(path, &["--resume"]));
+    let (code, _, err) = binary(&small_sweep(path, &["--resume"]));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("removed a last line cut short"), "{err}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), rows);
@@ -142,7 +124,7 @@ fn nothing_is_truncated_before_every_check_has_passed() {
     let dir = dir("checks-first");
     let out = dir.join("rows.csv");
     let path = out.to_str().unwrap();
-    let (code, _, err) = binary(&small(path, &[]));
+    let (code, _, err) = binary(&small_sweep(path, &[]));
     assert_eq!(code, 0, "{err}");
     let before = snapshot(&out);
     // `worst` past its 10000 replies (C(24, 5) count vectors): refused, exit 2.
@@ -165,7 +147,7 @@ fn nothing_is_truncated_before_every_check_has_passed() {
     // The temporary sidecar cannot be written: the rows stay.
     let temporary = dir.join("rows.csv.sweep.json.tmp");
     std::fs::create_dir(&temporary).unwrap();
-    let (code, _, err) = binary(&small(path, &["--seed", "1"]));
+    let (code, _, err) = binary(&small_sweep(path, &["--seed", "1"]));
     assert_ne!(code, 0, "{err}");
     assert!(err.contains("rows.csv.sweep.json.tmp"), "{err}");
     assert_eq!(snapshot(&out), before, "a failed sidecar cut the rows");
@@ -175,7 +157,7 @@ fn nothing_is_truncated_before_every_check_has_passed() {
     std::fs::remove_file(&sidecar).unwrap();
     std::fs::create_dir(&sidecar).unwrap();
     for resume in [&[][..], &["--resume"][..]] {
-        let (code, _, err) = binary(&small(path, resume));
+        let (code, _, err) = binary(&small_sweep(path, resume));
         assert_eq!(code, 2, "{resume:?}: {err}");
         assert!(err.contains("--out"), "{err}");
         assert!(

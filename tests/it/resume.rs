@@ -32,20 +32,7 @@ fn strings(args: &[&str]) -> Vec<String> {
 
 /// A small theorem1 sweep writing to `out`, with `extra` flags.
 fn small(out: &Path, extra: &[&str]) -> Vec<String> {
-    let mut args = strings(&[
-        "sweep",
-        "theorem1",
-        "--players",
-        "3..=6",
-        "--actions",
-        "2",
-        "--opponents",
-        "uniform,pure",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    args.extend(strings(extra));
-    args
+    strings(&super::common::small_sweep(out.to_str().unwrap(), extra))
 }
 
 /// The rows of `path` by point, without the timing.
