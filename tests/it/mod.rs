@@ -31,6 +31,7 @@ pub mod hardening;
 pub mod harness;
 pub mod probes;
 pub mod properties;
+pub mod readme;
 pub mod reference;
 pub mod resume;
 pub mod sampling;
@@ -41,7 +42,7 @@ pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 19] = [
+    let modules: [Vec<libtest_mimic::Trial>; 20] = [
         cli::trials(),
         contexts::trials(),
         counts::trials(),
@@ -54,6 +55,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         hand::trials(),
         probes::trials(),
         properties::trials(),
+        readme::trials(),
         reference::trials(),
         resume::trials(),
         sampling::trials(),
