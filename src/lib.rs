@@ -60,6 +60,12 @@ mod spec;
 pub mod sweep;
 mod watch;
 
+// The README's Rust block is compiled and run as a doctest; its other
+// blocks are run by tests/it/readme.rs and python/tests/test_readme.py.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use check::{
     CheckReport, Property, Symmetry, Violation, DEFAULT_CHECK_SAMPLES, MAX_CHECK_SAMPLES,
 };
