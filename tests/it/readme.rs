@@ -10,10 +10,12 @@
 //!   line (timings); a last line `? N` expects exit code N (else 0).
 //! - `sh`: every command runs and must exit 0; its output is not compared.
 //! - `json spec` parses as a spec, `json grid` as a sweep grid; with
-//!   `file=PATH` the block is that file's content (as JSON values).
+//!   `file:PATH` the block is that file's content (as JSON values).
 //! - `rust`: a doctest of the crate (`src/lib.rs` includes the README).
-//! - `python`, `run-by=python`: run by the Python harness; `text`: a diagram;
-//!   `skip="why"`: not run, and the reason is required.
+//! - `python`, `run-by-python`: run by the Python harness; `text`: a diagram;
+//!   `skip: why` (the rest of the info string): not run, and the reason is
+//!   required. (No `=` or quotes: rustdoc, which reads the README's info
+//!   strings for its doctest, warns about them.)
 //!
 //! Commands run with `sh` in a scratch directory holding the repository's
 //! `examples/`, `benches/` and `python/` (linked) and an empty `docs/` (a
@@ -177,20 +179,20 @@ fn run(dir: &Path, command: &str) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
-/// The value of attribute `name` in a block's info string (`name=value` or
-/// `name="a value"`).
+/// The value of attribute `name` in a block's info string: `file:PATH`
+/// (one word), `skip: the reason` (the rest of the string).
 fn attr<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
-    let at = attrs.find(&format!("{name}="))? + name.len() + 1;
+    let at = attrs.find(&format!("{name}:"))? + name.len() + 1;
     let rest = &attrs[at..];
-    match rest.strip_prefix('"') {
-        Some(quoted) => quoted.split('"').next(),
-        None => rest.split_whitespace().next(),
+    match name {
+        "skip" => Some(rest.trim()),
+        _ => rest.split_whitespace().next(),
     }
 }
 
 /// Whether the Rust harness runs this block's commands.
 fn runs_here(block: &Block) -> bool {
-    attr(&block.attrs, "skip").is_none() && attr(&block.attrs, "run-by").is_none()
+    attr(&block.attrs, "skip").is_none() && !block.attrs.contains("run-by-python")
 }
 
 /// The commands of an `sh` block: lines, `\` continuing, comments dropped.
@@ -225,7 +227,7 @@ fn every_block_says_how_it_is_tested() {
         );
         if block.attrs.contains("skip") {
             let why = attr(&block.attrs, "skip").unwrap_or("");
-            assert!(why.len() > 10, "README.md:{}: skip=\"why\"", block.line);
+            assert!(why.len() > 10, "README.md:{}: `skip: why`", block.line);
         }
     }
 }
