@@ -273,6 +273,7 @@ fn evaluation<'py>(py: Python<'py>, run: &Evaluation) -> PyResult<Bound<'py, PyD
     d.set_item(intern!(py, "samples"), run.samples)?;
     d.set_item(intern!(py, "seed"), run.seed)?;
     d.set_item(intern!(py, "seconds"), run.seconds)?;
+    d.set_item(intern!(py, "estimated_seconds"), run.estimated_seconds)?;
     d.set_item(intern!(py, "unit_sum_error"), run.unit_sum_error)?;
     d.set_item(intern!(py, "clamped"), run.clamped)?;
     d.set_item(intern!(py, "notes"), PyList::new(py, &run.notes)?)?;

@@ -169,6 +169,9 @@ class Evaluation:
     counts_algorithm: Optional[str] = None
     #: The FFT's bound on its rounding error, when it ran.
     rounding_bound: Optional[float] = None
+    #: The counts method: the cost model's estimate of ``seconds``, made
+    #: before the job started (what a long job's notice says).
+    estimated_seconds: Optional[float] = None
     #: The GPU's result beside this one, with ``backend="both"``.
     cross_check: Optional[CrossCheck] = None
 

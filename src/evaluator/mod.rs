@@ -222,6 +222,10 @@ pub struct Evaluation {
     pub stderr: Option<Vec<Vec<f64>>>,
     /// Wall-clock seconds of the evaluation (plan, transfer and compute).
     pub seconds: f64,
+    /// Counts method: the cost model's estimate of `seconds` on the CPU,
+    /// made before the job started (what a long job's notice says).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_seconds: Option<f64>,
     /// `max_x |Σ_j r_j(x) - 1|`: the unit-sum identity's residual.
     pub unit_sum_error: f64,
     /// Shares that came out a rounding-level hair outside [0, 1] (within the
@@ -653,6 +657,10 @@ impl Job<'_> {
             seed: sample.then_some(options.seed),
             stderr,
             seconds: run.seconds,
+            estimated_seconds: match chosen {
+                Chosen::Counts(_, cost) => Some(estimated_seconds(*cost)),
+                _ => None,
+            },
             unit_sum_error,
             clamped: 0,
             notes,

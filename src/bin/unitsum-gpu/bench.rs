@@ -27,6 +27,10 @@ struct BenchRow {
     pub work: u64,
     /// Wall-clock seconds of the timed run.
     pub seconds: f64,
+    /// The cost model's estimate of `seconds` (counts at scale), what a long
+    /// job's notice would have said before it started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_seconds: Option<f64>,
     /// `work / seconds`, in the unit of `unit`.
     pub rate: f64,
     /// `profiles/s`, `samples/s`, `pairs/s` or `ms/evaluation` (then `rate` is ms).
@@ -65,8 +69,8 @@ pub fn run_command(args: BenchArgs) -> crate::Outcome {
     }
     if !json {
         crate::emit(&format!(
-            "{:<74} {:<7} {:>14} {:>10} {:>14} {:<14} {:>10}  adapter\n",
-            "case", "backend", "work", "seconds", "rate", "", "peak heap"
+            "{:<74} {:<7} {:>14} {:>10} {:>14} {:<14} {:>10} {:>16}  adapter\n",
+            "case", "backend", "work", "seconds", "rate", "", "peak heap", "estimate (×)"
         ))?;
     }
     let mut failed = None;
@@ -78,9 +82,13 @@ pub fn run_command(args: BenchArgs) -> crate::Outcome {
             0..1_000_000 => format!("{:.0} kB", b as f64 / 1e3),
             _ => format!("{:.1} MB", b as f64 / 1e6),
         });
+        // The estimate and how many times the actual time it is.
+        let estimate = r
+            .estimated_seconds
+            .map_or("n/a".into(), |e| format!("{e:.3} ({:.2})", e / r.seconds));
         if let Err(e) = crate::emit(&format!(
-            "{:<74} {:<7} {:>14} {:>10.4} {:>14.4e} {:<14} {:>10}  {}\n",
-            r.case, r.backend, r.work, r.seconds, r.rate, r.unit, heap, r.adapter
+            "{:<74} {:<7} {:>14} {:>10.4} {:>14.4e} {:<14} {:>10} {:>16}  {}\n",
+            r.case, r.backend, r.work, r.seconds, r.rate, r.unit, heap, estimate, r.adapter
         )) {
             failed = Some(e);
         }
@@ -264,6 +272,7 @@ fn time_case(
         rate: work as f64 / seconds,
         unit,
         peak_heap_bytes,
+        estimated_seconds: None,
     })
 }
 
@@ -295,6 +304,7 @@ fn time_overhead(evaluator: &mut Evaluator, backend: Backend, repeats: u64) -> R
         rate: 1000.0 * seconds / repeats as f64,
         unit: "ms/evaluation",
         peak_heap_bytes,
+        estimated_seconds: None,
     })
 }
 
@@ -312,8 +322,10 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
         let heap = heap::start_measuring();
         let started = Instant::now();
         let mut last = None;
+        let mut estimate = Some(0.0);
         for problem in &problems {
             let run = evaluator.evaluate(problem, &options)?;
+            estimate = estimate.zip(run.estimated_seconds).map(|(a, b)| a + b);
             if run.shares.iter().flatten().any(|r| !r.is_finite()) || run.unit_sum_error > 1e-9 {
                 return Err(unitsum_gpu::Error::Disagree {
                     difference: run.unit_sum_error,
@@ -337,6 +349,7 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
             rate: 1000.0 * seconds / problems.len() as f64,
             unit: "ms/evaluation",
             peak_heap_bytes: heap::peak_since(heap).map(|b| b as u64),
+            estimated_seconds: estimate,
         })
     };
     let deviations: &[(usize, usize)] = if quick {
