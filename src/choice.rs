@@ -116,7 +116,7 @@ impl Choice for CountsAlgorithm {
     const NAMES: &'static [(&'static str, &'static str, Self)] = &[
         (
             "auto",
-            "the cheapest of the three by estimated cost, within the memory limit",
+            "the cheapest of the four by estimated cost, within the memory limit",
             CountsAlgorithm::Auto,
         ),
         (
@@ -133,6 +133,11 @@ impl Choice for CountsAlgorithm {
             "leave-one-out",
             "leave-one-out distributions on the count simplex (CPU): many small parts, or one run of identical players",
             CountsAlgorithm::LeaveOneOut,
+        ),
+        (
+            "stream",
+            "one streamed pass over the simplex of the largest group on one marginal (CPU): deviation payoffs, one large group",
+            CountsAlgorithm::Stream,
         ),
     ];
 }
@@ -184,7 +189,7 @@ mod tests {
     fn names_are_serdes_and_parse_back() {
         serde_agrees::<Backend>(4);
         serde_agrees::<Method>(4);
-        serde_agrees::<CountsAlgorithm>(4);
+        serde_agrees::<CountsAlgorithm>(5);
         serde_agrees::<Solver>(3);
     }
 }

@@ -133,7 +133,7 @@ impl Distribution {
 }
 
 /// The marginal of a single-player part, by action; `None` for other parts.
-fn marginal_of(ty: &PartType) -> Option<Vec<f64>> {
+pub(crate) fn marginal_of(ty: &PartType) -> Option<Vec<f64>> {
     let k = ty.mass.len();
     single_player(ty).then(|| {
         let mut p = vec![0.0; k];

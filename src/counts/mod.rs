@@ -10,4 +10,5 @@ pub(crate) mod fft;
 pub(crate) mod leave_one_out;
 pub(crate) mod part_types;
 pub(crate) mod route;
+pub(crate) mod stream;
 pub(crate) mod vectors;

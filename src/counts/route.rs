@@ -9,6 +9,7 @@ use crate::counts::direct::{CountsPlan, DirectEstimate};
 use crate::counts::fft::SpectralPlan;
 use crate::counts::leave_one_out::{LeaveOneOutPlan, ShareCache};
 use crate::counts::part_types::part_types;
+use crate::counts::stream::StreamPlan;
 use crate::error::{Error, Remedy, Result};
 use crate::memory;
 use crate::model::problem::Problem;
@@ -39,7 +40,7 @@ use crate::watch::Watch;
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum CountsAlgorithm {
-    /// The cheapest of the three by estimated cost, within the memory limit;
+    /// The cheapest of the four by estimated cost, within the memory limit;
     /// the FFT falls back to the direct sum when its rounding bound passes
     /// [`FFT_ROUNDING_LIMIT`] and the direct sum is within
     /// [`crate::Options::auto_max_pairs`].
@@ -56,6 +57,11 @@ pub enum CountsAlgorithm {
     /// closed form): for many small parts or one run of identical players
     /// (deviation payoffs), on the CPU.
     LeaveOneOut,
+    /// One pass over the count simplex of the largest group of players on
+    /// one marginal (a multinomial streamed by ratios of neighbours, shares
+    /// from the family at each cell, nothing tabulated) beside a rest with
+    /// few totals: deviation payoffs and one large group, on the CPU.
+    Stream,
 }
 
 /// Largest FFT rounding bound kept when the direct sum could run instead.
@@ -76,6 +82,8 @@ pub(crate) enum Route {
     Fft(SpectralPlan, DirectEstimate),
     /// Leave-one-out distributions on the simplex.
     LeaveOneOut(LeaveOneOutPlan),
+    /// One streamed pass over a group's simplex.
+    Stream(StreamPlan),
 }
 
 impl Route {
@@ -105,6 +113,31 @@ impl Route {
         }
         let n = problem.players();
         let loo = LeaveOneOutEstimate::new(problem, plan, memory_limit);
+        let stream = StreamPlan::new(k, problem.states(), problem.coalitions().len(), &loo.types);
+        let check_stream = |s: &StreamPlan| {
+            memory::check(
+                "the counts method's streamed pass",
+                s.estimate_bytes(),
+                memory_limit,
+                Remedy::Sampling,
+            )
+        };
+        if algorithm == CountsAlgorithm::Stream {
+            let Some(stream) = stream else {
+                return Err(Error::usage(
+                    "counts",
+                    "stream: the problem has no group of players on one marginal beside a rest \
+                     with few totals; counts = auto picks a route that answers",
+                ));
+            };
+            check_stream(&stream)?;
+            let cost = stream.estimate_cost();
+            return Ok((Route::Stream(stream), cost));
+        }
+        let stream_fits = stream.as_ref().is_some_and(|s| check_stream(s).is_ok());
+        let stream_cost = stream
+            .as_ref()
+            .map_or(f64::INFINITY, StreamPlan::estimate_cost);
         let loo_cost = loo.cost;
         let loo_fits = loo.fits.is_ok();
         let leave_one_out = |loo: LeaveOneOutEstimate| {
@@ -138,6 +171,7 @@ impl Route {
             (direct.cost, direct_fits, 0u8),
             (fft.cost(), fft_fits.is_ok(), 1),
             (loo_cost, loo_fits, 2),
+            (stream_cost, stream_fits, 3),
         ] {
             if fits && best.is_none_or(|(c, _)| cost < c) {
                 best = Some((cost, which));
@@ -146,6 +180,7 @@ impl Route {
         match (best, fft_fits) {
             (Some((_, 0)), _) => Self::direct(problem, &direct, memory_limit),
             (Some((cost, 1)), _) => Ok((Route::Fft(fft, direct), cost)),
+            (Some((cost, 3)), _) => Ok((Route::Stream(stream.expect("fits")), cost)),
             (Some(_), _) => leave_one_out(loo),
             // Nothing fits: the FFT's refusal says how much it needs.
             (None, Err(e)) => Err(e),
@@ -174,7 +209,7 @@ impl Route {
         match self {
             Route::Direct(d) => Some(d.pairs),
             Route::Fft(_, d) => Some(d.pairs),
-            Route::LeaveOneOut(_) => None,
+            Route::LeaveOneOut(_) | Route::Stream(_) => None,
         }
     }
 
@@ -184,6 +219,7 @@ impl Route {
             Route::Direct(d) => format!("at most {} pairs of count vectors", d.pairs),
             Route::Fft(f, _) => format!("FFT on a {} grid", f.grid_text()),
             Route::LeaveOneOut(_) => "leave-one-out distributions on the count simplex".into(),
+            Route::Stream(s) => s.describe(),
         }
     }
 }
@@ -272,6 +308,12 @@ fn run_cpu_route(
             run_leave_one_out(loo, flat, shares, watch)?,
             None,
             CountsAlgorithm::LeaveOneOut,
+            None,
+        )),
+        Route::Stream(stream) => Ok((
+            stream.run(flat, watch)?,
+            None,
+            CountsAlgorithm::Stream,
             None,
         )),
         Route::Fft(spectral, estimate) => {

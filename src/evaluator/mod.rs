@@ -795,7 +795,11 @@ impl Evaluator {
             Chosen::Counts(..) => flat.config.states,
         };
         GpuContext::check_limits(flat, accumulators)?;
-        if let Chosen::Counts(route @ (Route::Fft(..) | Route::LeaveOneOut(_)), _) = chosen {
+        if let Chosen::Counts(
+            route @ (Route::Fft(..) | Route::LeaveOneOut(_) | Route::Stream(_)),
+            _,
+        ) = chosen
+        {
             // The GPU sums pairs directly: auto leaves the others to the CPU.
             if options.backend == Backend::Auto {
                 return Err(Error::too_large(

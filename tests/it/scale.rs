@@ -363,7 +363,184 @@ fn gpu_direct_sum_agrees_with_cpu_fft_and_leave_one_out(gpu: &mut unitsum_gpu::E
     }
 }
 
+/// A group of `n − rest` players on one random marginal (split into two
+/// coalitions when `split`) beside `rest` players of policy `kind`.
+fn group_problem(seed: u64, family: &str, kind: &str, n: usize, k: usize, split: bool) -> Problem {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let rest = 3;
+    let p = marginal(&mut rng, k);
+    let group: Vec<usize> = (rest..n).collect();
+    let cut = if split { group.len() / 3 } else { group.len() };
+    let mut coalitions = vec![Coalition::new(
+        group[..cut].to_vec(),
+        Policy::Independent {
+            marginals: vec![p.clone(); cut],
+        },
+    )];
+    if split {
+        coalitions.push(Coalition::new(
+            group[cut..].to_vec(),
+            Policy::Independent {
+                marginals: vec![p; group.len() - cut],
+            },
+        ));
+    }
+    let members: Vec<usize> = (0..rest).collect();
+    let policy = random_policy(&mut rng, kind, &members, k, &[(0, cut)]);
+    coalitions.push(Coalition::new(members, policy));
+    let game = random_game(&mut rng, family, n, k);
+    Problem::new(n, k, game, coalitions).unwrap()
+}
+
+fn stream_equals_the_direct_pair_sum_on_every_symmetric_family_and_policy_kind() {
+    let mut checked = 0;
+    for (f, family) in ["plurality", "proportional", "congestion", "anonymous"]
+        .iter()
+        .enumerate()
+    {
+        for (p, kind) in KINDS.iter().enumerate() {
+            for s in 0..2u64 {
+                let seed = 90_000 + 100 * f as u64 + 10 * p as u64 + s;
+                let (n, k) = if s == 0 { (30, 3) } else { (14, 4) };
+                let problem = group_problem(seed, family, kind, n, k, s == 1);
+                let name = format!("{family}/{kind}/seed {seed}");
+                let direct = counts(&problem, CountsAlgorithm::Direct);
+                let stream = counts(&problem, CountsAlgorithm::Stream);
+                assert_eq!(
+                    stream.counts_algorithm,
+                    Some(CountsAlgorithm::Stream),
+                    "{name}"
+                );
+                assert_close(&name, &stream.shares, &direct.shares, FFT_VS_DIRECT);
+                assert_identities(&name, &stream.shares, 1e-12);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4 * KINDS.len() * 2);
+}
+
+/// ln(i!) for i ≤ n, by a compensated running sum (within an ulp or two).
+fn log_factorials_compensated(n: usize) -> Vec<f64> {
+    let mut table = vec![0.0; n + 1];
+    let (mut sum, mut carry) = (0.0f64, 0.0f64);
+    for i in 1..=n {
+        let y = (i as f64).ln() - carry;
+        let t = sum + y;
+        carry = (t - sum) - y;
+        sum = t;
+        table[i] = sum;
+    }
+    table
+}
+
+/// Plurality deviation payoffs by their own closed form at k = 4: one
+/// player on `b` against `others` iid players of marginal `p`, every
+/// multinomial weight from the log-factorials (one `exp` per cell, the
+/// loops in the other order), normalised by their own total. Returns
+/// (the deviator's share, the others' share).
+fn plurality_deviation_k4(others: usize, p: &[f64; 4], b: usize) -> (f64, f64) {
+    let lf = log_factorials_compensated(others);
+    let (mut dev, mut rest, mut mass) = (0.0, 0.0, 0.0);
+    for c3 in 0..=others {
+        for c2 in 0..=others - c3 {
+            for c1 in 0..=others - c3 - c2 {
+                let c = [others - c3 - c2 - c1, c1, c2, c3];
+                let log = lf[others] - c.iter().map(|&ci| lf[ci]).sum::<f64>()
+                    + (0..4).map(|a| c[a] as f64 * p[a].ln()).sum::<f64>();
+                let w = log.exp();
+                let mut all = c;
+                all[b] += 1;
+                let top = (0..4).fold(0, |t, a| if all[a] > all[t] { a } else { t });
+                mass += w;
+                if top == b {
+                    dev += w / all[b] as f64;
+                }
+                rest += w * c[top] as f64 / all[top] as f64;
+            }
+        }
+    }
+    (dev / mass, rest / mass)
+}
+
+fn deviation_problem(n: usize, p: &[f64], b: usize, game: Game) -> Problem {
+    Problem::new(
+        n,
+        p.len(),
+        game,
+        vec![
+            Coalition::new(vec![0], Policy::Pure { actions: vec![b] }),
+            Coalition::new(
+                (1..n).collect(),
+                Policy::Independent {
+                    marginals: vec![p.to_vec(); n - 1],
+                },
+            ),
+        ],
+    )
+    .unwrap()
+}
+
+fn stream_matches_the_multinomial_closed_form_of_deviation_payoffs() {
+    let n = 300;
+    let p = [0.31, 0.27, 0.24, 0.18];
+    for b in 0..4 {
+        let problem = deviation_problem(n, &p, b, Game::Plurality);
+        // Auto takes the streamed pass for a deviation payoff.
+        let run = counts(&problem, CountsAlgorithm::Auto);
+        assert_eq!(run.counts_algorithm, Some(CountsAlgorithm::Stream));
+        let (dev, rest) = plurality_deviation_k4(n - 1, &p, b);
+        let name = format!("deviation to {b}");
+        assert_close(&name, &run.shares, &[vec![dev], vec![rest]], 1e-12);
+        assert_identities(&name, &run.shares, 1e-12);
+        // The check can fail: the marginal moved by 1e-5 moves the result
+        // by far more than the tolerance.
+        let mut moved = p;
+        moved[b] += 1e-5;
+        moved[(b + 1) % 4] -= 1e-5;
+        let off = counts(
+            &deviation_problem(n, &moved, b, Game::Plurality),
+            CountsAlgorithm::Stream,
+        );
+        let d = (off.shares[0][0] - dev).abs();
+        assert!(d > 1e-10, "{name}: perturbed by only {d:e}");
+    }
+}
+
+fn stream_agrees_with_sampling_within_6_sigma() {
+    let n = 600;
+    let p = [0.4, 0.3, 0.2, 0.1];
+    let game = Game::Proportional {
+        weights: vec![vec![1.0, 3.0, 2.0, 4.0]],
+    };
+    let problem = deviation_problem(n, &p, 3, game);
+    let exact = counts(&problem, CountsAlgorithm::Stream);
+    let sampled = unitsum_gpu::evaluate(
+        &problem,
+        &Options {
+            backend: Backend::Cpu,
+            method: Method::Sample,
+            samples: 20_000,
+            seed: 7,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let stderr = sampled.stderr.as_ref().expect("sampling reports its error");
+    for j in 0..2 {
+        let d = (sampled.shares[j][0] - exact.shares[j][0]).abs();
+        assert!(
+            d <= 6.0 * stderr[j][0] + 1e-15,
+            "r_{j}: sampled {} ± {} vs streamed {}",
+            sampled.shares[j][0],
+            stderr[j][0],
+            exact.shares[j][0]
+        );
+    }
+    assert!(stderr[0][0] > 0.0);
+}
+
 super::trials! {
-    cpu: [leave_one_out_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_and_leave_one_out_equal_the_direct_pair_sum_at_n_in_the_hundreds, fft_and_leave_one_out_match_closed_forms_at_n_1000, fft_refuses_beyond_the_memory_limit_and_says_how_much],
+    cpu: [leave_one_out_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_and_leave_one_out_equal_the_direct_pair_sum_at_n_in_the_hundreds, fft_and_leave_one_out_match_closed_forms_at_n_1000, fft_refuses_beyond_the_memory_limit_and_says_how_much, stream_equals_the_direct_pair_sum_on_every_symmetric_family_and_policy_kind, stream_matches_the_multinomial_closed_form_of_deviation_payoffs, stream_agrees_with_sampling_within_6_sigma],
     gpu: [gpu_direct_sum_agrees_with_cpu_fft_and_leave_one_out],
 }

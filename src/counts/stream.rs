@@ -1,0 +1,554 @@
+//! The counts method as one streamed pass over the count simplex of a
+//! *group*: the c players (of one coalition or several) who all play one
+//! marginal p, beside a *rest* whose total counts T take few values (a
+//! deviator, a few fixed or mixed players, a `common` block). The group's
+//! counts G are `Mult(c, p)` and its members are exchangeable, so given G
+//! coalition j's expected count of b in the group is `(c_j / c) G_b`:
+//!
+//! `r_j(x) = Σ_T Σ_G Mult(G) [ (c_j/c) P(T) Σ_b G_b h_b(x, G+T)
+//!                             + Σ_b W_j(T)_b h_b(x, G+T) ]`
+//!
+//! with `W_j(T)_b = E[s_jb 1{S = T}]` (s_j: coalition j's counts in the
+//! rest). Nothing is tabulated: the weights stream along each row of the
+//! simplex by ratios of neighbours, the shares come from the family at
+//! each cell, and memory is O(c + the rest's support).
+//!
+//! Scaling: weights are kept relative to the per-axis modes m_a = ⌊c p_a⌋,
+//! `w̃(G) = exp(Σ_a D_a[G_a])` with `D_a[x] = ln(p_a^x m_a! / (p_a^m_a x!))
+//! + (x − m_a) ln c` summed outward from m_a (every term has one sign, so
+//! nothing cancels, and D_a ≤ 0). The common factor between w̃ and the
+//! multinomial cancels: every sum is divided by `Σ w̃` at the end. Each row
+//! (the last two axes) is a binomial: its mode is anchored by `exp` and the
+//! rest follows by ratios of neighbours, each ≤ 3 roundings. A cell whose
+//! w̃ is below e^−80 (1.8e−35 of the mode's scale) is skipped, and with it
+//! everything further out (w̃ is unimodal along every axis), so nothing
+//! underflows into a sum: the skipped mass is at most `cells · e^−79 / Σ w̃`,
+//! about 1e−27 at n = 1000, k = 4. Every term is ≥ 0: rounding is relative,
+//! at most `(k (n + 320) + 3n + 8) u` per weight (anchors and ratio steps)
+//! and `(n + 4) u` per sum, about 2e−12 at n = 1000 in the worst case.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::counts::part_types::PartType;
+use crate::counts::vectors::count_vectors;
+use crate::model::limits::MAX_ACTIONS;
+use crate::plan::{family_id, FlatPlan};
+use crate::watch::Watch;
+
+/// Most distinct rest totals the route takes (each is one more pass's
+/// worth of share evaluations over the group's simplex).
+const MAX_REST_SUPPORT: usize = 1 << 12;
+
+/// ln of the smallest relative weight summed (see the module's doc).
+const LOG_CUTOFF: f64 = -80.0;
+
+/// One total T of the rest, with its probability and the expected counts
+/// of each coalition in it, `W_j(T)`.
+#[derive(Clone, Debug)]
+struct RestCell {
+    counts: Vec<u32>,
+    /// `(j, c_j/c · P(T))` for each coalition with players in the group.
+    group: Vec<(usize, f64)>,
+    /// `(j, b, W_j(T)_b)`, nonzero entries only.
+    rest: Vec<(usize, usize, f64)>,
+}
+
+/// The streaming route for one problem.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamPlan {
+    actions: usize,
+    states: usize,
+    coalitions: usize,
+    /// Players in the group.
+    copies: u32,
+    /// The actions the group's marginal puts mass on, and that mass.
+    axes: Vec<usize>,
+    mass: Vec<f64>,
+    rest: Vec<RestCell>,
+}
+
+/// Neumaier's compensated sum: the task and row totals of up to 10^6
+/// partial sums keep a few ulps instead of an error growing with the count.
+#[derive(Clone, Copy, Default)]
+struct Compensated {
+    sum: f64,
+    carry: f64,
+}
+
+impl Compensated {
+    fn add(&mut self, v: f64) {
+        let t = self.sum + v;
+        if self.sum.abs() >= v.abs() {
+            self.carry += (self.sum - t) + v;
+        } else {
+            self.carry += (v - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    fn value(self) -> f64 {
+        self.sum + self.carry
+    }
+}
+
+/// Sums of one task: per slot `j * states + x`, then `Σ w̃` last; plain
+/// sums of the last few rows (`pending` terms each) flushed into
+/// compensated ones.
+#[derive(Clone)]
+struct Partial {
+    sums: Vec<Compensated>,
+    plain: Vec<f64>,
+    pending: usize,
+}
+
+impl Partial {
+    fn flush(&mut self) {
+        for (s, v) in self.sums.iter_mut().zip(&mut self.plain) {
+            s.add(*v);
+            *v = 0.0;
+        }
+        self.pending = 0;
+    }
+}
+
+impl StreamPlan {
+    /// The route when `types` are one group of identical single players
+    /// (the largest) and a rest with at most [`MAX_REST_SUPPORT`] totals.
+    pub fn new(
+        actions: usize,
+        states: usize,
+        coalitions: usize,
+        types: &[PartType],
+    ) -> Option<Self> {
+        let k = actions;
+        let key = |t: &PartType| {
+            crate::counts::leave_one_out::marginal_of(t)
+                .map(|p| p.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+        };
+        // The marginal with the most players.
+        let mut players: BTreeMap<Vec<u64>, u32> = BTreeMap::new();
+        for t in types {
+            if let Some(key) = key(t) {
+                *players.entry(key).or_default() += t.copies;
+            }
+        }
+        let (marginal, copies) = players.into_iter().max_by_key(|(_, c)| *c)?;
+        let mut in_group = vec![0u32; coalitions];
+        let mut rest_types = Vec::new();
+        for t in types {
+            if key(t).as_ref() == Some(&marginal) {
+                in_group[t.coalition] += t.copies;
+            } else {
+                rest_types.push(t);
+            }
+        }
+        let p: Vec<f64> = marginal.iter().map(|&b| f64::from_bits(b)).collect();
+        let axes: Vec<usize> = (0..k).filter(|&a| p[a] > 0.0).collect();
+        let rest = rest_support(&rest_types, k, coalitions)?;
+        let rest = rest
+            .into_iter()
+            .map(|(counts, (probability, expected))| RestCell {
+                counts,
+                group: (0..coalitions)
+                    .filter(|&j| in_group[j] > 0)
+                    .map(|j| (j, f64::from(in_group[j]) / f64::from(copies) * probability))
+                    .collect(),
+                rest: (0..coalitions * k)
+                    .filter(|&i| expected[i] > 0.0)
+                    .map(|i| (i / k, i % k, expected[i]))
+                    .collect(),
+            })
+            .collect();
+        Some(StreamPlan {
+            actions,
+            states,
+            coalitions,
+            copies,
+            mass: axes.iter().map(|&a| p[a]).collect(),
+            axes,
+            rest,
+        })
+    }
+
+    /// What `auto` says about the route.
+    pub fn describe(&self) -> String {
+        format!(
+            "one streamed pass over the count simplex of {} players of one marginal ({} totals of the rest)",
+            self.copies,
+            self.rest.len()
+        )
+    }
+
+    /// Cells of the group's simplex.
+    fn simplex_cells(&self) -> f64 {
+        count_vectors(u64::from(self.copies), self.axes.len() as u64) as f64
+    }
+
+    /// Cells within the cutoff, by the normal approximation: the ellipsoid
+    /// `(x−μ)ᵀ Σ⁻¹ (x−μ) ≤ 2·80` of `d = axes − 1` dimensions, volume
+    /// `V_d (160)^(d/2) sqrt(c^d Π p_a)`, at most the whole simplex.
+    fn kept_cells(&self) -> f64 {
+        let d = (self.axes.len() - 1) as f64;
+        let ball = std::f64::consts::PI.powf(d / 2.0) / gamma(d / 2.0 + 1.0);
+        let det = f64::from(self.copies).powf(d) * self.mass.iter().product::<f64>();
+        (ball * (2.0 * -LOG_CUTOFF).powf(d / 2.0) * det.sqrt()).min(self.simplex_cells())
+    }
+
+    /// Rough floating-point operations of [`StreamPlan::run`]: per kept
+    /// cell, per rest total and state, one evaluation of the family's
+    /// shares and the coalitions' dot products (calibrated in
+    /// src/watch.rs's units on this route's `bench --scale` rows).
+    pub fn estimate_cost(&self) -> f64 {
+        let k = self.actions as f64;
+        let terms: usize = self
+            .rest
+            .iter()
+            .map(|r| r.group.len() * self.actions + r.rest.len())
+            .sum();
+        let per_cell = self.states as f64 * (self.rest.len() as f64 * 6.0 * k + 2.0 * terms as f64);
+        self.kept_cells() * (per_cell + 4.0)
+    }
+
+    /// Peak memory in bytes: the rest's cells and a row buffer per thread.
+    pub fn estimate_bytes(&self) -> u64 {
+        let rest = self.rest.len() as u64 * (8 * (self.coalitions * self.actions) as u64 + 64);
+        let row = 8 * (u64::from(self.copies) + 1);
+        rest + row * (self.axes.len() as u64 + 2 * rayon::current_num_threads() as u64)
+    }
+
+    /// Sums per slot `j * states + x`.
+    pub fn run(&self, flat: &FlatPlan, watch: Watch<'_>) -> crate::error::Result<Vec<f64>> {
+        use crate::cpu::families as f;
+        // One inlined share function per family: the pass is share-bound.
+        match flat.config.family {
+            family_id::PLURALITY => {
+                self.run_with(watch, &family(|_, c, h| f::plurality_action_shares(c, h)))
+            }
+            family_id::PROPORTIONAL => self.run_with(
+                watch,
+                &family(|x, c, h| f::proportional_action_shares(flat, x, c, h)),
+            ),
+            family_id::CONGESTION => self.run_with(
+                watch,
+                &family(|x, c, h| f::congestion_action_shares(flat, x, c, h)),
+            ),
+            _ => self.run_with(
+                watch,
+                &family(|x, c, h| {
+                    let mut ranks = [0u32; MAX_ACTIONS];
+                    if flat.config.family == family_id::ANONYMOUS {
+                        f::anonymous_ranks(flat, c, &mut ranks[..c.len()]);
+                    }
+                    f::action_shares(flat, x, c, &ranks[..c.len()], h);
+                }),
+            ),
+        }
+    }
+
+    /// [`StreamPlan::run`] with the family's shares `shares(x, C, h)`.
+    fn run_with<S: Shares>(&self, watch: Watch<'_>, shares: &S) -> crate::error::Result<Vec<f64>> {
+        let tables = Tables::new(self);
+        let slots = self.coalitions * self.states;
+        let empty = Partial {
+            sums: vec![Compensated::default(); slots + 1],
+            plain: vec![0.0; slots + 1],
+            pending: 0,
+        };
+        let c = self.copies;
+        let partials: Vec<Partial> = if self.axes.len() >= 3 {
+            let done = std::sync::atomic::AtomicU64::new(0);
+            (0..=c)
+                .into_par_iter()
+                .map(|first| {
+                    let mut partial = empty.clone();
+                    let (log, weight) = (
+                        tables.log[0][first as usize],
+                        tables.weight[0][first as usize],
+                    );
+                    if log >= LOG_CUTOFF && !watch.cancelled() {
+                        let mut g = [0u32; MAX_ACTIONS];
+                        g[self.axes[0]] = first;
+                        let at = Prefix {
+                            level: 1,
+                            used: first,
+                            log,
+                            weight,
+                        };
+                        self.walk(&tables, shares, at, &mut g, &mut partial);
+                    }
+                    partial.flush();
+                    let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    watch.report(finished, u64::from(c) + 1);
+                    partial
+                })
+                .collect()
+        } else {
+            let mut partial = empty.clone();
+            let at = Prefix {
+                level: 0,
+                used: 0,
+                log: 0.0,
+                weight: 1.0,
+            };
+            self.walk(&tables, shares, at, &mut [0; MAX_ACTIONS], &mut partial);
+            partial.flush();
+            vec![partial]
+        };
+        watch.check()?;
+        let mut total = empty;
+        for p in &partials {
+            for (t, s) in total.sums.iter_mut().zip(&p.sums) {
+                t.add(s.sum);
+                t.add(s.carry);
+            }
+        }
+        let mass = total.sums[slots].value();
+        Ok(total.sums[..slots]
+            .iter()
+            .map(|s| s.value() / mass)
+            .collect())
+    }
+
+    /// The outer axes from `at.level` on (an odometer over the counts
+    /// left, `g` holding those fixed), then each row. D_a ≤ 0 and is
+    /// unimodal, so a partial log below the cutoff past the mode ends the axis.
+    fn walk<S: Shares>(
+        &self,
+        tables: &Tables,
+        shares: &S,
+        at: Prefix,
+        g: &mut [u32; MAX_ACTIONS],
+        out: &mut Partial,
+    ) {
+        let axes = self.axes.len();
+        if axes == 1 {
+            // Everyone in the group plays the one action.
+            g[self.axes[0]] = self.copies;
+            self.sum_row(shares, g, self.axes[0], 0, 0..=0, |_| 1.0, out);
+            return;
+        }
+        if at.level + 2 == axes {
+            self.row(tables, shares, at, g, out);
+            return;
+        }
+        let a = self.axes[at.level];
+        for o in 0..=self.copies - at.used {
+            let log = at.log + tables.log[at.level][o as usize];
+            if log < LOG_CUTOFF {
+                if o > tables.mode[at.level] {
+                    break;
+                }
+                continue;
+            }
+            g[a] = o;
+            let next = Prefix {
+                level: at.level + 1,
+                used: at.used + o,
+                log,
+                weight: at.weight * tables.weight[at.level][o as usize],
+            };
+            self.walk(tables, shares, next, g, out);
+        }
+        g[a] = 0;
+    }
+
+    /// One row: the last two axes with `rest` players between them, t on
+    /// the first. The cells within the cutoff are a run around the row's
+    /// mode (a binomial's); each weight is the product of the axes' tables.
+    fn row<S: Shares>(
+        &self,
+        tables: &Tables,
+        shares: &S,
+        at: Prefix,
+        g: &mut [u32; MAX_ACTIONS],
+        out: &mut Partial,
+    ) {
+        let axes = self.axes.len();
+        let (a, b) = (axes - 2, axes - 1);
+        let rest = self.copies - at.used;
+        let (pa, pb) = (self.mass[a], self.mass[b]);
+        let mode = (((f64::from(rest) + 1.0) * (pa / (pa + pb))).floor() as u32).min(rest);
+        let log = |t: u32| at.log + tables.log[a][t as usize] + tables.log[b][(rest - t) as usize];
+        if log(mode) < LOG_CUTOFF {
+            return;
+        }
+        let mut hi = mode;
+        while hi < rest && log(hi + 1) >= LOG_CUTOFF {
+            hi += 1;
+        }
+        let mut lo = mode;
+        while lo > 0 && log(lo - 1) >= LOG_CUTOFF {
+            lo -= 1;
+        }
+        let (wa, wb) = (&tables.weight[a], &tables.weight[b]);
+        let weight = |t: u32| at.weight * wa[t as usize] * wb[(rest - t) as usize];
+        self.sum_row(shares, g, self.axes[a], rest, lo..=hi, weight, out);
+    }
+
+    /// The cells `t ∈ ts` of one row: t players on action `first`, the
+    /// group's `rest − t` others on the next axis, the other counts in `g`.
+    #[allow(clippy::too_many_arguments, reason = "one row's state")]
+    fn sum_row<S: Shares>(
+        &self,
+        shares: &S,
+        g: &mut [u32; MAX_ACTIONS],
+        first: usize,
+        rest: u32,
+        ts: std::ops::RangeInclusive<u32>,
+        weight: impl Fn(u32) -> f64,
+        out: &mut Partial,
+    ) {
+        let (k, states) = (self.actions, self.states);
+        let second = self.axes[self.axes.len() - 1];
+        let (mut counts, mut h) = ([0u32; MAX_ACTIONS], [0.0f64; MAX_ACTIONS]);
+        let acc = &mut out.plain;
+        for t in ts.clone() {
+            if first != second {
+                g[first] = t;
+                g[second] = rest - t;
+            }
+            let w = weight(t);
+            acc[self.coalitions * states] += w;
+            for cell in &self.rest {
+                for b in 0..k {
+                    counts[b] = g[b] + cell.counts[b];
+                }
+                for x in 0..states {
+                    shares.shares(x as u32, &counts[..k], &mut h[..k]);
+                    let gh: f64 = (0..k).map(|b| f64::from(g[b]) * h[b]).sum();
+                    for &(j, coef) in &cell.group {
+                        acc[j * states + x] += w * coef * gh;
+                    }
+                    for &(j, b, v) in &cell.rest {
+                        acc[j * states + x] += w * v * h[b];
+                    }
+                }
+            }
+        }
+        // Plain sums of at most about 2(c + 1) terms, then compensated.
+        out.pending += (ts.end() - ts.start() + 1) as usize * self.rest.len();
+        if out.pending > self.copies as usize + 1 {
+            out.flush();
+        }
+    }
+}
+
+/// The family's shares of one player on each action, `h(x, C)`.
+trait Shares: Sync {
+    fn shares(&self, x: u32, counts: &[u32], h: &mut [f64]);
+}
+
+impl<F: Fn(u32, &[u32], &mut [f64]) + Sync> Shares for F {
+    #[inline(always)]
+    fn shares(&self, x: u32, counts: &[u32], h: &mut [f64]) {
+        self(x, counts, h)
+    }
+}
+
+/// `f` as a share function (fixes the closure's signature).
+fn family<F: Fn(u32, &[u32], &mut [f64]) + Sync>(f: F) -> F {
+    f
+}
+
+/// Where the walk over the outer axes stands.
+#[derive(Clone, Copy)]
+struct Prefix {
+    level: usize,
+    used: u32,
+    /// `Σ D_a` and `Π exp(D_a)` of the axes fixed so far.
+    log: f64,
+    weight: f64,
+}
+
+/// Per axis of the group: `D_a[x]` (see the module's doc), by compensated
+/// running sums outward from `m_a = ⌊c p_a⌋`; `exp(D_a[x])`; and `m_a`.
+struct Tables {
+    log: Vec<Vec<f64>>,
+    weight: Vec<Vec<f64>>,
+    mode: Vec<u32>,
+}
+
+impl Tables {
+    fn new(plan: &StreamPlan) -> Tables {
+        let c = plan.copies as usize;
+        let mut tables = Tables {
+            log: Vec::new(),
+            weight: Vec::new(),
+            mode: Vec::new(),
+        };
+        for &p in &plan.mass {
+            let scale = c as f64 * p;
+            let mode = (scale.floor() as usize).min(c);
+            let mut d = vec![0.0; c + 1];
+            let mut run = Compensated::default();
+            for x in mode..c {
+                run.add((scale / (x + 1) as f64).ln());
+                d[x + 1] = run.value();
+            }
+            let mut run = Compensated::default();
+            for x in (0..mode).rev() {
+                run.add(-(scale / (x + 1) as f64).ln());
+                d[x] = run.value();
+            }
+            tables.weight.push(d.iter().map(|v| v.exp()).collect());
+            tables.log.push(d);
+            tables.mode.push(mode as u32);
+        }
+        tables
+    }
+}
+
+/// The rest's totals T: probability and each coalition's expected counts
+/// (`j * k + b`), part by part; `None` beyond [`MAX_REST_SUPPORT`] totals.
+#[allow(clippy::type_complexity, reason = "a map from totals to their moments")]
+fn rest_support(
+    types: &[&PartType],
+    k: usize,
+    coalitions: usize,
+) -> Option<BTreeMap<Vec<u32>, (f64, Vec<f64>)>> {
+    let mut cells = BTreeMap::new();
+    cells.insert(vec![0u32; k], (1.0, vec![0.0; coalitions * k]));
+    for ty in types {
+        for _ in 0..ty.copies {
+            let mut next: BTreeMap<Vec<u32>, (f64, Vec<f64>)> = BTreeMap::new();
+            for (total, (p, expected)) in &cells {
+                for o in &ty.outcomes {
+                    let moved: Vec<u32> = total.iter().zip(&o.counts).map(|(a, b)| a + b).collect();
+                    let entry = next
+                        .entry(moved)
+                        .or_insert_with(|| (0.0, vec![0.0; coalitions * k]));
+                    let q = p * o.probability;
+                    entry.0 += q;
+                    for (e, v) in entry.1.iter_mut().zip(expected) {
+                        *e += v * o.probability;
+                    }
+                    for (b, &c) in o.counts.iter().enumerate() {
+                        entry.1[ty.coalition * k + b] += q * f64::from(c);
+                    }
+                }
+            }
+            if next.len() > MAX_REST_SUPPORT {
+                return None;
+            }
+            cells = next;
+        }
+    }
+    Some(cells)
+}
+
+/// Γ(x) for x = d/2 + 1 with d a small whole number (half-integers
+/// included), by the recurrence from Γ(1) = 1 and Γ(1/2) = √π.
+fn gamma(x: f64) -> f64 {
+    let (mut value, mut at) = if x.fract() == 0.0 {
+        (1.0, 1.0)
+    } else {
+        (std::f64::consts::PI.sqrt(), 0.5)
+    };
+    while at < x {
+        value *= at;
+        at += 1.0;
+    }
+    value
+}
