@@ -56,6 +56,7 @@ mod guarantee;
 mod memory;
 mod model;
 mod plan;
+mod power;
 mod spec;
 pub mod sweep;
 mod watch;
@@ -86,6 +87,9 @@ pub use model::game::{Game, MAX_ROLES, MAX_STATES, MAX_TABLE_ENTRIES, UNIT_SUM_T
 pub use model::limits::MAX_ACTIONS;
 pub use model::policy::{Block, CopyMatch, Policy};
 pub use model::problem::{Coalition, Problem, MAX_COUNTS_ARRANGEMENTS};
+pub use power::{
+    Core, Power, PowerOptions, PowerPoint, PowerProperty, MAX_COMPOSITIONS, POWER_TOLERANCE,
+};
 pub use spec::json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
 pub use watch::{human_duration, Cancel, NoticeFn, ProgressFn, NOTICE_AFTER_SECONDS};
 

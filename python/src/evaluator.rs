@@ -554,6 +554,61 @@ impl PyEvaluator {
         })
     }
 
+    /// The characteristic function of `problem`'s game, or of a family's
+    /// (when `problem` is None), with its Shapley and Banzhaf values, core
+    /// and checks: a dict (`crate::power`).
+    #[pyo3(signature = (problem, family, players, actions, params, states, seed, backend, solver, max_iterations, max_seconds))]
+    #[allow(clippy::too_many_arguments)]
+    fn power<'py>(
+        &self,
+        py: Python<'py>,
+        problem: Option<&Bound<'py, PyProblem>>,
+        family: &Bound<'py, PyAny>,
+        players: &Bound<'py, PyAny>,
+        actions: &Bound<'py, PyAny>,
+        params: Option<&Bound<'py, PyAny>>,
+        states: Option<&Bound<'py, PyAny>>,
+        seed: Option<&Bound<'py, PyAny>>,
+        backend: &Bound<'py, PyAny>,
+        solver: &Bound<'py, PyAny>,
+        max_iterations: Option<&Bound<'py, PyAny>>,
+        max_seconds: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guarded(|| {
+            let backend: Backend = choice("backend", backend)?;
+            let max_iterations = optional_integer(max_iterations, "max_iterations")?;
+            let max_seconds = optional_number(max_seconds, "max_seconds")?;
+            let solver = text(solver, "solver")?;
+            let guarantee =
+                guarantee_options(backend, &solver, Some(false), max_iterations, max_seconds)?;
+            let problem = match problem {
+                Some(p) => p.get().problem.clone(),
+                None => {
+                    let family = text(family, "family")?;
+                    let (players, actions) =
+                        (integer(players, "players")?, integer(actions, "actions")?);
+                    let states: Option<usize> = optional_integer(states, "states")?;
+                    let seed: Option<u64> = optional_integer(seed, "seed")?;
+                    let game = curve_game(&family, players, actions, params, states, seed)?;
+                    let all = vec![unitsum_gpu::Coalition::new(
+                        (0..players).collect(),
+                        unitsum_gpu::Policy::Uniform,
+                    )];
+                    unitsum_gpu::Problem::new(players, actions, game, all)
+                        .map_err(IntoPyErr::into_pyerr)?
+                }
+            };
+            let options = unitsum_gpu::PowerOptions {
+                guarantee,
+                known: Vec::new(),
+            };
+            let power = self.pool.run(py, backend, |e| {
+                e.power(&problem, &options, &mut |_| Ok(()))
+            })?;
+            crate::power::power_dict(py, &power)
+        })
+    }
+
     /// Is the game unit-sum, non-negative and symmetric (in canonical
     /// actions under `translate`, or the spec's translated copy)? A dict.
     #[pyo3(signature = (problem, samples, seed, translate=None))]

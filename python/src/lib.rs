@@ -8,6 +8,7 @@ mod convert;
 mod errors;
 mod evaluator;
 mod interrupt;
+mod power;
 mod problem;
 mod sweep;
 

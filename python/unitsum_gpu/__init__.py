@@ -72,6 +72,7 @@ __all__ = [
     "Sweep",
     "evaluate",
     "security_value",
+    "power",
     "power_curve",
     "sweep",
     "check",
@@ -425,6 +426,65 @@ class Evaluator:
             max_seconds,
         )
 
+    def power(
+        self,
+        game: Union[ProblemLike, str] = "plurality",
+        players: int = 9,
+        actions: int = 3,
+        params: Optional[Mapping[str, Any]] = None,
+        states: Optional[int] = None,
+        seed: Optional[int] = None,
+        backend: str = "cpu",
+        solver: str = "auto",
+        max_iterations: Optional[int] = None,
+        max_seconds: Optional[float] = None,
+    ) -> Dict[str, Any]:
+        """The characteristic function v(S): the security value of every
+        coalition S, by its composition (members per role; in a symmetric
+        game, its size), and what cooperative game theory reads from it.
+
+        Args:
+            game: a problem (a spec's game and roles; its coalitions are
+                ignored) as a :class:`Problem`, a spec dict, JSON text or a
+                path, or a family's name (text that is neither) with
+                ``players``, ``actions``, ``params``, ``states`` and
+                ``seed`` as :meth:`power_curve`.
+            backend, solver, max_iterations, max_seconds: as for
+                :meth:`security_value`.
+
+        Returns:
+            ``composition`` (int array, compositions × roles, role 0
+            fastest), ``size``, ``value`` (v; the certified lower bound with
+            the double oracle), ``upper`` (NaN unless the double oracle
+            ran), ``fraction`` (|S|/n), ``solver``; ``roles`` and
+            ``role_sizes``; ``shapley`` and ``banzhaf`` (one value per player
+            of each role); ``efficiency_error``; ``core``: ``{"empty",
+            "allocation" (per player of each role), "least_excess",
+            "violated"}``; ``superadditive`` and ``monotone``:
+            ``{"checked", "holds", "least_slack", "witness"}``.
+
+        >>> import unitsum_gpu as us
+        >>> v = us.power("plurality", players=5, actions=3)
+        >>> round(float(v["shapley"][0]), 12), v["core"]["empty"], v["core"]["violated"]
+        (0.2, True, [3])
+        """
+        # Text that is neither JSON nor an existing file names a family.
+        family = isinstance(game, str) and not game.lstrip().startswith("{") and not os.path.exists(game)
+        problem = None if family else _as_problem(game)
+        return self._native.power(
+            problem,
+            game if family else "",
+            players,
+            actions,
+            params,
+            states,
+            seed,
+            backend,
+            solver,
+            max_iterations,
+            max_seconds,
+        )
+
     def sweep(
         self,
         preset: Union[str, Mapping[str, Any], "os.PathLike[str]"],
@@ -609,6 +669,24 @@ def power_curve(
         spy,
         max_iterations,
         max_seconds,
+    )
+
+
+def power(
+    game: Union[ProblemLike, str] = "plurality",
+    players: int = 9,
+    actions: int = 3,
+    params: Optional[Mapping[str, Any]] = None,
+    states: Optional[int] = None,
+    seed: Optional[int] = None,
+    backend: str = "cpu",
+    solver: str = "auto",
+    max_iterations: Optional[int] = None,
+    max_seconds: Optional[float] = None,
+) -> Dict[str, Any]:
+    """:meth:`Evaluator.power` on the module's shared evaluator."""
+    return _evaluator().power(
+        game, players, actions, params, states, seed, backend, solver, max_iterations, max_seconds
     )
 
 

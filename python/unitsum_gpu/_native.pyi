@@ -98,6 +98,20 @@ class Evaluator:
         max_iterations: Optional[int],
         max_seconds: Optional[float],
     ) -> Dict[str, Any]: ...
+    def power(
+        self,
+        problem: Optional[Problem],
+        family: str,
+        players: int,
+        actions: int,
+        params: Optional[Mapping[str, Any]],
+        states: Optional[int],
+        seed: Optional[int],
+        backend: str,
+        solver: str,
+        max_iterations: Optional[int],
+        max_seconds: Optional[float],
+    ) -> Dict[str, Any]: ...
     def check(
         self,
         problem: Problem,

@@ -29,6 +29,7 @@ pub mod guarantee;
 pub mod hand;
 pub mod hardening;
 pub mod harness;
+pub mod power;
 pub mod probes;
 pub mod properties;
 pub mod readme;
@@ -42,7 +43,7 @@ pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 20] = [
+    let modules: [Vec<libtest_mimic::Trial>; 21] = [
         cli::trials(),
         contexts::trials(),
         counts::trials(),
@@ -53,6 +54,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         guarantee::trials(),
         hardening::trials(),
         hand::trials(),
+        power::trials(),
         probes::trials(),
         properties::trials(),
         readme::trials(),

@@ -371,10 +371,29 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
     check_curve_bounds(&points, &game)
 }
 
-/// The curve's game from the flags: `--params` parsed as JSON, the rules in
-/// the library.
+/// The curve's game from the flags.
 fn curve_game(args: &GuaranteeArgs, players: usize, actions: usize) -> Result<Game, Failure> {
-    let params = match &args.params {
+    family_game(
+        args.family.as_deref().unwrap_or("plurality"),
+        args.params.as_deref(),
+        players,
+        actions,
+        args.states,
+        args.seed,
+    )
+}
+
+/// A family's game from `--family`, `--params` (parsed as JSON), `--states`
+/// and `--seed` (`guarantee --curve`, `power`): the rules in the library.
+pub fn family_game(
+    family: &str,
+    params: Option<&str>,
+    players: usize,
+    actions: usize,
+    states: Option<usize>,
+    seed: Option<u64>,
+) -> Result<Game, Failure> {
+    let params = match params {
         Some(text) => Some(unitsum_gpu::parse_json(text).map_err(|e| match e {
             Error::Spec { path, message } => Error::usage("params", format!("{path}: {message}")),
             other => other,
@@ -382,12 +401,12 @@ fn curve_game(args: &GuaranteeArgs, players: usize, actions: usize) -> Result<Ga
         None => None,
     };
     Ok(unitsum_gpu::curve_game(
-        args.family.as_deref().unwrap_or("plurality"),
+        family,
         params.as_ref(),
         players,
         actions,
-        args.states,
-        args.seed,
+        states,
+        seed,
     )?)
 }
 

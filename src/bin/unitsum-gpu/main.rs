@@ -17,6 +17,7 @@ mod eval;
 mod guarantee;
 mod named;
 mod plot;
+mod power;
 mod progress;
 mod report;
 mod sweep;
@@ -54,6 +55,10 @@ enum Command {
     /// The most a coalition can secure (its security value, by linear
     /// programming), its best response to given policies, or the power curve.
     Guarantee(guarantee::GuaranteeArgs),
+    /// The characteristic function v(S) of a game (the security value of
+    /// every coalition, by composition of roles), its Shapley and Banzhaf
+    /// values and its core.
+    Power(power::PowerArgs),
     /// Measure throughput on this machine (profiles/s, samples/s, per-evaluation
     /// overhead) for every backend with an adapter. Build with --release.
     Bench(bench::BenchArgs),
@@ -169,6 +174,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Sweep(preset) => sweep::run(preset),
         Command::Guarantee(args) => guarantee::run(args),
+        Command::Power(args) => power::run(args),
         Command::Bench(args) => bench::run_command(args),
         Command::Devices(args) => devices::run(args),
     };

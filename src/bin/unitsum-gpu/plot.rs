@@ -337,3 +337,96 @@ pub fn curve(
     };
     draw().map_err(|e| plot_error(path, e))
 }
+
+/// The characteristic function: with one role, v(s) against s beside the
+/// head count s/n (the core needs v(s) ≤ s/n); with two, a heat map of
+/// v(s_0, s_1). More roles are not drawn (a note says so).
+pub fn power(power: &unitsum_gpu::Power, title: &str, path: &std::path::Path) -> Result<()> {
+    let draw = || -> DrawResult<()> {
+        let root = SVGBackend::new(path, SIZE).into_drawing_area();
+        match power.role_sizes.as_slice() {
+            [n] => power_curve(&root, power, *n, title)?,
+            [a, b] => power_heat_map(&root, power, (*a, *b), title)?,
+            _ => {
+                eprintln!("note: --plot draws one or two roles; this game has more");
+                return Ok(());
+            }
+        }
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| plot_error(path, e))
+}
+
+fn power_curve(
+    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    power: &unitsum_gpu::Power,
+    n: usize,
+    title: &str,
+) -> DrawResult<()> {
+    let mut chart = frame(root, title, 0.0..n as f64, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .x_desc("coalition size |S|")
+        .y_desc("v(S): what S secures whatever the others do")
+        .draw()?;
+    let line: Vec<(f64, f64)> = power
+        .points
+        .iter()
+        .map(|p| (p.size as f64, p.value))
+        .collect();
+    let blue = COLORS[0];
+    chart
+        .draw_series(LineSeries::new(line, blue.stroke_width(2)))?
+        .label("v(S), certified")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], blue.stroke_width(2)));
+    let orange = COLORS[1];
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(0.0, 0.0), (n as f64, 1.0)],
+            6,
+            4,
+            orange.stroke_width(2),
+        ))?
+        .label("|S|/n: above it, the core is empty")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], orange.stroke_width(2)));
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+}
+
+fn power_heat_map(
+    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    power: &unitsum_gpu::Power,
+    (a, b): (usize, usize),
+    title: &str,
+) -> DrawResult<()> {
+    let x = -0.5..a as f64 + 0.5;
+    let y = -0.5..b as f64 + 0.5;
+    let mut chart = frame(root, title, x, y)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(format!("members of role {} (of {a})", power.roles[0]))
+        .y_desc(format!("members of role {} (of {b})", power.roles[1]))
+        .draw()?;
+    chart.draw_series(power.points.iter().map(|p| {
+        let (i, j) = (p.composition[0] as f64, p.composition[1] as f64);
+        // White (0) to deep blue (1).
+        let shade = |c: u8| (255.0 - p.value * (255.0 - c as f64)) as u8;
+        let colour = RGBColor(shade(8), shade(48), shade(107));
+        Rectangle::new([(i - 0.5, j - 0.5), (i + 0.5, j + 0.5)], colour.filled())
+    }))?;
+    // Each cell's value, while the cells are large enough to hold one.
+    if power.points.len() <= 400 {
+        chart.draw_series(power.points.iter().map(|p| {
+            let at = (p.composition[0] as f64 - 0.3, p.composition[1] as f64);
+            let ink = if p.value > 0.5 { WHITE } else { BLACK };
+            Text::new(
+                format!("{:.3}", p.value),
+                at,
+                ("sans-serif", 12).into_font().color(&ink),
+            )
+        }))?;
+    }
+    Ok(())
+}
