@@ -26,7 +26,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-
 /// One fenced block of a markdown file.
 #[derive(Debug)]
 pub struct Block {
