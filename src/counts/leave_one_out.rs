@@ -167,6 +167,9 @@ pub(crate) struct LeaveOneOutPlan {
     types: Vec<PartType>,
     states: usize,
     coalitions: usize,
+    /// Whether the share tables are built (else each part's sums take the
+    /// family's shares at each cell: no k·states tables of the simplex).
+    tables: bool,
 }
 
 impl LeaveOneOutPlan {
@@ -176,12 +179,14 @@ impl LeaveOneOutPlan {
         states: usize,
         coalitions: usize,
         types: Vec<PartType>,
+        tables: bool,
     ) -> Self {
         LeaveOneOutPlan {
             simplex: Simplex::new(players, actions),
             types,
             states,
             coalitions,
+            tables,
         }
     }
 
@@ -193,7 +198,13 @@ impl LeaveOneOutPlan {
     /// Rough floating-point operations of [`LeaveOneOutPlan::run`]: the
     /// recursion's additions of parts (closed forms where they start from
     /// a point), each part's sums against the share tables, and the tables.
-    pub fn estimate_cost(players: usize, actions: usize, states: usize, types: &[PartType]) -> f64 {
+    pub fn estimate_cost(
+        players: usize,
+        actions: usize,
+        states: usize,
+        types: &[PartType],
+        tables: bool,
+    ) -> f64 {
         let cells = Self::cells_of(players, actions);
         let formula = cells * (actions as f64 + 20.0);
         let add = |t: &PartType, copies: u32, held: Held| -> (f64, Held) {
@@ -251,22 +262,51 @@ impl LeaveOneOutPlan {
                 + walk(range.start..mid, held_left, types, add, leaf, formula)
                 + walk(mid..range.end, held_right, types, add, leaf, formula)
         }
-        let leaf =
-            |t: &PartType| t.outcomes.len() as f64 * actions as f64 * states as f64 * 2.0 * cells;
-        walk(0..types.len(), Held::Point, types, &add, &leaf, formula)
-            + cells * (actions * states) as f64 * 30.0
+        // Against the tables: a pass per outcome, action and state; without
+        // them one share evaluation per cell and state (about 30) and a
+        // pull per outcome.
+        let leaf = |t: &PartType| {
+            let outcomes = t.outcomes.len() as f64;
+            if tables {
+                outcomes * actions as f64 * states as f64 * 2.0 * cells
+            } else {
+                states as f64 * cells * (30.0 + 4.0 * outcomes)
+            }
+        };
+        let build = if tables {
+            cells * (actions * states) as f64 * 30.0
+        } else {
+            0.0
+        };
+        walk(0..types.len(), Held::Point, types, &add, &leaf, formula) + build
     }
 
     /// Peak memory in bytes: the share tables and about two distributions
     /// per level of the recursion on each thread.
-    pub fn estimate_bytes(players: usize, actions: usize, states: usize, types: usize) -> u64 {
+    pub fn estimate_bytes(
+        players: usize,
+        actions: usize,
+        states: usize,
+        types: &[PartType],
+        tables: bool,
+    ) -> u64 {
         let cells = Self::cells_of(players, actions) as u64;
-        let levels = (types.max(2) as f64).log2().ceil() as u64 + 2;
         let threads = rayon::current_num_threads() as u64;
         let rows = (players as u64 + 1).saturating_pow(actions.saturating_sub(2) as u32);
+        let tables = if tables { (actions * states) as u64 } else { 0 };
+        // Two types that each stay a formula from a point (single players
+        // of one marginal, fixed players): the root holds no cells, each
+        // leaf two buffers. Else two distributions per level on each thread.
+        let closed = |t: &PartType| marginal_of(t).is_some() || t.outcomes.len() == 1;
+        let distributions = if types.len() <= 2 && types.iter().all(closed) {
+            2 * threads.min(2)
+        } else {
+            let levels = (types.len().max(2) as f64).log2().ceil() as u64 + 2;
+            2 * levels * threads
+        };
         cells
             .saturating_mul(8)
-            .saturating_mul((actions * states) as u64 + 2 * levels * threads)
+            .saturating_mul(tables + distributions)
             .saturating_add(rows.saturating_mul(8))
     }
 
@@ -279,18 +319,23 @@ impl LeaveOneOutPlan {
         cache: &mut ShareCache,
         watch: Watch<'_>,
     ) -> Result<Vec<f64>> {
-        let shares = match cache.take().filter(|(k, _)| k == key) {
-            Some((_, tables)) => tables,
-            None => std::sync::Arc::new(self.share_tables(flat)),
+        let shares = if self.tables {
+            let shares = match cache.take().filter(|(k, _)| k == key) {
+                Some((_, tables)) => tables,
+                None => std::sync::Arc::new(self.share_tables(flat)),
+            };
+            *cache = Some((key.to_vec(), shares.clone()));
+            shares
+        } else {
+            std::sync::Arc::new(Vec::new())
         };
-        *cache = Some((key.to_vec(), shares.clone()));
         let start = Distribution::Point(vec![0; self.simplex.actions]);
         let done = std::sync::atomic::AtomicUsize::new(0);
         let mut per_type = vec![Vec::new(); self.types.len()];
         self.solve(
             0..self.types.len(),
             start,
-            &shares,
+            (&shares, flat),
             &mut per_type,
             &done,
             watch,
@@ -312,7 +357,7 @@ impl LeaveOneOutPlan {
         &self,
         types: std::ops::Range<usize>,
         outside: Distribution,
-        shares: &[Vec<f64>],
+        shares: (&[Vec<f64>], &FlatPlan),
         out: &mut [Vec<f64>],
         done: &std::sync::atomic::AtomicUsize,
         watch: Watch<'_>,
@@ -323,7 +368,11 @@ impl LeaveOneOutPlan {
         if types.len() == 1 {
             let ty = &self.types[types.start];
             let residual = self.add(outside, ty, ty.copies - 1);
-            out[0] = self.part_values(ty, residual, shares);
+            out[0] = if shares.0.is_empty() {
+                self.part_values_streamed(ty, residual, shares.1)
+            } else {
+                self.part_values(ty, residual, shares.0)
+            };
             let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             watch.report(finished as u64, self.types.len() as u64);
             return;
@@ -449,9 +498,16 @@ impl LeaveOneOutPlan {
         // rows its outcomes come from, so rows are written once, in
         // parallel, and only their valid cells are cleared.
         let mut next = vec![0.0; s.cells];
+        let single = marginal_of(ty);
         for _ in 0..copies {
             let new_total = total + width;
             let from = &mass;
+            if let Some(p) = &single {
+                self.add_player(from, &mut next, total, p);
+                std::mem::swap(&mut mass, &mut next);
+                total = new_total;
+                continue;
+            }
             s.rows_mut(&mut next, 1)
                 .into_par_iter()
                 .with_min_len(64)
@@ -476,6 +532,54 @@ impl LeaveOneOutPlan {
             total = new_total;
         }
         Distribution::Spread { total, mass }
+    }
+
+    /// One more player of marginal `p` added to the cells `from` (holding
+    /// `total` players), written to `to`: each destination row is one
+    /// pass that assigns its own row's two pulls (the last two actions,
+    /// shifted by 0 and 1) and adds the rows one outer count below, all
+    /// within the row in cache, so nothing is cleared first.
+    fn add_player(&self, from: &[f64], to: &mut [f64], total: u32, p: &[f64]) {
+        let s = &self.simplex;
+        let k = s.actions;
+        let radix = s.players as usize + 1;
+        // Row-id stride of each outer axis.
+        let mut strides = [0usize; crate::model::limits::MAX_ACTIONS];
+        for a in (0..k - 2).rev() {
+            strides[a] = if a == k - 3 {
+                1
+            } else {
+                strides[a + 1] * radix
+            };
+        }
+        let (p_last, p_pen) = (p[k - 1], p[k - 2]);
+        s.rows_mut(to, 1)
+            .into_par_iter()
+            .with_min_len(64)
+            .filter(|(_, used, _)| *used <= total + 1)
+            .for_each(|(id, used, row)| {
+                let len = (total + 1 - used) as usize + 1;
+                let row = &mut row[..len];
+                if used <= total {
+                    // This row's own source, `len − 1` cells.
+                    let own = &from[s.row_start[id]..][..len - 1];
+                    row[0] = p_last * own[0];
+                    for t in 1..len - 1 {
+                        row[t] = p_last * own[t] + p_pen * own[t - 1];
+                    }
+                    row[len - 1] = p_pen * own[len - 2];
+                } else {
+                    row[0] = 0.0;
+                }
+                let mut outer = [0u32; crate::model::limits::MAX_ACTIONS];
+                s.outer(id, &mut outer[..k - 2]);
+                for a in (0..k - 2).filter(|&a| outer[a] > 0 && p[a] > 0.0) {
+                    let source = &from[s.row_start[id - strides[a]]..][..len];
+                    for (d, &m) in row.iter_mut().zip(source) {
+                        *d += p[a] * m;
+                    }
+                }
+            });
     }
 
     /// `dist` spread over the cells.
@@ -515,14 +619,28 @@ impl LeaveOneOutPlan {
         }
         let point_total: u32 = point.iter().sum();
         let total = point_total + copies;
-        // Mult(copies, p) in place, its rows in parallel, then moved by the point.
+        // Mult(copies, p) written where the point moves it: each destination
+        // row holds the multinomial's row of outer counts `outer − point's`
+        // from the point's last-axis count on (no second array).
+        let point_outer: Vec<u32> = point[..k - 2].to_vec();
+        let point_last = point[k - 2] as usize;
         let mut mass = vec![0.0; s.cells];
         s.rows_mut(&mut mass, 1)
             .into_par_iter()
-            .filter(|(_, used, _)| *used <= copies)
+            .filter(|(_, used, _)| *used >= point_total - point[k - 2] - point[k - 1])
             .for_each(|(id, used, row)| {
                 let mut outer = vec![0u32; k - 2];
                 s.outer(id, &mut outer);
+                if outer.iter().zip(&point_outer).any(|(o, q)| o < q) {
+                    return;
+                }
+                let used = used - point_outer.iter().sum::<u32>();
+                if used > copies {
+                    return;
+                }
+                for (o, q) in outer.iter_mut().zip(&point_outer) {
+                    *o -= q;
+                }
                 let base: f64 = log_factorial[copies as usize]
                     - outer
                         .iter()
@@ -530,7 +648,8 @@ impl LeaveOneOutPlan {
                         .map(|(&c, &lp)| log_factorial[c as usize] - term(c, lp))
                         .sum::<f64>();
                 let rest = copies - used;
-                for (t, m) in row[..=rest as usize].iter_mut().enumerate() {
+                let cells = &mut row[point_last..=point_last + rest as usize];
+                for (t, m) in cells.iter_mut().enumerate() {
                     let (t, u) = (t as u32, rest - t as u32);
                     let log = base - log_factorial[t as usize] + term(t, log_p[k - 2])
                         - log_factorial[u as usize]
@@ -547,16 +666,6 @@ impl LeaveOneOutPlan {
             .iter()
             .sum();
         mass.par_iter_mut().for_each(|m| *m /= total_mass);
-        if point_total > 0 {
-            let (point_row, point_last) = s.shift(point);
-            let mut moved = vec![0.0; s.cells];
-            for &(id, used) in s.rows.iter().filter(|r| r.1 <= copies) {
-                let len = (copies - used) as usize + 1;
-                let to = s.row_start[id + point_row] + point_last;
-                moved[to..to + len].copy_from_slice(&mass[s.row_start[id]..][..len]);
-            }
-            mass = moved;
-        }
         Distribution::Spread { total, mass }
     }
 
@@ -620,6 +729,87 @@ impl LeaveOneOutPlan {
         values
     }
 
+    /// [`LeaveOneOutPlan::part_values`] with the family's shares at each
+    /// cell C of the simplex of all n players, pulling `R(C − o)` for each
+    /// outcome o (one share evaluation per cell instead of k·states tables).
+    fn part_values_streamed(
+        &self,
+        ty: &PartType,
+        residual: Distribution,
+        flat: &FlatPlan,
+    ) -> Vec<f64> {
+        let (mass, total) = match self.spread(residual) {
+            Distribution::Spread { total, mass } => (mass, total),
+            _ => unreachable!("spread above"),
+        };
+        let s = &self.simplex;
+        let k = s.actions;
+        // Each outcome as the rows it pulls from (as in `convolve`) and its
+        // weights `p_o o_b`.
+        let pulls: Vec<(usize, &[u32], u32, usize, Vec<(usize, f64)>)> = ty
+            .outcomes
+            .iter()
+            .map(|o| {
+                let (row, last) = s.shift(&o.counts);
+                let outer = &o.counts[..k - 2];
+                let weights = (0..k)
+                    .filter(|&b| o.counts[b] > 0)
+                    .map(|b| (b, o.probability * f64::from(o.counts[b])))
+                    .collect();
+                (row, outer, outer.iter().sum(), last, weights)
+            })
+            .collect();
+        let states = self.states;
+        let partials: Vec<Vec<f64>> = s
+            .rows
+            .par_chunks(ROWS_PER_TASK)
+            .map(|rows| {
+                let mut values = vec![0.0; states];
+                let mut outer = [0u32; crate::model::limits::MAX_ACTIONS];
+                for &(id, used) in rows {
+                    s.outer(id, &mut outer[..k - 2]);
+                    // The outcomes whose source row exists: (source start, last, length, weights).
+                    let valid: Vec<(usize, usize, usize, &[(usize, f64)])> = pulls
+                        .iter()
+                        .filter(|(_, o, counted, _, _)| {
+                            o.iter().zip(&outer).all(|(c, v)| c <= v) && used - counted <= total
+                        })
+                        .map(|(shift, _, counted, last, w)| {
+                            let len = (total - (used - counted)) as usize + 1;
+                            (s.row_start[id - shift], *last, len, w.as_slice())
+                        })
+                        .collect();
+                    if valid.is_empty() {
+                        continue;
+                    }
+                    for (x, value) in values.iter_mut().enumerate() {
+                        let mut sum = 0.0;
+                        crate::counts::direct::shares_along_row(
+                            flat,
+                            x,
+                            &outer[..k - 2],
+                            |t, h| {
+                                for &(start, last, len, weights) in &valid {
+                                    if t >= last && t - last < len {
+                                        let r = mass[start + t - last];
+                                        sum +=
+                                            r * weights.iter().map(|&(b, w)| w * h[b]).sum::<f64>();
+                                    }
+                                }
+                            },
+                        );
+                        *value += sum;
+                    }
+                }
+                values
+            })
+            .collect();
+        let copies = f64::from(ty.copies);
+        (0..states)
+            .map(|x| copies * partials.iter().map(|p| p[x]).sum::<f64>())
+            .collect()
+    }
+
     /// `h_b(x, C)` on the simplex of all n players, one table per state and
     /// action (`x * k + b`).
     fn share_tables(&self, flat: &FlatPlan) -> Vec<Vec<f64>> {
@@ -670,4 +860,45 @@ fn single_player(ty: &PartType) -> bool {
     ty.outcomes
         .iter()
         .all(|o| o.counts.iter().sum::<u32>() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::problem::Problem;
+    use crate::plan::Plan;
+
+    /// The sums against the share tables and with the shares taken at each
+    /// cell agree, on a problem of several part types (independent players
+    /// of two marginals, a common block, fixed players) in a game of two states.
+    #[test]
+    fn shares_at_each_cell_equal_the_tables() {
+        for family in [
+            serde_json::json!({ "family": "proportional", "weights": [[1.0, 2.0, 3.5, 0.5], [2.0, 1.0, 1.0, 4.0]] }),
+            serde_json::json!({ "family": "plurality" }),
+        ] {
+            let problem = Problem::from_value(&serde_json::json!({
+                "players": 23, "actions": 4, "game": family,
+                "coalitions": [
+                    { "members": (0..9).collect::<Vec<_>>(), "policy": { "kind": "independent",
+                      "marginals": (0..9).map(|i| if i % 2 == 0 { [0.1, 0.2, 0.3, 0.4] } else { [0.4, 0.3, 0.2, 0.1] }).collect::<Vec<_>>() } },
+                    { "members": (9..17).collect::<Vec<_>>(), "policy": { "kind": "common", "dist": [0.25, 0.25, 0.3, 0.2] } },
+                    { "members": (17..23).collect::<Vec<_>>(), "policy": { "kind": "pure", "actions": [0, 1, 2, 3, 3, 1] } } ] }))
+            .unwrap();
+            let plan = Plan::new(&problem);
+            let flat = FlatPlan::new(&problem, &plan).unwrap();
+            let types = crate::counts::part_types::part_types(&problem, &plan);
+            let (n, k, states, m) = (23, 4, problem.states(), 3);
+            let run = |tables| {
+                LeaveOneOutPlan::new(n, k, states, m, types.clone(), tables)
+                    .run(&flat, &[], &mut None, Watch::default())
+                    .unwrap()
+            };
+            let (with, without) = (run(true), run(false));
+            assert!(with.iter().all(|v| *v > 0.0));
+            for (a, b) in with.iter().zip(&without) {
+                assert!((a - b).abs() < 1e-13, "{a} vs {b}");
+            }
+        }
+    }
 }

@@ -386,6 +386,8 @@ fn run_cpu_route(
 /// part types, the estimated cost and whether its memory fits.
 struct LeaveOneOutEstimate {
     types: Vec<crate::counts::part_types::PartType>,
+    /// Whether the share tables fit beside the distributions.
+    tables: bool,
     cost: f64,
     fits: Result<()>,
 }
@@ -394,15 +396,25 @@ impl LeaveOneOutEstimate {
     fn new(problem: &Problem, plan: &Plan, memory_limit: u64) -> Self {
         let (n, k, states) = (problem.players(), problem.actions(), problem.states());
         let types = part_types(problem, plan);
-        let fits = memory::check(
-            "the counts method's leave-one-out sums",
-            LeaveOneOutPlan::estimate_bytes(n, k, states, types.len()),
-            memory_limit,
-            Remedy::Sampling,
-        );
+        let check = |tables| {
+            memory::check(
+                "the counts method's leave-one-out sums",
+                LeaveOneOutPlan::estimate_bytes(n, k, states, &types, tables),
+                memory_limit,
+                Remedy::Sampling,
+            )
+        };
+        // The share tables where they fit and serve three leaves or more
+        // (a table costs one share evaluation per cell, as a leaf's sums
+        // without it do), else the shares at each cell.
+        let (tables, fits) = match check(true) {
+            Ok(()) if types.len() > 2 => (true, Ok(())),
+            _ => (false, check(false)),
+        };
         LeaveOneOutEstimate {
-            cost: LeaveOneOutPlan::estimate_cost(n, k, states, &types),
+            cost: LeaveOneOutPlan::estimate_cost(n, k, states, &types, tables),
             types,
+            tables,
             fits,
         }
     }
@@ -412,7 +424,10 @@ impl LeaveOneOutEstimate {
         self.fits?;
         let (n, k, states) = (problem.players(), problem.actions(), problem.states());
         let m = problem.coalitions().len();
-        Ok((LeaveOneOutPlan::new(n, k, states, m, self.types), self.cost))
+        Ok((
+            LeaveOneOutPlan::new(n, k, states, m, self.types, self.tables),
+            self.cost,
+        ))
     }
 }
 
