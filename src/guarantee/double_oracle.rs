@@ -19,10 +19,10 @@
 //! LP's accuracy; the LP only steers. The loop ends when `upper − lower ≤`
 //! [`GAP`], when neither oracle finds anything new, or at a cap.
 
-use rayon::prelude::*;
-
 use super::lp::{maximin, support as kept};
-use super::share_table::{ShareTable, Side};
+use super::passes::{best_strategy, worst_reply, Vector};
+use super::shares::Shares;
+use super::simplex::Simplex;
 use crate::error::Result;
 use crate::watch::Watch;
 
@@ -59,120 +59,45 @@ pub(crate) struct Certified {
     pub replies: usize,
 }
 
-/// A mix over indices into one side's list: (index, probability).
+/// A mix over indices into the restricted game's strategies or replies:
+/// (index, probability).
 type Mix = Vec<(usize, f64)>;
-/// One of the others' pure strategies: (state, index into their list).
-type Reply = (usize, usize);
 
-/// One side's candidate found by an oracle: its index in the side's list.
-#[derive(Clone, Copy)]
-struct Found {
-    value: f64,
-    index: usize,
-    state: usize,
-}
-
-/// The others' best reply to the coalition's mix `mix` (strategy index into
-/// `coalition`, probability): the minimum over states and all their count
-/// vectors, ties to the lowest (state, index).
-fn worst_reply(table: &ShareTable, coalition: &Side, others: &Side, mix: &[(usize, f64)]) -> Found {
-    let k = table.space.actions;
-    let support: Vec<(&[u32], u32, f64)> = mix
-        .iter()
-        .map(|&(a, p)| (coalition.vector(a, k), coalition.cells[a], p))
-        .collect();
-    let len = others.len();
-    (0..table.states() * len)
-        .into_par_iter()
-        .with_min_len(1024)
-        .map(|t| {
-            let (x, m) = (t / len, t % len);
-            let cell = others.cells[m];
-            let value = support
-                .iter()
-                .map(|&(n, n_cell, p)| p * table.payoff(x, n, n_cell, cell))
-                .sum();
-            Found {
-                value,
-                index: m,
-                state: x,
-            }
-        })
-        .reduce_with(|a, b| {
-            let b_first = (b.state, b.index) < (a.state, a.index);
-            if b.value < a.value || (b.value == a.value && b_first) {
-                b
-            } else {
-                a
-            }
-        })
-        .expect("the others have a count vector")
-}
-
-/// The coalition's best response to the others' mix `mix` (state, index
-/// into `others`, probability): the maximum over all its count vectors,
-/// ties to the lowest index.
-fn best_strategy(
-    table: &ShareTable,
-    coalition: &Side,
-    others: &Side,
-    mix: &[(usize, usize, f64)],
-) -> Found {
-    let k = table.space.actions;
-    let support: Vec<(usize, u32, f64)> = mix
-        .iter()
-        .map(|&(x, m, w)| (x, others.cells[m], w))
-        .collect();
-    (0..coalition.len())
-        .into_par_iter()
-        .with_min_len(1024)
-        .map(|a| {
-            let (n, cell) = (coalition.vector(a, k), coalition.cells[a]);
-            let value = support
-                .iter()
-                .map(|&(x, m_cell, w)| w * table.payoff(x, n, cell, m_cell))
-                .sum();
-            Found {
-                value,
-                index: a,
-                state: 0,
-            }
-        })
-        .reduce_with(|a, b| {
-            if b.value > a.value || (b.value == a.value && b.index < a.index) {
-                b
-            } else {
-                a
-            }
-        })
-        .expect("the coalition has a count vector")
-}
-
-/// The restricted game of the double oracle: strategies (indices into
-/// `coalition`), replies (state, index into `others`) and their payoffs
-/// `rows[a][b]`, grown one strategy or reply at a time.
-struct Restricted<'a> {
-    table: &'a ShareTable,
-    coalition: Side,
-    others: Side,
-    strategies: Vec<usize>,
-    replies: Vec<Reply>,
+/// The restricted game of the double oracle: strategies and replies (state,
+/// vector) found so far and their payoffs `rows[a][b]`, grown one strategy
+/// or reply at a time.
+struct Restricted<'a, S: Shares> {
+    shares: &'a S,
+    coalition: Simplex,
+    others: Simplex,
+    strategies: Vec<Vector<S::Key>>,
+    replies: Vec<(usize, Vector<S::Key>)>,
     rows: Vec<Vec<f64>>,
 }
 
-impl<'a> Restricted<'a> {
+impl<'a, S: Shares> Restricted<'a, S> {
     /// The game that starts with every "all on one action" strategy:
     /// Theorem 1's common actions, each a vertex of the coalition's count
-    /// simplex, and no reply yet.
-    fn new(table: &'a ShareTable, members: u32, others: u32) -> Self {
-        let k = table.space.actions;
-        let coalition = Side::all(&table.space, members);
-        let strategies: Vec<usize> = (0..coalition.len())
-            .filter(|&a| coalition.vector(a, k).iter().filter(|&&c| c > 0).count() <= 1)
+    /// simplex (in rank order), and no reply yet.
+    fn new(shares: &'a S, members: u32, others: u32) -> Self {
+        let k = shares.actions();
+        let coalition = Simplex::new(members, k);
+        let mut ranks: Vec<u64> = (0..k)
+            .map(|b| {
+                let mut v = vec![0; k];
+                v[b] = members;
+                coalition.rank(&v)
+            })
+            .collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let strategies: Vec<_> = ranks
+            .into_iter()
+            .map(|r| Vector::at(shares, &coalition, r))
             .collect();
         Restricted {
-            table,
-            others: Side::all(&table.space, others),
+            shares,
+            others: Simplex::new(others, k),
             rows: vec![Vec::new(); strategies.len()],
             coalition,
             strategies,
@@ -180,40 +105,36 @@ impl<'a> Restricted<'a> {
         }
     }
 
-    /// The coalition's payoff of strategy `a` against reply `(x, m)`.
-    fn payoff(&self, a: usize, (x, m): Reply) -> f64 {
-        let k = self.table.space.actions;
-        self.table.payoff(
-            x,
-            self.coalition.vector(a, k),
-            self.coalition.cells[a],
-            self.others.cells[m],
-        )
+    /// The coalition's payoff of strategy `a` against reply `b`.
+    fn payoff(&self, a: &Vector<S::Key>, (x, m): &(usize, Vector<S::Key>)) -> f64 {
+        self.shares.payoff(*x, &a.counts, a.key, &m.counts, m.key)
     }
 
-    /// Add `reply` unless the game has it; whether it was new.
-    fn add_reply(&mut self, reply: Reply) -> bool {
-        if self.replies.contains(&reply) {
+    /// Add the reply of rank `rank` in state `x` unless the game has it;
+    /// whether it was new.
+    fn add_reply(&mut self, x: usize, rank: u64) -> bool {
+        if self.replies.iter().any(|(y, m)| (*y, m.rank) == (x, rank)) {
             return false;
         }
-        let column: Vec<f64> = self
-            .strategies
-            .iter()
-            .map(|&a| self.payoff(a, reply))
-            .collect();
-        for (row, v) in self.rows.iter_mut().zip(column) {
-            row.push(v);
+        let reply = (x, Vector::at(self.shares, &self.others, rank));
+        for (row, a) in self.rows.iter_mut().zip(&self.strategies) {
+            row.push(
+                self.shares
+                    .payoff(x, &a.counts, a.key, &reply.1.counts, reply.1.key),
+            );
         }
         self.replies.push(reply);
         true
     }
 
-    /// Add strategy `a` unless the game has it; whether it was new.
-    fn add_strategy(&mut self, a: usize) -> bool {
-        if self.strategies.contains(&a) {
+    /// Add the strategy of rank `rank` unless the game has it; whether it
+    /// was new.
+    fn add_strategy(&mut self, rank: u64) -> bool {
+        if self.strategies.iter().any(|a| a.rank == rank) {
             return false;
         }
-        let row = self.replies.iter().map(|&b| self.payoff(a, b)).collect();
+        let a = Vector::at(self.shares, &self.coalition, rank);
+        let row = self.replies.iter().map(|b| self.payoff(&a, b)).collect();
         self.rows.push(row);
         self.strategies.push(a);
         true
@@ -234,6 +155,14 @@ impl<'a> Restricted<'a> {
         let pi = maximin(self.strategies.len(), self.replies.len(), |b, a| rows[a][b])?;
         Ok(kept(&pi.weights))
     }
+}
+
+/// `mix` with its largest probabilities first (the passes skip sooner),
+/// ties in index order.
+fn largest_first(mix: &Mix) -> Mix {
+    let mut sorted = mix.clone();
+    sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    sorted
 }
 
 /// Why the loop stops before its gap, if it does: no oracle found anything
@@ -265,40 +194,44 @@ fn stop_reason(
 
 /// The security value of `members` players against the other `others` by
 /// double oracle, with both certificates.
-pub(crate) fn solve(
-    table: &ShareTable,
+pub(crate) fn solve<S: Shares>(
+    shares: &S,
     members: u32,
     others: u32,
     caps: Caps,
     watch: &Watch<'_>,
 ) -> Result<Certified> {
     let started = std::time::Instant::now();
-    let mut game = Restricted::new(table, members, others);
+    let mut game = Restricted::new(shares, members, others);
     let mut pi: Mix = (0..game.strategies.len())
         .map(|i| (i, 1.0 / game.strategies.len() as f64))
         .collect();
     // The best of each bound so far, with the mix that gives it (and, for
     // the lower bound, the reply that holds that mix to it).
-    let mut best_lower: Option<(f64, Mix, Reply)> = None;
+    let mut best_lower: Option<(f64, Mix, (usize, u64))> = None;
     let mut best_upper: Option<(f64, Mix)> = None;
     let mut iterations = 0;
     let stopped = loop {
         iterations += 1;
         // The others' exact best reply to π: the lower bound.
-        let mix: Mix = pi.iter().map(|&(i, p)| (game.strategies[i], p)).collect();
-        let reply = worst_reply(table, &game.coalition, &game.others, &mix);
+        let pi_sorted = largest_first(&pi);
+        let mix: Vec<_> = pi_sorted
+            .iter()
+            .map(|&(i, p)| (&game.strategies[i], p))
+            .collect();
+        let reply = worst_reply(shares, &game.others, &mix, watch)?;
         if best_lower.as_ref().is_none_or(|b| reply.value > b.0) {
-            best_lower = Some((reply.value, mix, (reply.state, reply.index)));
+            best_lower = Some((reply.value, pi_sorted, (reply.state, reply.rank)));
         }
-        let new_reply = game.add_reply((reply.state, reply.index));
+        let new_reply = game.add_reply(reply.state, reply.rank);
         // The others' mix on the restricted game, and the coalition's exact
         // best response to it: the upper bound.
-        let mu = game.others_mix()?;
-        let mix: Vec<(usize, usize, f64)> = mu
+        let mu = largest_first(&game.others_mix()?);
+        let mix: Vec<_> = mu
             .iter()
-            .map(|&(b, w)| (game.replies[b].0, game.replies[b].1, w))
+            .map(|&(b, w)| (game.replies[b].0, &game.replies[b].1, w))
             .collect();
-        let response = best_strategy(table, &game.coalition, &game.others, &mix);
+        let response = best_strategy(shares, &game.coalition, &mix, watch)?;
         if best_upper.as_ref().is_none_or(|b| response.value < b.0) {
             best_upper = Some((response.value, mu));
         }
@@ -307,7 +240,7 @@ pub(crate) fn solve(
         if gap <= GAP {
             break None;
         }
-        let new_strategy = game.add_strategy(response.index);
+        let new_strategy = game.add_strategy(response.rank);
         let seconds = started.elapsed().as_secs_f64();
         if let Some(why) = stop_reason(new_strategy || new_reply, gap, iterations, &caps, seconds) {
             break Some(why);
@@ -316,7 +249,8 @@ pub(crate) fn solve(
     };
     let (lower, policy, worst) = best_lower.expect("one round ran");
     let (upper, mu) = best_upper.expect("one round ran");
-    let k = table.space.actions;
+    let mut counts = vec![0; shares.actions()];
+    game.others.unrank(worst.1, &mut counts);
     Ok(Certified {
         lower,
         upper,
@@ -324,16 +258,16 @@ pub(crate) fn solve(
         stopped,
         policy: policy
             .iter()
-            .map(|&(a, p)| (game.coalition.vector(a, k).to_vec(), p))
+            .map(|&(a, p)| (game.strategies[a].counts.clone(), p))
             .collect(),
         reply_mix: mu
             .iter()
             .map(|&(b, w)| {
-                let (x, m) = game.replies[b];
-                (x, game.others.vector(m, k).to_vec(), w)
+                let (x, m) = &game.replies[b];
+                (*x, m.counts.clone(), w)
             })
             .collect(),
-        worst: (worst.0, game.others.vector(worst.1, k).to_vec()),
+        worst: (worst.0, counts),
         strategies: game.strategies.len(),
         replies: game.replies.len(),
     })

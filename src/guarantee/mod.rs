@@ -9,8 +9,10 @@
 //!   matrix from the CPU twins or the WGSL kernels (`shaders/payoff_*.wgsl`),
 //!   cross-checked with `Backend::Both`;
 //! - `double-oracle` (`double_oracle.rs`, symmetric games): row and column
-//!   generation over count vectors on the game's share table
-//!   (`share_table.rs`), with certified lower and upper bounds.
+//!   generation over count vectors, each oracle a pass over one side's
+//!   simplex of count vectors (`simplex.rs`, `passes.rs`), its payoffs from
+//!   the game's share table when small (`share_table.rs`) or computed on
+//!   the fly (`shares.rs`), with certified lower and upper bounds.
 //!
 //! Both solve their LPs with microlp (`lp.rs`); `spy.rs` finds the pure
 //! maxmin; `curve.rs` runs either over coalition sizes.
@@ -19,12 +21,16 @@ mod curve;
 mod dense;
 mod double_oracle;
 mod lp;
+mod passes;
 mod share_table;
+mod shares;
+mod simplex;
 mod spy;
 
 pub use curve::{curve_game, CurveOptions, CurvePoint};
 pub use dense::{payoff_matrix, PayoffMatrix, MAX_PAYOFF_ENTRIES, PAYOFF_TOLERANCE};
 pub use double_oracle::GAP;
+pub use simplex::Simplex;
 
 use crate::error::{Error, Result};
 use crate::evaluator::{Backend, Evaluator};
@@ -32,6 +38,7 @@ use crate::model::game::Game;
 use crate::model::policy::Policy;
 use crate::model::problem::Problem;
 use share_table::ShareTable;
+use shares::{Shares, Streamed};
 
 /// What the strategies and replies of a payoff matrix are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -301,7 +308,9 @@ pub(crate) fn solve(
         .spy
         .unwrap_or(problem.players() <= AUTO_SPY_MAX_PLAYERS);
     let mut v = match solver {
-        Solver::DoubleOracle => by_double_oracle(evaluator, problem, j, options, spy)?,
+        Solver::DoubleOracle => {
+            by_double_oracle(evaluator, problem, j, options, spy, ShareSource::Auto)?
+        }
         _ => dense::security_value(evaluator, problem, j, options.backend, spy)?,
     };
     notes.append(&mut v.notes);
@@ -309,27 +318,116 @@ pub(crate) fn solve(
     Ok(v)
 }
 
-/// The double oracle on the game's share table, its answer as a
-/// [`SecurityValue`] with a `counts` policy.
+/// Where the double oracle reads its payoffs: the share table of all n
+/// players, or shares computed on the fly from the game's family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareSource {
+    /// The table when it is small ([`TABLE_BYTES`]), else on the fly.
+    Auto,
+    /// The share table (refused beyond the count cube or the memory limit).
+    Table,
+    /// On the fly.
+    Streamed,
+}
+
+/// `ShareSource::Auto` builds share tables up to this many bytes: a lookup
+/// then costs about what one share evaluation does, and the table fits in
+/// the caches of the curves of "Guarantees at scale" at k = 3.
+pub const TABLE_BYTES: u64 = 64 << 20;
+
+/// Whether `source` resolves to the share table for `problem`.
+fn uses_table(problem: &Problem, source: ShareSource) -> bool {
+    match source {
+        ShareSource::Table => true,
+        ShareSource::Streamed => false,
+        ShareSource::Auto => {
+            crate::counts::direct::CountSpace::new(problem.players(), problem.actions()).is_ok()
+                && share_table::table_bytes(problem) <= TABLE_BYTES
+        }
+    }
+}
+
+/// The double oracle's certificates and the spy value (when asked) on the
+/// payoff source `shares`.
+fn certify<S: Shares>(
+    shares: &S,
+    members: u32,
+    others: u32,
+    options: &GuaranteeOptions,
+    spy: bool,
+    watch: &crate::watch::Watch<'_>,
+) -> Result<(double_oracle::Certified, Option<f64>)> {
+    let caps = double_oracle::Caps {
+        iterations: options.max_iterations.max(1),
+        seconds: options.max_seconds,
+    };
+    let c = double_oracle::solve(shares, members, others, caps, watch)?;
+    let spy_value = if spy {
+        Some(spy::spy_value(shares, members, others, watch)?)
+    } else {
+        None
+    };
+    Ok((c, spy_value))
+}
+
+/// The double oracle's certificates, spy value and `max |GPU − CPU|` (when
+/// the GPU is asked for) on the share source `source` resolves to.
+fn double_oracle_on(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    members: usize,
+    options: &GuaranteeOptions,
+    spy: bool,
+    source: ShareSource,
+    notes: &mut Vec<String>,
+) -> Result<(double_oracle::Certified, Option<f64>, Option<f64>)> {
+    let (m, o) = (members as u32, (problem.players() - members) as u32);
+    if uses_table(problem, source) {
+        let (table, max_gpu_cpu) = ShareTable::new(evaluator, problem, options.backend, notes)?;
+        let (progress, cancel) = evaluator.watch();
+        let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
+        let (c, spy) = certify(&table, m, o, options, spy, &watch)?;
+        return Ok((c, spy, max_gpu_cpu));
+    }
+    let plan = crate::plan::Plan::new(problem);
+    let streamed = Streamed::new(crate::plan::FlatPlan::new(problem, &plan)?);
+    notes.push(
+        "double oracle: shares computed on the fly (the share table of all n players would \
+         not pay)"
+            .into(),
+    );
+    let (progress, cancel) = evaluator.watch();
+    let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
+    let (c, spy) = certify(&streamed, m, o, options, spy, &watch)?;
+    let max_gpu_cpu = match options.backend {
+        Backend::Cpu | Backend::Auto => None,
+        Backend::Gpu | Backend::Both => {
+            notes.push(
+                "the double oracle's certificates are f64 sums of shares computed on the CPU; \
+                 the shares of its mixes' count vectors are checked against the GPU's"
+                    .into(),
+            );
+            Some(streamed.compare_with_gpu(evaluator, problem, &c)?)
+        }
+    };
+    Ok((c, spy, max_gpu_cpu))
+}
+
+/// The double oracle, its answer as a [`SecurityValue`] with a `counts`
+/// policy.
 fn by_double_oracle(
     evaluator: &mut Evaluator,
     problem: &Problem,
     j: usize,
     options: &GuaranteeOptions,
     spy: bool,
+    source: ShareSource,
 ) -> Result<SecurityValue> {
     let members = problem.coalitions()[j].members.len();
-    let others = problem.players() - members;
     let mut notes = Vec::new();
-    let (table, max_gpu_cpu) =
-        ShareTable::new(evaluator, problem, members, options.backend, &mut notes)?;
-    let (progress, cancel) = evaluator.watch();
-    let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
-    let caps = double_oracle::Caps {
-        iterations: options.max_iterations.max(1),
-        seconds: options.max_seconds,
-    };
-    let c = double_oracle::solve(&table, members as u32, others as u32, caps, &watch)?;
+    let (c, spy_value, max_gpu_cpu) = double_oracle_on(
+        evaluator, problem, members, options, spy, source, &mut notes,
+    )?;
     let lower = checked_value("security value's lower bound", c.lower)?;
     let upper = checked_value("security value's upper bound", c.upper)?;
     if upper < lower - CERTIFICATE_TOLERANCE {
@@ -345,14 +443,9 @@ fn by_double_oracle(
             upper - lower
         ));
     }
-    let spy_value = if spy {
-        Some(checked_value(
-            "spy value",
-            spy::spy_value(&table, members as u32, others as u32, &watch)?,
-        )?)
-    } else {
-        None
-    };
+    let spy_value = spy_value
+        .map(|v| checked_value("spy value", v))
+        .transpose()?;
     let usize_counts = |v: &[u32]| v.iter().map(|&c| c as usize).collect::<Vec<usize>>();
     Ok(SecurityValue {
         value: lower,
@@ -387,6 +480,28 @@ fn by_double_oracle(
         spy_value,
         notes,
     })
+}
+
+/// Coalition j's security value by double oracle on the share source
+/// `source` (symmetric games), unchecked: what the tests compare the
+/// table and the streamed shares with.
+pub fn double_oracle_with(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    options: &GuaranteeOptions,
+    source: ShareSource,
+) -> Result<SecurityValue> {
+    check_coalition(problem, j)?;
+    options.validate()?;
+    if !problem.game().is_symmetric() {
+        return Err(Error::usage(
+            "solver",
+            "double-oracle needs a symmetric game",
+        ));
+    }
+    let spy = options.spy.unwrap_or(false);
+    by_double_oracle(evaluator, problem, j, options, spy, source)
 }
 
 /// How far below the lower bound the upper may come by rounding (both are

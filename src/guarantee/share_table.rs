@@ -9,7 +9,7 @@
 //! compared within [`PAYOFF_TOLERANCE`].
 
 use crate::counts::direct::{all_count_vectors, rank_of_cell, CountSpace};
-use crate::counts::vectors::{count_vectors, CountVectors};
+use crate::counts::vectors::count_vectors;
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator};
 use crate::model::problem::Problem;
@@ -28,48 +28,34 @@ pub(crate) struct ShareTable {
     shares: Vec<f64>,
 }
 
-/// Count vectors of one side (the coalition's or the others'): each vector
-/// (k words) and its cube cell.
-pub(crate) struct Side {
-    pub(crate) vectors: Vec<u32>,
-    pub(crate) cells: Vec<u32>,
-}
-
-impl Side {
-    /// Every count vector of `total` players over `space`'s actions.
-    pub(crate) fn all(space: &CountSpace, total: u32) -> Side {
-        let mut walk = CountVectors::new(total, space.actions);
-        let (mut vectors, mut cells) = (Vec::new(), Vec::new());
-        while let Some(v) = walk.next_vector() {
-            vectors.extend_from_slice(v);
-            cells.push(space.index(v));
-        }
-        Side { vectors, cells }
-    }
-
-    /// How many vectors.
-    pub(crate) fn len(&self) -> usize {
-        self.cells.len()
-    }
-
-    /// Vector `i`.
-    pub(crate) fn vector(&self, i: usize, k: usize) -> &[u32] {
-        &self.vectors[i * k..(i + 1) * k]
-    }
-}
-
-/// Bytes a share table of `problem` and the two sides' vector lists take,
-/// counted before any is built.
-pub(crate) fn table_bytes(problem: &Problem, members: usize) -> u64 {
+/// Bytes a share table of `problem` takes (its cube's ranks and its
+/// shares), counted before it is built.
+pub(crate) fn table_bytes(problem: &Problem) -> u64 {
     let (n, k) = (problem.players() as u64, problem.actions() as u64);
     let rows = count_vectors(n, k);
     let cube = (n + 1).saturating_pow(k as u32 - 1);
-    let sides = count_vectors(members as u64, k)
-        .saturating_add(count_vectors(n - members as u64, k))
-        .saturating_mul(4 * (k + 1));
     cube.saturating_mul(4)
         .saturating_add(rows.saturating_mul(k * (4 + 8 * problem.states() as u64)))
-        .saturating_add(sides)
+}
+
+/// `max |cpu − gpu|` of two share lists, or the error that refuses them
+/// beyond [`PAYOFF_TOLERANCE`] (or on a NaN).
+pub(crate) fn max_difference(cpu: &[f64], gpu: &[f64]) -> Result<f64> {
+    let d = cpu
+        .iter()
+        .zip(gpu)
+        .map(|(&c, &g)| (c - g).abs())
+        .fold(
+            0.0,
+            |m: f64, d| if d.is_nan() { f64::NAN } else { m.max(d) },
+        );
+    if d.is_nan() || d > PAYOFF_TOLERANCE {
+        return Err(Error::Disagree {
+            difference: d,
+            tolerance: PAYOFF_TOLERANCE,
+        });
+    }
+    Ok(d)
 }
 
 impl ShareTable {
@@ -78,13 +64,12 @@ impl ShareTable {
     pub(crate) fn new(
         evaluator: &mut Evaluator,
         problem: &Problem,
-        members: usize,
         backend: Backend,
         notes: &mut Vec<String>,
     ) -> Result<(ShareTable, Option<f64>)> {
         crate::memory::check(
             "the share table of the double oracle",
-            table_bytes(problem, members),
+            table_bytes(problem),
             crate::memory::DEFAULT_MEMORY_LIMIT,
             Remedy::SmallerProblem,
         )?;
@@ -94,34 +79,24 @@ impl ShareTable {
         let shares = evaluator
             .kernels(crate::evaluator::Side::Cpu)?
             .count_shares(&flat, &vectors)?;
-        let max_gpu_cpu =
-            match backend {
-                Backend::Cpu | Backend::Auto => None,
-                Backend::Gpu | Backend::Both => {
-                    notes.push(
+        let max_gpu_cpu = match backend {
+            Backend::Cpu | Backend::Auto => None,
+            Backend::Gpu | Backend::Both => {
+                notes.push(
                     "the double oracle's certificates are f64 sums: its share table comes from \
                      the CPU, checked against the GPU's"
                         .into(),
                 );
-                    problem
-                        .game()
-                        .check_range(crate::model::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
-                    let gpu = evaluator
-                        .kernels(crate::evaluator::Side::Gpu)?
-                        .count_shares(&flat, &vectors)?;
-                    let d = shares.iter().zip(&gpu).map(|(&c, &g)| (c - g).abs()).fold(
-                        0.0,
-                        |m: f64, d| if d.is_nan() { f64::NAN } else { m.max(d) },
-                    );
-                    if d.is_nan() || d > PAYOFF_TOLERANCE {
-                        return Err(Error::Disagree {
-                            difference: d,
-                            tolerance: PAYOFF_TOLERANCE,
-                        });
-                    }
-                    Some(d)
-                }
-            };
+                problem
+                    .game()
+                    .check_range(crate::model::game::GPU_RANGE, "the GPU's f32 arithmetic")?;
+                let gpu = evaluator
+                    .kernels(crate::evaluator::Side::Gpu)?
+                    .count_shares(&flat, &vectors)?;
+                let d = max_difference(&shares, &gpu)?;
+                Some(d)
+            }
+        };
         let rank = rank_of_cell(&space, &vectors);
         Ok((
             ShareTable {

@@ -13,51 +13,70 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use super::share_table::{ShareTable, Side};
+use super::shares::Shares;
+use super::simplex::Simplex;
 use crate::error::Result;
 use crate::watch::Watch;
 
-/// `max_N min_{x, M} f_x(N, M)` over the count vectors of `members` and
-/// `others` players.
-pub(crate) fn spy_value(
-    table: &ShareTable,
-    members: u32,
-    others: u32,
-    watch: &Watch<'_>,
-) -> Result<f64> {
-    let k = table.space.actions;
-    let coalition = Side::all(&table.space, members);
-    let other_side = Side::all(&table.space, others);
-    let replies = table.states() * other_side.len();
-    let payoff = |a: usize, t: usize| {
-        let (x, m) = (t / other_side.len(), t % other_side.len());
-        table.payoff(
-            x,
-            coalition.vector(a, k),
-            coalition.cells[a],
-            other_side.cells[m],
-        )
-    };
-    // The minimum over replies of strategy a, or `None` as soon as it is at
-    // most `floor` (then a cannot raise the maximum); `hint` is tried first
-    // and becomes the reply that held a lowest.
-    let worst = |a: usize, floor: f64, hint: &mut usize| -> Option<f64> {
-        let first = payoff(a, *hint);
-        if first <= floor {
-            return None;
-        }
-        let mut lowest = first;
-        for t in 0..replies {
-            let v = payoff(a, t);
+/// Coalition count vectors per parallel chunk.
+const CHUNK: u64 = 1 << 10;
+
+/// The reply that held a worker's last N lowest: (state, counts, key).
+type Hint<K> = (usize, Vec<u32>, K);
+
+/// The minimum over the others' replies (x, M) of `f_x(N, M)`, or `None`
+/// as soon as one is at most `floor` (then N cannot raise the maximum);
+/// `hint` is tried first and becomes the reply that held N lowest.
+fn worst<S: Shares>(
+    shares: &S,
+    others: &Simplex,
+    n: &[u32],
+    floor: f64,
+    hint: &mut Hint<S::Key>,
+) -> Option<f64> {
+    let n_key = shares.key(n);
+    let first = shares.payoff(hint.0, n, n_key, &hint.1, hint.2);
+    if first <= floor {
+        return None;
+    }
+    let mut lowest = first;
+    let mut m = vec![0; others.actions()];
+    for x in 0..shares.states() {
+        others.unrank(0, &mut m);
+        loop {
+            let key = shares.key(&m);
+            let v = shares.payoff(x, n, n_key, &m, key);
             if v < lowest {
                 lowest = v;
-                *hint = t;
+                *hint = (x, m.clone(), key);
                 if lowest <= floor {
                     return None;
                 }
             }
+            if !others.advance(&mut m) {
+                break;
+            }
         }
-        Some(lowest)
+    }
+    Some(lowest)
+}
+
+/// `max_N min_{x, M} f_x(N, M)` over the count vectors of `members` and
+/// `others` players.
+pub(crate) fn spy_value<S: Shares>(
+    shares: &S,
+    members: u32,
+    others: u32,
+    watch: &Watch<'_>,
+) -> Result<f64> {
+    let k = shares.actions();
+    let coalition = Simplex::new(members, k);
+    let other_side = Simplex::new(others, k);
+    let start_hint = || {
+        let mut m = vec![0; k];
+        other_side.unrank(0, &mut m);
+        let key = shares.key(&m);
+        (0, m, key)
     };
     // Shares are ≥ 0, so the bit patterns of the values order as the values.
     let best = AtomicU64::new(0f64.to_bits());
@@ -66,20 +85,25 @@ pub(crate) fn spy_value(
     };
     let floor = || f64::from_bits(best.load(Ordering::Relaxed));
     // The vertices (everyone on one action) first: a good floor early.
-    let mut hint = 0;
-    for a in (0..coalition.len())
-        .filter(|&a| coalition.vector(a, k).iter().filter(|&&c| c > 0).count() <= 1)
-    {
-        if let Some(v) = worst(a, -1.0, &mut hint) {
+    let mut hint = start_hint();
+    for b in 0..k {
+        let mut n = vec![0; k];
+        n[b] = members;
+        if let Some(v) = worst(shares, &other_side, &n, -1.0, &mut hint) {
             raise(v);
         }
     }
-    let chunks = 256;
-    let per_chunk = coalition.len().div_ceil(chunks);
+    let chunks = coalition.len().div_ceil(CHUNK);
     (0..chunks).into_par_iter().try_for_each(|c| {
-        let mut hint = 0;
-        for a in c * per_chunk..((c + 1) * per_chunk).min(coalition.len()) {
-            if let Some(v) = worst(a, floor(), &mut hint) {
+        let mut hint = start_hint();
+        let start = c * CHUNK;
+        let mut n = vec![0; k];
+        coalition.unrank(start, &mut n);
+        for i in 0..CHUNK.min(coalition.len() - start) {
+            if i > 0 {
+                coalition.advance(&mut n);
+            }
+            if let Some(v) = worst(shares, &other_side, &n, floor(), &mut hint) {
                 raise(v);
             }
         }

@@ -4,10 +4,14 @@
 //! value's order, and the theorems at n = 1000.
 
 use super::common::binary;
+use proptest::prelude::*;
+use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use unitsum_gpu::internals::{random_game, CountVectors};
+use unitsum_gpu::internals::{
+    count_vector_rank, double_oracle_with, random_game, CountVectors, ShareSource, Simplex,
+};
 use unitsum_gpu::{
     Backend, Coalition, CurveOptions, Evaluator, Game, GuaranteeOptions, Policy, Problem, Solver,
 };
@@ -436,7 +440,276 @@ fn the_share_table_matches_the_gpu(gpu: &mut Evaluator) {
     }
 }
 
+/// Ranks of count vectors on the simplex: hand-worked order, the walk, the
+/// round trip, and the size at n = 1000, k = 4.
+fn simplex_ranks_are_a_bijection() {
+    // Two players over three actions, lexicographic ascending.
+    let hand: [[u32; 3]; 6] = [
+        [0, 0, 2],
+        [0, 1, 1],
+        [0, 2, 0],
+        [1, 0, 1],
+        [1, 1, 0],
+        [2, 0, 0],
+    ];
+    let simplex = Simplex::new(2, 3);
+    assert_eq!(simplex.len(), 6);
+    let mut v = [0; 3];
+    for (r, h) in hand.iter().enumerate() {
+        assert_eq!(simplex.rank(h), r as u64, "{h:?}");
+        simplex.unrank(r as u64, &mut v);
+        assert_eq!(&v, h);
+    }
+    for k in 1..=5 {
+        for total in 0..=12 {
+            let simplex = Simplex::new(total, k);
+            let mut walk = vec![0; k];
+            simplex.unrank(0, &mut walk);
+            let mut seen = std::collections::HashSet::new();
+            for r in 0..simplex.len() {
+                let mut v = vec![0; k];
+                simplex.unrank(r, &mut v);
+                assert_eq!(v, walk, "k={k} total={total} r={r}");
+                assert_eq!(v.iter().sum::<u32>(), total);
+                assert_eq!(simplex.rank(&v), r);
+                assert_eq!(count_vector_rank(&v), r);
+                assert!(seen.insert(v));
+                assert_eq!(simplex.advance(&mut walk), r + 1 < simplex.len());
+            }
+            // C(total + k − 1, k − 1) vectors, every one reached.
+            let mut count = 0;
+            let mut all = CountVectors::new(total, k);
+            while let Some(v) = all.next_vector() {
+                assert!(seen.contains(v));
+                count += 1;
+            }
+            assert_eq!(count, simplex.len());
+        }
+    }
+    let big = Simplex::new(1000, 4);
+    assert_eq!(big.len(), 1003 * 1002 * 1001 / 6);
+    assert_eq!(big.rank(&[1000, 0, 0, 0]), big.len() - 1);
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let vectors = (1usize..=6).prop_flat_map(|k| proptest::collection::vec(0u32..400, k));
+    runner
+        .run(&vectors, |v| {
+            let simplex = Simplex::new(v.iter().sum(), v.len());
+            let mut back = vec![0; v.len()];
+            simplex.unrank(simplex.rank(&v), &mut back);
+            prop_assert_eq!(back, v);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The double oracle on shares computed on the fly gives the table's
+/// certificates, policy and spy value (the same f64 shares, so within
+/// 1e-12 and in practice equal).
+fn streamed_shares_equal_the_share_table() {
+    let mut rng = StdRng::seed_from_u64(67);
+    let mut evaluator = Evaluator::new();
+    let options = GuaranteeOptions {
+        spy: Some(true),
+        ..solver(Solver::DoubleOracle)
+    };
+    for family in FAMILIES {
+        for states in [1, 2] {
+            for (n, k) in [(9, 2), (13, 3), (10, 4), (7, 5)] {
+                let game = random_game(&mut rng, family, n, k, states).unwrap();
+                for s in [1, n / 2, n / 2 + 1, n - 1] {
+                    let problem = split(game.clone(), n, k, s);
+                    let name = format!("{family} S={states} n={n} k={k} s={s}");
+                    let run = |evaluator: &mut Evaluator, source| {
+                        double_oracle_with(evaluator, &problem, 0, &options, source).unwrap()
+                    };
+                    let table = run(&mut evaluator, ShareSource::Table);
+                    let streamed = run(&mut evaluator, ShareSource::Streamed);
+                    agree(&name, &table, &streamed);
+                }
+            }
+        }
+    }
+}
+
+/// Two double-oracle answers agree to 1e-12: bounds, spy value, policy.
+fn agree(name: &str, a: &unitsum_gpu::SecurityValue, b: &unitsum_gpu::SecurityValue) {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-12;
+    assert!(
+        close(a.lower, b.lower),
+        "{name}: lower {} ≠ {}",
+        a.lower,
+        b.lower
+    );
+    let (ua, ub) = (a.upper.unwrap(), b.upper.unwrap());
+    assert!(close(ua, ub), "{name}: upper {ua} ≠ {ub}");
+    assert!(ua - a.lower <= unitsum_gpu::GAP, "{name}: gap");
+    let (sa, sb) = (a.spy_value.unwrap(), b.spy_value.unwrap());
+    assert!(close(sa, sb), "{name}: spy {sa} ≠ {sb}");
+    assert_eq!(a.policy, b.policy, "{name}: policy");
+    assert_eq!(a.worst_reply, b.worst_reply, "{name}: worst reply");
+}
+
+/// Random symmetric games, sizes and coalitions: the streamed double oracle
+/// equals the table's (proptest, shrinking to the smallest disagreement).
+fn streamed_shares_equal_the_share_table_on_random_games() {
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let cases = (0usize..4, 1usize..=2, 2usize..=5, 2usize..=14, any::<u64>())
+        .prop_flat_map(|(f, states, k, n, seed)| (Just((f, states, k, n, seed)), 1..n));
+    runner
+        .run(&cases, |((f, states, k, n, seed), s)| {
+            // At most a few thousand count vectors of all n players.
+            let n = n.min([0, 0, 14, 14, 10, 8][k]);
+            let s = s.min(n - 1).max(1);
+            let mut rng = StdRng::seed_from_u64(seed);
+            let game = random_game(&mut rng, FAMILIES[f], n, k, states).unwrap();
+            let problem = split(game, n, k, s);
+            let mut evaluator = Evaluator::new();
+            let options = GuaranteeOptions {
+                spy: Some(true),
+                ..solver(Solver::DoubleOracle)
+            };
+            let mut run =
+                |source| double_oracle_with(&mut evaluator, &problem, 0, &options, source);
+            let (a, b) = (
+                run(ShareSource::Table).unwrap(),
+                run(ShareSource::Streamed).unwrap(),
+            );
+            agree(
+                &format!("{} S={states} n={n} k={k} s={s}", FAMILIES[f]),
+                &a,
+                &b,
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The certificates of the streamed double oracle recomputed from the
+/// game's definition (`Game::player_shares`) on every count vector, at
+/// k = 4 and 5 in every symmetric family (random anonymous games take
+/// hundreds of rounds at n = 22, k = 4: smaller sizes keep this fast).
+fn streamed_certificates_recompute_from_the_definition() {
+    let mut rng = StdRng::seed_from_u64(71);
+    let mut evaluator = Evaluator::new();
+    for family in FAMILIES {
+        for (n, k, s) in [(16, 4, 9), (9, 5, 4)] {
+            let game = random_game(&mut rng, family, n, k, 2).unwrap();
+            let problem = split(game.clone(), n, k, s);
+            let v = double_oracle_with(
+                &mut evaluator,
+                &problem,
+                0,
+                &solver(Solver::DoubleOracle),
+                ShareSource::Streamed,
+            )
+            .unwrap();
+            let name = format!("{family} n={n} k={k} s={s}");
+            let Policy::Counts { support } = &v.policy else {
+                panic!("{name}: a counts policy")
+            };
+            let lower = lower_of(&game, k, n - s, support);
+            assert!(
+                (lower - v.lower).abs() <= 1e-12,
+                "{name}: lower {} vs {lower}",
+                v.lower
+            );
+            let upper = every_count_vector(s, k)
+                .iter()
+                .map(|strategy| {
+                    v.reply_mix
+                        .iter()
+                        .map(|r| r.p * payoff(&game, k, r.state, strategy, &r.counts))
+                        .sum::<f64>()
+                })
+                .fold(f64::NEG_INFINITY, f64::max);
+            let printed = v.upper.unwrap();
+            assert!(
+                (upper - printed).abs() <= 1e-12,
+                "{name}: upper {printed} vs {upper}"
+            );
+        }
+    }
+}
+
+/// Plurality `h_b` from its definition: the most-played action (the first
+/// of a tie) shares the unit among its players.
+fn plurality_payoff(n: &[usize], m: &[usize]) -> f64 {
+    let c: Vec<usize> = n.iter().zip(m).map(|(a, b)| a + b).collect();
+    let top = (0..c.len()).fold(0, |t, b| if c[b] > c[t] { b } else { t });
+    n[top] as f64 / c[top] as f64
+}
+
+/// `guarantee SPEC --format json` at n = 200, k = 4 (past the share table,
+/// so the shares stream; the library's check against `eval` runs): both
+/// certificates recomputed from the JSON by plurality's definition over
+/// every count vector, and a policy moved by 1e-6 fails the recomputation.
+fn streamed_certificates_recompute_from_the_json() {
+    let (n, k, s) = (200, 4, 101);
+    let problem = split(Game::Plurality, n, k, s);
+    let path = std::env::temp_dir().join(format!("unitsum-streamed-{}.json", std::process::id()));
+    std::fs::write(&path, problem.to_json()).unwrap();
+    let (code, out, err) = binary(&["guarantee", path.to_str().unwrap(), "--format", "json"]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(err.contains("on the fly"), "{err}");
+    let (lower, upper) = (v["lower"].as_f64().unwrap(), v["upper"].as_f64().unwrap());
+    assert!(upper - lower <= 1e-9, "gap {}", upper - lower);
+    let policy: Vec<(Vec<usize>, f64)> = v["policy"]["support"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (counts_of(&e["counts"]), e["p"].as_f64().unwrap()))
+        .collect();
+    let lower_of = |policy: &[(Vec<usize>, f64)]| {
+        every_count_vector(n - s, k)
+            .iter()
+            .map(|m| {
+                policy
+                    .iter()
+                    .map(|(c, p)| p * plurality_payoff(c, m))
+                    .sum::<f64>()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    assert!((lower_of(&policy) - lower).abs() <= 1e-12, "lower {lower}");
+    let mix: Vec<(Vec<usize>, f64)> = v["reply_mix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (counts_of(&e["counts"]), e["p"].as_f64().unwrap()))
+        .collect();
+    let best = every_count_vector(s, k)
+        .iter()
+        .map(|c| {
+            mix.iter()
+                .map(|(m, p)| p * plurality_payoff(c, m))
+                .sum::<f64>()
+        })
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        (best - upper).abs() <= 1e-12,
+        "upper {upper}, recomputed {best}"
+    );
+    let mut moved = policy.clone();
+    moved[0].1 -= 1e-6;
+    moved.push((vec![s, 0, 0, 0], 1e-6));
+    moved.push((vec![0, 0, 0, s], 0.0));
+    assert!(
+        (lower_of(&moved) - lower).abs() > 1e-12,
+        "a moved policy recomputes the same"
+    );
+}
+
 super::trials! {
-    cpu: [double_oracle_equals_the_dense_lp_on_every_symmetric_family, the_certificates_recompute_from_the_printed_json, spy_value_at_most_security_value_at_most_best_response, curves_at_n_1000_meet_both_theorems, counts_policies_equal_their_joint_form, guarantee_flags_for_the_double_oracle],
+    cpu: [double_oracle_equals_the_dense_lp_on_every_symmetric_family, the_certificates_recompute_from_the_printed_json, spy_value_at_most_security_value_at_most_best_response, curves_at_n_1000_meet_both_theorems, counts_policies_equal_their_joint_form, guarantee_flags_for_the_double_oracle, simplex_ranks_are_a_bijection, streamed_shares_equal_the_share_table, streamed_shares_equal_the_share_table_on_random_games, streamed_certificates_recompute_from_the_definition, streamed_certificates_recompute_from_the_json],
     gpu: [the_share_table_matches_the_gpu],
 }
