@@ -58,6 +58,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<evaluator::PyEvaluator>()?;
     m.add_class::<sweep::PySweep>()?;
     m.add_function(wrap_pyfunction!(sweep::new_sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::preset_defaults, m)?)?;
     m.add_function(wrap_pyfunction!(errors::usage_error, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_SAMPLES", unitsum_gpu::DEFAULT_SAMPLES)?;

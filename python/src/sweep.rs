@@ -107,6 +107,21 @@ fn with_point(key: &str, error: Error) -> Error {
 
 /// The points of a sweep (`kind` = `theorem1`, `theorem2`, `contexts` or `grid`,
 /// with `grid` a dict or a path), sharded, checked, ready to evaluate.
+/// A preset's defaults (players, actions, families, games, opponents): the
+/// library's, the same as the CLI's flags.
+#[pyfunction]
+pub(crate) fn preset_defaults(
+    kind: &str,
+) -> Option<(
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    &'static str,
+)> {
+    sweep::preset_defaults(kind).map(|d| (d.players, d.actions, d.families, d.games, d.opponents))
+}
+
 #[pyfunction]
 #[pyo3(name = "sweep", signature = (evaluator, kind, grid, players, actions, sizes, families, games, opponents, backend, method, samples, seed, tolerance, shard))]
 #[allow(clippy::too_many_arguments)]

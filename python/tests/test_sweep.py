@@ -8,7 +8,7 @@ import sys
 from typing import Any, Dict, List
 
 import pytest
-from conftest import EXAMPLES, ROOT, cli_json_lines
+from conftest import EXAMPLES, ROOT, cli_json_lines, run_cli
 
 import unitsum_gpu as us
 
@@ -123,3 +123,19 @@ def test_the_power_curve_example_runs(tmp_path):
     lines = (tmp_path / "c.csv").read_text().splitlines()
     assert lines[0].startswith("size,value,upper,spy,fraction,theorem1,theorem2")
     assert len(lines) == 1 + 5
+
+
+def test_preset_defaults_are_the_clis():
+    """The presets' defaults live once in the library: Python's are the CLI's."""
+    import re
+
+    from unitsum_gpu import _native
+
+    for kind in ("theorem1", "theorem2", "contexts"):
+        players, actions, families, games, opponents = _native.preset_defaults(kind)
+        help_text = run_cli("sweep", kind, "--help").stdout
+        shown = dict(re.findall(r"--(\w+) <\w+>\s+.*?\[default: ([^\]]+)\]", help_text, flags=re.S))
+        assert shown["players"] == players and shown["actions"] == actions, (kind, shown)
+        assert shown["opponents"] == opponents
+        if kind != "theorem1":
+            assert shown["family"] == families and int(shown["games"]) == games

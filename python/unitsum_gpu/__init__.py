@@ -494,7 +494,7 @@ class Evaluator:
         sizes: str = "majority",
         families: Optional[Union[str, Iterable[str]]] = None,
         games: Optional[int] = None,
-        opponents: Union[str, Iterable[str]] = "uniform,pure,common,random:2",
+        opponents: Optional[Union[str, Iterable[str]]] = None,
         backend: str = "cpu",
         method: str = "auto",
         samples: int = DEFAULT_SWEEP_SAMPLES,
@@ -515,7 +515,8 @@ class Evaluator:
                 ``theorem2`` (default: plurality, proportional, congestion,
                 anonymous; 2 games) and ``contexts`` (proportional, congestion;
                 1 game).
-            opponents: ``uniform``, ``pure``, ``common``, ``random:R``, ``worst``.
+            opponents: ``uniform``, ``pure``, ``common``, ``random:R``, ``worst``
+                (default as in the CLI: the library's preset defaults).
             shard: ``(i, n)``: only the points with index ``i mod n``, as the
                 CLI's ``--shard I/N`` (for spreading a sweep over workers).
 
@@ -529,15 +530,10 @@ class Evaluator:
             kind = preset
         else:
             kind, grid = "grid", preset
-        # The CLI's defaults: players, actions, families, games.
-        defaults = {
-            "theorem1": ("3..=11", "2..=6", "", 1),
-            "theorem2": ("3..=10", "2..=4", "plurality,proportional,congestion,anonymous", 2),
-            "contexts": ("3..=6", "2..=3", "proportional,congestion", 1),
-        }
-        default_players, default_actions, default_families, default_games = defaults.get(
-            kind, ("", "", "", 1)
-        )
+        # The library's defaults (the CLI's): players, actions, families,
+        # games, opponents.
+        defaults = _native.preset_defaults(kind) or ("", "", "", 1, "")
+        default_players, default_actions, default_families, default_games, default_opponents = defaults
         return _native.sweep(
             self._native,
             kind,
@@ -547,7 +543,7 @@ class Evaluator:
             sizes,
             _listed(default_families if families is None else families, ""),
             default_games if games is None else games,
-            _listed(opponents, ""),
+            _listed(opponents, default_opponents),
             backend,
             method,
             samples,
@@ -698,7 +694,7 @@ def sweep(
     sizes: str = "majority",
     families: Optional[Union[str, Iterable[str]]] = None,
     games: Optional[int] = None,
-    opponents: Union[str, Iterable[str]] = "uniform,pure,common,random:2",
+    opponents: Optional[Union[str, Iterable[str]]] = None,
     backend: str = "cpu",
     method: str = "auto",
     samples: int = DEFAULT_SWEEP_SAMPLES,

@@ -124,6 +124,7 @@ class Evaluator:
 def usage_error(option: str, message: str) -> UsageError:
     """The ``UsageError`` naming ``option`` (for the Python layer to raise)."""
 
+def preset_defaults(kind: str) -> Optional[Tuple[str, str, str, int, str]]: ...
 def sweep(
     evaluator: Evaluator,
     kind: str,

@@ -15,8 +15,9 @@ pub mod rows;
 pub use contexts::{contexts, CONTEXT_COPIES};
 pub use grid::{grid, grid_file};
 pub use presets::{
-    parse_opponents, parse_range, theorem1, theorem2, OpponentKind, Sizes, MAX_RANDOM_OPPONENTS,
-    MAX_RANGE_VALUES,
+    parse_opponents, parse_range, preset_defaults, theorem1, theorem2, OpponentKind,
+    PresetDefaults, Sizes, CONTEXTS_DEFAULTS, MAX_RANDOM_OPPONENTS, MAX_RANGE_VALUES,
+    THEOREM1_DEFAULTS, THEOREM2_DEFAULTS,
 };
 
 use std::time::Instant;

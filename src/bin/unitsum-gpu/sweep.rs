@@ -42,17 +42,17 @@ pub enum Preset {
     /// Theorem 1: plurality game, a majority playing a common uniform action.
     Theorem1 {
         /// Players n: 5, 3..=11, or 101..=301..50 (start..=end..step).
-        #[arg(long, default_value = "3..=11")]
+        #[arg(long, default_value = unitsum_gpu::sweep::THEOREM1_DEFAULTS.players)]
         players: String,
         /// Actions k, same syntax.
-        #[arg(long, default_value = "2..=6")]
+        #[arg(long, default_value = unitsum_gpu::sweep::THEOREM1_DEFAULTS.actions)]
         actions: String,
         /// majority: s = ⌊n/2⌋+1; all: every strict majority below n.
         #[arg(long, value_enum, default_value_t = SizesArg::Majority)]
         sizes: SizesArg,
         /// Opponent policies: uniform, pure, common, random:R, worst (refused
         /// past 10000 pure replies).
-        #[arg(long, default_value = "uniform,pure,common,random:2")]
+        #[arg(long, default_value = unitsum_gpu::sweep::THEOREM1_DEFAULTS.opponents)]
         opponents: String,
         #[command(flatten)]
         common: CommonArgs,
@@ -60,20 +60,20 @@ pub enum Preset {
     /// Theorem 2: for every opponent size m2 ≤ n/2, the other players copy them.
     Theorem2 {
         /// Symmetric families, comma separated.
-        #[arg(long, default_value = "plurality,proportional,congestion,anonymous")]
+        #[arg(long, default_value = unitsum_gpu::sweep::THEOREM2_DEFAULTS.families)]
         family: String,
         /// Players n (same syntax as theorem1).
-        #[arg(long, default_value = "3..=10")]
+        #[arg(long, default_value = unitsum_gpu::sweep::THEOREM2_DEFAULTS.players)]
         players: String,
         /// Actions k.
-        #[arg(long, default_value = "2..=4")]
+        #[arg(long, default_value = unitsum_gpu::sweep::THEOREM2_DEFAULTS.actions)]
         actions: String,
         /// Seeded random games per family, n and k (plurality has one).
-        #[arg(long, default_value_t = 2)]
+        #[arg(long, default_value_t = unitsum_gpu::sweep::THEOREM2_DEFAULTS.games)]
         games: usize,
         /// Opponent policies: uniform, pure, common, random:R, worst (refused
         /// past 10000 pure replies).
-        #[arg(long, default_value = "uniform,pure,common,random:2")]
+        #[arg(long, default_value = unitsum_gpu::sweep::THEOREM2_DEFAULTS.opponents)]
         opponents: String,
         #[command(flatten)]
         common: CommonArgs,
@@ -84,19 +84,19 @@ pub enum Preset {
     /// translated, each against the bound that applies.
     Contexts {
         /// Role-dependent families, comma separated.
-        #[arg(long, default_value = "proportional,congestion")]
+        #[arg(long, default_value = unitsum_gpu::sweep::CONTEXTS_DEFAULTS.families)]
         family: String,
         /// Players n ≥ 3 (same syntax as theorem1).
-        #[arg(long, default_value = "3..=6")]
+        #[arg(long, default_value = unitsum_gpu::sweep::CONTEXTS_DEFAULTS.players)]
         players: String,
         /// Actions k ≥ 2.
-        #[arg(long, default_value = "2..=3")]
+        #[arg(long, default_value = unitsum_gpu::sweep::CONTEXTS_DEFAULTS.actions)]
         actions: String,
         /// Seeded random games per family, n and k.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = unitsum_gpu::sweep::CONTEXTS_DEFAULTS.games)]
         games: usize,
         /// Opponent policies: uniform, pure, common, random:R, worst.
-        #[arg(long, default_value = "uniform,pure,common,random:2")]
+        #[arg(long, default_value = unitsum_gpu::sweep::CONTEXTS_DEFAULTS.opponents)]
         opponents: String,
         #[command(flatten)]
         common: CommonArgs,
