@@ -11,7 +11,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::counts::vectors::binomial;
 use crate::error::{Error, Remedy, Result};
-use crate::model::count_blocks::CountBlocks;
+use crate::model::count_blocks::{hypergeometric_split, CountBlocks};
 use crate::model::game::Game;
 use crate::model::policy::Policy;
 use crate::model::problem::Problem;
@@ -230,6 +230,21 @@ fn count_outcomes(
     let k = problem.actions();
     let len = support.first().map_or(k, |(c, _)| c.len());
     let blocks = CountBlocks::new(own, problem.roles(), k, len).expect("validated counts");
+    if let Some(per_role) = problem.counts_split_by_role(own, &blocks) {
+        // Each vector's split over the roles, one arrangement per table.
+        let sizes = per_role.sizes();
+        return support
+            .iter()
+            .filter(|(_, p)| *p > 0.0)
+            .flat_map(|(counts, p)| {
+                hypergeometric_split(counts, &sizes, crate::MAX_COUNTS_ARRANGEMENTS as usize)
+                    .expect("validated: the tables fit")
+                    .into_iter()
+                    .map(|(x, q)| (per_role.representative(&x), p * q))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+    }
     if problem.counts_by_representative(blocks.per_role()) {
         // Shares depend on counts only: one arrangement stands for all.
         support

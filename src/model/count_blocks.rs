@@ -113,6 +113,99 @@ impl CountBlocks {
     }
 }
 
+/// A uniformly random arrangement of `counts` (k counts, summing to
+/// `Σ sizes`) over members in blocks of `sizes`: the blocks' count vectors
+/// follow the multivariate hypergeometric law. Every table X (a row of k
+/// counts per block, row sums `sizes`, column sums `counts`), block-major,
+/// with its probability `Π_b m_b! Π_a c_a! / (m! Π_{b,a} X_{b,a}!)`, or
+/// `None` beyond `limit` tables (docs/THEORY.md, "Counts per role").
+pub(crate) fn hypergeometric_split(
+    counts: &[usize],
+    sizes: &[usize],
+    limit: usize,
+) -> Option<Vec<(Vec<usize>, f64)>> {
+    let total: usize = sizes.iter().sum();
+    debug_assert_eq!(total, counts.iter().sum::<usize>());
+    let ln_fact = |m: usize| (1..=m).map(|i| (i as f64).ln()).sum::<f64>();
+    let fixed = sizes.iter().map(|&m| ln_fact(m)).sum::<f64>()
+        + counts.iter().map(|&c| ln_fact(c)).sum::<f64>()
+        - ln_fact(total);
+    let mut tables = Vec::new();
+    let mut table = Vec::with_capacity(sizes.len() * counts.len());
+    if !split_rows(counts.to_vec(), sizes, &mut table, &mut tables, limit) {
+        return None;
+    }
+    let mut weighted: Vec<(Vec<usize>, f64)> = tables
+        .into_iter()
+        .map(|x| {
+            let ln_p = fixed - x.iter().map(|&c| ln_fact(c)).sum::<f64>();
+            (x, ln_p.exp())
+        })
+        .collect();
+    // The probabilities sum to one in exact arithmetic; normalising removes
+    // their common rounding.
+    let sum: f64 = weighted.iter().map(|(_, p)| p).sum();
+    weighted.iter_mut().for_each(|(_, p)| *p /= sum);
+    Some(weighted)
+}
+
+/// The tables of [`hypergeometric_split`]: the next block's row (any k
+/// counts summing to its size within what the columns have left), the last
+/// block taking the rest. False once more than `limit` tables are found.
+fn split_rows(
+    left: Vec<usize>,
+    sizes: &[usize],
+    table: &mut Vec<usize>,
+    tables: &mut Vec<Vec<usize>>,
+    limit: usize,
+) -> bool {
+    let Some((&size, rest)) = sizes.split_first() else {
+        tables.push(table.clone());
+        return tables.len() <= limit;
+    };
+    if rest.is_empty() {
+        table.extend_from_slice(&left);
+        let ok = split_rows(vec![0; left.len()], rest, table, tables, limit);
+        table.truncate(table.len() - left.len());
+        return ok;
+    }
+    let mut row = vec![0; left.len()];
+    rows_within(&left, size, 0, &mut row, &mut |row| {
+        let remaining: Vec<usize> = left.iter().zip(row).map(|(l, r)| l - r).collect();
+        table.extend_from_slice(row);
+        let ok = split_rows(remaining, rest, table, tables, limit);
+        table.truncate(table.len() - row.len());
+        ok
+    })
+}
+
+/// Calls `each` with every row of counts `row[a] ≤ left[a]` summing to
+/// `size` (filled from position `at`); false as soon as `each` is.
+fn rows_within(
+    left: &[usize],
+    size: usize,
+    at: usize,
+    row: &mut Vec<usize>,
+    each: &mut dyn FnMut(&[usize]) -> bool,
+) -> bool {
+    if at + 1 == left.len() {
+        if size > left[at] {
+            return true;
+        }
+        row[at] = size;
+        return each(row);
+    }
+    // What the later columns can hold bounds this one from below.
+    let later: usize = left[at + 1..].iter().sum();
+    for c in size.saturating_sub(later)..=size.min(left[at]) {
+        row[at] = c;
+        if !rows_within(left, size - c, at + 1, row, each) {
+            return false;
+        }
+    }
+    true
+}
+
 /// How many joint actions have the counts `counts`: the multinomial
 /// coefficient `(Σ c)! / Π c_b!`, as a float (exact up to 2^53).
 pub(crate) fn arrangements(counts: &[usize]) -> f64 {
@@ -181,5 +274,35 @@ mod tests {
         assert!(CountBlocks::new(&[0, 1], &[3, 3], 2, 4).is_none());
         let one = CountBlocks::new(&[0, 1, 2], &[0, 5, 0], 2, 2).expect("one block");
         assert_eq!(one.every_arrangement(&[2, 1]).len(), 3);
+    }
+
+    /// The split against every arrangement listed: 3 + 2 members over
+    /// counts (2, 2, 1), block by block.
+    #[test]
+    fn the_hypergeometric_split_counts_every_arrangement() {
+        let (counts, sizes) = ([2, 2, 1], [3, 2]);
+        let split = hypergeometric_split(&counts, &sizes, 1000).unwrap();
+        let mut by_table = std::collections::HashMap::new();
+        for joint in every_arrangement(&counts) {
+            let mut x = vec![0; 6];
+            for (i, &a) in joint.iter().enumerate() {
+                x[if i < 3 { a } else { 3 + a }] += 1;
+            }
+            *by_table.entry(x).or_insert(0.0) += 1.0 / 30.0;
+        }
+        assert_eq!(split.len(), by_table.len());
+        for (x, p) in &split {
+            assert!(
+                (p - by_table[x]).abs() < 1e-15,
+                "{x:?}: {p} vs {}",
+                by_table[x]
+            );
+        }
+        assert!(hypergeometric_split(&counts, &sizes, split.len() - 1).is_none());
+        // A lone block takes the whole vector.
+        assert_eq!(
+            hypergeometric_split(&counts, &[5], 10).unwrap(),
+            vec![(counts.to_vec(), 1.0)]
+        );
     }
 }

@@ -257,6 +257,24 @@ impl Problem {
     /// arrangement into different counts; in a role-dependent game, for
     /// per-role counts (`per_role`), unless a copy by order moves actions
     /// across roles.
+    /// Where a plain `counts` policy (k counts) over `members` is evaluated
+    /// by splitting each vector over the roles (the multivariate
+    /// hypergeometric law, [`crate::model::count_blocks::hypergeometric_split`])
+    /// instead of listing arrangements: in a role-dependent game whose
+    /// per-role counts stand for their arrangements. The per-role blocks.
+    pub(crate) fn counts_split_by_role(
+        &self,
+        members: &[usize],
+        blocks: &CountBlocks,
+    ) -> Option<CountBlocks> {
+        if blocks.per_role() || self.game.roles().is_none() || !self.counts_by_representative(true)
+        {
+            return None;
+        }
+        let roles = crate::model::game::distinct_sorted(&self.roles).len();
+        CountBlocks::new(members, &self.roles, self.actions, roles * self.actions)
+    }
+
     pub(crate) fn counts_by_representative(&self, per_role: bool) -> bool {
         fn by_order(policy: &Policy) -> bool {
             match policy {
@@ -408,7 +426,28 @@ impl Problem {
             total += p;
         }
         check_unit_sum(total, &format!("{path}.support"))?;
-        if !self.counts_by_representative(blocks.per_role()) {
+        if let Some(per_role) = self.counts_split_by_role(members, &blocks) {
+            // Each vector splits over the roles: the tables, not the
+            // arrangements, are what the evaluation lists.
+            let mut left = MAX_COUNTS_ARRANGEMENTS as usize;
+            for (s, (counts, _)) in support.iter().enumerate() {
+                let tables = crate::model::count_blocks::hypergeometric_split(
+                    counts,
+                    &per_role.sizes(),
+                    left,
+                )
+                .ok_or_else(|| {
+                    Error::too_large(
+                        format!(
+                            "{path}.support[{s}]: the count vectors split over the roles \
+                                 into more than {MAX_COUNTS_ARRANGEMENTS} per-role tables in all"
+                        ),
+                        crate::error::Remedy::SmallerProblem,
+                    )
+                })?;
+                left -= tables.len();
+            }
+        } else if !self.counts_by_representative(blocks.per_role()) {
             // Where arrangements matter, each is enumerated.
             let outcomes: f64 = support.iter().map(|(c, _)| blocks.arrangements(c)).sum();
             if outcomes > MAX_COUNTS_ARRANGEMENTS as f64 {
