@@ -31,7 +31,7 @@ DUEL = {
 IN_RANGE = {"problem": DUEL, "preset": "theorem1", "players": 3, "actions": 2}
 #: Arguments a file path or JSON text may fill: a string that is not valid
 #: Unicode names no file (a FileError, tested below), not a bad keyword.
-PATHS = ("problem", "preset")
+PATHS = ("problem", "preset", "game")
 #: Parameters the walks leave out (none: every integer is converted by
 #: the bindings' one helper).
 SKIPPED: Tuple[str, ...] = ()

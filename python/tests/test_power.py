@@ -53,7 +53,7 @@ def test_power_refuses_bad_arguments():
         us.power("plurality", players=-1)
     assert e.value.option == "players"
     with pytest.raises(us.UsageError):
-        us.power(3.5)
+        us.power(3.5)  # type: ignore[arg-type]
     with pytest.raises(us.UsageError) as e:
         us.power("table", players=3, actions=2)
     assert e.value.option == "game"

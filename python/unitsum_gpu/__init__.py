@@ -468,6 +468,12 @@ class Evaluator:
         >>> round(float(v["shapley"][0]), 12), v["core"]["empty"], v["core"]["violated"]
         (0.2, True, [3])
         """
+        if not isinstance(game, (Problem, Mapping, str, os.PathLike)):
+            raise _native.usage_error(
+                "game",
+                f"expected a Problem, a spec dict, JSON text, a path or a family's name, "
+                f"not {type(game).__name__}",
+            )
         # Text that is neither JSON nor an existing file names a family.
         family = isinstance(game, str) and not game.lstrip().startswith("{") and not os.path.exists(game)
         problem = None if family else _as_problem(game)
