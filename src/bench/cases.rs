@@ -98,3 +98,35 @@ pub fn singletons(n: usize, k: usize) -> Result<Problem> {
             .collect(),
     )
 }
+
+/// Three coalitions in a proportional game (weights 1..k): the first
+/// ⌊n/2⌋+1 players independent on a pool of three random marginals in turn,
+/// the next half of the rest on one `common` action, the others uniform
+/// (the shape of the counts tests' mixed problem).
+pub fn three_coalitions(n: usize, k: usize) -> Result<Problem> {
+    let first = n / 2 + 1;
+    let second = (n - first) / 2;
+    let pool: Vec<Vec<f64>> = (0..3).map(|i| marginal(10 + i, k)).collect();
+    Problem::new(
+        n,
+        k,
+        Game::Proportional {
+            weights: vec![(1..=k).map(|w| w as f64).collect()],
+        },
+        vec![
+            Coalition::new(
+                (0..first).collect(),
+                Policy::Independent {
+                    marginals: (0..first).map(|i| pool[i % 3].clone()).collect(),
+                },
+            ),
+            Coalition::new(
+                (first..first + second).collect(),
+                Policy::Common {
+                    dist: Some(marginal(20, k)),
+                },
+            ),
+            Coalition::new((first + second..n).collect(), Policy::Uniform),
+        ],
+    )
+}

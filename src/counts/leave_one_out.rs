@@ -207,20 +207,33 @@ impl LeaveOneOutPlan {
     ) -> f64 {
         let cells = Self::cells_of(players, actions);
         let formula = cells * (actions as f64 + 20.0);
-        let add = |t: &PartType, copies: u32, held: Held| -> (f64, Held) {
+        // A part added copy by copy to spread cells holding `total` players:
+        // each copy passes over the simplex of the players so far. Single
+        // players go two per pass (about 1 per cell and outcome, memory-
+        // bound; measured at n = 384, k = 4 and n = 200, k = 5), other parts
+        // one (about 3).
+        let convolve = |t: &PartType, copies: u32, total: u32| {
+            let width: u32 = t.outcomes[0].counts.iter().sum();
+            let rate = if single_player(t) { 1.0 } else { 3.0 };
+            (1..=copies)
+                .map(|i| Self::cells_of((total + i * width) as usize, actions))
+                .sum::<f64>()
+                * t.outcomes.len() as f64
+                * rate
+        };
+        let add = |t: &PartType, copies: u32, (held, total): (Held, u32)| -> (f64, (Held, u32)) {
             let key = marginal_of(t).map(|p| p.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
-            match (copies, held, key) {
+            let after = total + copies * t.outcomes[0].counts.iter().sum::<u32>();
+            let (cost, held) = match (copies, held, key) {
                 (0, held, _) => (0.0, held),
                 (_, held @ (Held::Point | Held::Multinomial(_)), _) if t.outcomes.len() == 1 => {
                     (0.0, held)
                 }
                 (_, Held::Point, Some(key)) => (0.0, Held::Multinomial(key)),
                 (_, Held::Multinomial(m), Some(key)) if m == key => (0.0, Held::Multinomial(m)),
+                // A multinomial held as a formula is filled in first.
                 (_, held, _) => (
-                    // Memory-bound: each multiply-add costs about 1.5 of
-                    // the FFT's flops (measured at n = 200 and 384, k = 4);
-                    // a multinomial held as a formula is filled in first.
-                    f64::from(copies) * t.outcomes.len() as f64 * 3.0 * cells
+                    convolve(t, copies, total)
                         + if matches!(held, Held::Multinomial(_)) {
                             formula
                         } else {
@@ -228,19 +241,21 @@ impl LeaveOneOutPlan {
                         },
                     Held::Spread,
                 ),
-            }
+            };
+            (cost, (held, after))
         };
+        type Add<'a> = &'a dyn Fn(&PartType, u32, (Held, u32)) -> (f64, (Held, u32));
         fn walk(
             range: std::ops::Range<usize>,
-            held: Held,
+            held: (Held, u32),
             types: &[PartType],
-            add: &dyn Fn(&PartType, u32, Held) -> (f64, Held),
+            add: Add<'_>,
             leaf: &dyn Fn(&PartType) -> f64,
             formula: f64,
         ) -> f64 {
             if range.len() == 1 {
                 let t = &types[range.start];
-                let (cost, held) = add(t, t.copies - 1, held);
+                let (cost, (held, _)) = add(t, t.copies - 1, held);
                 let fill = if matches!(held, Held::Multinomial(_)) {
                     formula
                 } else {
@@ -278,7 +293,14 @@ impl LeaveOneOutPlan {
         } else {
             0.0
         };
-        walk(0..types.len(), Held::Point, types, &add, &leaf, formula) + build
+        walk(
+            0..types.len(),
+            (Held::Point, 0),
+            types,
+            &add,
+            &leaf,
+            formula,
+        ) + build
     }
 
     /// Peak memory in bytes: the share tables and about two distributions
@@ -499,15 +521,25 @@ impl LeaveOneOutPlan {
         // parallel, and only their valid cells are cleared.
         let mut next = vec![0.0; s.cells];
         let single = marginal_of(ty);
-        for _ in 0..copies {
+        let mut added = 0;
+        while added < copies {
             let new_total = total + width;
             let from = &mass;
             if let Some(p) = &single {
-                self.add_player(from, &mut next, total, p);
+                if added + 1 < copies {
+                    // Two players in one pass: half the memory traffic.
+                    self.add_two_players(from, &mut next, total, p);
+                    added += 2;
+                    total += 2;
+                } else {
+                    self.add_player(from, &mut next, total, p);
+                    added += 1;
+                    total = new_total;
+                }
                 std::mem::swap(&mut mass, &mut next);
-                total = new_total;
                 continue;
             }
+            added += 1;
             s.rows_mut(&mut next, 1)
                 .into_par_iter()
                 .with_min_len(64)
@@ -580,6 +612,76 @@ impl LeaveOneOutPlan {
                     }
                 }
             });
+    }
+
+    /// Two more players of marginal `p` added to the cells `from` (holding
+    /// `total` players), written to `to`: each destination row pulls its own
+    /// row (shifts 0, 1, 2 along it), the rows one outer count below (shifts
+    /// 0, 1) and two below (shift 0), with the weights of `(p·z)²`.
+    fn add_two_players(&self, from: &[f64], to: &mut [f64], total: u32, p: &[f64]) {
+        let s = &self.simplex;
+        let k = s.actions;
+        let outer_axes = k - 2;
+        let strides = self.strides();
+        let (pl, pp) = (p[k - 1], p[k - 2]);
+        s.rows_mut(to, 1)
+            .into_par_iter()
+            .with_min_len(64)
+            .filter(|(_, used, _)| *used <= total + 2)
+            .for_each(|(id, used, row)| {
+                let len = (total + 2 - used) as usize + 1;
+                let row = &mut row[..len];
+                row.fill(0.0);
+                // A source row of `len − drop` cells, added from `shift` on.
+                let pull = |row: &mut [f64], start: usize, drop: usize, taps: &[(usize, f64)]| {
+                    let source = &from[start..][..len - drop];
+                    for &(shift, w) in taps {
+                        for (d, &m) in row[shift..].iter_mut().zip(source) {
+                            *d += w * m;
+                        }
+                    }
+                };
+                if used <= total {
+                    let taps = [(0, pl * pl), (1, 2.0 * pp * pl), (2, pp * pp)];
+                    pull(row, s.row_start[id], 2, &taps);
+                }
+                let mut outer = [0u32; crate::model::limits::MAX_ACTIONS];
+                s.outer(id, &mut outer[..outer_axes]);
+                for a in (0..outer_axes).filter(|&a| outer[a] > 0 && p[a] > 0.0) {
+                    if used <= total + 1 {
+                        let taps = [(0, 2.0 * p[a] * pl), (1, 2.0 * p[a] * pp)];
+                        pull(row, s.row_start[id - strides[a]], 1, &taps);
+                    }
+                    for b in (a..outer_axes).filter(|&b| p[b] > 0.0) {
+                        let needed = if a == b { 2 } else { 1 };
+                        if outer[b] < needed {
+                            continue;
+                        }
+                        let w = if a == b {
+                            p[a] * p[a]
+                        } else {
+                            2.0 * p[a] * p[b]
+                        };
+                        let start = s.row_start[id - strides[a] - strides[b]];
+                        pull(row, start, 0, &[(0, w)]);
+                    }
+                }
+            });
+    }
+
+    /// Row-id stride of each outer axis.
+    fn strides(&self) -> [usize; crate::model::limits::MAX_ACTIONS] {
+        let s = &self.simplex;
+        let radix = s.players as usize + 1;
+        let mut strides = [0usize; crate::model::limits::MAX_ACTIONS];
+        for a in (0..s.actions - 2).rev() {
+            strides[a] = if a == s.actions - 3 {
+                1
+            } else {
+                strides[a + 1] * radix
+            };
+        }
+        strides
     }
 
     /// `dist` spread over the cells.
@@ -746,17 +848,30 @@ impl LeaveOneOutPlan {
         let k = s.actions;
         // Each outcome as the rows it pulls from (as in `convolve`) and its
         // weights `p_o o_b`.
-        let pulls: Vec<(usize, &[u32], u32, usize, Vec<(usize, f64)>)> = ty
+        struct Pull<'a> {
+            shift: usize,
+            outer: &'a [u32],
+            counted: u32,
+            last: usize,
+            weights: Vec<(usize, f64)>,
+        }
+        let pulls: Vec<Pull<'_>> = ty
             .outcomes
             .iter()
             .map(|o| {
-                let (row, last) = s.shift(&o.counts);
+                let (shift, last) = s.shift(&o.counts);
                 let outer = &o.counts[..k - 2];
                 let weights = (0..k)
                     .filter(|&b| o.counts[b] > 0)
                     .map(|b| (b, o.probability * f64::from(o.counts[b])))
                     .collect();
-                (row, outer, outer.iter().sum(), last, weights)
+                Pull {
+                    shift,
+                    outer,
+                    counted: outer.iter().sum(),
+                    last,
+                    weights,
+                }
             })
             .collect();
         let states = self.states;
@@ -768,15 +883,17 @@ impl LeaveOneOutPlan {
                 let mut outer = [0u32; crate::model::limits::MAX_ACTIONS];
                 for &(id, used) in rows {
                     s.outer(id, &mut outer[..k - 2]);
-                    // The outcomes whose source row exists: (source start, last, length, weights).
-                    let valid: Vec<(usize, usize, usize, &[(usize, f64)])> = pulls
+                    // The outcomes whose source row exists: its start, the
+                    // outcome's last-axis shift, the row's length.
+                    let valid: Vec<(usize, usize, usize, &Pull<'_>)> = pulls
                         .iter()
-                        .filter(|(_, o, counted, _, _)| {
-                            o.iter().zip(&outer).all(|(c, v)| c <= v) && used - counted <= total
+                        .filter(|p| {
+                            p.outer.iter().zip(&outer).all(|(c, v)| c <= v)
+                                && used - p.counted <= total
                         })
-                        .map(|(shift, _, counted, last, w)| {
-                            let len = (total - (used - counted)) as usize + 1;
-                            (s.row_start[id - shift], *last, len, w.as_slice())
+                        .map(|p| {
+                            let len = (total - (used - p.counted)) as usize + 1;
+                            (s.row_start[id - p.shift], p.last, len, p)
                         })
                         .collect();
                     if valid.is_empty() {
@@ -789,11 +906,14 @@ impl LeaveOneOutPlan {
                             x,
                             &outer[..k - 2],
                             |t, h| {
-                                for &(start, last, len, weights) in &valid {
+                                for &(start, last, len, pull) in &valid {
                                     if t >= last && t - last < len {
                                         let r = mass[start + t - last];
-                                        sum +=
-                                            r * weights.iter().map(|&(b, w)| w * h[b]).sum::<f64>();
+                                        sum += r * pull
+                                            .weights
+                                            .iter()
+                                            .map(|&(b, w)| w * h[b])
+                                            .sum::<f64>();
                                     }
                                 }
                             },

@@ -115,6 +115,17 @@ impl Route {
         let loo = LeaveOneOutEstimate::new(problem, plan, memory_limit);
         let stream = StreamPlan::new(k, problem.states(), problem.coalitions().len(), &loo.types);
         let check_stream = |s: &StreamPlan| {
+            let cells = s.kept_cells();
+            if cells > crate::counts::stream::MAX_STREAM_CELLS {
+                return Err(Error::too_large(
+                    format!(
+                        "the counts method's streamed pass would visit about {cells:.1e} count \
+                         vectors, beyond {:.0e}",
+                        crate::counts::stream::MAX_STREAM_CELLS
+                    ),
+                    Remedy::Sampling,
+                ));
+            }
             memory::check(
                 "the counts method's streamed pass",
                 s.estimate_bytes(),

@@ -41,6 +41,11 @@ use crate::watch::Watch;
 /// worth of share evaluations over the group's simplex).
 const MAX_REST_SUPPORT: usize = 1 << 12;
 
+/// Most cells the pass may visit (by [`StreamPlan::kept_cells`]'s
+/// estimate): about an hour of work on two cores; beyond it the route is
+/// refused, not run.
+pub(crate) const MAX_STREAM_CELLS: f64 = 1e12;
+
 /// ln of the smallest relative weight summed (see the module's doc).
 const LOG_CUTOFF: f64 = -80.0;
 
@@ -189,7 +194,7 @@ impl StreamPlan {
     /// Cells within the cutoff, by the normal approximation: the ellipsoid
     /// `(x−μ)ᵀ Σ⁻¹ (x−μ) ≤ 2·80` of `d = axes − 1` dimensions, volume
     /// `V_d (160)^(d/2) sqrt(c^d Π p_a)`, at most the whole simplex.
-    fn kept_cells(&self) -> f64 {
+    pub fn kept_cells(&self) -> f64 {
         let d = (self.axes.len() - 1) as f64;
         let ball = std::f64::consts::PI.powf(d / 2.0) / gamma(d / 2.0 + 1.0);
         let det = f64::from(self.copies).powf(d) * self.mass.iter().product::<f64>();
@@ -374,11 +379,14 @@ impl StreamPlan {
         if log(mode) < LOG_CUTOFF {
             return;
         }
-        let mut hi = mode;
+        // Unimodal: both ends within the cutoff keep the whole row.
+        let (mut lo, mut hi) = (mode, mode);
+        if log(0) >= LOG_CUTOFF && log(rest) >= LOG_CUTOFF {
+            (lo, hi) = (0, rest);
+        }
         while hi < rest && log(hi + 1) >= LOG_CUTOFF {
             hi += 1;
         }
-        let mut lo = mode;
         while lo > 0 && log(lo - 1) >= LOG_CUTOFF {
             lo -= 1;
         }
@@ -400,14 +408,57 @@ impl StreamPlan {
         weight: impl Fn(u32) -> f64,
         out: &mut Partial,
     ) {
-        let (k, states) = (self.actions, self.states);
         let second = self.axes[self.axes.len() - 1];
+        let row = Row {
+            first,
+            second,
+            rest,
+        };
+        // The action count as a constant where it is small: the loops over
+        // actions unroll (the pass is share-bound).
+        match self.actions {
+            2 => self.sum_cells::<2, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+            3 => self.sum_cells::<3, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+            4 => self.sum_cells::<4, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+            5 => self.sum_cells::<5, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+            6 => self.sum_cells::<6, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+            8 => self.sum_cells::<8, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+            _ => self.sum_cells::<0, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+        }
+        // Plain sums of at most about 2(c + 1) terms, then compensated.
+        out.pending += (ts.end() - ts.start() + 1) as usize * self.rest.len();
+        if out.pending > self.copies as usize + 1 {
+            out.flush();
+        }
+    }
+}
+
+/// A row's two changing axes and the players between them.
+struct Row {
+    first: usize,
+    second: usize,
+    rest: u32,
+}
+
+impl StreamPlan {
+    /// The cells of [`StreamPlan::sum_row`] added to `acc`, with `K`
+    /// actions (0: `self.actions`, not known when compiled).
+    fn sum_cells<const K: usize, S: Shares>(
+        &self,
+        shares: &S,
+        g: &mut [u32; MAX_ACTIONS],
+        row: &Row,
+        ts: std::ops::RangeInclusive<u32>,
+        weight: &impl Fn(u32) -> f64,
+        acc: &mut [f64],
+    ) {
+        let k = if K == 0 { self.actions } else { K };
+        let states = self.states;
         let (mut counts, mut h) = ([0u32; MAX_ACTIONS], [0.0f64; MAX_ACTIONS]);
-        let acc = &mut out.plain;
-        for t in ts.clone() {
-            if first != second {
-                g[first] = t;
-                g[second] = rest - t;
+        for t in ts {
+            if row.first != row.second {
+                g[row.first] = t;
+                g[row.second] = row.rest - t;
             }
             let w = weight(t);
             acc[self.coalitions * states] += w;
@@ -426,11 +477,6 @@ impl StreamPlan {
                     }
                 }
             }
-        }
-        // Plain sums of at most about 2(c + 1) terms, then compensated.
-        out.pending += (ts.end() - ts.start() + 1) as usize * self.rest.len();
-        if out.pending > self.copies as usize + 1 {
-            out.flush();
         }
     }
 }

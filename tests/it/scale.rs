@@ -289,6 +289,7 @@ fn fft_refuses_beyond_the_memory_limit_and_says_how_much() {
         CountsAlgorithm::Direct,
         CountsAlgorithm::Fft,
         CountsAlgorithm::LeaveOneOut,
+        CountsAlgorithm::Stream,
     ] {
         let refused = unitsum_gpu::evaluate(
             &huge,

@@ -9,7 +9,9 @@ use unitsum_gpu::{
     Result,
 };
 
-use unitsum_gpu::internals::cases::{deviation, singletons, two_policies, uniform_split};
+use unitsum_gpu::internals::cases::{
+    deviation, singletons, three_coalitions, two_policies, uniform_split,
+};
 use unitsum_gpu::internals::heap;
 
 /// One measured figure.
@@ -355,7 +357,15 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
     let deviations: &[(usize, usize)] = if quick {
         &[(200, 3), (40, 4)]
     } else {
-        &[(1000, 3), (128, 4), (384, 4), (60, 5)]
+        &[
+            (1000, 3),
+            (128, 4),
+            (384, 4),
+            (60, 5),
+            (1000, 4),
+            (200, 5),
+            (50, 8),
+        ]
     };
     let mut cases: Vec<(String, Vec<Problem>)> = Vec::new();
     for &(n, k) in deviations {
@@ -370,7 +380,15 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
     let pairs: &[(usize, usize)] = if quick {
         &[(200, 3), (40, 4)]
     } else {
-        &[(1000, 3), (128, 4), (200, 4), (60, 5), (384, 4), (30, 6)]
+        &[
+            (1000, 3),
+            (128, 4),
+            (200, 4),
+            (60, 5),
+            (384, 4),
+            (30, 6),
+            (200, 5),
+        ]
     };
     for &(n, k) in pairs {
         for (family, other) in [("plurality", "independent"), ("proportional", "common")] {
@@ -385,6 +403,13 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
         format!("{n} singletons, random marginals: n={n} k=4"),
         vec![singletons(n, 4)?],
     ));
+    if !quick {
+        cases.push((
+            "three coalitions, proportional, indep. (3 marginals) / common / uniform: n=500 k=4"
+                .into(),
+            vec![three_coalitions(500, 4)?],
+        ));
+    }
     for (case, problems) in cases {
         let row = time(case, problems)?;
         progress(&row);
