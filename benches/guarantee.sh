@@ -21,3 +21,11 @@ run "n=1000 k=3 s=100..900 by 100" --curve --players 1000 --actions 3 --sizes 10
 run "n=1000 k=3 s=100..900 by 100, spy" --curve --players 1000 --actions 3 --sizes 100..=900..100 --spy
 run "n=1000 k=3 s=501" --curve --players 1000 --actions 3 --sizes 501
 run "n=60 k=4 proportional 2 states all sizes" --curve --family proportional --players 60 --actions 4 --states 2 --seed 1
+# Beyond the count cube (issue 28, item 4): both oracles stream over the
+# simplex with shares on the fly; the issue's targets are <= 60 s for
+# n = 400, k = 4 and <= 5 min (n = 1000 also <= 2 GB) for the other two.
+for family in plurality "proportional --states 2 --seed 1" "congestion --states 2 --seed 1"; do
+  run "$family n=400 k=4 s=201" --curve --family $family --players 400 --actions 4 --sizes 201
+  run "$family n=1000 k=4 s=501" --curve --family $family --players 1000 --actions 4 --sizes 501
+  run "$family n=200 k=5 s=101 (spy included)" --curve --family $family --players 200 --actions 5 --sizes 101
+done

@@ -15,7 +15,8 @@
 //!   `upper = max_N Σ_{x, M} μ(x, M) f_x(N, M)`: by the minimax theorem no
 //!   policy secures more.
 //!
-//! Both bounds are exact f64 sums over the whole count cube, whatever the
+//! Both bounds are exact f64 sums (extrema over every count vector of a
+//! side, walked on its simplex: `passes.rs`), whatever the
 //! LP's accuracy; the LP only steers. The loop ends when `upper − lower ≤`
 //! [`GAP`], when neither oracle finds anything new, or at a cap.
 
@@ -53,6 +54,9 @@ pub(crate) struct Certified {
     pub reply_mix: Vec<(usize, Vec<u32>, f64)>,
     /// The others' exact best reply to `policy`: (state, count vector).
     pub worst: (usize, Vec<u32>),
+    /// Every strategy and reply the oracles found (the spy value's search
+    /// tries them first).
+    pub found: (Vec<Vec<u32>>, Vec<(usize, Vec<u32>)>),
     /// Strategies and replies of the last restricted game.
     pub strategies: usize,
     /// See `strategies`.
@@ -268,6 +272,13 @@ pub(crate) fn solve<S: Shares>(
             })
             .collect(),
         worst: (worst.0, counts),
+        found: (
+            game.strategies.iter().map(|a| a.counts.clone()).collect(),
+            game.replies
+                .iter()
+                .map(|(x, m)| (*x, m.counts.clone()))
+                .collect(),
+        ),
         strategies: game.strategies.len(),
         replies: game.replies.len(),
     })

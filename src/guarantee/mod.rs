@@ -92,7 +92,7 @@ pub const AUTO_SPY_MAX_PLAYERS: usize = 200;
 #[derive(Clone, Debug)]
 pub struct GuaranteeOptions {
     /// Where payoffs are computed: the dense LP's matrix, or the double
-    /// oracle's share table (always f64 on the CPU; `Gpu` and `Both` check it
+    /// oracle's shares (always f64 on the CPU; `Gpu` and `Both` check them
     /// against the GPU's).
     pub backend: Backend,
     /// The solver.
@@ -179,7 +179,7 @@ pub struct SecurityValue {
     pub replies: usize,
     /// What strategies and replies are.
     pub basis: Basis,
-    /// With the GPU: `max |GPU − CPU|` of the payoff matrix or share table.
+    /// With the GPU: `max |GPU − CPU|` of the payoff matrix or the shares.
     pub max_gpu_cpu: Option<f64>,
     /// The others' pure reply (in player order over the non-members) that
     /// holds the policy to its value.
@@ -322,7 +322,9 @@ pub(crate) fn solve(
 /// players, or shares computed on the fly from the game's family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShareSource {
-    /// The table when it is small ([`TABLE_BYTES`]), else on the fly.
+    /// On the fly, except where the table pays and fits ([`TABLE_BYTES`]):
+    /// the `anonymous` family (a share on the fly ranks k count vectors),
+    /// and the GPU backends (the kernel's whole table is then compared).
     Auto,
     /// The share table (refused beyond the count cube or the memory limit).
     Table,
@@ -330,18 +332,19 @@ pub enum ShareSource {
     Streamed,
 }
 
-/// `ShareSource::Auto` builds share tables up to this many bytes: a lookup
-/// then costs about what one share evaluation does, and the table fits in
-/// the caches of the curves of "Guarantees at scale" at k = 3.
-pub const TABLE_BYTES: u64 = 64 << 20;
+/// `ShareSource::Auto` builds share tables up to this many bytes.
+pub const TABLE_BYTES: u64 = 256 << 20;
 
-/// Whether `source` resolves to the share table for `problem`.
-fn uses_table(problem: &Problem, source: ShareSource) -> bool {
+/// Whether `source` resolves to the share table for `problem` on `backend`.
+fn uses_table(problem: &Problem, source: ShareSource, backend: Backend) -> bool {
     match source {
         ShareSource::Table => true,
         ShareSource::Streamed => false,
         ShareSource::Auto => {
-            crate::counts::direct::CountSpace::new(problem.players(), problem.actions()).is_ok()
+            let pays = problem.game().family() == "anonymous"
+                || matches!(backend, Backend::Gpu | Backend::Both);
+            pays && crate::counts::direct::CountSpace::new(problem.players(), problem.actions())
+                .is_ok()
                 && share_table::table_bytes(problem) <= TABLE_BYTES
         }
     }
@@ -363,7 +366,7 @@ fn certify<S: Shares>(
     };
     let c = double_oracle::solve(shares, members, others, caps, watch)?;
     let spy_value = if spy {
-        Some(spy::spy_value(shares, members, others, watch)?)
+        Some(spy::spy_value(shares, members, others, &c.found, watch)?)
     } else {
         None
     };
@@ -382,7 +385,7 @@ fn double_oracle_on(
     notes: &mut Vec<String>,
 ) -> Result<(double_oracle::Certified, Option<f64>, Option<f64>)> {
     let (m, o) = (members as u32, (problem.players() - members) as u32);
-    if uses_table(problem, source) {
+    if uses_table(problem, source, options.backend) {
         let (table, max_gpu_cpu) = ShareTable::new(evaluator, problem, options.backend, notes)?;
         let (progress, cancel) = evaluator.watch();
         let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
@@ -391,11 +394,8 @@ fn double_oracle_on(
     }
     let plan = crate::plan::Plan::new(problem);
     let streamed = Streamed::new(crate::plan::FlatPlan::new(problem, &plan)?);
-    notes.push(
-        "double oracle: shares computed on the fly (the share table of all n players would \
-         not pay)"
-            .into(),
-    );
+    notes
+        .push("double oracle: shares computed on the fly (no share table of all n players)".into());
     let (progress, cancel) = evaluator.watch();
     let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
     let (c, spy) = certify(&streamed, m, o, options, spy, &watch)?;

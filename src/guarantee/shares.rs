@@ -59,6 +59,7 @@ pub(crate) struct Streamed {
     flat: FlatPlan,
     k: usize,
     states: usize,
+    family: u32,
     anonymous: bool,
 }
 
@@ -69,6 +70,7 @@ impl Streamed {
         Streamed {
             k: flat.config.actions as usize,
             states: flat.config.states as usize,
+            family: flat.config.family,
             anonymous: flat.config.family == family_id::ANONYMOUS,
             flat,
         }
@@ -133,6 +135,26 @@ impl Shares for Streamed {
 
     #[inline]
     fn payoff(&self, x: usize, n: &[u32], _: (), m: &[u32], _: ()) -> f64 {
+        match self.family {
+            family_id::PLURALITY => plurality_payoff(n, m),
+            family_id::PROPORTIONAL => proportional_payoff(self.params(x), n, m),
+            family_id::CONGESTION => congestion_payoff(self.params(x), n, m),
+            _ => self.twin_payoff(x, n, m),
+        }
+    }
+}
+
+impl Streamed {
+    /// The family's parameters in state x (k reals).
+    #[inline]
+    fn params(&self, x: usize) -> &[f64] {
+        let at = self.flat.config.family_params as usize + x * self.k;
+        &self.flat.reals[at..at + self.k]
+    }
+
+    /// `Σ_b N_b h_b(x, N + M)` with `h` from the family twin itself.
+    #[inline]
+    fn twin_payoff(&self, x: usize, n: &[u32], m: &[u32]) -> f64 {
         let k = self.k;
         let mut c = [0u32; MAX_ACTIONS];
         for b in 0..k {
@@ -142,6 +164,60 @@ impl Shares for Streamed {
         self.shares_of(x, &c[..k], &mut h[..k]);
         n.iter().zip(&h[..k]).map(|(&c, &h)| f64::from(c) * h).sum()
     }
+}
+
+// The closed forms below are the twins' (src/cpu/families.rs) operation
+// for operation, so they give the same f64 bits (a test compares them):
+// they only skip the share array and the family dispatch per vector.
+
+/// Plurality: the first most-played action shares the unit; the other
+/// terms of the twin's sum are exact zeros.
+#[inline]
+fn plurality_payoff(n: &[u32], m: &[u32]) -> f64 {
+    let (mut top, mut most) = (0, n[0] + m[0]);
+    for b in 1..n.len() {
+        let c = n[b] + m[b];
+        if c > most {
+            (top, most) = (b, c);
+        }
+    }
+    f64::from(n[top]) * (1.0 / f64::from(most))
+}
+
+/// Proportional: `h_b = w_b / Σ_a C_a w_a`.
+#[inline]
+fn proportional_payoff(w: &[f64], n: &[u32], m: &[u32]) -> f64 {
+    let mut total = 0.0;
+    for b in 0..n.len() {
+        total += f64::from(n[b] + m[b]) * w[b];
+    }
+    let mut sum = 0.0;
+    for b in 0..n.len() {
+        sum += f64::from(n[b]) * (w[b] / total);
+    }
+    sum
+}
+
+/// Congestion: `h_b = (v_b / C_b) / Σ_{a: C_a > 0} v_a` on occupied actions.
+#[inline]
+fn congestion_payoff(v: &[f64], n: &[u32], m: &[u32]) -> f64 {
+    let mut total = 0.0;
+    for b in 0..n.len() {
+        if n[b] + m[b] > 0 {
+            total += v[b];
+        }
+    }
+    let mut sum = 0.0;
+    for b in 0..n.len() {
+        let c = n[b] + m[b];
+        let h = if c > 0 {
+            v[b] / f64::from(c) / total
+        } else {
+            0.0
+        };
+        sum += f64::from(n[b]) * h;
+    }
+    sum
 }
 
 #[cfg(test)]
@@ -195,6 +271,44 @@ mod tests {
         )
         .unwrap();
         Streamed::new(FlatPlan::new(&problem, &Plan::new(&problem)).unwrap())
+    }
+
+    /// The closed forms give the family twins' bits on random count vectors.
+    #[test]
+    fn closed_forms_equal_the_twins_bit_for_bit() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        for family in ["plurality", "proportional", "congestion"] {
+            for k in 2..=6 {
+                let n = 40;
+                let game = crate::spec::generate::random_game(&mut rng, family, n, k, 2).unwrap();
+                let problem = Problem::new(
+                    n,
+                    k,
+                    game,
+                    vec![Coalition::new((0..n).collect(), Policy::Uniform)],
+                )
+                .unwrap();
+                let shares = Streamed::new(FlatPlan::new(&problem, &Plan::new(&problem)).unwrap());
+                for _ in 0..2000 {
+                    let mut left = n as u32;
+                    let (mut a, mut b) = (vec![0; k], vec![0; k]);
+                    for i in 0..k {
+                        a[i] = rng.random_range(0..=left);
+                        left -= a[i];
+                        b[i] = rng.random_range(0..=left);
+                        left -= b[i];
+                    }
+                    // All n players counted, as in the double oracle.
+                    b[k - 1] += left;
+                    for x in 0..2 {
+                        let fast = shares.payoff(x, &a, (), &b, ());
+                        let twin = shares.twin_payoff(x, &a, &b);
+                        assert_eq!(fast.to_bits(), twin.to_bits(), "{family} {a:?} {b:?}");
+                    }
+                }
+            }
+        }
     }
 
     /// One share lowered by 1e-6 where the lower certificate reads it (the

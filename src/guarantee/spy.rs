@@ -25,21 +25,32 @@ const CHUNK: u64 = 1 << 10;
 type Hint<K> = (usize, Vec<u32>, K);
 
 /// The minimum over the others' replies (x, M) of `f_x(N, M)`, or `None`
-/// as soon as one is at most `floor` (then N cannot raise the maximum);
-/// `hint` is tried first and becomes the reply that held N lowest.
+/// as soon as one is at most `floor` (then N cannot raise the maximum):
+/// `hint` is tried first, then the replies the double oracle found, then
+/// all of them; `hint` becomes the reply that held N lowest.
 fn worst<S: Shares>(
     shares: &S,
     others: &Simplex,
+    known: &[Hint<S::Key>],
     n: &[u32],
     floor: f64,
     hint: &mut Hint<S::Key>,
 ) -> Option<f64> {
     let n_key = shares.key(n);
-    let first = shares.payoff(hint.0, n, n_key, &hint.1, hint.2);
-    if first <= floor {
+    let mut lowest = shares.payoff(hint.0, n, n_key, &hint.1, hint.2);
+    for (x, m, key) in known {
+        if lowest <= floor {
+            return None;
+        }
+        let v = shares.payoff(*x, n, n_key, m, *key);
+        if v < lowest {
+            lowest = v;
+            *hint = (*x, m.clone(), *key);
+        }
+    }
+    if lowest <= floor {
         return None;
     }
-    let mut lowest = first;
     let mut m = vec![0; others.actions()];
     for x in 0..shares.states() {
         others.unrank(0, &mut m);
@@ -62,16 +73,24 @@ fn worst<S: Shares>(
 }
 
 /// `max_N min_{x, M} f_x(N, M)` over the count vectors of `members` and
-/// `others` players.
+/// `others` players. `found` (the double oracle's strategies and replies)
+/// only orders the search: its strategies set the first floor, its replies
+/// are tried first for every N.
 pub(crate) fn spy_value<S: Shares>(
     shares: &S,
     members: u32,
     others: u32,
+    found: &(Vec<Vec<u32>>, Vec<(usize, Vec<u32>)>),
     watch: &Watch<'_>,
 ) -> Result<f64> {
     let k = shares.actions();
     let coalition = Simplex::new(members, k);
     let other_side = Simplex::new(others, k);
+    let known: Vec<Hint<S::Key>> = found
+        .1
+        .iter()
+        .map(|(x, m)| (*x, m.clone(), shares.key(m)))
+        .collect();
     let start_hint = || {
         let mut m = vec![0; k];
         other_side.unrank(0, &mut m);
@@ -84,12 +103,16 @@ pub(crate) fn spy_value<S: Shares>(
         best.fetch_max(v.max(0.0).to_bits(), Ordering::Relaxed);
     };
     let floor = || f64::from_bits(best.load(Ordering::Relaxed));
-    // The vertices (everyone on one action) first: a good floor early.
-    let mut hint = start_hint();
-    for b in 0..k {
+    // The vertices (everyone on one action) and the double oracle's
+    // strategies first: a good floor early.
+    let vertices = (0..k).map(|b| {
         let mut n = vec![0; k];
         n[b] = members;
-        if let Some(v) = worst(shares, &other_side, &n, -1.0, &mut hint) {
+        n
+    });
+    let mut hint = start_hint();
+    for n in vertices.chain(found.0.iter().cloned()) {
+        if let Some(v) = worst(shares, &other_side, &known, &n, floor(), &mut hint) {
             raise(v);
         }
     }
@@ -103,7 +126,7 @@ pub(crate) fn spy_value<S: Shares>(
             if i > 0 {
                 coalition.advance(&mut n);
             }
-            if let Some(v) = worst(shares, &other_side, &n, floor(), &mut hint) {
+            if let Some(v) = worst(shares, &other_side, &known, &n, floor(), &mut hint) {
                 raise(v);
             }
         }

@@ -437,6 +437,19 @@ fn the_share_table_matches_the_gpu(gpu: &mut Evaluator) {
             "{family}: {d}"
         );
         assert!(v.upper.unwrap() - v.lower <= 1e-9, "{family}");
+        // Shares on the fly: the kernel's shares of the certificates' count
+        // vectors are compared instead of a whole table.
+        let streamed =
+            double_oracle_with(gpu, &problem, 0, &options, ShareSource::Streamed).unwrap();
+        let d = streamed.max_gpu_cpu.expect("compared");
+        assert!(
+            d <= unitsum_gpu::internals::PAYOFF_TOLERANCE,
+            "{family} streamed: {d}"
+        );
+        assert!(
+            (streamed.lower - v.lower).abs() <= 1e-12,
+            "{family} streamed"
+        );
     }
 }
 
