@@ -37,6 +37,10 @@ pub(crate) struct Caps {
     pub seconds: f64,
 }
 
+/// Every strategy (count vector) and reply (state, count vector) the
+/// oracles found.
+pub(crate) type Explored = (Vec<Vec<u32>>, Vec<(usize, Vec<u32>)>);
+
 /// The double oracle's answer.
 #[derive(Clone, Debug)]
 pub(crate) struct Certified {
@@ -56,7 +60,7 @@ pub(crate) struct Certified {
     pub worst: (usize, Vec<u32>),
     /// Every strategy and reply the oracles found (the spy value's search
     /// tries them first).
-    pub found: (Vec<Vec<u32>>, Vec<(usize, Vec<u32>)>),
+    pub found: Explored,
     /// Strategies and replies of the last restricted game.
     pub strategies: usize,
     /// See `strategies`.

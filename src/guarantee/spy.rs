@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use super::double_oracle::Explored;
 use super::shares::Shares;
 use super::simplex::Simplex;
 use crate::error::Result;
@@ -80,7 +81,7 @@ pub(crate) fn spy_value<S: Shares>(
     shares: &S,
     members: u32,
     others: u32,
-    found: &(Vec<Vec<u32>>, Vec<(usize, Vec<u32>)>),
+    found: &Explored,
     watch: &Watch<'_>,
 ) -> Result<f64> {
     let k = shares.actions();
