@@ -207,20 +207,8 @@ impl LeaveOneOutPlan {
     ) -> f64 {
         let cells = Self::cells_of(players, actions);
         let formula = cells * (actions as f64 + 20.0);
-        // A part added copy by copy to spread cells holding `total` players:
-        // each copy passes over the simplex of the players so far. Single
-        // players go two per pass (about 1 per cell and outcome, memory-
-        // bound; measured at n = 384, k = 4 and n = 200, k = 5), other parts
-        // one (about 3).
-        let convolve = |t: &PartType, copies: u32, total: u32| {
-            let width: u32 = t.outcomes[0].counts.iter().sum();
-            let rate = if single_player(t) { 1.0 } else { 3.0 };
-            (1..=copies)
-                .map(|i| Self::cells_of((total + i * width) as usize, actions))
-                .sum::<f64>()
-                * t.outcomes.len() as f64
-                * rate
-        };
+        let convolve =
+            |t: &PartType, copies: u32, total: u32| Self::convolve_cost(t, copies, total, actions);
         let add = |t: &PartType, copies: u32, (held, total): (Held, u32)| -> (f64, (Held, u32)) {
             let key = marginal_of(t).map(|p| p.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
             let after = total + copies * t.outcomes[0].counts.iter().sum::<u32>();
@@ -301,6 +289,21 @@ impl LeaveOneOutPlan {
             &leaf,
             formula,
         ) + build
+    }
+
+    /// Cost of adding `copies` of the part `t` copy by copy to spread cells
+    /// holding `total` players: each copy passes over the simplex of the
+    /// players so far. Single players go two per pass (about 1 per cell and
+    /// outcome, memory-bound; measured at n = 384, k = 4 and n = 200,
+    /// k = 5), other parts one (about 3).
+    fn convolve_cost(t: &PartType, copies: u32, total: u32, actions: usize) -> f64 {
+        let width: u32 = t.outcomes[0].counts.iter().sum();
+        let rate = if single_player(t) { 1.0 } else { 3.0 };
+        (1..=copies)
+            .map(|i| Self::cells_of((total + i * width) as usize, actions))
+            .sum::<f64>()
+            * t.outcomes.len() as f64
+            * rate
     }
 
     /// Peak memory in bytes: the share tables and about two distributions

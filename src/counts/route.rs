@@ -114,25 +114,7 @@ impl Route {
         let n = problem.players();
         let loo = LeaveOneOutEstimate::new(problem, plan, memory_limit);
         let stream = StreamPlan::new(k, problem.states(), problem.coalitions().len(), &loo.types);
-        let check_stream = |s: &StreamPlan| {
-            let cells = s.kept_cells();
-            if cells > crate::counts::stream::MAX_STREAM_CELLS {
-                return Err(Error::too_large(
-                    format!(
-                        "the counts method's streamed pass would visit about {cells:.1e} count \
-                         vectors, beyond {:.0e}",
-                        crate::counts::stream::MAX_STREAM_CELLS
-                    ),
-                    Remedy::Sampling,
-                ));
-            }
-            memory::check(
-                "the counts method's streamed pass",
-                s.estimate_bytes(),
-                memory_limit,
-                Remedy::Sampling,
-            )
-        };
+        let check_stream = |s: &StreamPlan| check_stream(s, memory_limit);
         if algorithm == CountsAlgorithm::Stream {
             let Some(stream) = stream else {
                 return Err(Error::usage(
@@ -313,20 +295,15 @@ fn run_cpu_route(
         let sums = crate::counts::driver::run(&mut crate::cpu::CpuCounts, flat, &counts, watch)?;
         Ok((sums, None, CountsAlgorithm::Direct, Some(counts.pairs())))
     };
+    // A route without a bound or pairs.
+    let exact = |sums, algorithm| Ok((sums, None, algorithm, None));
     match route {
         Route::Direct(_) => direct(),
-        Route::LeaveOneOut(loo) => Ok((
+        Route::LeaveOneOut(loo) => exact(
             run_leave_one_out(loo, flat, shares, watch)?,
-            None,
             CountsAlgorithm::LeaveOneOut,
-            None,
-        )),
-        Route::Stream(stream) => Ok((
-            stream.run(flat, watch)?,
-            None,
-            CountsAlgorithm::Stream,
-            None,
-        )),
+        ),
+        Route::Stream(stream) => exact(stream.run(flat, watch)?, CountsAlgorithm::Stream),
         Route::Fft(spectral, estimate) => {
             let result = spectral.run(flat, watch)?;
             // A NaN bound (inf × 0) is no bound at all.
@@ -391,6 +368,28 @@ fn run_cpu_route(
             }
         }
     }
+}
+
+/// The streamed pass's limits: at most [`crate::counts::stream::MAX_STREAM_CELLS`]
+/// visited count vectors, and its memory within `memory_limit`.
+fn check_stream(s: &StreamPlan, memory_limit: u64) -> Result<()> {
+    let cells = s.kept_cells();
+    if cells > crate::counts::stream::MAX_STREAM_CELLS {
+        return Err(Error::too_large(
+            format!(
+                "the counts method's streamed pass would visit about {cells:.1e} count \
+                 vectors, beyond {:.0e}",
+                crate::counts::stream::MAX_STREAM_CELLS
+            ),
+            Remedy::Sampling,
+        ));
+    }
+    memory::check(
+        "the counts method's streamed pass",
+        s.estimate_bytes(),
+        memory_limit,
+        Remedy::Sampling,
+    )
 }
 
 /// What the leave-one-out route would take, before its plan is built: the

@@ -310,6 +310,35 @@ fn time_overhead(evaluator: &mut Evaluator, backend: Backend, repeats: u64) -> R
     })
 }
 
+/// The (n, k) of `run_scale`'s deviation-payoff rows and two-policy rows.
+#[allow(clippy::type_complexity, reason = "two lists of sizes")]
+fn scale_sizes(quick: bool) -> (&'static [(usize, usize)], &'static [(usize, usize)]) {
+    if quick {
+        (&[(200, 3), (40, 4)], &[(200, 3), (40, 4)])
+    } else {
+        (
+            &[
+                (1000, 3),
+                (128, 4),
+                (384, 4),
+                (60, 5),
+                (1000, 4),
+                (200, 5),
+                (50, 8),
+            ],
+            &[
+                (1000, 3),
+                (128, 4),
+                (200, 4),
+                (60, 5),
+                (384, 4),
+                (30, 6),
+                (200, 5),
+            ],
+        )
+    }
+}
+
 /// The counts method at scale, on the CPU: each row one timed call (or k
 /// calls, for deviation payoffs), exact, with the peak heap.
 fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>> {
@@ -354,19 +383,7 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
             estimated_seconds: estimate,
         })
     };
-    let deviations: &[(usize, usize)] = if quick {
-        &[(200, 3), (40, 4)]
-    } else {
-        &[
-            (1000, 3),
-            (128, 4),
-            (384, 4),
-            (60, 5),
-            (1000, 4),
-            (200, 5),
-            (50, 8),
-        ]
-    };
+    let (deviations, pairs) = scale_sizes(quick);
     let mut cases: Vec<(String, Vec<Problem>)> = Vec::new();
     for &(n, k) in deviations {
         let problems = (0..k)
@@ -377,19 +394,6 @@ fn run_scale(quick: bool, progress: &mut dyn FnMut(&BenchRow)) -> Result<Vec<Ben
             problems,
         ));
     }
-    let pairs: &[(usize, usize)] = if quick {
-        &[(200, 3), (40, 4)]
-    } else {
-        &[
-            (1000, 3),
-            (128, 4),
-            (200, 4),
-            (60, 5),
-            (384, 4),
-            (30, 6),
-            (200, 5),
-        ]
-    };
     for &(n, k) in pairs {
         for (family, other) in [("plurality", "independent"), ("proportional", "common")] {
             cases.push((
