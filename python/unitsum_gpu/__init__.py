@@ -166,7 +166,8 @@ class Evaluation:
     count_pairs: Optional[int] = None
     samples: Optional[int] = None
     seed: Optional[int] = None
-    #: ``"direct"``, ``"fft"`` or ``"leave-one-out"`` with the counts method.
+    #: ``"direct"``, ``"fft"``, ``"leave-one-out"`` or ``"stream"`` with the
+    #: counts method.
     counts_algorithm: Optional[str] = None
     #: The FFT's bound on its rounding error, when it ran.
     rounding_bound: Optional[float] = None
