@@ -373,6 +373,33 @@ fn certify<S: Shares>(
     Ok((c, spy_value))
 }
 
+/// Most count vectors one pass of the double oracle walks (states × one
+/// side's simplex): seconds per pass on two cores (n = 1000, k = 4 walks
+/// 2.1·10^7), and a pass is not cut short by `max_seconds`, so larger games
+/// (n = 10^5 at k = 3, n = 1000 at k = 5) are refused up front.
+const MAX_PASS_VECTORS: u64 = 1_000_000_000;
+
+/// Refuse a game whose passes would walk more than [`MAX_PASS_VECTORS`].
+fn check_pass_size(problem: &Problem, members: usize) -> Result<()> {
+    use crate::counts::vectors::count_vectors;
+    let (n, k) = (problem.players() as u64, problem.actions() as u64);
+    let coalition = count_vectors(members as u64, k);
+    let others = count_vectors(n - members as u64, k).saturating_mul(problem.states() as u64);
+    let walk = coalition.max(others);
+    if walk > MAX_PASS_VECTORS {
+        return Err(Error::too_large(
+            format!(
+                "the double oracle needs about {walk:.1e} count vectors per pass (beyond \
+                 {MAX_PASS_VECTORS:.0e}: hours of work): fewer players or actions",
+                walk = walk as f64,
+                MAX_PASS_VECTORS = MAX_PASS_VECTORS as f64
+            ),
+            crate::error::Remedy::SmallerProblem,
+        ));
+    }
+    Ok(())
+}
+
 /// The double oracle's certificates, spy value and `max |GPU − CPU|` (when
 /// the GPU is asked for) on the share source `source` resolves to.
 fn double_oracle_on(
@@ -384,6 +411,7 @@ fn double_oracle_on(
     source: ShareSource,
     notes: &mut Vec<String>,
 ) -> Result<(double_oracle::Certified, Option<f64>, Option<f64>)> {
+    check_pass_size(problem, members)?;
     let (m, o) = (members as u32, (problem.players() - members) as u32);
     if uses_table(problem, source, options.backend) {
         let (table, max_gpu_cpu) = ShareTable::new(evaluator, problem, options.backend, notes)?;

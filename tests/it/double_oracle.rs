@@ -722,7 +722,24 @@ fn streamed_certificates_recompute_from_the_json() {
     );
 }
 
+/// A game whose passes would walk more than 10^9 count vectors is refused
+/// up front (exit 2), not started for hours.
+fn passes_beyond_the_limit_are_refused() {
+    let (code, out, err) = binary(&[
+        "guarantee",
+        "--curve",
+        "--players",
+        "1000",
+        "--actions",
+        "6",
+        "--sizes",
+        "501",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("fewer players or actions"), "{err}");
+}
+
 super::trials! {
-    cpu: [double_oracle_equals_the_dense_lp_on_every_symmetric_family, the_certificates_recompute_from_the_printed_json, spy_value_at_most_security_value_at_most_best_response, curves_at_n_1000_meet_both_theorems, counts_policies_equal_their_joint_form, guarantee_flags_for_the_double_oracle, simplex_ranks_are_a_bijection, streamed_shares_equal_the_share_table, streamed_shares_equal_the_share_table_on_random_games, streamed_certificates_recompute_from_the_definition, streamed_certificates_recompute_from_the_json],
+    cpu: [double_oracle_equals_the_dense_lp_on_every_symmetric_family, the_certificates_recompute_from_the_printed_json, spy_value_at_most_security_value_at_most_best_response, curves_at_n_1000_meet_both_theorems, counts_policies_equal_their_joint_form, guarantee_flags_for_the_double_oracle, simplex_ranks_are_a_bijection, streamed_shares_equal_the_share_table, streamed_shares_equal_the_share_table_on_random_games, streamed_certificates_recompute_from_the_definition, streamed_certificates_recompute_from_the_json, passes_beyond_the_limit_are_refused],
     gpu: [the_share_table_matches_the_gpu],
 }
