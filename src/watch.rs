@@ -24,10 +24,18 @@ pub const NOTICE_AFTER_SECONDS: f64 = 10.0;
 /// leave-one-out 2.3 s for 0.59 s (see [`estimated_seconds`]).
 const OPERATIONS_PER_CORE_SECOND: f64 = 1e9;
 
+/// What any counts job costs beside its operations (planning, allocating,
+/// starting the threads): the smallest `bench --scale` rows take 2 to 3 ms
+/// on the development machine whatever their operation count.
+const JOB_OVERHEAD_SECONDS: f64 = 0.002;
+
 /// Wall-clock seconds for `operations` of the cost models on this machine's
-/// cores: rough (a factor of a few either way), for notices only.
+/// cores: within 3x of the measured time on every `bench --scale` row of
+/// the development machine (the closing note of issue 27 lists the ratios),
+/// for notices and the `estimated_seconds` of a result.
 pub(crate) fn estimated_seconds(operations: f64) -> f64 {
-    operations / (OPERATIONS_PER_CORE_SECOND * rayon::current_num_threads() as f64)
+    JOB_OVERHEAD_SECONDS
+        + operations / (OPERATIONS_PER_CORE_SECOND * rayon::current_num_threads() as f64)
 }
 
 /// `seconds` in the largest unit that fits: "3.2 hours", "4.1e9 years".

@@ -222,7 +222,7 @@ pub struct Evaluation {
     pub stderr: Option<Vec<Vec<f64>>>,
     /// Wall-clock seconds of the evaluation (plan, transfer and compute).
     pub seconds: f64,
-    /// Counts method: the cost model's estimate of `seconds` on the CPU,
+    /// Counts method on the CPU: the cost model's estimate of `seconds`,
     /// made before the job started (what a long job's notice says).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_seconds: Option<f64>,
@@ -657,8 +657,10 @@ impl Job<'_> {
             seed: sample.then_some(options.seed),
             stderr,
             seconds: run.seconds,
-            estimated_seconds: match chosen {
-                Chosen::Counts(_, cost) => Some(estimated_seconds(*cost)),
+            // The cost model times the CPU's routes; the GPU's direct sum
+            // has no estimate of its own.
+            estimated_seconds: match (chosen, run.side) {
+                (Chosen::Counts(_, cost), Side::Cpu) => Some(estimated_seconds(*cost)),
                 _ => None,
             },
             unit_sum_error,
