@@ -322,7 +322,7 @@ pub(crate) fn solve(
 /// players, or shares computed on the fly from the game's family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShareSource {
-    /// On the fly, except where the table pays and fits ([`TABLE_BYTES`]):
+    /// On the fly, except where the table pays and fits (at most 256 MiB):
     /// the `anonymous` family (a share on the fly ranks k count vectors),
     /// and the GPU backends (the kernel's whole table is then compared).
     Auto,

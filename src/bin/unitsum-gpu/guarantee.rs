@@ -49,25 +49,9 @@ pub struct GuaranteeArgs {
     /// The power curve v(s), s = 1..n−1, of a family instead of a spec.
     #[arg(long)]
     curve: bool,
-    /// Family of the curve [default: plurality].
-    #[arg(long)]
-    family: Option<String>,
-    /// Players of the curve [default: 9].
-    #[arg(long)]
-    players: Option<usize>,
-    /// Actions of the curve [default: 3].
-    #[arg(long)]
-    actions: Option<usize>,
-    /// The curve's game parameters as JSON, e.g. '{"weights": [[1,2,3],[3,2,1]]}';
-    /// without them, drawn from --seed (--states states).
-    #[arg(long)]
-    params: Option<String>,
-    /// States of drawn parameters [default: 1].
-    #[arg(long)]
-    states: Option<usize>,
-    /// Seed of drawn parameters [default: 0].
-    #[arg(long)]
-    seed: Option<u64>,
+    /// The curve's game.
+    #[command(flatten)]
+    game: crate::family::FamilyArgs,
     /// Where the payoff matrix is built (both: compared, an error beyond 1e-5).
     #[arg(long, value_parser = named::<Backend>(), default_value_t = Backend::Cpu)]
     backend: Backend,
@@ -286,16 +270,11 @@ fn check_flags(args: &GuaranteeArgs) -> Result<(), Failure> {
         // (unitsum_gpu::curve_game).
         return Ok(());
     }
-    for (flag, given) in [
-        ("family", args.family.is_some()),
-        ("players", args.players.is_some()),
-        ("actions", args.actions.is_some()),
-        ("params", args.params.is_some()),
-        ("states", args.states.is_some()),
-        ("seed", args.seed.is_some()),
+    let curve_only = [
         ("plot", args.plot.is_some()),
         ("sizes", args.sizes.is_some()),
-    ] {
+    ];
+    for (flag, given) in args.game.given().into_iter().chain(curve_only) {
         if given {
             return refuse(flag, "is for --curve; a spec file gives its own game");
         }
@@ -332,8 +311,8 @@ fn without_sampling_hint(failure: Failure) -> Failure {
 /// `--curve`: the power curve v(s) of a family, each point printed as it
 /// is solved, then plotted and checked against the theorems' bounds.
 fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> Outcome {
-    let (players, actions) = (args.players.unwrap_or(9), args.actions.unwrap_or(3));
-    let game = curve_game(args, players, actions)?;
+    let (players, actions) = args.game.size();
+    let game = args.game.game()?;
     let sizes = match &args.sizes {
         Some(text) => Some(unitsum_gpu::sweep::parse_range(text, "sizes")?),
         None => None,
@@ -369,45 +348,6 @@ fn curve(args: &GuaranteeArgs, evaluator: &mut Evaluator, backend: Backend) -> O
         plot_curve(&points, &game, players, actions, path)?;
     }
     check_curve_bounds(&points, &game)
-}
-
-/// The curve's game from the flags.
-fn curve_game(args: &GuaranteeArgs, players: usize, actions: usize) -> Result<Game, Failure> {
-    family_game(
-        args.family.as_deref().unwrap_or("plurality"),
-        args.params.as_deref(),
-        players,
-        actions,
-        args.states,
-        args.seed,
-    )
-}
-
-/// A family's game from `--family`, `--params` (parsed as JSON), `--states`
-/// and `--seed` (`guarantee --curve`, `power`): the rules in the library.
-pub fn family_game(
-    family: &str,
-    params: Option<&str>,
-    players: usize,
-    actions: usize,
-    states: Option<usize>,
-    seed: Option<u64>,
-) -> Result<Game, Failure> {
-    let params = match params {
-        Some(text) => Some(unitsum_gpu::parse_json(text).map_err(|e| match e {
-            Error::Spec { path, message } => Error::usage("params", format!("{path}: {message}")),
-            other => other,
-        })?),
-        None => None,
-    };
-    Ok(unitsum_gpu::curve_game(
-        family,
-        params.as_ref(),
-        players,
-        actions,
-        states,
-        seed,
-    )?)
 }
 
 /// An optional number as a CSV field: empty when absent.

@@ -14,6 +14,7 @@ mod bench;
 mod check;
 mod devices;
 mod eval;
+mod family;
 mod guarantee;
 mod named;
 mod plot;

@@ -29,25 +29,9 @@ pub enum PowerFormatArg {
 pub struct PowerArgs {
     /// A spec file: its game and roles (its coalitions are ignored).
     spec: Option<PathBuf>,
-    /// Family of the game without a spec [default: plurality].
-    #[arg(long)]
-    family: Option<String>,
-    /// Players without a spec [default: 9].
-    #[arg(long)]
-    players: Option<usize>,
-    /// Actions without a spec [default: 3].
-    #[arg(long)]
-    actions: Option<usize>,
-    /// The family's parameters as JSON (as guarantee --curve); without
-    /// them, drawn from --seed (--states states).
-    #[arg(long)]
-    params: Option<String>,
-    /// States of drawn parameters [default: 1].
-    #[arg(long)]
-    states: Option<usize>,
-    /// Seed of drawn parameters [default: 0].
-    #[arg(long)]
-    seed: Option<u64>,
+    /// The game without a spec.
+    #[command(flatten)]
+    game: crate::family::FamilyArgs,
     /// How each security value is solved [default: auto].
     #[arg(long, value_parser = named::<Solver>())]
     solver: Option<Solver>,
@@ -78,14 +62,7 @@ pub struct PowerArgs {
 /// not used) and a label for messages.
 fn problem(args: &PowerArgs) -> Result<(Problem, String), Failure> {
     if let Some(spec) = &args.spec {
-        for (flag, given) in [
-            ("family", args.family.is_some()),
-            ("players", args.players.is_some()),
-            ("actions", args.actions.is_some()),
-            ("params", args.params.is_some()),
-            ("states", args.states.is_some()),
-            ("seed", args.seed.is_some()),
-        ] {
+        for (flag, given) in args.game.given() {
             if given {
                 return Err(
                     Error::usage(flag, "is for a family's game; the spec gives its own").into(),
@@ -96,16 +73,9 @@ fn problem(args: &PowerArgs) -> Result<(Problem, String), Failure> {
         let problem = Problem::load(spec).map_err(|e| Failure::at(&source, e))?;
         return Ok((problem, source));
     }
-    let (players, actions) = (args.players.unwrap_or(9), args.actions.unwrap_or(3));
-    let family = args.family.as_deref().unwrap_or("plurality");
-    let game = crate::guarantee::family_game(
-        family,
-        args.params.as_deref(),
-        players,
-        actions,
-        args.states,
-        args.seed,
-    )?;
+    let (players, actions) = args.game.size();
+    let family = args.game.family();
+    let game = args.game.game()?;
     let all = vec![Coalition::new((0..players).collect(), Policy::Uniform)];
     let problem = Problem::new(players, actions, game, all)?;
     Ok((problem, format!("{family}, n = {players}, k = {actions}")))
