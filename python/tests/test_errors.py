@@ -194,8 +194,12 @@ def test_lone_surrogates_in_a_spec_are_spec_errors_naming_their_path():
 
 
 INTERRUPTED_AS_IT_RETURNS = """
-import _thread, sys, threading
+import _thread, signal, sys, threading
 import unitsum_gpu as us
+
+# A process started in the background inherits SIGINT ignored, and Python
+# then installs no handler: restore the one an interactive user has.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # 4^12 profiles: long enough for the other thread to run while Rust computes.
 spec = {"players": 12, "actions": 4, "game": {"family": "proportional", "weights": [[1, 2, 3, 4]]},

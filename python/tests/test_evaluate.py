@@ -183,6 +183,9 @@ def test_the_gil_is_released_while_rust_computes():
 
 CTRL_C = """
 import os, signal, threading, time, unitsum_gpu as us
+# A process started in the background inherits SIGINT ignored, and Python
+# then installs no handler: restore the one an interactive user has.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 spec = {"players": 14, "actions": 4, "game": {"family": "proportional", "weights": [[1, 2, 3, 4]]},
         "coalitions": [{"members": list(range(7)), "policy": {"kind": "uniform"}},
                        {"members": list(range(7, 14)), "policy": {"kind": "uniform"}}]}
