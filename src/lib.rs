@@ -88,7 +88,8 @@ pub use model::limits::MAX_ACTIONS;
 pub use model::policy::{Block, CopyMatch, Policy};
 pub use model::problem::{Coalition, Problem, MAX_COUNTS_ARRANGEMENTS};
 pub use power::{
-    Core, Power, PowerOptions, PowerPoint, PowerProperty, MAX_COMPOSITIONS, POWER_TOLERANCE,
+    family_problem, Core, Power, PowerOptions, PowerPoint, PowerProperty, MAX_COMPOSITIONS,
+    POWER_TOLERANCE,
 };
 pub use spec::json::{parse_json, MAX_DEPTH, MAX_INPUT_BYTES, MAX_INPUT_VALUES};
 pub use watch::{human_duration, Cancel, NoticeFn, ProgressFn, NOTICE_AFTER_SECONDS};

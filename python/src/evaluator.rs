@@ -590,11 +590,7 @@ impl PyEvaluator {
                     let states: Option<usize> = optional_integer(states, "states")?;
                     let seed: Option<u64> = optional_integer(seed, "seed")?;
                     let game = curve_game(&family, players, actions, params, states, seed)?;
-                    let all = vec![unitsum_gpu::Coalition::new(
-                        (0..players).collect(),
-                        unitsum_gpu::Policy::Uniform,
-                    )];
-                    unitsum_gpu::Problem::new(players, actions, game, all)
+                    unitsum_gpu::family_problem(game, players, actions)
                         .map_err(IntoPyErr::into_pyerr)?
                 }
             };

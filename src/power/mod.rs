@@ -138,6 +138,27 @@ fn split(problem: &Problem, ids: &[usize], s: &[usize]) -> Vec<Coalition> {
     ]
 }
 
+/// The problem `power` takes for a family's game of `players` over
+/// `actions` (one coalition of everyone; `power` ignores coalitions),
+/// `players` bounded before the player list is built.
+///
+/// ```
+/// use unitsum_gpu::{family_problem, Game};
+/// assert_eq!(family_problem(Game::Plurality, 9, 3)?.players(), 9);
+/// let e = family_problem(Game::Plurality, 1_000_000_000, 3).unwrap_err();
+/// assert!(e.to_string().starts_with("players: 1000000000 players: at most"));
+/// # Ok::<(), unitsum_gpu::Error>(())
+/// ```
+pub fn family_problem(
+    game: crate::model::game::Game,
+    players: usize,
+    actions: usize,
+) -> Result<Problem> {
+    crate::model::limits::check_players(&[players], "players").map_err(Error::into_usage)?;
+    let everyone = vec![Coalition::new((0..players).collect(), Policy::Uniform)];
+    Problem::new(players, actions, game, everyone).map_err(Error::into_usage)
+}
+
 /// Refuse what `power` cannot answer, before any work: a game whose
 /// players of one role are not known to be interchangeable, too many
 /// compositions.

@@ -383,6 +383,9 @@ const BOUNDED_SIZES: &[(&[&str], &str)] = &[
     (&["sweep", "theorem1", "--players", "99000..=100000", "--sizes", "all", "--opponents", "uniform"], "would take more than 2048 MiB"),
     (&["guarantee", "--curve", "--family", "proportional", "--states", "1000000000"], "--states: 1000000000: expected 1 to 65536"),
     (&["guarantee", "--curve", "--players", "100000"], "needs about"),
+    (&["power", "--players", "1000000000"], "--players: 1000000000 players: at most 100000"),
+    (&["power", "--family", "proportional", "--players", "1000000000"], "--players: 1000000000 players"),
+    (&["power", "--players", "100000"], "compositions"),
     (&["eval", "/dev/zero"], "/dev/zero: (file): not valid JSON"),
     (&["sweep", "theorem1", "--players", "5", "--out", "/dev/full", "--resume"], "--resume needs a regular file"),
 ];

@@ -9,8 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use unitsum_gpu::{
-    Backend, Coalition, Error, Evaluator, GuaranteeOptions, Policy, Power, PowerOptions,
-    PowerPoint, Problem, Solver,
+    Backend, Error, Evaluator, GuaranteeOptions, Power, PowerOptions, PowerPoint, Problem, Solver,
 };
 
 use crate::named::named;
@@ -76,8 +75,7 @@ fn problem(args: &PowerArgs) -> Result<(Problem, String), Failure> {
     let (players, actions) = args.game.size();
     let family = args.game.family();
     let game = args.game.game()?;
-    let all = vec![Coalition::new((0..players).collect(), Policy::Uniform)];
-    let problem = Problem::new(players, actions, game, all)?;
+    let problem = unitsum_gpu::family_problem(game, players, actions)?;
     Ok((problem, format!("{family}, n = {players}, k = {actions}")))
 }
 
