@@ -25,9 +25,9 @@ pub const NOTICE_AFTER_SECONDS: f64 = 10.0;
 const OPERATIONS_PER_CORE_SECOND: f64 = 1e9;
 
 /// What any counts job costs beside its operations (planning, allocating,
-/// starting the threads): the smallest `bench --scale` rows take 2 to 3 ms
+/// starting the threads): the smallest `bench --scale` rows take 1 to 3 ms
 /// on the development machine whatever their operation count.
-const JOB_OVERHEAD_SECONDS: f64 = 0.002;
+const JOB_OVERHEAD_SECONDS: f64 = 0.001;
 
 /// Wall-clock seconds for `operations` of the cost models on this machine's
 /// cores: within 3x of the measured time on every `bench --scale` row of

@@ -15,9 +15,7 @@ use crate::memory::DEFAULT_MEMORY_LIMIT;
 use crate::model::game::GPU_RANGE;
 use crate::model::problem::Problem;
 use crate::plan::{FlatPlan, Plan};
-use crate::watch::{
-    estimated_seconds, human_duration, Cancel, NoticeFn, ProgressFn, Watch, NOTICE_AFTER_SECONDS,
-};
+use crate::watch::{human_duration, Cancel, NoticeFn, ProgressFn, Watch, NOTICE_AFTER_SECONDS};
 
 /// Where to evaluate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -544,7 +542,7 @@ impl Evaluator {
                 "the GPU sums count pairs directly, beyond its limit here, so it samples; the \
                  CPU's counts method by {} answers exactly in roughly {} (backend cpu)",
                 route.describe(),
-                human_duration(estimated_seconds(cost))
+                human_duration(route.estimated_seconds(cost))
             ));
         }
     }
@@ -609,7 +607,7 @@ impl Evaluator {
         let Chosen::Counts(route, cost) = chosen else {
             return;
         };
-        let seconds = estimated_seconds(*cost);
+        let seconds = route.estimated_seconds(*cost);
         notes.push(format!(
             "counts: {}, estimated {cost:.1e} operations (roughly {} on the CPU)",
             route.describe(),
@@ -660,7 +658,7 @@ impl Job<'_> {
             // The cost model times the CPU's routes; the GPU's direct sum
             // has no estimate of its own.
             estimated_seconds: match (chosen, run.side) {
-                (Chosen::Counts(_, cost), Side::Cpu) => Some(estimated_seconds(*cost)),
+                (Chosen::Counts(route, cost), Side::Cpu) => Some(route.estimated_seconds(*cost)),
                 _ => None,
             },
             unit_sum_error,
