@@ -513,10 +513,8 @@ impl PyEvaluator {
         max_seconds: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         guarded(|| {
-            let family = text(family, "family")?;
-            let (players, actions) = (integer(players, "players")?, integer(actions, "actions")?);
-            let states: Option<usize> = optional_integer(states, "states")?;
-            let seed: Option<u64> = optional_integer(seed, "seed")?;
+            let (game, players, actions) =
+                family_game(family, players, actions, params, states, seed)?;
             let backend: Backend = choice("backend", backend)?;
             let spy = optional_flag(spy, "spy")?;
             let max_iterations = optional_integer(max_iterations, "max_iterations")?;
@@ -527,7 +525,6 @@ impl PyEvaluator {
                 None => None,
                 Some(s) => Some(crate::sweep::values(s, "sizes")?),
             };
-            let game = curve_game(&family, players, actions, params, states, seed)?;
             let options = CurveOptions { guarantee, sizes };
             let points = self.pool.run(py, backend, |e| {
                 e.power_curve_with(game, players, actions, &options, &mut |_| Ok(()))
@@ -584,12 +581,8 @@ impl PyEvaluator {
             let problem = match problem {
                 Some(p) => p.get().problem.clone(),
                 None => {
-                    let family = text(family, "family")?;
-                    let (players, actions) =
-                        (integer(players, "players")?, integer(actions, "actions")?);
-                    let states: Option<usize> = optional_integer(states, "states")?;
-                    let seed: Option<u64> = optional_integer(seed, "seed")?;
-                    let game = curve_game(&family, players, actions, params, states, seed)?;
+                    let (game, players, actions) =
+                        family_game(family, players, actions, params, states, seed)?;
                     unitsum_gpu::family_problem(game, players, actions)
                         .map_err(IntoPyErr::into_pyerr)?
                 }
@@ -652,16 +645,21 @@ impl PyEvaluator {
     }
 }
 
-/// The curve's game from the keyword arguments: `params` a dict, the rules
-/// in the library.
-fn curve_game(
-    family: &str,
-    players: usize,
-    actions: usize,
+/// A family's game from the keyword arguments (`power_curve`, `power`):
+/// the game, players and actions; `params` a dict, the rules in the
+/// library.
+fn family_game(
+    family: &Bound<'_, PyAny>,
+    players: &Bound<'_, PyAny>,
+    actions: &Bound<'_, PyAny>,
     params: Option<&Bound<'_, PyAny>>,
-    states: Option<usize>,
-    seed: Option<u64>,
-) -> PyResult<Game> {
+    states: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Game, usize, usize)> {
+    let family = text(family, "family")?;
+    let (players, actions) = (integer(players, "players")?, integer(actions, "actions")?);
+    let states: Option<usize> = optional_integer(states, "states")?;
+    let seed: Option<u64> = optional_integer(seed, "seed")?;
     let params = match params {
         Some(p) if p.is_instance_of::<PyDict>() => Some(to_json(p)?),
         Some(_) => {
@@ -671,8 +669,9 @@ fn curve_game(
         }
         None => None,
     };
-    unitsum_gpu::curve_game(family, params.as_ref(), players, actions, states, seed)
-        .map_err(IntoPyErr::into_pyerr)
+    let game = unitsum_gpu::curve_game(&family, params.as_ref(), players, actions, states, seed)
+        .map_err(IntoPyErr::into_pyerr)?;
+    Ok((game, players, actions))
 }
 
 /// A `translate` that is not a list of lists of actions.

@@ -711,17 +711,7 @@ impl LeaveOneOutPlan {
             .iter()
             .map(|&p| if p > 0.0 { p.ln() } else { f64::NEG_INFINITY })
             .collect();
-        // ln(i!) by a compensated running sum: within an ulp or two of the
-        // exact value instead of drifting by i ulps.
-        let mut log_factorial = vec![0.0; copies as usize + 1];
-        let (mut sum, mut carry) = (0.0f64, 0.0f64);
-        for (i, entry) in log_factorial.iter_mut().enumerate().skip(1) {
-            let y = (i as f64).ln() - carry;
-            let t = sum + y;
-            carry = (t - sum) - y;
-            sum = t;
-            *entry = sum;
-        }
+        let log_factorial = crate::model::count_blocks::ln_factorials(copies as usize);
         let point_total: u32 = point.iter().sum();
         let total = point_total + copies;
         // Mult(copies, p) written where the point moves it: each destination

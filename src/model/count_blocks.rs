@@ -113,6 +113,26 @@ impl CountBlocks {
     }
 }
 
+/// `ln m!` for m = 0..=n, summed with compensation (Neumaier) so that the
+/// error stays near one rounding of the total, not n of them.
+pub(crate) fn ln_factorials(n: usize) -> Vec<f64> {
+    let mut table = Vec::with_capacity(n + 1);
+    let (mut sum, mut carry) = (0.0f64, 0.0f64);
+    table.push(0.0);
+    for m in 1..=n {
+        let term = (m as f64).ln();
+        let next = sum + term;
+        carry += if sum.abs() >= term.abs() {
+            (sum - next) + term
+        } else {
+            (term - next) + sum
+        };
+        sum = next;
+        table.push(sum + carry);
+    }
+    table
+}
+
 /// A uniformly random arrangement of `counts` (k counts, summing to
 /// `Σ sizes`) over members in blocks of `sizes`: the blocks' count vectors
 /// follow the multivariate hypergeometric law. Every table X (a row of k
@@ -126,10 +146,10 @@ pub(crate) fn hypergeometric_split(
 ) -> Option<Vec<(Vec<usize>, f64)>> {
     let total: usize = sizes.iter().sum();
     debug_assert_eq!(total, counts.iter().sum::<usize>());
-    let ln_fact = |m: usize| (1..=m).map(|i| (i as f64).ln()).sum::<f64>();
-    let fixed = sizes.iter().map(|&m| ln_fact(m)).sum::<f64>()
-        + counts.iter().map(|&c| ln_fact(c)).sum::<f64>()
-        - ln_fact(total);
+    let ln_fact = ln_factorials(total);
+    let fixed = sizes.iter().map(|&m| ln_fact[m]).sum::<f64>()
+        + counts.iter().map(|&c| ln_fact[c]).sum::<f64>()
+        - ln_fact[total];
     let mut tables = Vec::new();
     let mut table = Vec::with_capacity(sizes.len() * counts.len());
     if !split_rows(counts.to_vec(), sizes, &mut table, &mut tables, limit) {
@@ -138,7 +158,7 @@ pub(crate) fn hypergeometric_split(
     let mut weighted: Vec<(Vec<usize>, f64)> = tables
         .into_iter()
         .map(|x| {
-            let ln_p = fixed - x.iter().map(|&c| ln_fact(c)).sum::<f64>();
+            let ln_p = fixed - x.iter().map(|&c| ln_fact[c]).sum::<f64>();
             (x, ln_p.exp())
         })
         .collect();

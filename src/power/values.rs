@@ -9,26 +9,7 @@
 //! of magnitude at n = 1000) and summed in f64.
 
 use super::composition_index;
-
-/// `ln m!` for m = 0..=n, summed with compensation (Neumaier) so that the
-/// error stays near one rounding of the total, not n of them.
-fn ln_factorials(n: usize) -> Vec<f64> {
-    let mut table = Vec::with_capacity(n + 1);
-    let (mut sum, mut carry) = (0.0f64, 0.0f64);
-    table.push(0.0);
-    for m in 1..=n {
-        let term = (m as f64).ln();
-        let next = sum + term;
-        carry += if sum.abs() >= term.abs() {
-            (sum - next) + term
-        } else {
-            (term - next) + sum
-        };
-        sum = next;
-        table.push(sum + carry);
-    }
-    table
-}
+use crate::model::count_blocks::ln_factorials;
 
 /// The Shapley and Banzhaf values, one per role, of `values` (v at every
 /// composition of roles of sizes `sizes`, in [`super::compositions`]'

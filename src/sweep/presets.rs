@@ -74,8 +74,8 @@ pub const THEOREM2_DEFAULTS: PresetDefaults = PresetDefaults {
     opponents: "uniform,pure,common,random:2",
 };
 
-/// `contexts`' defaults: n = 3..12 (41100 rows in about 4 s on one core of
-/// the development machine).
+/// `contexts`' defaults: n = 3..12 (41100 rows in about 5 s with the dev
+/// profile on the 2-core development machine; README, "Contexts").
 pub const CONTEXTS_DEFAULTS: PresetDefaults = PresetDefaults {
     players: "3..=12",
     actions: "2..=3",
