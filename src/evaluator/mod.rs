@@ -492,11 +492,11 @@ impl Evaluator {
                 Ok(match (enumeration, counts) {
                     (Some(e), Some((_, cost))) if e as f64 * per_pair <= cost => Chosen::Exact,
                     (_, Some((route, cost))) => {
+                        // The route and its estimate follow in `announce`'s note.
                         notes.push(format!(
-                            "method auto: counts ({}, about {cost:.1e} operations{})",
-                            route.describe(),
+                            "method auto: counts{}",
                             match flat.profiles {
-                                Some(p) => format!(" instead of {p} profiles"),
+                                Some(p) => format!(", cheaper than enumerating {p} profiles"),
                                 None => String::new(),
                             }
                         ));

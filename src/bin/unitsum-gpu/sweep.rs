@@ -143,8 +143,27 @@ pub struct CommonArgs {
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Largest allowed max |GPU − CPU| with --backend both.
-    #[arg(long, default_value_t = unitsum_gpu::DEFAULT_TOLERANCE, allow_negative_numbers = true)]
-    tolerance: f64,
+    #[arg(long, default_value_t = Tolerance(unitsum_gpu::DEFAULT_TOLERANCE), allow_negative_numbers = true)]
+    tolerance: Tolerance,
+}
+
+/// A tolerance flag's value, shown in `--help` as eval's is (`1e-5`, not
+/// `0.00001`).
+#[derive(Clone, Copy, Debug)]
+struct Tolerance(f64);
+
+impl std::fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:e}", self.0)
+    }
+}
+
+impl std::str::FromStr for Tolerance {
+    type Err = std::num::ParseFloatError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Tolerance)
+    }
 }
 
 fn usage(option: &str, message: impl Into<String>) -> Failure {
@@ -163,7 +182,7 @@ fn sweep_options(common: &CommonArgs) -> SweepOptions {
         method: common.method,
         samples: common.samples,
         seed: common.seed,
-        tolerance: common.tolerance,
+        tolerance: common.tolerance.0,
     }
 }
 
@@ -316,7 +335,7 @@ pub fn run(preset: Preset) -> Outcome {
         .with("method", common.method.to_string())
         .with("samples", common.samples)
         .with("seed", common.seed)
-        .with("tolerance", common.tolerance)
+        .with("tolerance", common.tolerance.0)
         .with("format", format!("{:?}", common.format).to_lowercase())
         .with("shard", common.shard.as_deref().unwrap_or("(all)"));
     let options = sweep_options(&common);
