@@ -21,7 +21,7 @@
 //! [`GAP`], when neither oracle finds anything new, or at a cap.
 
 use super::lp::{maximin, support as kept};
-use super::passes::{best_strategy, worst_reply, Vector};
+use super::passes::{Oracles, Vector};
 use super::shares::Shares;
 use super::simplex::Simplex;
 use crate::error::Result;
@@ -201,9 +201,10 @@ fn stop_reason(
 }
 
 /// The security value of `members` players against the other `others` by
-/// double oracle, with both certificates.
+/// double oracle, with both certificates; `oracles` runs the two passes.
 pub(crate) fn solve<S: Shares>(
     shares: &S,
+    oracles: &mut dyn Oracles<S>,
     members: u32,
     others: u32,
     caps: Caps,
@@ -227,7 +228,7 @@ pub(crate) fn solve<S: Shares>(
             .iter()
             .map(|&(i, p)| (&game.strategies[i], p))
             .collect();
-        let reply = worst_reply(shares, &game.others, &mix, watch)?;
+        let reply = oracles.worst_reply(shares, &game.others, &mix, watch)?;
         if best_lower.as_ref().is_none_or(|b| reply.value > b.0) {
             best_lower = Some((reply.value, pi_sorted, (reply.state, reply.rank)));
         }
@@ -239,7 +240,7 @@ pub(crate) fn solve<S: Shares>(
             .iter()
             .map(|&(b, w)| (game.replies[b].0, &game.replies[b].1, w))
             .collect();
-        let response = best_strategy(shares, &game.coalition, &mix, watch)?;
+        let response = oracles.best_strategy(shares, &game.coalition, &mix, watch)?;
         if best_upper.as_ref().is_none_or(|b| response.value < b.0) {
             best_upper = Some((response.value, mu));
         }

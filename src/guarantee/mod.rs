@@ -351,9 +351,10 @@ fn uses_table(problem: &Problem, source: ShareSource, backend: Backend) -> bool 
 }
 
 /// The double oracle's certificates and the spy value (when asked) on the
-/// payoff source `shares`.
+/// payoff source `shares`, the passes run by `oracles`.
 fn certify<S: Shares>(
     shares: &S,
+    oracles: &mut dyn passes::Oracles<S>,
     members: u32,
     others: u32,
     options: &GuaranteeOptions,
@@ -364,7 +365,7 @@ fn certify<S: Shares>(
         iterations: options.max_iterations.max(1),
         seconds: options.max_seconds,
     };
-    let c = double_oracle::solve(shares, members, others, caps, watch)?;
+    let c = double_oracle::solve(shares, oracles, members, others, caps, watch)?;
     let spy_value = if spy {
         Some(spy::spy_value(shares, members, others, &c.found, watch)?)
     } else {
@@ -417,7 +418,7 @@ fn double_oracle_on(
         let (table, max_gpu_cpu) = ShareTable::new(evaluator, problem, options.backend, notes)?;
         let (progress, cancel) = evaluator.watch();
         let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
-        let (c, spy) = certify(&table, m, o, options, spy, &watch)?;
+        let (c, spy) = certify(&table, &mut passes::CpuPasses, m, o, options, spy, &watch)?;
         return Ok((c, spy, max_gpu_cpu));
     }
     let plan = crate::plan::Plan::new(problem);
@@ -426,7 +427,15 @@ fn double_oracle_on(
         .push("double oracle: shares computed on the fly (no share table of all n players)".into());
     let (progress, cancel) = evaluator.watch();
     let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
-    let (c, spy) = certify(&streamed, m, o, options, spy, &watch)?;
+    let (c, spy) = certify(
+        &streamed,
+        &mut passes::CpuPasses,
+        m,
+        o,
+        options,
+        spy,
+        &watch,
+    )?;
     let max_gpu_cpu = match options.backend {
         Backend::Cpu | Backend::Auto => None,
         Backend::Gpu | Backend::Both => {

@@ -7,6 +7,10 @@
 //! Both passes skip a vector as soon as its partial sum proves it cannot
 //! win; the value of the winner is still its full sum, in the mix's order,
 //! so the certificates are the same f64 sums as without skipping.
+//!
+//! [`Oracles`] is the seam between the double oracle and whatever runs the
+//! two passes: [`CpuPasses`] (the functions here) or the GPU's kernel
+//! (`src/gpu/best_response.rs`), which must return the same [`Found`].
 
 use rayon::prelude::*;
 
@@ -56,6 +60,56 @@ pub(crate) struct Found {
     pub value: f64,
     pub rank: u64,
     pub state: usize,
+}
+
+/// The double oracle's two best responses, each over every count vector
+/// of one side's simplex against the other side's current mix: what the
+/// CPU passes and the GPU kernel both implement. Each answer's value is the
+/// f64 sum (in the mix's order) the certificates print, ties to the lowest
+/// (state, rank).
+pub(crate) trait Oracles<S: Shares> {
+    /// [`worst_reply`]'s answer.
+    fn worst_reply(
+        &mut self,
+        shares: &S,
+        others: &Simplex,
+        mix: &[(&Vector<S::Key>, f64)],
+        watch: &Watch<'_>,
+    ) -> Result<Found>;
+
+    /// [`best_strategy`]'s answer.
+    fn best_strategy(
+        &mut self,
+        shares: &S,
+        coalition: &Simplex,
+        mix: &[(usize, &Vector<S::Key>, f64)],
+        watch: &Watch<'_>,
+    ) -> Result<Found>;
+}
+
+/// The passes on the CPU (the functions of this module).
+pub(crate) struct CpuPasses;
+
+impl<S: Shares> Oracles<S> for CpuPasses {
+    fn worst_reply(
+        &mut self,
+        shares: &S,
+        others: &Simplex,
+        mix: &[(&Vector<S::Key>, f64)],
+        watch: &Watch<'_>,
+    ) -> Result<Found> {
+        worst_reply(shares, others, mix, watch)
+    }
+
+    fn best_strategy(
+        &mut self,
+        shares: &S,
+        coalition: &Simplex,
+        mix: &[(usize, &Vector<S::Key>, f64)],
+        watch: &Watch<'_>,
+    ) -> Result<Found> {
+        best_strategy(shares, coalition, mix, watch)
+    }
 }
 
 /// `scan(x, first rank, first vector, count)` on every state x and chunk

@@ -324,7 +324,15 @@ mod tests {
             seconds: 60.0,
         };
         let watch = Watch::new(None, None);
-        let clean = solve(&shares, s as u32, (n - s) as u32, caps, &watch).unwrap();
+        let clean = solve(
+            &shares,
+            &mut crate::guarantee::passes::CpuPasses,
+            s as u32,
+            (n - s) as u32,
+            caps,
+            &watch,
+        )
+        .unwrap();
         let (policy, worst) = (&clean.policy[0].0, &clean.worst.1);
         let perturbed = Perturbed {
             inner: &shares,
