@@ -7,7 +7,11 @@ same cases, same run, checked to agree to 1e-9. Run from the repository root:
     python3 -m venv VENV && VENV/bin/pip install numpy scipy && VENV/bin/pip install --no-deps gameanalysis
     # gameanalysis calls scipy.special.comb with positional flags that current scipy refuses:
     sed -i 's/sps.comb(n, k, False)/sps.comb(n, k, exact=False)/; s/sps.comb(n_, k_, True)/sps.comb(n_, k_, exact=True)/; s/sps.comb(n, k, True)/sps.comb(n, k, exact=True)/' VENV/lib/python3*/site-packages/gameanalysis/utils.py
-    VENV/bin/python benches/peers/gameanalysis_compare.py [--cases 1000:3,128:4,60:5,384:4]
+    VENV/bin/python benches/peers/gameanalysis_compare.py [--cases 1000:3,128:4,60:5,384:4] [--peer-memory-gb 8]
+
+gameanalysis runs under an address-space limit (--peer-memory-gb), so that a
+case its tables cannot hold ends in a MemoryError, reported as such, instead
+of taking the machine's memory.
 
 Each side is timed as a whole process under /usr/bin/time (wall seconds,
 peak resident memory). gameanalysis builds its payoff table (every count
@@ -18,6 +22,7 @@ added up (each one builds its own share table).
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -51,15 +56,20 @@ PEER = textwrap.dedent(
 )
 
 
-def timed(cmd):
-    """Run cmd under /usr/bin/time: (stdout, wall seconds, peak RSS in MB)."""
+def timed(cmd, memory_bytes=None):
+    """Run cmd under /usr/bin/time: (stdout or None when it failed, wall
+    seconds, peak RSS in MB, the last line of its stderr)."""
+    def limit():
+        if memory_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
-        out = subprocess.run(
+        run = subprocess.run(
             ["/usr/bin/time", "-f", "%e %M", "-o", t.name] + cmd,
-            check=True, capture_output=True, text=True,
-        ).stdout
+            capture_output=True, text=True, preexec_fn=limit,
+        )
         wall, rss_kb = t.read().split()[-2:]
-    return out, float(wall), int(rss_kb) / 1024
+    last = (run.stderr.strip().splitlines() or [""])[-1]
+    return (run.stdout if run.returncode == 0 else None), float(wall), int(rss_kb) / 1024, last
 
 
 def spec(n, k, action):
@@ -77,9 +87,14 @@ def spec(n, k, action):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", default="1000:3,128:4,60:5,384:4")
+    parser.add_argument("--peer-memory-gb", type=float, default=8.0,
+                        help="address-space limit of the gameanalysis process")
+    parser.add_argument("--binary", help="a built unitsum-gpu (default: cargo build --release)")
     args = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], check=True)
-    binary = os.path.join("target", "release", "unitsum-gpu")
+    binary = args.binary
+    if binary is None:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], check=True)
+        binary = os.path.join("target", "release", "unitsum-gpu")
     print(f"{'case':<16} {'gameanalysis':>24} {'unitsum-gpu (k processes)':>30} {'max |diff|':>11}")
     with tempfile.TemporaryDirectory() as tmp:
         peer = os.path.join(tmp, "peer.py")
@@ -87,16 +102,23 @@ def main():
             f.write(PEER)
         for case in args.cases.split(","):
             n, k = map(int, case.split(":"))
-            out, peer_wall, peer_mb = timed([sys.executable, peer, str(n), str(k)])
-            theirs = json.loads(out)["deviation"]
+            out, peer_wall, peer_mb, why = timed(
+                [sys.executable, peer, str(n), str(k)], int(args.peer_memory_gb * 2**30))
+            theirs = json.loads(out)["deviation"] if out is not None else None
             ours, wall, mb = [], 0.0, 0.0
             for b in range(k):
                 path = os.path.join(tmp, f"dev-{n}-{k}-{b}.json")
                 with open(path, "w") as f:
                     json.dump(spec(n, k, b), f)
-                out, w, m = timed([binary, "eval", path, "--backend", "cpu", "--method", "counts", "--format", "json"])
+                out, w, m, why_ours = timed([binary, "eval", path, "--backend", "cpu", "--method", "counts", "--format", "json"])
+                if out is None:
+                    sys.exit(f"n={n} k={k}: unitsum-gpu failed: {why_ours}")
                 ours.append(json.loads(out)["shares"][0][0])
                 wall, mb = wall + w, max(mb, m)
+            if theirs is None:
+                print(f"n={n:<5} k={k:<5} failed after {peer_wall:.1f} s at {peer_mb:.0f} MB ({why})"
+                      f" {wall:>10.2f} s {mb:>8.0f} MB")
+                continue
             diff = max(abs(a - b) for a, b in zip(ours, theirs))
             print(f"n={n:<5} k={k:<5} {peer_wall:>10.2f} s {peer_mb:>8.0f} MB {wall:>16.2f} s {mb:>8.0f} MB {diff:>11.1e}")
             if not diff <= 1e-9:
