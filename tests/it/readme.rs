@@ -376,6 +376,7 @@ fn readme_and_help_name_the_same_flags() {
         "check",
         "no-deps",
         "bench",
+        "cases",
     ];
     let unknown: Vec<_> = in_readme
         .iter()
