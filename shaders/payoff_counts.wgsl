@@ -13,9 +13,10 @@ fn payoff_counts(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     let a = t / config.q_entries;
     let q = t % config.q_entries;
     let k = config.actions;
-    let cell_n = words[config.p_cell + a];
-    var n = decode_cell(cell_n);
-    let r = words[config.rank_of_cell + cell_n + words[config.q_cell + q]];
+    let digits = config.actions - config.blocks;
+    var n = decode_counts(config.p_sums + a * digits);
+    var bases = rank_bases(config.p_sums + a * digits);
+    let r = rank_of_sum(&bases, config.q_sums + q * digits);
     for (var x = 0u; x < config.states; x++) {
         let h = config.shares + (x * config.rows + r) * k;
         var total = 0.0;

@@ -6,13 +6,13 @@
 //! parts' count distributions) and Q_j that of the others (the convolution of
 //! the other coalitions' P). Polynomial in n instead of exponential.
 //!
-//! Count vectors are stored by a *cube index* `Σ_{b<k-1} c_b (n+1)^(k-2-b)`
-//! (c_0 most significant, the last count implied by the total): the index of a
-//! sum of vectors is the sum of their indices, so convolutions need no
-//! ranking; and among vectors of one total, index order is lexicographic
-//! order, which adding a fixed vector preserves. So with each distribution
-//! sorted by index, the pair sum walks the rank table and the share table
-//! forwards for each N, instead of jumping around them.
+//! Count vectors carry an additive *key* (convolutions add keys) and are
+//! stored by their *rank* in the product of per-block simplices
+//! ([`crate::counts::space`]): nothing is allocated over the key space.
+//! Among vectors of one total, key order is lexicographic order, which
+//! adding a fixed vector preserves. So with each distribution sorted by key,
+//! the pair sum walks the share table forwards for each N, the rank of
+//! N + M costing R(k − 1) lookups in tables of n + 1 entries.
 
 use rayon::prelude::*;
 
@@ -22,88 +22,20 @@ use crate::model::problem::Problem;
 use crate::plan::Plan;
 use crate::watch::Watch;
 
-/// Largest cube `(n+1)^(k-1)` the method accepts (a few hundred MB of scratch).
-pub const MAX_CUBE: u64 = 1 << 25;
-
-/// The count vectors of a game: n players over k actions, or in a
-/// role-dependent game the role-count cube: each role block's players over
-/// its k (block, action) cells, `block * k + a`.
-#[derive(Clone, Debug)]
-pub struct CountSpace {
-    /// Players n.
-    pub players: u32,
-    /// Cells counted: k actions, or R·k (block, action) cells.
-    pub actions: usize,
-    /// Players of each role block (one block of n without roles).
-    pub blocks: Vec<u32>,
-    /// Radix of the cube index: the largest block's players + 1.
-    pub radix: u32,
-    /// `radix^(R·(k-1))`.
-    pub cube: usize,
-}
-
-impl CountSpace {
-    /// The space of n players over k actions, or an error when the cube is too large.
-    pub fn new(players: usize, actions: usize) -> Result<CountSpace> {
-        Self::with_blocks(&[players], actions)
-    }
-
-    /// The role-count cube: `blocks[r]` players over k actions each, or an
-    /// error when the cube is too large. Each block's last cell is implied
-    /// by the block's total; one radix for all digits, so that indices of
-    /// partial counts still add.
-    pub fn with_blocks(blocks: &[usize], actions: usize) -> Result<CountSpace> {
-        let players: usize = blocks.iter().sum();
-        let cells = blocks.len() * actions;
-        let digits = blocks.len() * (actions - 1);
-        let radix = blocks.iter().max().map_or(1, |&b| b as u64 + 1);
-        let cube = u32::try_from(digits).ok().and_then(|d| radix.checked_pow(d)).filter(|&c| c <= MAX_CUBE).ok_or_else(|| {
-            let shape = if blocks.len() == 1 { "(n+1)^(k-1)" } else { "(largest role + 1)^(roles·(k-1))" };
-            Error::too_large(format!(
-                "the counts method indexes count vectors in {shape} = {radix}^{digits} cells, beyond {MAX_CUBE}"
-            ), Remedy::Sampling)
-        })?;
-        Ok(CountSpace {
-            players: players as u32,
-            actions: cells,
-            blocks: blocks.iter().map(|&b| b as u32).collect(),
-            radix: radix as u32,
-            cube: cube as usize,
-        })
-    }
-
-    /// The space of `problem`'s counts: role blocks in a role-dependent game.
-    pub fn of_problem(problem: &Problem) -> Result<CountSpace> {
-        let (block_of, blocks) = problem.count_blocks();
-        let mut sizes = vec![0; blocks];
-        for b in block_of {
-            sizes[b] += 1;
-        }
-        Self::with_blocks(&sizes, problem.actions())
-    }
-
-    /// Cube index of a count vector (each block's last entry is implied).
-    pub fn index(&self, counts: &[u32]) -> u32 {
-        let k = self.actions / self.blocks.len();
-        counts
-            .chunks(k)
-            .flat_map(|block| &block[..k - 1])
-            .fold(0, |acc, &c| acc * self.radix + c)
-    }
-}
+pub use crate::counts::space::{suffix_sums, CountSpace, Key, RankTables};
 
 /// A distribution of count vectors of `totals[r]` players in each role
-/// block: (cube index, probability).
+/// block: (key, probability).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CountDistribution {
     /// Players counted in each block (one total without roles).
     pub totals: Vec<u32>,
-    /// Support (cube index, probability > 0), in a deterministic order.
-    pub entries: Vec<(u32, f64)>,
+    /// Support (key, probability > 0), in a deterministic order.
+    pub entries: Vec<(Key, f64)>,
 }
 
 impl CountDistribution {
-    /// The same distribution with its entries in cube-index order.
+    /// The same distribution with its entries in key order (lexicographic).
     pub fn sorted(mut self) -> Self {
         self.entries.sort_unstable_by_key(|e| e.0);
         self
@@ -111,61 +43,92 @@ impl CountDistribution {
 
     /// All mass on one count vector.
     pub fn point(space: &CountSpace, counts: &[u32]) -> Self {
-        let k = space.actions / space.blocks.len();
+        let k = space.k();
         CountDistribution {
             totals: counts.chunks(k).map(|block| block.iter().sum()).collect(),
-            entries: vec![(space.index(counts), 1.0)],
+            entries: vec![(space.key(counts), 1.0)],
         }
+    }
+
+    /// The suffix sums of every entry's count vector, `space.digits()` each.
+    pub fn suffix_sums(&self, space: &CountSpace) -> Vec<u32> {
+        let (k, digits) = (space.k(), space.digits());
+        let mut sums = vec![0u32; self.entries.len() * digits];
+        let mut counts = vec![0u32; space.actions];
+        for (&(key, _), out) in self
+            .entries
+            .iter()
+            .zip(sums.chunks_exact_mut(digits.max(1)))
+        {
+            space.counts_of(key, &self.totals, &mut counts);
+            suffix_sums(&counts, k, out);
+        }
+        sums
     }
 }
 
-/// Scratch for convolutions: a dense cube with the list of touched cells, so
-/// that each convolution costs its pairs, not the cube.
+/// Scratch for convolutions: for each rank of the result's simplex product
+/// (dense over the result's block totals, never over the key space), the
+/// position of its entry, so that each convolution costs its pairs.
+#[derive(Default)]
 pub struct Convolver {
+    slot: Vec<u32>,
+    ranks: Vec<u32>,
+    keys: Vec<Key>,
     mass: Vec<f64>,
-    touched: Vec<bool>,
-    cells: Vec<u32>,
 }
 
+/// An untouched slot.
+const EMPTY: u32 = u32::MAX;
+
 impl Convolver {
-    /// Scratch for `space`.
-    pub fn new(space: &CountSpace) -> Self {
-        Convolver {
-            mass: vec![0.0; space.cube],
-            touched: vec![false; space.cube],
-            cells: Vec::new(),
-        }
+    /// Scratch for convolutions in `space` (grown as results need).
+    pub fn new(_space: &CountSpace) -> Self {
+        Convolver::default()
     }
 
     /// The distribution of the sum of independent `a` and `b`.
-    pub fn convolve(&mut self, a: &CountDistribution, b: &CountDistribution) -> CountDistribution {
-        for &(ia, pa) in &a.entries {
-            for &(ib, pb) in &b.entries {
-                let cell = (ia + ib) as usize;
-                if !self.touched[cell] {
-                    self.touched[cell] = true;
-                    self.cells.push(cell as u32);
+    pub fn convolve(
+        &mut self,
+        space: &CountSpace,
+        a: &CountDistribution,
+        b: &CountDistribution,
+    ) -> CountDistribution {
+        let totals: Vec<u32> = a.totals.iter().zip(&b.totals).map(|(x, y)| x + y).collect();
+        let tables = RankTables::new(&totals, space.k())
+            .expect("a part of the space's count vectors, which fit its limit");
+        if self.slot.len() < tables.rows() as usize {
+            self.slot.resize(tables.rows() as usize, EMPTY);
+        }
+        let digits = space.digits();
+        let (sums_a, sums_b) = (a.suffix_sums(space), b.suffix_sums(space));
+        for (&(ka, pa), sa) in a.entries.iter().zip(sums_a.chunks_exact(digits.max(1))) {
+            for (&(kb, pb), sb) in b.entries.iter().zip(sums_b.chunks_exact(digits.max(1))) {
+                let rank = tables.rank_of_sum(&sa[..digits], &sb[..digits]) as usize;
+                let mut at = self.slot[rank];
+                if at == EMPTY {
+                    at = self.keys.len() as u32;
+                    self.slot[rank] = at;
+                    self.ranks.push(rank as u32);
+                    self.keys.push(ka + kb);
+                    self.mass.push(0.0);
                 }
-                self.mass[cell] += pa * pb;
+                self.mass[at as usize] += pa * pb;
             }
         }
-        // Cells stay in first-touched order: deterministic for given inputs,
-        // and sorting them cost more than the convolution itself.
+        // Entries stay in first-touched order: deterministic for given
+        // inputs, and sorting them cost more than the convolution itself.
+        for &rank in &self.ranks {
+            self.slot[rank as usize] = EMPTY;
+        }
+        self.ranks.clear();
         let entries = self
-            .cells
+            .keys
             .drain(..)
-            .map(|cell| {
-                let c = cell as usize;
-                let p = std::mem::take(&mut self.mass[c]);
-                self.touched[c] = false;
-                (cell, p)
-            })
+            .zip(self.mass.drain(..))
             .filter(|&(_, p)| p > 0.0)
             .collect();
-        CountDistribution {
-            totals: a.totals.iter().zip(&b.totals).map(|(x, y)| x + y).collect(),
-            entries,
-        }
+        CountDistribution { totals, entries }
     }
 
     /// The convolution of all `parts`, smallest first (cheaper); stops
@@ -184,7 +147,7 @@ impl Convolver {
             if watch.cancelled() {
                 break;
             }
-            acc = self.convolve(&acc, d);
+            acc = self.convolve(space, &acc, d);
         }
         acc
     }
@@ -218,7 +181,7 @@ pub fn coalition_distributions(
         .map(|b| vec![CountDistribution::point(space, b)])
         .collect();
     for part in &plan.parts {
-        let mut dist: Vec<(u32, f64)> = part
+        let mut dist: Vec<(Key, f64)> = part
             .outcomes
             .iter()
             .map(|(actions, p)| {
@@ -226,7 +189,7 @@ pub fn coalition_distributions(
                 for (&a, &i) in actions.iter().zip(&part.players) {
                     counts[cell(i, a)] += 1;
                 }
-                (space.index(&counts), *p)
+                (space.key(&counts), *p)
             })
             .collect();
         // Outcomes with the same counts (e.g. permutations in a joint policy) merge.
@@ -283,7 +246,7 @@ pub fn others_distributions(
 
 /// Every count vector of all n players, one word per cell, in rank order:
 /// lexicographic, which for role blocks is block 0's vector outermost (so
-/// that cube-index order is rank order among vectors of the same blocks).
+/// that key order is rank order among vectors of the same blocks).
 pub fn all_count_vectors(space: &CountSpace) -> Vec<u32> {
     count_vectors_with_totals(&space.blocks, space.actions / space.blocks.len())
 }
@@ -313,26 +276,17 @@ pub fn count_vectors_with_totals(totals: &[u32], k: usize) -> Vec<u32> {
     all
 }
 
-/// For every cube cell of a count vector of all n players, its rank.
-pub fn rank_of_cell(space: &CountSpace, vectors: &[u32]) -> Vec<u32> {
-    let mut lookup = vec![u32::MAX; space.cube];
-    for (rank, v) in vectors.chunks(space.actions).enumerate() {
-        lookup[space.index(v) as usize] = rank as u32;
-    }
-    lookup
-}
-
 /// Sizes and offsets of one coalition's pair sum. Must be kept in sync with
 /// `CountsConfig` in shaders/counts_layout.wgsl (checked by a naga reflection test).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct CountsConfig {
-    /// k
+    /// Cells: k, or R·k in a role game.
     pub actions: u32,
     /// S
     pub states: u32,
-    /// n + 1
-    pub radix: u32,
+    /// Entries of each rank table: the largest block + 1.
+    pub table_len: u32,
     /// Count vectors of all n players (rows of the share table).
     pub rows: u32,
     /// |P_j|
@@ -344,14 +298,14 @@ pub struct CountsConfig {
     /// Items per P entry: ceil(|Q_j| / chunk).
     pub chunks: u32,
     /// Word offset of coalition j's players in each role block (the
-    /// totals of its count vectors, which imply each block's last count).
+    /// totals of its count vectors, which give each block's first count).
     pub p_totals: u32,
-    /// Word offset of the P cells.
-    pub p_cell: u32,
-    /// Word offset of the Q cells.
-    pub q_cell: u32,
-    /// Word offset of the rank of each cube cell.
-    pub rank_of_cell: u32,
+    /// Word offset of the P vectors' suffix sums (R(k−1) words each).
+    pub p_sums: u32,
+    /// Word offset of the Q vectors' suffix sums (R(k−1) words each).
+    pub q_sums: u32,
+    /// Word offset of the rank tables ([`RankTables`] of all n players).
+    pub rank_tables: u32,
     /// Real offset of the P probabilities.
     pub p_prob: u32,
     /// Real offset of the Q probabilities.
@@ -367,6 +321,26 @@ impl CountsConfig {
     pub fn items(&self) -> u64 {
         u64::from(self.p_entries) * u64::from(self.chunks)
     }
+
+    /// Suffix sums per count vector: R(k − 1).
+    pub fn digits(&self) -> u32 {
+        self.actions - self.blocks
+    }
+
+    /// Loop iterations of the kernels per Q entry: the rank's lookups, and
+    /// per state the dot product and its bookkeeping.
+    pub fn iterations_per_entry(&self) -> u64 {
+        per_entry(
+            self.states as usize,
+            self.actions as usize,
+            self.digits() as usize,
+        )
+    }
+}
+
+/// [`CountsConfig::iterations_per_entry`] before the config exists.
+fn per_entry(states: usize, cells: usize, digits: usize) -> u64 {
+    (states * (cells + 2) + 2 + digits) as u64
 }
 
 /// Loop iterations one item of the pair sum may take (well below lavapipe's
@@ -387,10 +361,9 @@ pub struct CountsFlat {
 impl CountsFlat {
     /// Lay out the distributions; the share table (`states × rows × k` reals
     /// at offset 0) is left zero for the caller to fill.
-    pub fn new(counts: &CountsPlan, states: usize, vectors: &[u32]) -> Result<CountsFlat> {
+    pub fn new(counts: &CountsPlan, states: usize) -> Result<CountsFlat> {
         let space = &counts.space;
         let k = space.actions;
-        let rows = vectors.len() / k;
         let too_large = || {
             Error::too_large(
                 "the counts method's tables exceed 32-bit indices",
@@ -398,39 +371,47 @@ impl CountsFlat {
             )
         };
         let offset = |len: usize| u32::try_from(len).map_err(|_| too_large());
-        let mut words = rank_of_cell(space, vectors);
-        let mut reals = vec![0.0; states * rows * k];
-        let per_item = (states * (k + 2) + 2) as u64;
+        let rows = usize::try_from(space.rows).map_err(|_| too_large())?;
+        let share_entries = states
+            .checked_mul(rows)
+            .and_then(|e| e.checked_mul(k))
+            .ok_or_else(too_large)?;
+        offset(share_entries)?;
+        let ranks = space.ranks();
+        let mut words = ranks.words().to_vec();
+        let mut reals = vec![0.0; share_entries];
+        let per_item = per_entry(states, k, space.digits());
         let mut configs = Vec::new();
         for (p, q) in counts.coalitions.iter().zip(&counts.others) {
             let chunk = (ITERATIONS_PER_ITEM / per_item).clamp(1, q.entries.len() as u64) as u32;
             let q_entries = offset(q.entries.len())?;
+            let (p_sums, q_sums) = (p.suffix_sums(space), q.suffix_sums(space));
             let config = CountsConfig {
                 actions: k as u32,
                 states: states as u32,
-                radix: space.radix,
+                table_len: offset(ranks.table_len())?,
                 rows: offset(rows)?,
                 p_entries: offset(p.entries.len())?,
                 q_entries,
                 chunk,
                 chunks: q_entries.div_ceil(chunk),
                 p_totals: offset(words.len())?,
-                p_cell: offset(words.len() + p.totals.len())?,
-                q_cell: offset(words.len() + p.totals.len() + p.entries.len())?,
-                rank_of_cell: 0,
+                p_sums: offset(words.len() + p.totals.len())?,
+                q_sums: offset(words.len() + p.totals.len() + p_sums.len())?,
+                rank_tables: 0,
                 p_prob: offset(reals.len())?,
                 q_prob: offset(reals.len() + p.entries.len())?,
                 shares: 0,
                 blocks: space.blocks.len() as u32,
             };
             words.extend(&p.totals);
-            words.extend(p.entries.iter().map(|e| e.0));
-            words.extend(q.entries.iter().map(|e| e.0));
+            words.extend(&p_sums);
+            words.extend(&q_sums);
+            offset(words.len())?;
             reals.extend(p.entries.iter().map(|e| e.1));
             reals.extend(q.entries.iter().map(|e| e.1));
             configs.push(config);
         }
-        offset(words.len())?;
         offset(reals.len())?;
         Ok(CountsFlat {
             configs,
@@ -534,7 +515,6 @@ impl DirectEstimate {
         let block_sizes: Vec<u64> = (0..blocks)
             .map(|b| block_of.iter().filter(|&&o| o == b).count() as u64)
             .collect();
-        let largest = block_sizes.iter().copied().max().unwrap_or(0);
         let m = problem.coalitions().len();
         let coalition_of = problem.coalition_of();
         // Distinct count vectors of each part's outcomes, per coalition.
@@ -612,16 +592,18 @@ impl DirectEstimate {
             .sum();
         let states = problem.states() as f64;
         let cost = pairs as f64 * states * (2.0 * k as f64 + 2.0) + 2.0 * build;
-        let cube = (largest + 1).saturating_pow((blocks * (actions - 1)) as u32);
         let rows = block_sizes.iter().fold(1u64, |acc, &b| {
             acc.saturating_mul(crate::counts::vectors::count_vectors(b, actions as u64))
         });
         let threads = rayon::current_num_threads() as u64;
         let entries: u64 = p.iter().chain(&q).fold(0u64, |a, &b| a.saturating_add(b));
-        let bytes = cube
-            .saturating_mul(4 + 9 * threads)
-            .saturating_add(rows.saturating_mul(k * (4 + 8 * problem.states() as u64)))
-            .saturating_add(entries.saturating_mul(24));
+        // Per thread a slot per rank of the convolutions' scratch; the list
+        // of all count vectors and the share table; per entry its key,
+        // probability, real and suffix sums, and its copy in the scratch.
+        let digits = k - blocks as u64;
+        let bytes = rows
+            .saturating_mul(4 * threads + k * (4 + 8 * problem.states() as u64))
+            .saturating_add(entries.saturating_mul(40 + 4 * digits));
         DirectEstimate { pairs, cost, bytes }
     }
 }

@@ -39,7 +39,7 @@ pub(crate) fn load<K: CountKernels>(
     counts: &CountsPlan,
 ) -> Result<K::Loaded> {
     let vectors = all_count_vectors(&counts.space);
-    let layout = CountsFlat::new(counts, flat.config.states as usize, &vectors)?;
+    let layout = CountsFlat::new(counts, flat.config.states as usize)?;
     kernels.load(flat, &vectors, layout)
 }
 

@@ -2,7 +2,7 @@
 //! sum `Σ_N P(N) Σ_M Q(M) Σ_b N_b h_b(x, N + M)`, item by item (an item is one
 //! P entry against one chunk of Q entries).
 
-use super::counts_layout::decode_cell;
+use super::counts_layout::{decode_counts, rank_bases, rank_of_sum};
 use crate::counts::direct::CountsConfig;
 
 /// Twin of the `count_pairs` kernel for one thread: the sums per state over
@@ -15,11 +15,11 @@ pub fn count_pairs(
     count: u64,
 ) -> Vec<f64> {
     let k = c.actions as usize;
+    let digits = c.digits() as usize;
     let states = c.states as usize;
     let rows = c.rows as usize;
-    let q_cells = &words[c.q_cell as usize..][..c.q_entries as usize];
+    let q_sums = &words[c.q_sums as usize..][..c.q_entries as usize * digits];
     let q_probs = &reals[c.q_prob as usize..][..c.q_entries as usize];
-    let rank_of_cell = &words[c.rank_of_cell as usize..];
     let shares = &reals[c.shares as usize..][..states * rows * k];
     let mut acc = vec![0.0; states];
     let mut counts = [0u32; crate::model::limits::MAX_ACTIONS];
@@ -28,17 +28,19 @@ pub fn count_pairs(
         let item = item as u32;
         let a = item / c.chunks;
         let chunk = item % c.chunks;
-        let cell_n = words[(c.p_cell + a) as usize];
         let p = reals[(c.p_prob + a) as usize];
-        decode_cell(c, words, cell_n, &mut counts);
+        let at = c.p_sums as usize + a as usize * digits;
+        decode_counts(c, words, at, &mut counts);
+        let bases = rank_bases(c, words, at);
         for (f, &c) in n.iter_mut().zip(&counts[..k]) {
             *f = f64::from(c);
         }
         let start = (chunk * c.chunk) as usize;
         let end = ((chunk + 1) * c.chunk).min(c.q_entries) as usize;
-        for (&cell_m, &q) in q_cells[start..end].iter().zip(&q_probs[start..end]) {
-            let r = rank_of_cell[(cell_n + cell_m) as usize] as usize;
-            let w = p * q;
+        for (q, &prob) in (start..end).zip(&q_probs[start..end]) {
+            let m = &q_sums[q * digits..][..digits];
+            let r = rank_of_sum(&bases[..digits], words, m) as usize;
+            let w = p * prob;
             for (x, a) in acc.iter_mut().enumerate() {
                 let h = &shares[(x * rows + r) * k..][..k];
                 let total: f64 = n[..k].iter().zip(h).map(|(n, h)| n * h).sum();

@@ -92,8 +92,8 @@ impl CountKernels for GpuContext {
                 kernel: Kernel::CountPairs,
                 items,
                 accumulators: states,
-                iterations_per_item: u64::from(config.chunk) * (u64::from(states) * (k + 2) + 2)
-                    + k,
+                iterations_per_item: u64::from(config.chunk) * config.iterations_per_entry()
+                    + 2 * k,
                 iterations_at_start: 8 * u64::from(states) + 64,
                 seed: 0,
                 digits: None,

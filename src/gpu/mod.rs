@@ -615,8 +615,8 @@ mod tests {
             player_stride, binom, table_profiles, base_table_index, family_params, roles);
         assert_eq!(wgsl_layout(&enumerate, "Config"), config);
         use crate::counts::direct::CountsConfig;
-        let counts_config = rust_layout!(CountsConfig; actions, states, radix, rows, p_entries,
-            q_entries, chunk, chunks, p_totals, p_cell, q_cell, rank_of_cell, p_prob, q_prob, shares,
+        let counts_config = rust_layout!(CountsConfig; actions, states, table_len, rows, p_entries,
+            q_entries, chunk, chunks, p_totals, p_sums, q_sums, rank_tables, p_prob, q_prob, shares,
             blocks);
         assert_eq!(wgsl_layout(&counts, "CountsConfig"), counts_config);
         use super::run::DispatchParams;

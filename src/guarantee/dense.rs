@@ -4,7 +4,9 @@
 
 use super::lp::maximin;
 use super::{checked_value, is_share, Basis, BestResponse, SecurityValue, Solver};
-use crate::counts::direct::{count_vectors_with_totals, CountDistribution, CountSpace, CountsPlan};
+use crate::counts::direct::{
+    count_vectors_with_totals, CountDistribution, CountSpace, CountsPlan, Key,
+};
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator, Method, Options, Side};
 use crate::model::count_blocks::CountBlocks;
@@ -80,10 +82,10 @@ fn representative(blocks: &CountBlocks, v: &[u32]) -> Vec<usize> {
     blocks.representative(&v.iter().map(|&c| c as usize).collect::<Vec<_>>())
 }
 
-/// The cube index of `joint` (one action per player counted by `blocks`).
-fn index_of(space: &CountSpace, blocks: &CountBlocks, joint: &[usize]) -> u32 {
+/// The key of `joint`'s count vector (one action per player counted by `blocks`).
+fn key_of(space: &CountSpace, blocks: &CountBlocks, joint: &[usize]) -> Key {
     let counts: Vec<u32> = blocks.counts_of(joint).iter().map(|&c| c as u32).collect();
-    space.index(&counts)
+    space.key(&counts)
 }
 
 fn others_of(problem: &Problem, j: usize) -> Vec<usize> {
@@ -155,7 +157,7 @@ fn count_payoff_matrix(
     let (ns, ms) = (list(&member_totals), list(&other_totals));
     let uniform = |vectors: &[Vec<u32>], totals: &[u32]| CountDistribution {
         totals: totals.to_vec(),
-        entries: vectors.iter().map(|v| (space.index(v), 1.0)).collect(),
+        entries: vectors.iter().map(|v| (space.key(v), 1.0)).collect(),
     };
     let counts = CountsPlan {
         coalitions: vec![uniform(&ns, &member_totals)],
@@ -483,13 +485,13 @@ pub(crate) fn best_response(
     let probability: Vec<f64> = if matrix.basis != Basis::JointActions {
         let counts = CountsPlan::new(problem, &Plan::new(problem))?;
         let blocks = counted_blocks(problem, &others);
-        let lookup: std::collections::HashMap<u32, f64> =
+        let lookup: std::collections::HashMap<Key, f64> =
             counts.others[j].entries.iter().copied().collect();
         matrix
             .replies
             .iter()
             .map(|reply| {
-                let index = index_of(&counts.space, &blocks, reply);
+                let index = key_of(&counts.space, &blocks, reply);
                 lookup.get(&index).copied().unwrap_or(0.0)
             })
             .collect()
@@ -577,13 +579,13 @@ fn strategy_probabilities(problem: &Problem, j: usize, matrix: &PayoffMatrix) ->
     if matrix.basis != Basis::JointActions {
         let counts = CountsPlan::new(problem, &Plan::new(problem))?;
         let blocks = counted_blocks(problem, &coalition.members);
-        let lookup: std::collections::HashMap<u32, f64> =
+        let lookup: std::collections::HashMap<Key, f64> =
             counts.coalitions[j].entries.iter().copied().collect();
         return Ok(matrix
             .strategies
             .iter()
             .map(|joint| {
-                let index = index_of(&counts.space, &blocks, joint);
+                let index = key_of(&counts.space, &blocks, joint);
                 lookup.get(&index).copied().unwrap_or(0.0)
             })
             .collect());

@@ -8,7 +8,7 @@
 //! entries. With the GPU asked for, the kernel builds it too and the two are
 //! compared within [`PAYOFF_TOLERANCE`].
 
-use crate::counts::direct::{all_count_vectors, rank_of_cell, CountSpace};
+use crate::counts::direct::{all_count_vectors, CountSpace};
 use crate::counts::vectors::count_vectors;
 use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Backend, Evaluator};
@@ -17,25 +17,25 @@ use crate::plan::{FlatPlan, Plan};
 
 use super::dense::PAYOFF_TOLERANCE;
 
+/// The suffix sums of a count vector ([`crate::counts::space::suffix_sums`]),
+/// the share table's key: ranks of sums are lookups of sums of these.
+pub(crate) type Sums = [u32; crate::model::limits::MAX_ACTIONS - 1];
+
 /// `h_b(x, C)` for every state x and count vector C of all n players.
 pub(crate) struct ShareTable {
     pub(crate) space: CountSpace,
     states: usize,
     rows: usize,
-    /// The rank of each cube cell that is a count vector of n players.
-    rank: Vec<u32>,
     /// `shares[(x * rows + rank) * k + b]`.
     shares: Vec<f64>,
 }
 
-/// Bytes a share table of `problem` takes (its cube's ranks and its
-/// shares), counted before it is built.
+/// Bytes a share table of `problem` takes (its count vectors and its
+/// shares; the rank tables are n + 1 words per action), counted before it is built.
 pub(crate) fn table_bytes(problem: &Problem) -> u64 {
     let (n, k) = (problem.players() as u64, problem.actions() as u64);
     let rows = count_vectors(n, k);
-    let cube = (n + 1).saturating_pow(k as u32 - 1);
-    cube.saturating_mul(4)
-        .saturating_add(rows.saturating_mul(k * (4 + 8 * problem.states() as u64)))
+    rows.saturating_mul(k * (4 + 8 * problem.states() as u64))
 }
 
 /// `max |cpu − gpu|` of two share lists, or the error that refuses them
@@ -97,13 +97,11 @@ impl ShareTable {
                 Some(d)
             }
         };
-        let rank = rank_of_cell(&space, &vectors);
         Ok((
             ShareTable {
                 rows: vectors.len() / space.actions,
                 states: problem.states(),
                 space,
-                rank,
                 shares,
             },
             max_gpu_cpu,
@@ -116,11 +114,16 @@ impl ShareTable {
     }
 
     /// `f_x(N, M) = Σ_b N_b h_b(x, N + M)`: the coalition's total share when
-    /// it plays counts `n` (cube cell `n_cell`) and the others `m_cell`.
+    /// it plays counts `n` (suffix sums `n_sums`) and the others counts with
+    /// suffix sums `m_sums` (the rank of N + M from the rank tables).
     #[inline]
-    pub(crate) fn payoff(&self, x: usize, n: &[u32], n_cell: u32, m_cell: u32) -> f64 {
+    pub(crate) fn payoff(&self, x: usize, n: &[u32], n_sums: &Sums, m_sums: &Sums) -> f64 {
         let k = self.space.actions;
-        let r = self.rank[(n_cell + m_cell) as usize] as usize;
+        let digits = k - 1;
+        let r = self
+            .space
+            .ranks()
+            .rank_of_sum(&n_sums[..digits], &m_sums[..digits]) as usize;
         let h = &self.shares[(x * self.rows + r) * k..][..k];
         n.iter().zip(h).map(|(&c, &h)| f64::from(c) * h).sum()
     }

@@ -10,13 +10,13 @@ use crate::model::limits::MAX_ACTIONS;
 use crate::plan::{family_id, FlatPlan};
 
 use super::double_oracle::Certified;
-use super::share_table::{max_difference, ShareTable};
+use super::share_table::{max_difference, ShareTable, Sums};
 use crate::error::Result;
 use crate::evaluator::Evaluator;
 use crate::model::problem::Problem;
 
 /// A source of the count-vector payoff. `Key` is what the source wants to
-/// know of a count vector besides its counts (the table: its cube cell),
+/// know of a count vector besides its counts (the table: its suffix sums),
 /// computed once per vector by [`Shares::key`].
 pub(crate) trait Shares: Sync {
     /// Per-vector data the payoff reads.
@@ -32,7 +32,7 @@ pub(crate) trait Shares: Sync {
 }
 
 impl Shares for ShareTable {
-    type Key = u32;
+    type Key = Sums;
 
     fn actions(&self) -> usize {
         self.space.actions
@@ -43,13 +43,15 @@ impl Shares for ShareTable {
     }
 
     #[inline]
-    fn key(&self, v: &[u32]) -> u32 {
-        self.space.index(v)
+    fn key(&self, v: &[u32]) -> Sums {
+        let mut sums = [0; crate::model::limits::MAX_ACTIONS - 1];
+        crate::counts::space::suffix_sums(v, v.len(), &mut sums[..v.len() - 1]);
+        sums
     }
 
     #[inline]
-    fn payoff(&self, x: usize, n: &[u32], n_key: u32, _m: &[u32], m_key: u32) -> f64 {
-        ShareTable::payoff(self, x, n, n_key, m_key)
+    fn payoff(&self, x: usize, n: &[u32], n_key: Sums, _m: &[u32], m_key: Sums) -> f64 {
+        ShareTable::payoff(self, x, n, &n_key, &m_key)
     }
 }
 

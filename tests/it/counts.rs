@@ -338,7 +338,232 @@ fn gpu_counts_take_more_slots_than_enumeration(gpu: &mut Evaluator) {
     assert!(matches!(exact, Err(Error::TooLarge { .. })), "{exact:?}");
 }
 
+/// The direct pair sum with `algorithm` forced (or another counts algorithm).
+fn counts_with(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    backend: Backend,
+    algorithm: unitsum_gpu::CountsAlgorithm,
+) -> Evaluation {
+    evaluator
+        .evaluate(
+            problem,
+            &Options {
+                backend,
+                method: Method::Counts,
+                counts: algorithm,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+}
+
+/// Two roles of unequal sizes (`small` and `large` players, role 0 first),
+/// k = 3, role proportional with rows `rows` (one state): coalition 0 is
+/// three role-0 and two role-1 players on independent marginals, coalition 1
+/// the rest on a common draw and uniform players.
+fn unequal_roles(small: usize, large: usize, rows: [[f64; 3]; 2]) -> Problem {
+    let n = small + large;
+    let roles: Vec<usize> = (0..n).map(|i| usize::from(i >= small)).collect();
+    let weights = vec![rows.iter().map(|r| r.to_vec()).collect()];
+    let mut rng = StdRng::seed_from_u64(28);
+    let members = [0, 1, 2, small, small + 1];
+    let marginals = (0..members.len())
+        .map(|_| {
+            let w: Vec<f64> = (0..3).map(|_| rng.random_range(0.1..1.0)).collect();
+            let t: f64 = w.iter().sum();
+            w.iter().map(|x| x / t).collect()
+        })
+        .collect();
+    let rest: Vec<usize> = (0..n).filter(|i| !members.contains(i)).collect();
+    let (common, uniform) = rest.split_at(rest.len() / 2);
+    Problem::new_with_roles(
+        n,
+        3,
+        Some(roles.clone()),
+        Game::RoleProportional { roles, weights },
+        vec![
+            Coalition::new(members.to_vec(), Policy::Independent { marginals }),
+            Coalition::new(
+                common.to_vec(),
+                Policy::Common {
+                    dist: Some(vec![0.5, 0.3, 0.2]),
+                },
+            ),
+            Coalition::new(uniform.to_vec(), Policy::Uniform),
+        ],
+    )
+    .unwrap()
+}
+
+const ROWS: [[f64; 3]; 2] = [[3.0, 1.0, 0.5], [0.7, 2.0, 1.3]];
+
+/// Role games whose roles have different sizes, each role block ranked on
+/// its own simplex: at 3 + 5 players the direct sum equals enumeration
+/// (1e-12), and a weight moved by 1e-6 moves it beyond that (the check can
+/// fail); at 3 + 40 players (3^43 profiles) it agrees with sampling within 6σ.
+fn direct_sum_on_unequal_roles_equals_enumeration_and_sampling() {
+    let mut evaluator = Evaluator::new();
+    let direct = unitsum_gpu::CountsAlgorithm::Direct;
+    let small = unequal_roles(3, 5, ROWS);
+    let counts = counts_with(&mut evaluator, &small, Backend::Cpu, direct);
+    assert_eq!(counts.method, MethodUsed::Counts);
+    let exact = cpu(&small);
+    assert_close(
+        "3 + 5 players",
+        &counts.shares,
+        &exact.shares,
+        COUNTS_TOLERANCE,
+    );
+    assert_identities("3 + 5 players", &counts.shares, COUNTS_TOLERANCE);
+    let mut moved = ROWS;
+    moved[1][2] += 1e-6;
+    let perturbed = counts_with(
+        &mut evaluator,
+        &unequal_roles(3, 5, moved),
+        Backend::Cpu,
+        direct,
+    );
+    let d = (perturbed.shares[0][0] - exact.shares[0][0]).abs();
+    assert!(
+        d > 10.0 * COUNTS_TOLERANCE,
+        "a moved weight changed r_0 by {d:e} only"
+    );
+    let large = unequal_roles(3, 40, ROWS);
+    let counts = counts_with(&mut evaluator, &large, Backend::Cpu, direct);
+    assert_identities("3 + 40 players", &counts.shares, COUNTS_TOLERANCE);
+    let sampled = run(&large, Backend::Cpu, Method::Sample);
+    let errors = sampled.stderr.as_ref().unwrap();
+    for j in 0..3 {
+        let off = (sampled.shares[j][0] - counts.shares[j][0]).abs();
+        assert!(
+            off <= 6.0 * errors[j][0],
+            "coalition {j}: off by {off:e}, error {:e}",
+            errors[j][0]
+        );
+    }
+}
+
+/// Two roles of 20 players at k = 4, role proportional with identical rows
+/// `[w, w]`, or with two different rows: one player of role 0 on a marginal
+/// against the other 39 uniform.
+fn two_roles_of_20(rows: [[f64; 4]; 2]) -> Problem {
+    let n = 40;
+    let roles: Vec<usize> = (0..n).map(|i| i % 2).collect();
+    let weights = vec![rows.iter().map(|r| r.to_vec()).collect()];
+    Problem::new_with_roles(
+        n,
+        4,
+        Some(roles.clone()),
+        Game::RoleProportional { roles, weights },
+        vec![
+            Coalition::new(
+                vec![0],
+                Policy::Independent {
+                    marginals: vec![vec![0.4, 0.3, 0.2, 0.1]],
+                },
+            ),
+            Coalition::new((1..n).collect(), Policy::Uniform),
+        ],
+    )
+    .unwrap()
+}
+
+/// Two roles × 20 players at k = 4: 21^6 = 8.6·10^7 cube cells, refused
+/// before the count space became the product of simplices (1771² rows now).
+/// With identical role rows it equals the context-free family of 40
+/// players by leave-one-out (another algorithm, one block; 1e-11); with
+/// different rows it differs from it and agrees with sampling (6σ); the
+/// GPU's direct sum equals the CPU's.
+fn two_roles_of_20_at_k4_are_exact_and_the_gpu_agrees(gpu: &mut Evaluator) {
+    let direct = unitsum_gpu::CountsAlgorithm::Direct;
+    let w = [3.0, 1.0, 0.5, 2.0];
+    let same = two_roles_of_20([w, w]);
+    let plain = Problem::new(
+        40,
+        4,
+        Game::Proportional {
+            weights: vec![w.to_vec()],
+        },
+        same.coalitions().to_vec(),
+    )
+    .unwrap();
+    let loo = counts_with(
+        gpu,
+        &plain,
+        Backend::Cpu,
+        unitsum_gpu::CountsAlgorithm::LeaveOneOut,
+    );
+    let counts = counts_with(gpu, &same, Backend::Cpu, direct);
+    assert_close("identical role rows", &counts.shares, &loo.shares, 1e-11);
+    let on_gpu = counts_with(gpu, &same, Backend::Gpu, direct);
+    assert_eq!(on_gpu.backend, BackendUsed::Gpu);
+    assert_close(
+        "GPU, identical rows",
+        &on_gpu.shares,
+        &counts.shares,
+        GPU_TOLERANCE,
+    );
+    let different = two_roles_of_20([w, [0.5, 2.0, 4.0, 1.0]]);
+    let counts = counts_with(gpu, &different, Backend::Cpu, direct);
+    let d = (counts.shares[0][0] - loo.shares[0][0]).abs();
+    assert!(d > 1e-6, "the role rows changed r_0 by {d:e} only");
+    assert_identities("different role rows", &counts.shares, COUNTS_TOLERANCE);
+    let on_gpu = counts_with(gpu, &different, Backend::Gpu, direct);
+    assert_close(
+        "GPU, different rows",
+        &on_gpu.shares,
+        &counts.shares,
+        GPU_TOLERANCE,
+    );
+    let sampled = run(&different, Backend::Cpu, Method::Sample);
+    let error = sampled.stderr.as_ref().unwrap()[0][0];
+    let off = (sampled.shares[0][0] - counts.shares[0][0]).abs();
+    assert!(
+        off <= 6.0 * error,
+        "sampling off by {off:e}, error {error:e}"
+    );
+}
+
+/// n = 80 at k = 5: 81^4 cube cells, beyond the old limit of 2^25
+/// (C(84, 4) rows now); two players on marginals against 78 uniform ones,
+/// proportional. The direct sum equals leave-one-out and the stream (1e-11)
+/// on the CPU, and the GPU's direct sum equals the CPU's.
+fn n80_at_k5_direct_sum_equals_leave_one_out_and_the_gpu_agrees(gpu: &mut Evaluator) {
+    let n = 80;
+    let problem = Problem::new(
+        n,
+        5,
+        Game::Proportional {
+            weights: vec![vec![3.0, 1.0, 0.5, 2.0, 1.5]],
+        },
+        vec![
+            Coalition::new(
+                vec![0, 1],
+                Policy::Independent {
+                    marginals: vec![
+                        vec![0.4, 0.3, 0.2, 0.05, 0.05],
+                        vec![0.1, 0.1, 0.1, 0.1, 0.6],
+                    ],
+                },
+            ),
+            Coalition::new((2..n).collect(), Policy::Uniform),
+        ],
+    )
+    .unwrap();
+    use unitsum_gpu::CountsAlgorithm::{Direct, LeaveOneOut, Stream};
+    let direct = counts_with(gpu, &problem, Backend::Cpu, Direct);
+    assert_identities("n = 80", &direct.shares, 1e-11);
+    for other in [LeaveOneOut, Stream] {
+        let o = counts_with(gpu, &problem, Backend::Cpu, other);
+        assert_close(&format!("{other:?}"), &direct.shares, &o.shares, 1e-11);
+    }
+    let on_gpu = counts_with(gpu, &problem, Backend::Gpu, Direct);
+    assert_eq!(on_gpu.backend, BackendUsed::Gpu);
+    assert_close("GPU n = 80", &on_gpu.shares, &direct.shares, GPU_TOLERANCE);
+}
+
 super::trials! {
-    cpu: [counts_equal_enumeration_on_every_symmetric_family_and_policy_kind, counts_refuse_table_games, counts_agree_with_sampling_at_large_n, theorem1_at_n_in_the_hundreds, theorem2_at_n_in_the_hundreds, auto_picks_counts_for_large_symmetric_games_and_says_so, check_finds_the_planted_asymmetry_and_passes_symmetric_families],
-    gpu: [gpu_counts_equal_cpu_counts, gpu_counts_take_more_slots_than_enumeration],
+    cpu: [counts_equal_enumeration_on_every_symmetric_family_and_policy_kind, counts_refuse_table_games, counts_agree_with_sampling_at_large_n, theorem1_at_n_in_the_hundreds, theorem2_at_n_in_the_hundreds, auto_picks_counts_for_large_symmetric_games_and_says_so, check_finds_the_planted_asymmetry_and_passes_symmetric_families, direct_sum_on_unequal_roles_equals_enumeration_and_sampling],
+    gpu: [gpu_counts_equal_cpu_counts, gpu_counts_take_more_slots_than_enumeration, two_roles_of_20_at_k4_are_exact_and_the_gpu_agrees, n80_at_k5_direct_sum_equals_leave_one_out_and_the_gpu_agrees],
 }

@@ -14,7 +14,7 @@ use crate::plan::{family_id, FlatPlan};
 const MEMO_MAX_ENTRIES: usize = 1 << 18;
 
 /// The shares `h_b(x, C)` of every count vector C of the n players, indexed
-/// by its cube index, so that the walk looks them up instead of computing
+/// by its rank on the simplex ([`CountSpace::rank`]), so that the walk looks them up instead of computing
 /// them per profile. The entries are the family twins' own values: a walk
 /// that looks them up adds exactly what the plain walk adds.
 pub struct ShareMemo {
@@ -34,7 +34,7 @@ impl ShareMemo {
         }
         let (k, states) = (c.actions as usize, c.states as usize);
         let space = CountSpace::new(c.players as usize, k).ok()?;
-        let entries = space.cube.checked_mul(states * k)?;
+        let entries = usize::try_from(space.rows).ok()?.checked_mul(states * k)?;
         if entries > MEMO_MAX_ENTRIES || entries as u64 > profiles / 4 {
             return None;
         }
@@ -42,10 +42,9 @@ impl ShareMemo {
         let by_rank = crate::cpu::count_shares::count_shares(flat, &vectors);
         let rows = vectors.len() / k;
         let mut shares = vec![0.0; entries];
-        for (r, counts) in vectors.chunks_exact(k).enumerate() {
-            let cell = space.index(counts) as usize;
+        for r in 0..rows {
             for x in 0..states {
-                shares[(cell * states + x) * k..][..k]
+                shares[(r * states + x) * k..][..k]
                     .copy_from_slice(&by_rank[(x * rows + r) * k..][..k]);
             }
         }
@@ -59,24 +58,14 @@ impl ShareMemo {
     /// `h_b(x, counts)` for every action b.
     #[inline(always)]
     pub(crate) fn shares(&self, counts: &[u32], x: usize) -> &[f64] {
-        self.row(self.space.index(counts) as usize, x)
+        self.row(self.space.rank(counts) as usize, x)
     }
 
-    /// `h_b(x, C)` for every action b, C at cube index `cell`.
+    /// `h_b(x, C)` for every action b, C of rank `rank`.
     #[inline(always)]
-    fn row(&self, cell: usize, x: usize) -> &[f64] {
+    fn row(&self, rank: usize, x: usize) -> &[f64] {
         let k = self.space.actions;
-        &self.shares[(cell * self.states + x) * k..][..k]
-    }
-
-    /// How much one more player on `action` adds to the cube index.
-    fn stride(&self, action: usize) -> usize {
-        let k = self.space.actions;
-        if action + 1 == k {
-            0
-        } else {
-            (self.space.radix as usize).pow((k - 2 - action) as u32)
-        }
+        &self.shares[(rank * self.states + x) * k..][..k]
     }
 }
 
@@ -92,8 +81,11 @@ struct Cycle<'m> {
     j0: usize,
     actions: Vec<usize>,
     probabilities: Vec<f64>,
-    /// Per outcome, the cube index step of its action.
-    strides: Vec<usize>,
+    /// Per outcome, the rank of the cycle's count vector with part 0's
+    /// player on that outcome's action (refilled per cycle).
+    ranks: Vec<usize>,
+    /// The cycle's count vector (scratch).
+    counts: Vec<u32>,
     sums: Vec<f64>,
 }
 
@@ -118,7 +110,8 @@ impl<'m> Cycle<'m> {
         Some(Cycle {
             memo,
             j0: flat.words[(c.player_coalition + player) as usize] as usize,
-            strides: actions.iter().map(|&a| memo.stride(a)).collect(),
+            ranks: vec![0; outcomes],
+            counts: vec![0; c.actions as usize],
             probabilities: flat.reals[first_probability..first_probability + outcomes].to_vec(),
             actions,
             sums: vec![0.0; c.actions as usize],
@@ -130,7 +123,14 @@ impl<'m> Cycle<'m> {
         let c = &walker.flat.config;
         let states = c.states as usize;
         let k = self.sums.len();
-        let rest = self.memo.space.index(walker.profile.counts()) as usize - self.strides[0];
+        // The walker's profile has part 0's player on a_0.
+        self.counts.copy_from_slice(walker.profile.counts());
+        self.counts[self.actions[0]] -= 1;
+        for o in 0..self.actions.len() {
+            self.counts[self.actions[o]] += 1;
+            self.ranks[o] = self.memo.space.rank(&self.counts) as usize;
+            self.counts[self.actions[o]] -= 1;
+        }
         let weight = walker.suffix_weight[1];
         let counts = walker.profile.coalition_counts();
         for x in 0..states {
@@ -138,7 +138,7 @@ impl<'m> Cycle<'m> {
             let mut own = 0.0;
             for o in 0..self.actions.len() {
                 let (p, a) = (self.probabilities[o], self.actions[o]);
-                let h = self.memo.row(rest + self.strides[o], x);
+                let h = self.memo.row(self.ranks[o], x);
                 for (s, &h) in self.sums.iter_mut().zip(h) {
                     *s += p * h;
                 }
