@@ -50,10 +50,11 @@ impl CountDistribution {
         }
     }
 
-    /// The suffix sums of every entry's count vector, `space.digits()` each.
+    /// The suffix sums of every entry's count vector, `space.digits()` each
+    /// (one zero each at k = 1, where there are none).
     pub fn suffix_sums(&self, space: &CountSpace) -> Vec<u32> {
         let (k, digits) = (space.k(), space.digits());
-        let mut sums = vec![0u32; self.entries.len() * digits];
+        let mut sums = vec![0u32; self.entries.len() * digits.max(1)];
         let mut counts = vec![0u32; space.actions];
         for (&(key, _), out) in self
             .entries
@@ -67,12 +68,13 @@ impl CountDistribution {
     }
 }
 
-/// Scratch for convolutions: for each rank of the result's simplex product
-/// (dense over the result's block totals, never over the key space), the
-/// position of its entry, so that each convolution costs its pairs.
+/// Scratch for convolutions, dense over the result's simplex product (its
+/// block totals, never the key space): a mass per rank, or the position of
+/// its entry per rank, so that each convolution costs its pairs.
 #[derive(Default)]
 pub struct Convolver {
     slot: Vec<u32>,
+    dense: Vec<f64>,
     ranks: Vec<u32>,
     keys: Vec<Key>,
     mass: Vec<f64>,
@@ -87,23 +89,86 @@ impl Convolver {
         Convolver::default()
     }
 
-    /// The distribution of the sum of independent `a` and `b`.
+    /// The distribution of the sum of independent `a` and `b`, given with
+    /// their entries' suffix sums ([`CountDistribution::suffix_sums`]), and
+    /// the result's suffix sums: a chain of convolutions decodes no key.
+    /// Dense pairs (at least an eighth of the result's simplex) add into a
+    /// dense array read back in rank order; sparse ones go through slots.
     pub fn convolve(
         &mut self,
         space: &CountSpace,
-        a: &CountDistribution,
-        b: &CountDistribution,
-    ) -> CountDistribution {
+        (a, sums_a): (&CountDistribution, &[u32]),
+        (b, sums_b): (&CountDistribution, &[u32]),
+    ) -> (CountDistribution, Vec<u32>) {
         let totals: Vec<u32> = a.totals.iter().zip(&b.totals).map(|(x, y)| x + y).collect();
         let tables = RankTables::new(&totals, space.k())
             .expect("a part of the space's count vectors, which fit its limit");
+        let pairs = a.entries.len() as u64 * b.entries.len() as u64;
+        if pairs.saturating_mul(8) >= tables.rows() {
+            self.dense(space, &tables, totals, (a, sums_a), (b, sums_b))
+        } else {
+            self.sparse(space, &tables, totals, (a, sums_a), (b, sums_b))
+        }
+    }
+
+    /// Every pair's product added at its rank, without a branch (so the
+    /// loads overlap), then the result read back by walking the simplex
+    /// product in rank order: the entries come out sorted.
+    fn dense(
+        &mut self,
+        space: &CountSpace,
+        tables: &RankTables,
+        totals: Vec<u32>,
+        (a, sums_a): (&CountDistribution, &[u32]),
+        (b, sums_b): (&CountDistribution, &[u32]),
+    ) -> (CountDistribution, Vec<u32>) {
+        let rows = tables.rows() as usize;
+        if self.dense.len() < rows {
+            self.dense.resize(rows, 0.0);
+        }
+        let (digits, width) = (space.digits(), space.digits().max(1));
+        for (&(_, pa), sa) in a.entries.iter().zip(sums_a.chunks_exact(width)) {
+            for (&(_, pb), sb) in b.entries.iter().zip(sums_b.chunks_exact(width)) {
+                let rank = tables.rank_of_sum(&sa[..digits], &sb[..digits]) as usize;
+                self.dense[rank] += pa * pb;
+            }
+        }
+        let (k, cells) = (space.k(), space.actions);
+        let mut entries = Vec::new();
+        let mut sums = Vec::new();
+        let mut walk = ProductWalk::new(&totals, k);
+        let mut rank = 0;
+        while let Some(counts) = walk.next_vector() {
+            let p = std::mem::take(&mut self.dense[rank]);
+            if p > 0.0 {
+                entries.push((space.key(counts), p));
+                let at = sums.len();
+                sums.resize(at + width, 0);
+                suffix_sums(&counts[..cells], k, &mut sums[at..]);
+            }
+            rank += 1;
+        }
+        (CountDistribution { totals, entries }, sums)
+    }
+
+    /// Pairs through a slot per rank: each result entry is listed when
+    /// first reached (with the sums of that pair), in first-touched order.
+    fn sparse(
+        &mut self,
+        space: &CountSpace,
+        tables: &RankTables,
+        totals: Vec<u32>,
+        (a, sums_a): (&CountDistribution, &[u32]),
+        (b, sums_b): (&CountDistribution, &[u32]),
+    ) -> (CountDistribution, Vec<u32>) {
         if self.slot.len() < tables.rows() as usize {
             self.slot.resize(tables.rows() as usize, EMPTY);
         }
         let digits = space.digits();
-        let (sums_a, sums_b) = (a.suffix_sums(space), b.suffix_sums(space));
-        for (&(ka, pa), sa) in a.entries.iter().zip(sums_a.chunks_exact(digits.max(1))) {
-            for (&(kb, pb), sb) in b.entries.iter().zip(sums_b.chunks_exact(digits.max(1))) {
+        let width = digits.max(1);
+        let mut sums = Vec::new();
+        for (&(ka, pa), sa) in a.entries.iter().zip(sums_a.chunks_exact(width)) {
+            for (&(kb, pb), sb) in b.entries.iter().zip(sums_b.chunks_exact(width)) {
                 let rank = tables.rank_of_sum(&sa[..digits], &sb[..digits]) as usize;
                 let mut at = self.slot[rank];
                 if at == EMPTY {
@@ -112,23 +177,25 @@ impl Convolver {
                     self.ranks.push(rank as u32);
                     self.keys.push(ka + kb);
                     self.mass.push(0.0);
+                    sums.extend(sa.iter().zip(sb).map(|(x, y)| x + y));
                 }
                 self.mass[at as usize] += pa * pb;
             }
         }
-        // Entries stay in first-touched order: deterministic for given
-        // inputs, and sorting them cost more than the convolution itself.
         for &rank in &self.ranks {
             self.slot[rank as usize] = EMPTY;
         }
         self.ranks.clear();
-        let entries = self
-            .keys
-            .drain(..)
-            .zip(self.mass.drain(..))
-            .filter(|&(_, p)| p > 0.0)
-            .collect();
-        CountDistribution { totals, entries }
+        let mut entries = Vec::with_capacity(self.keys.len());
+        let mut kept = Vec::with_capacity(sums.len());
+        let outputs = self.keys.drain(..).zip(self.mass.drain(..));
+        for ((key, p), s) in outputs.zip(sums.chunks_exact(width)) {
+            if p > 0.0 {
+                entries.push((key, p));
+                kept.extend_from_slice(s);
+            }
+        }
+        (CountDistribution { totals, entries }, kept)
     }
 
     /// The convolution of all `parts`, smallest first (cheaper); stops
@@ -143,11 +210,13 @@ impl Convolver {
         let mut order: Vec<&CountDistribution> = parts.to_vec();
         order.sort_by_key(|d| d.entries.len());
         let mut acc = CountDistribution::point(space, &vec![0; space.actions]);
+        let mut sums = acc.suffix_sums(space);
         for d in order {
             if watch.cancelled() {
                 break;
             }
-            acc = self.convolve(space, &acc, d);
+            let d_sums = d.suffix_sums(space);
+            (acc, sums) = self.convolve(space, (&acc, &sums), (d, &d_sums));
         }
         acc
     }
@@ -242,6 +311,52 @@ pub fn others_distributions(
                 .sorted()
         })
         .collect()
+}
+
+/// Walks the product of per-block simplices in rank order (lexicographic,
+/// block 0 outermost) without listing it.
+struct ProductWalk {
+    k: usize,
+    totals: Vec<u32>,
+    blocks: Vec<CountVectors>,
+    current: Vec<u32>,
+    started: bool,
+}
+
+impl ProductWalk {
+    fn new(totals: &[u32], k: usize) -> Self {
+        ProductWalk {
+            k,
+            totals: totals.to_vec(),
+            blocks: totals.iter().map(|&t| CountVectors::new(t, k)).collect(),
+            current: vec![0; totals.len() * k],
+            started: false,
+        }
+    }
+
+    /// The next vector (all blocks' cells), or `None` after the last.
+    fn next_vector(&mut self) -> Option<&[u32]> {
+        let k = self.k;
+        if !self.started {
+            self.started = true;
+            for (r, walk) in self.blocks.iter_mut().enumerate() {
+                self.current[r * k..][..k].copy_from_slice(walk.next_vector()?);
+            }
+            return Some(&self.current);
+        }
+        // The last block steps; one that is done restarts and carries.
+        for r in (0..self.blocks.len()).rev() {
+            if let Some(v) = self.blocks[r].next_vector() {
+                self.current[r * k..][..k].copy_from_slice(v);
+                return Some(&self.current);
+            }
+            let mut fresh = CountVectors::new(self.totals[r], k);
+            let first = fresh.next_vector().expect("a simplex has a vector");
+            self.current[r * k..][..k].copy_from_slice(first);
+            self.blocks[r] = fresh;
+        }
+        None
+    }
 }
 
 /// Every count vector of all n players, one word per cell, in rank order:
