@@ -326,7 +326,7 @@ pub enum ShareSource {
     /// the `anonymous` family (a share on the fly ranks k count vectors),
     /// and the GPU backends (the kernel's whole table is then compared).
     Auto,
-    /// The share table (refused beyond the count cube or the memory limit).
+    /// The share table (refused beyond 2^32 − 1 count vectors or the memory limit).
     Table,
     /// On the fly.
     Streamed,
