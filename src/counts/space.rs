@@ -151,7 +151,7 @@ pub struct CountSpace {
     pub actions: usize,
     /// Players of each role block (one block of n without roles).
     pub blocks: Vec<u32>,
-    /// Count vectors of all n players: Π_r C(blocks[r] + k − 1, k − 1).
+    /// Count vectors of all n players: `Π_r C(blocks[r] + k − 1, k − 1)`.
     pub rows: u64,
     /// Place value of each cell in the key (0 for each block's last cell).
     place: Vec<u64>,
