@@ -50,3 +50,82 @@ pub fn count_pairs(
     }
     acc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::direct::{all_count_vectors, CountsFlat, CountsPlan};
+    use crate::model::game::Game;
+    use crate::model::policy::Policy;
+    use crate::model::problem::{Coalition, Problem};
+    use crate::plan::{FlatPlan, Plan};
+
+    /// Σ_j r_j(x) from the twin over every coalition's items, per state.
+    fn totals(flat: &CountsFlat) -> Vec<f64> {
+        let states = flat.configs[0].states as usize;
+        let mut total = vec![0.0; states];
+        for c in &flat.configs {
+            let sums = count_pairs(c, &flat.words, &flat.reals, 0, c.items());
+            total.iter_mut().zip(sums).for_each(|(t, s)| *t += s);
+        }
+        total
+    }
+
+    /// The pair sum's shares add up to the unit in every state (the
+    /// identity Σ_j r_j = 1, two roles of 3 and 4 players at k = 3); with
+    /// any one rank-table word off by one they no longer do: the rank of
+    /// N + M then reads another count vector's shares.
+    #[test]
+    fn a_rank_table_off_by_one_breaks_the_unit() {
+        let roles = vec![0, 0, 0, 1, 1, 1, 1];
+        let game = Game::RoleProportional {
+            roles: roles.clone(),
+            weights: vec![
+                vec![vec![3.0, 1.0, 0.5], vec![0.7, 2.0, 1.3]],
+                vec![vec![1.0, 1.0, 2.0], vec![2.0, 0.5, 1.0]],
+            ],
+        };
+        let problem = Problem::new_with_roles(
+            7,
+            3,
+            Some(roles),
+            game,
+            vec![
+                Coalition::new(vec![0, 3], Policy::Uniform),
+                Coalition::new(vec![1, 4, 5], Policy::Common { dist: None }),
+                Coalition::new(vec![2, 6], Policy::Uniform),
+            ],
+        )
+        .unwrap();
+        let plan = Plan::new(&problem);
+        let counts = CountsPlan::new(&problem, &plan).unwrap();
+        let flat_plan = FlatPlan::new(&problem, &plan).unwrap();
+        let vectors = all_count_vectors(&counts.space);
+        let mut flat = CountsFlat::new(&counts, 2).unwrap();
+        flat.set_shares(&crate::cpu::count_shares::count_shares(
+            &flat_plan, &vectors,
+        ));
+        for t in totals(&flat) {
+            assert!((t - 1.0).abs() < 1e-13, "{t}");
+        }
+        let tables = counts.space.ranks();
+        let len = tables.table_len();
+        let (mut broken, mut checked) = (0, 0);
+        for at in 0..tables.words().len() {
+            // Table i belongs to block i / 2; its entries beyond the
+            // block's players are padding, never read.
+            if at % len > counts.space.blocks[at / len / 2] as usize {
+                continue;
+            }
+            checked += 1;
+            let mut bad = CountsFlat::new(&counts, 2).unwrap();
+            bad.reals.copy_from_slice(&flat.reals);
+            bad.words[at] = bad.words[at].wrapping_add(1);
+            // An off-by-one rank may run past the table: that fails too.
+            let moved = std::panic::catch_unwind(|| totals(&bad))
+                .map_or(true, |t| t.iter().any(|t| (t - 1.0).abs() > 1e-9));
+            broken += usize::from(moved);
+        }
+        assert!(broken == checked, "{broken} of {checked}");
+    }
+}

@@ -770,7 +770,7 @@ fn check_cli_reports_symmetry_and_exit_codes() {
     assert_eq!(report["canonical"], true);
 }
 
-/// Per-role counts (the role-count cube) of every role family and policy
+/// Per-role counts (the product of per-role simplices) of every role family and policy
 /// kind on `backend`; table games are refused by the counts method.
 fn per_role_counts(
     evaluator: &mut Evaluator,
