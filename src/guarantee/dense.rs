@@ -61,7 +61,7 @@ impl PayoffMatrix {
 
 /// How `players`' actions are counted: per role block in a role-dependent
 /// game (the blocks of [`CountSpace::of_problem`]), else in one block.
-fn counted_blocks(problem: &Problem, players: &[usize]) -> CountBlocks {
+pub(super) fn counted_blocks(problem: &Problem, players: &[usize]) -> CountBlocks {
     let (_, blocks) = problem.count_blocks();
     CountBlocks::new(
         players,
@@ -88,7 +88,7 @@ fn key_of(space: &CountSpace, blocks: &CountBlocks, joint: &[usize]) -> Key {
     space.key(&counts)
 }
 
-fn others_of(problem: &Problem, j: usize) -> Vec<usize> {
+pub(super) fn others_of(problem: &Problem, j: usize) -> Vec<usize> {
     let mut others: Vec<usize> = problem
         .coalitions()
         .iter()

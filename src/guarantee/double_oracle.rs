@@ -85,15 +85,17 @@ struct Restricted<'a, S: Shares> {
 
 impl<'a, S: Shares> Restricted<'a, S> {
     /// The game that starts with every "all on one action" strategy:
-    /// Theorem 1's common actions, each a vertex of the coalition's count
-    /// simplex (in rank order), and no reply yet.
-    fn new(shares: &'a S, members: u32, others: u32) -> Self {
-        let k = shares.actions();
-        let coalition = Simplex::new(members, k);
+    /// Theorem 1's common actions (in a role game, every member on the same
+    /// action), each a vertex of the coalition's count space (in rank
+    /// order), and no reply yet.
+    fn new(shares: &'a S, coalition: Simplex, others: Simplex) -> Self {
+        let (k, totals) = (coalition.block_actions(), coalition.totals());
         let mut ranks: Vec<u64> = (0..k)
             .map(|b| {
-                let mut v = vec![0; k];
-                v[b] = members;
+                let mut v = vec![0; coalition.actions()];
+                for (t, &total) in totals.iter().enumerate() {
+                    v[t * k + b] = total;
+                }
                 coalition.rank(&v)
             })
             .collect();
@@ -105,7 +107,7 @@ impl<'a, S: Shares> Restricted<'a, S> {
             .collect();
         Restricted {
             shares,
-            others: Simplex::new(others, k),
+            others,
             rows: vec![Vec::new(); strategies.len()],
             coalition,
             strategies,
@@ -201,7 +203,9 @@ fn stop_reason(
 }
 
 /// The security value of `members` players against the other `others` by
-/// double oracle, with both certificates; `oracles` runs the two passes.
+/// double oracle, with both certificates (a symmetric game: one block);
+/// `oracles` runs the two passes.
+#[cfg(test)]
 pub(crate) fn solve<S: Shares>(
     shares: &S,
     oracles: &mut dyn Oracles<S>,
@@ -210,8 +214,30 @@ pub(crate) fn solve<S: Shares>(
     caps: Caps,
     watch: &Watch<'_>,
 ) -> Result<Certified> {
+    let k = shares.actions();
+    solve_on(
+        shares,
+        oracles,
+        Simplex::new(members, k),
+        Simplex::new(others, k),
+        caps,
+        watch,
+    )
+}
+
+/// The security value of the coalition whose count vectors are `coalition`
+/// against the others' (`others`: the same blocks) by double oracle, with
+/// both certificates; `oracles` runs the two passes.
+pub(crate) fn solve_on<S: Shares>(
+    shares: &S,
+    oracles: &mut dyn Oracles<S>,
+    coalition: Simplex,
+    others: Simplex,
+    caps: Caps,
+    watch: &Watch<'_>,
+) -> Result<Certified> {
     let started = std::time::Instant::now();
-    let mut game = Restricted::new(shares, members, others);
+    let mut game = Restricted::new(shares, coalition, others);
     let mut pi: Mix = (0..game.strategies.len())
         .map(|i| (i, 1.0 / game.strategies.len() as f64))
         .collect();

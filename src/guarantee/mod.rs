@@ -264,24 +264,21 @@ fn choose_solver(
     asked: Solver,
     notes: &mut Vec<String>,
 ) -> Result<Solver> {
-    let symmetric = problem.game().is_symmetric();
+    let counted = problem.game().has_counts();
     match asked {
         Solver::Dense => Ok(Solver::Dense),
-        Solver::DoubleOracle if symmetric => Ok(Solver::DoubleOracle),
+        Solver::DoubleOracle if counted => Ok(Solver::DoubleOracle),
         Solver::DoubleOracle => Err(Error::usage(
             "solver",
-            "double-oracle needs a symmetric game (its strategies are count vectors of one \
-             role); a table game, or a role-dependent one (per-role count vectors), takes \
-             the dense LP",
+            "double-oracle needs a game where only counts matter (symmetric, or role-dependent: \
+             per-role count vectors); a table game takes the dense LP",
         )),
-        Solver::Auto if !symmetric => Ok(Solver::Dense),
+        Solver::Auto if !counted => Ok(Solver::Dense),
         Solver::Auto => {
-            let k = problem.actions() as u64;
-            let s = problem.coalitions()[j].members.len() as u64;
-            let m = problem.players() as u64 - s;
+            let (coalition, others) = sides(problem, j);
             let entries = (problem.states() as u64)
-                .saturating_mul(crate::counts::vectors::count_vectors(s, k))
-                .saturating_mul(crate::counts::vectors::count_vectors(m, k));
+                .saturating_mul(coalition.len())
+                .saturating_mul(others.len());
             if entries <= AUTO_DENSE_MAX_ENTRIES {
                 Ok(Solver::Dense)
             } else {
@@ -292,6 +289,25 @@ fn choose_solver(
             }
         }
     }
+}
+
+/// Coalition j's count vectors and the others': one block of k counts in a
+/// symmetric game, one per role block in a role-dependent one (a block's
+/// total is the side's players of that role).
+fn sides(problem: &Problem, j: usize) -> (Simplex, Simplex) {
+    let k = problem.actions();
+    let side = |players: &[usize]| {
+        let totals: Vec<u32> = dense::counted_blocks(problem, players)
+            .sizes()
+            .iter()
+            .map(|&s| s as u32)
+            .collect();
+        Simplex::product(&totals, k)
+    };
+    (
+        side(&problem.coalitions()[j].members),
+        side(&dense::others_of(problem, j)),
+    )
 }
 
 /// Coalition j's security value by the solver `options` asks for, without
@@ -341,10 +357,13 @@ fn uses_table(problem: &Problem, source: ShareSource, backend: Backend) -> bool 
         ShareSource::Table => true,
         ShareSource::Streamed => false,
         ShareSource::Auto => {
+            // The table is of one block's count vectors.
             let pays = problem.game().family() == "anonymous"
                 || matches!(backend, Backend::Gpu | Backend::Both);
-            pays && crate::counts::direct::CountSpace::new(problem.players(), problem.actions())
-                .is_ok()
+            problem.game().is_symmetric()
+                && pays
+                && crate::counts::direct::CountSpace::new(problem.players(), problem.actions())
+                    .is_ok()
                 && share_table::table_bytes(problem) <= TABLE_BYTES
         }
     }
@@ -355,8 +374,7 @@ fn uses_table(problem: &Problem, source: ShareSource, backend: Backend) -> bool 
 fn certify<S: Shares>(
     shares: &S,
     oracles: &mut dyn passes::Oracles<S>,
-    members: u32,
-    others: u32,
+    (coalition, others): (Simplex, Simplex),
     options: &GuaranteeOptions,
     spy: bool,
     watch: &crate::watch::Watch<'_>,
@@ -365,9 +383,18 @@ fn certify<S: Shares>(
         iterations: options.max_iterations.max(1),
         seconds: options.max_seconds,
     };
-    let c = double_oracle::solve(shares, oracles, members, others, caps, watch)?;
+    let c = double_oracle::solve_on(
+        shares,
+        oracles,
+        coalition.clone(),
+        others.clone(),
+        caps,
+        watch,
+    )?;
     let spy_value = if spy {
-        Some(spy::spy_value(shares, members, others, &c.found, watch)?)
+        Some(spy::spy_value(
+            shares, &coalition, &others, &c.found, watch,
+        )?)
     } else {
         None
     };
@@ -380,13 +407,11 @@ fn certify<S: Shares>(
 /// (n = 10^5 at k = 3, n = 1000 at k = 5) are refused up front.
 const MAX_PASS_VECTORS: u64 = 1_000_000_000;
 
-/// Refuse a game whose passes would walk more than [`MAX_PASS_VECTORS`].
-fn check_pass_size(problem: &Problem, members: usize) -> Result<()> {
-    use crate::counts::vectors::count_vectors;
-    let (n, k) = (problem.players() as u64, problem.actions() as u64);
-    let coalition = count_vectors(members as u64, k);
-    let others = count_vectors(n - members as u64, k).saturating_mul(problem.states() as u64);
-    let walk = coalition.max(others);
+/// Refuse a game whose passes would walk more than [`MAX_PASS_VECTORS`]
+/// (per-role count vectors: the product of the blocks' simplices).
+fn check_pass_size(problem: &Problem, (coalition, others): &(Simplex, Simplex)) -> Result<()> {
+    let others = others.len().saturating_mul(problem.states() as u64);
+    let walk = coalition.len().max(others);
     if walk > MAX_PASS_VECTORS {
         return Err(Error::too_large(
             format!(
@@ -406,19 +431,26 @@ fn check_pass_size(problem: &Problem, members: usize) -> Result<()> {
 fn double_oracle_on(
     evaluator: &mut Evaluator,
     problem: &Problem,
-    members: usize,
+    j: usize,
     options: &GuaranteeOptions,
     spy: bool,
     source: ShareSource,
     notes: &mut Vec<String>,
 ) -> Result<(double_oracle::Certified, Option<f64>, Option<f64>)> {
-    check_pass_size(problem, members)?;
-    let (m, o) = (members as u32, (problem.players() - members) as u32);
+    let sides = sides(problem, j);
+    check_pass_size(problem, &sides)?;
+    if source == ShareSource::Table && !problem.game().is_symmetric() {
+        return Err(Error::usage(
+            "shares",
+            "the share table is of one block's count vectors: a role-dependent game's shares \
+             are computed on the fly",
+        ));
+    }
     if uses_table(problem, source, options.backend) {
         let (table, max_gpu_cpu) = ShareTable::new(evaluator, problem, options.backend, notes)?;
         let (progress, cancel) = evaluator.watch();
         let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
-        let (c, spy) = certify(&table, &mut passes::CpuPasses, m, o, options, spy, &watch)?;
+        let (c, spy) = certify(&table, &mut passes::CpuPasses, sides, options, spy, &watch)?;
         return Ok((c, spy, max_gpu_cpu));
     }
     let plan = crate::plan::Plan::new(problem);
@@ -430,8 +462,7 @@ fn double_oracle_on(
     let (c, spy) = certify(
         &streamed,
         &mut passes::CpuPasses,
-        m,
-        o,
+        sides,
         options,
         spy,
         &watch,
@@ -460,11 +491,9 @@ fn by_double_oracle(
     spy: bool,
     source: ShareSource,
 ) -> Result<SecurityValue> {
-    let members = problem.coalitions()[j].members.len();
     let mut notes = Vec::new();
-    let (c, spy_value, max_gpu_cpu) = double_oracle_on(
-        evaluator, problem, members, options, spy, source, &mut notes,
-    )?;
+    let (c, spy_value, max_gpu_cpu) =
+        double_oracle_on(evaluator, problem, j, options, spy, source, &mut notes)?;
     let lower = checked_value("security value's lower bound", c.lower)?;
     let upper = checked_value("security value's upper bound", c.upper)?;
     if upper < lower - CERTIFICATE_TOLERANCE {
@@ -509,9 +538,16 @@ fn by_double_oracle(
             .collect(),
         strategies: c.strategies,
         replies: c.replies,
-        basis: Basis::CountVectors,
+        basis: if problem.game().is_symmetric() {
+            Basis::CountVectors
+        } else {
+            Basis::RoleCountVectors
+        },
         max_gpu_cpu,
-        worst_reply: crate::model::count_blocks::arrangement(&usize_counts(&c.worst.1)),
+        // In player order over the non-members, each role block's players
+        // taking its actions in ascending order.
+        worst_reply: dense::counted_blocks(problem, &dense::others_of(problem, j))
+            .representative(&usize_counts(&c.worst.1)),
         worst_state: c.worst.0,
         check: None,
         spy_value,
@@ -520,8 +556,8 @@ fn by_double_oracle(
 }
 
 /// Coalition j's security value by double oracle on the share source
-/// `source` (symmetric games), unchecked: what the tests compare the
-/// table and the streamed shares with.
+/// `source` (symmetric or role-dependent games), unchecked: what the tests
+/// compare the table and the streamed shares with.
 pub fn double_oracle_with(
     evaluator: &mut Evaluator,
     problem: &Problem,
@@ -531,10 +567,10 @@ pub fn double_oracle_with(
 ) -> Result<SecurityValue> {
     check_coalition(problem, j)?;
     options.validate()?;
-    if !problem.game().is_symmetric() {
+    if !problem.game().has_counts() {
         return Err(Error::usage(
             "solver",
-            "double-oracle needs a symmetric game",
+            "double-oracle needs a symmetric or role-dependent game",
         ));
     }
     let spy = options.spy.unwrap_or(false);

@@ -73,20 +73,18 @@ fn worst<S: Shares>(
     Some(lowest)
 }
 
-/// `max_N min_{x, M} f_x(N, M)` over the count vectors of `members` and
-/// `others` players. `found` (the double oracle's strategies and replies)
-/// only orders the search: its strategies set the first floor, its replies
-/// are tried first for every N.
+/// `max_N min_{x, M} f_x(N, M)` over the count vectors N of `coalition`
+/// and M of `other_side` (per role block in a role game). `found` (the
+/// double oracle's strategies and replies) only orders the search: its
+/// strategies set the first floor, its replies are tried first for every N.
 pub(crate) fn spy_value<S: Shares>(
     shares: &S,
-    members: u32,
-    others: u32,
+    coalition: &Simplex,
+    other_side: &Simplex,
     found: &Explored,
     watch: &Watch<'_>,
 ) -> Result<f64> {
     let k = shares.actions();
-    let coalition = Simplex::new(members, k);
-    let other_side = Simplex::new(others, k);
     let known: Vec<Hint<S::Key>> = found
         .1
         .iter()
@@ -106,14 +104,17 @@ pub(crate) fn spy_value<S: Shares>(
     let floor = || f64::from_bits(best.load(Ordering::Relaxed));
     // The vertices (everyone on one action) and the double oracle's
     // strategies first: a good floor early.
-    let vertices = (0..k).map(|b| {
+    let (per_block, totals) = (coalition.block_actions(), coalition.totals());
+    let vertices = (0..per_block).map(|b| {
         let mut n = vec![0; k];
-        n[b] = members;
+        for (t, &total) in totals.iter().enumerate() {
+            n[t * per_block + b] = total;
+        }
         n
     });
     let mut hint = start_hint();
     for n in vertices.chain(found.0.iter().cloned()) {
-        if let Some(v) = worst(shares, &other_side, &known, &n, floor(), &mut hint) {
+        if let Some(v) = worst(shares, other_side, &known, &n, floor(), &mut hint) {
             raise(v);
         }
     }
@@ -127,7 +128,7 @@ pub(crate) fn spy_value<S: Shares>(
             if i > 0 {
                 coalition.advance(&mut n);
             }
-            if let Some(v) = worst(shares, &other_side, &known, &n, floor(), &mut hint) {
+            if let Some(v) = worst(shares, other_side, &known, &n, floor(), &mut hint) {
                 raise(v);
             }
         }

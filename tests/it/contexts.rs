@@ -1065,21 +1065,6 @@ fn gpu_role_guarantees_equal_the_cpu(gpu: &mut Evaluator) {
     }
 }
 
-/// The double oracle's strategies are count vectors of one role: a role
-/// game asks for the dense LP by name.
-fn the_double_oracle_refuses_role_games() {
-    let problem = random_guarantee_problem(8300, "proportional");
-    let options = unitsum_gpu::GuaranteeOptions {
-        solver: unitsum_gpu::Solver::DoubleOracle,
-        ..Default::default()
-    };
-    let err = Evaluator::new()
-        .security_value_with(&problem, 0, &options)
-        .expect_err("refused")
-        .to_string();
-    assert!(err.contains("solver") && err.contains("per-role"), "{err}");
-}
-
 /// Every arrangement of `counts` over `len` members (a multiset's
 /// permutations), built here independently of the library.
 fn arrangements_of(counts: &[usize]) -> Vec<Vec<usize>> {
@@ -1195,7 +1180,6 @@ super::trials!(
         check_reports_the_symmetry_a_game_has,
         check_cli_reports_symmetry_and_exit_codes,
         role_guarantees_over_per_role_counts_equal_the_joint_action_lp,
-        the_double_oracle_refuses_role_games,
     ],
     gpu: [
         gpu_role_games_equal_the_cpu,

@@ -35,6 +35,7 @@ pub mod properties;
 pub mod readme;
 pub mod reference;
 pub mod resume;
+pub mod role_oracle;
 pub mod sampling;
 pub mod scale;
 pub mod sweep;
@@ -43,7 +44,7 @@ pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 21] = [
+    let modules: [Vec<libtest_mimic::Trial>; 22] = [
         cli::trials(),
         contexts::trials(),
         counts::trials(),
@@ -60,6 +61,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         readme::trials(),
         reference::trials(),
         resume::trials(),
+        role_oracle::trials(),
         sampling::trials(),
         scale::trials(),
         sweep::trials(),
