@@ -20,6 +20,7 @@
 mod curve;
 mod dense;
 mod double_oracle;
+mod given;
 mod lp;
 mod passes;
 mod share_table;
@@ -555,6 +556,19 @@ fn by_double_oracle(
     })
 }
 
+/// Coalition j's best response to the others' given policies by the dense
+/// LP over its whole payoff matrix (what [`Evaluator::best_response`] runs
+/// for table games): what the tests compare the one pass with.
+pub fn best_response_dense(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    backend: Backend,
+) -> Result<BestResponse> {
+    check_coalition(problem, j)?;
+    dense::best_response(evaluator, problem, j, backend)
+}
+
 /// Coalition j's security value by double oracle on the share source
 /// `source` (symmetric or role-dependent games), unchecked: what the tests
 /// compare the table and the streamed shares with.
@@ -675,7 +689,22 @@ impl Evaluator {
         backend: Backend,
     ) -> Result<BestResponse> {
         check_coalition(problem, coalition)?;
-        dense::best_response(self, problem, coalition, backend)
+        if !problem.game().has_counts() {
+            return dense::best_response(self, problem, coalition, backend);
+        }
+        let options = GuaranteeOptions {
+            backend,
+            ..Default::default()
+        };
+        let mut b = given::best_response(self, problem, coalition, &options)?;
+        if matches!(backend, Backend::Gpu | Backend::Both) {
+            b.notes.push(
+                "the best response's one pass sums f64 shares on the CPU (no payoff matrix \
+                 for the GPU to build)"
+                    .into(),
+            );
+        }
+        Ok(b)
     }
 
     /// The power curve of `game`: v(s) for s = 1..n−1, the first s players

@@ -17,6 +17,7 @@ macro_rules! trials {
 }
 pub(crate) use trials;
 
+pub mod best_response;
 pub mod cli;
 pub mod common;
 pub mod contexts;
@@ -44,7 +45,8 @@ pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 22] = [
+    let modules: [Vec<libtest_mimic::Trial>; 23] = [
+        best_response::trials(),
         cli::trials(),
         contexts::trials(),
         counts::trials(),

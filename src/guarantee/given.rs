@@ -1,0 +1,295 @@
+//! Best response and the informed copy against the others' given policies
+//! by one pass over the coalition's count vectors, no payoff matrix
+//! (docs/THEORY.md, "Guarantees at scale"), in symmetric and role games.
+//!
+//! The others' policies induce a distribution Q of their (per-role) count
+//! vectors M (the counts method's leave-one-out distribution `Q_j`), the
+//! same in every state, so the coalition's payoff of count vector N in
+//! state x is `g_x(N) = Σ_M Q(M) f_x(N, M)` and its best response is
+//! `max_π min_x Σ_N π(N) g_x(N)`: an LP with one row per state. It is solved
+//! by column generation with certified bounds, each oracle call one pruned
+//! pass over every N ([`best_strategy`] against the mix `μ_x Q(M)` over
+//! (state, M)): `lower` is what the restricted LP's π gets in its worst
+//! state (exact f64 sums), `upper = max_N Σ_x μ_x g_x(N)` for the states'
+//! mix μ bounds every policy. With one state this is the max over N, found
+//! in at most two passes.
+
+use std::collections::HashMap;
+
+use super::double_oracle::GAP;
+use super::lp::{maximin, support as kept};
+use super::passes::{best_strategy, worst_reply, Vector};
+use super::shares::{Shares, Streamed};
+use super::simplex::Simplex;
+use super::{checked_value, sides, BestResponse, GuaranteeOptions};
+use crate::counts::direct::{CountDistribution, CountSpace, CountsPlan};
+use crate::error::{Error, Result};
+use crate::evaluator::{Evaluator, Options};
+use crate::model::policy::Policy;
+use crate::model::problem::Problem;
+use crate::plan::{FlatPlan, Plan};
+use crate::watch::Watch;
+
+/// Most (state, count vector) pairs the informed copy's worst replies walk
+/// (the copy's support × the others' vectors × states), as the double
+/// oracle's [`MAX_PASS_VECTORS`](super::MAX_PASS_VECTORS) bounds a pass.
+const MAX_INFORMED_VECTORS: u64 = 1_000_000_000;
+
+/// The vectors of `space` with their probability under `q` (those above 0),
+/// largest first (ties in rank order): the passes skip soonest that way.
+fn weighted<S: Shares>(
+    shares: &S,
+    simplex: &Simplex,
+    cube: &CountSpace,
+    q: &CountDistribution,
+    watch: &Watch<'_>,
+) -> Result<Vec<(Vector<S::Key>, f64)>> {
+    let lookup: HashMap<u32, f64> = q.entries.iter().copied().collect();
+    let mut out = Vec::new();
+    let mut v = vec![0; simplex.actions()];
+    simplex.unrank(0, &mut v);
+    let mut rank = 0;
+    loop {
+        if let Some(&p) = lookup.get(&cube.index(&v)).filter(|&&p| p > 0.0) {
+            out.push((Vector::at(shares, simplex, rank), p));
+        }
+        if rank % (1 << 16) == 0 {
+            watch.check()?;
+        }
+        rank += 1;
+        if !simplex.advance(&mut v) {
+            break;
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.rank.cmp(&b.0.rank)));
+    Ok(out)
+}
+
+/// A strategy of the restricted LP: its vector and `g_x` in every state.
+struct Column<K> {
+    vector: Vector<K>,
+    rows: Vec<f64>,
+}
+
+/// `g_x(N) = Σ_M Q(M) f_x(N, M)`, summed in `q`'s order (the passes' order,
+/// so the oracle's value of N is the same f64).
+fn expected<S: Shares>(shares: &S, x: usize, n: &Vector<S::Key>, q: &[(Vector<S::Key>, f64)]) -> f64 {
+    q.iter()
+        .map(|(m, p)| p * shares.payoff(x, &n.counts, n.key, &m.counts, m.key))
+        .sum()
+}
+
+/// The certified best response: `lower` (what `policy` gets in its worst
+/// state), `upper` and the mix over count vectors.
+struct Certified {
+    lower: f64,
+    upper: f64,
+    policy: Vec<(Vec<u32>, f64)>,
+    stopped: Option<String>,
+}
+
+/// `max_π min_x Σ_N π(N) g_x(N)` by column generation over `coalition`.
+fn solve<S: Shares>(
+    shares: &S,
+    coalition: &Simplex,
+    q: &[(Vector<S::Key>, f64)],
+    options: &GuaranteeOptions,
+    watch: &Watch<'_>,
+) -> Result<Certified> {
+    let states = shares.states();
+    let column = |rank: u64| {
+        let vector = Vector::at(shares, coalition, rank);
+        let rows = (0..states).map(|x| expected(shares, x, &vector, q)).collect();
+        Column { vector, rows }
+    };
+    // Every member on one action: the double oracle's first strategies.
+    let (k, totals) = (coalition.block_actions(), coalition.totals());
+    let mut ranks: Vec<u64> = (0..k)
+        .map(|b| {
+            let mut v = vec![0; coalition.actions()];
+            for (t, &total) in totals.iter().enumerate() {
+                v[t * k + b] = total;
+            }
+            coalition.rank(&v)
+        })
+        .collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut columns: Vec<Column<S::Key>> = ranks.into_iter().map(column).collect();
+    let started = std::time::Instant::now();
+    let mut best: Option<(f64, Vec<(usize, f64)>)> = None;
+    let mut upper = f64::INFINITY;
+    for round in 1.. {
+        let pi = kept(&maximin(columns.len(), states, |x, a| columns[a].rows[x])?.weights);
+        let lower = (0..states)
+            .map(|x| pi.iter().map(|&(a, p)| p * columns[a].rows[x]).sum::<f64>())
+            .fold(f64::INFINITY, f64::min);
+        if best.as_ref().is_none_or(|b| lower > b.0) {
+            best = Some((lower, pi));
+        }
+        let mu = if states == 1 {
+            vec![(0, 1.0)]
+        } else {
+            kept(&maximin(states, columns.len(), |a, x| -columns[a].rows[x])?.weights)
+        };
+        let mix: Vec<(usize, &Vector<S::Key>, f64)> = mu
+            .iter()
+            .flat_map(|&(x, w)| q.iter().map(move |(m, p)| (x, m, w * p)))
+            .collect();
+        let found = best_strategy(shares, coalition, &mix, watch)?;
+        upper = upper.min(found.value);
+        let lower = best.as_ref().expect("set").0;
+        let stopped = if upper - lower <= GAP {
+            Some(None)
+        } else if columns.iter().any(|c| c.vector.rank == found.rank) {
+            Some(Some(format!(
+                "no new count vector with the gap at {:.1e} (the restricted LP's rounding)",
+                upper - lower
+            )))
+        } else if round >= options.max_iterations {
+            Some(Some(format!("stopped at the cap of {round} rounds")))
+        } else if started.elapsed().as_secs_f64() >= options.max_seconds {
+            Some(Some(format!("stopped at the cap of {} s", options.max_seconds)))
+        } else {
+            None
+        };
+        if let Some(stopped) = stopped {
+            let (lower, pi) = best.expect("one round ran");
+            return Ok(Certified {
+                lower,
+                upper,
+                policy: pi
+                    .iter()
+                    .map(|&(a, p)| (columns[a].vector.counts.clone(), p))
+                    .collect(),
+                stopped,
+            });
+        }
+        columns.push(column(found.rank));
+    }
+    unreachable!("the loop returns")
+}
+
+/// `Σ_N P(N) min_{x, M} f_x(N, M)` over the copy's distribution P of the
+/// coalition's count vectors: each draw met by the others' worst reply to
+/// it, or `None` (with a note) beyond [`MAX_INFORMED_VECTORS`].
+fn informed_value<S: Shares>(
+    shares: &S,
+    (coalition, others): (&Simplex, &Simplex),
+    cube: &CountSpace,
+    copy: &CountDistribution,
+    watch: &Watch<'_>,
+    notes: &mut Vec<String>,
+) -> Result<Option<f64>> {
+    let walk = (copy.entries.len() as u64)
+        .saturating_mul(others.len())
+        .saturating_mul(shares.states() as u64);
+    if walk > MAX_INFORMED_VECTORS {
+        notes.push(format!(
+            "the informed copy's value is not computed: its worst replies would walk {:.1e} \
+             count vectors (beyond {MAX_INFORMED_VECTORS:.0e})",
+            walk as f64
+        ));
+        return Ok(None);
+    }
+    let draws = weighted(shares, coalition, cube, copy, watch)?;
+    let mut informed = 0.0;
+    for (n, p) in &draws {
+        informed += p * worst_reply(shares, others, &[(n, 1.0)], watch)?.value;
+    }
+    Ok(Some(checked_value("copy's informed value", informed)?))
+}
+
+/// What `copy` of all the other coalitions gets against their policies (min
+/// over states) and against an informed reply, when the coalition can copy.
+fn copy_values<S: Shares>(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    shares: &S,
+    sides: (&Simplex, &Simplex),
+    notes: &mut Vec<String>,
+) -> Result<(Option<f64>, Option<f64>)> {
+    let group: Vec<usize> = (0..problem.coalitions().len())
+        .filter(|&o| o != j)
+        .collect();
+    let Ok(copied) = problem.with_policy(j, Policy::copy(group, 0)) else {
+        return Ok((None, None));
+    };
+    let options = Options {
+        backend: crate::evaluator::Backend::Cpu,
+        ..Default::default()
+    };
+    let given = evaluator.evaluate(&copied, &options)?.min_over_states(j);
+    let counts = CountsPlan::new(&copied, &Plan::new(&copied))?;
+    let (progress, cancel) = evaluator.watch();
+    let watch = Watch::new(progress.as_deref(), cancel.as_ref());
+    let informed = informed_value(
+        shares,
+        sides,
+        &counts.space,
+        &counts.coalitions[j],
+        &watch,
+        notes,
+    )?;
+    Ok((Some(given), informed))
+}
+
+/// Coalition j's best response to the others' given policies in a game
+/// where only counts matter, by one pass per round over its count vectors.
+pub(crate) fn best_response(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    options: &GuaranteeOptions,
+) -> Result<BestResponse> {
+    let (coalition, others) = sides(problem, j);
+    super::check_pass_size(problem, &(coalition.clone(), others.clone()))?;
+    let shares = Streamed::new(FlatPlan::new(problem, &Plan::new(problem))?);
+    let counts = CountsPlan::new(problem, &Plan::new(problem))?;
+    let mut notes = vec![format!(
+        "best response by one pass over the coalition's {} count vectors against the \
+         others' distribution of theirs (f64 shares on the CPU, no payoff matrix)",
+        coalition.len()
+    )];
+    let (progress, cancel) = evaluator.watch();
+    let watch = Watch::new(progress.as_deref(), cancel.as_ref());
+    let q = weighted(&shares, &others, &counts.space, &counts.others[j], &watch)?;
+    let c = solve(&shares, &coalition, &q, options, &watch)?;
+    let value = checked_value("best response's value", c.lower)?;
+    checked_value("best response's upper bound", c.upper)?;
+    if let Some(why) = &c.stopped {
+        notes.push(format!(
+            "best response: {why}: {value:.12} ≤ v ≤ {:.12}; the value printed is the lower \
+             bound",
+            c.upper
+        ));
+    }
+    let (copy_value, informed_copy_value) = copy_values(
+        evaluator,
+        problem,
+        j,
+        &shares,
+        (&coalition, &others),
+        &mut notes,
+    )?;
+    let usize_counts = |v: &[u32]| v.iter().map(|&c| c as usize).collect::<Vec<usize>>();
+    if c.policy.is_empty() {
+        return Err(Error::InvalidResult(
+            "the best response's mix came out empty; it is not printed".into(),
+        ));
+    }
+    Ok(BestResponse {
+        value,
+        policy: Policy::Counts {
+            support: c
+                .policy
+                .iter()
+                .map(|(n, p)| (usize_counts(n), *p))
+                .collect(),
+        },
+        copy_value,
+        informed_copy_value,
+        notes,
+    })
+}
