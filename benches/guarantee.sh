@@ -29,3 +29,13 @@ for family in plurality "proportional --states 2 --seed 1" "congestion --states 
   run "$family n=1000 k=4 s=501" --curve --family $family --players 1000 --actions 4 --sizes 501
   run "$family n=200 k=5 s=101 (spy included)" --curve --family $family --players 200 --actions 5 --sizes 101
 done
+# Guarantees per role and best responses by one pass (issue 29, item 3):
+# the security value of two roles x 50, k = 3, coalition (30, 20), whose
+# dense LP would have 2.6e10 entries (target <= 60 s, certified gap <= 1e-9);
+# the best response against given policies at n = 1000, k = 3 (target
+# <= 10 s with one state); power over two roles x 20, k = 3 (441
+# compositions, target <= 10 min).
+run "roles n=100 (50+50) k=3, coalition (30, 20), double oracle" benches/specs/roles-guarantee-congestion-n100-r2-k3.json
+run "given n=1000 k=3 s=500, 1 state" benches/specs/given-proportional-n1000-k3.json --against given
+run "given n=1000 k=3 s=500, 2 states" benches/specs/given-proportional-n1000-k3-2states.json --against given
+/usr/bin/time -f "power roles 20+20 k=3 (441 compositions): %e s, %M kB peak" "$bin" power benches/specs/power-roles-congestion-n40-r2-k3.json > /dev/null

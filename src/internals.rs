@@ -15,7 +15,8 @@ pub use crate::cpu::profile::ProfileState;
 pub use crate::cpu::sample::{accumulate_sample, draw_profile, sample};
 pub use crate::gpu::{GpuContext, Schedule};
 pub use crate::guarantee::{
-    best_response_dense, double_oracle_with, payoff_matrix, PayoffMatrix, ShareSource, Simplex, PAYOFF_TOLERANCE,
+    best_response_dense, double_oracle_with, payoff_matrix, PayoffMatrix, ShareSource, Simplex,
+    PAYOFF_TOLERANCE,
 };
 pub use crate::plan::{sampling_thresholds, FlatPlan, Plan};
 pub use crate::spec::generate::{distribution, random_game, random_joint, random_marginals};

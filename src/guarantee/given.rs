@@ -71,9 +71,14 @@ struct Column<K> {
     rows: Vec<f64>,
 }
 
-/// `g_x(N) = Σ_M Q(M) f_x(N, M)`, summed in `q`'s order (the passes' order,
-/// so the oracle's value of N is the same f64).
-fn expected<S: Shares>(shares: &S, x: usize, n: &Vector<S::Key>, q: &[(Vector<S::Key>, f64)]) -> f64 {
+/// `g_x(N) = Σ_M Q(M) f_x(N, M)`, summed in `q`'s order (with one state the
+/// pass's order, so that its value of N is the same f64).
+fn expected<S: Shares>(
+    shares: &S,
+    x: usize,
+    n: &Vector<S::Key>,
+    q: &[(Vector<S::Key>, f64)],
+) -> f64 {
     q.iter()
         .map(|(m, p)| p * shares.payoff(x, &n.counts, n.key, &m.counts, m.key))
         .sum()
@@ -86,6 +91,7 @@ struct Certified {
     upper: f64,
     policy: Vec<(Vec<u32>, f64)>,
     stopped: Option<String>,
+    rounds: usize,
 }
 
 /// `max_π min_x Σ_N π(N) g_x(N)` by column generation over `coalition`.
@@ -99,7 +105,9 @@ fn solve<S: Shares>(
     let states = shares.states();
     let column = |rank: u64| {
         let vector = Vector::at(shares, coalition, rank);
-        let rows = (0..states).map(|x| expected(shares, x, &vector, q)).collect();
+        let rows = (0..states)
+            .map(|x| expected(shares, x, &vector, q))
+            .collect();
         Column { vector, rows }
     };
     // Every member on one action: the double oracle's first strategies.
@@ -132,10 +140,13 @@ fn solve<S: Shares>(
         } else {
             kept(&maximin(states, columns.len(), |a, x| -columns[a].rows[x])?.weights)
         };
-        let mix: Vec<(usize, &Vector<S::Key>, f64)> = mu
+        let mut mix: Vec<(usize, &Vector<S::Key>, f64)> = mu
             .iter()
             .flat_map(|&(x, w)| q.iter().map(move |(m, p)| (x, m, w * p)))
             .collect();
+        // Largest weights first over every state (the pass skips sooner);
+        // the sort is stable, so one state keeps Q's order.
+        mix.sort_by(|a, b| b.2.total_cmp(&a.2));
         let found = best_strategy(shares, coalition, &mix, watch)?;
         upper = upper.min(found.value);
         let lower = best.as_ref().expect("set").0;
@@ -149,7 +160,10 @@ fn solve<S: Shares>(
         } else if round >= options.max_iterations {
             Some(Some(format!("stopped at the cap of {round} rounds")))
         } else if started.elapsed().as_secs_f64() >= options.max_seconds {
-            Some(Some(format!("stopped at the cap of {} s", options.max_seconds)))
+            Some(Some(format!(
+                "stopped at the cap of {} s",
+                options.max_seconds
+            )))
         } else {
             None
         };
@@ -163,6 +177,7 @@ fn solve<S: Shares>(
                     .map(|&(a, p)| (columns[a].vector.counts.clone(), p))
                     .collect(),
                 stopped,
+                rounds: round,
             });
         }
         columns.push(column(found.rank));
@@ -247,15 +262,22 @@ pub(crate) fn best_response(
     super::check_pass_size(problem, &(coalition.clone(), others.clone()))?;
     let shares = Streamed::new(FlatPlan::new(problem, &Plan::new(problem))?);
     let counts = CountsPlan::new(problem, &Plan::new(problem))?;
-    let mut notes = vec![format!(
-        "best response by one pass over the coalition's {} count vectors against the \
-         others' distribution of theirs (f64 shares on the CPU, no payoff matrix)",
-        coalition.len()
-    )];
+    let mut notes = Vec::new();
     let (progress, cancel) = evaluator.watch();
     let watch = Watch::new(progress.as_deref(), cancel.as_ref());
     let q = weighted(&shares, &others, &counts.space, &counts.others[j], &watch)?;
     let c = solve(&shares, &coalition, &q, options, &watch)?;
+    notes.push(format!(
+        "best response by one pass per round over the coalition's {} count vectors against \
+         the others' {} (f64 shares on the CPU, no payoff matrix): {} round{}, {:.12} ≤ v ≤ \
+         {:.12}",
+        coalition.len(),
+        q.len(),
+        c.rounds,
+        if c.rounds == 1 { "" } else { "s" },
+        c.lower,
+        c.upper
+    ));
     let value = checked_value("best response's value", c.lower)?;
     checked_value("best response's upper bound", c.upper)?;
     if let Some(why) = &c.stopped {

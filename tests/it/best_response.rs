@@ -168,8 +168,12 @@ fn a_perturbed_given_policy_moves_the_best_response() {
         };
         let mut shifted = marginals.clone();
         shifted[0] = vec![1.0, 0.0, 0.0];
-        let a = evaluator.best_response(&with(marginals), 0, Backend::Cpu).unwrap();
-        let b = evaluator.best_response(&with(shifted), 0, Backend::Cpu).unwrap();
+        let a = evaluator
+            .best_response(&with(marginals), 0, Backend::Cpu)
+            .unwrap();
+        let b = evaluator
+            .best_response(&with(shifted), 0, Backend::Cpu)
+            .unwrap();
         moved += usize::from((a.value - b.value).abs() > 1e-9);
         assert!(a.value > 0.0, "case {case}");
     }
@@ -197,13 +201,21 @@ fn best_response_at_scale_by_one_pass() {
         .unwrap();
         let b = evaluator.best_response(&problem, 0, Backend::Cpu).unwrap();
         let got = evaluated(&mut evaluator, &problem, &b.policy);
-        assert!((got - b.value).abs() <= 1e-9, "n={n}: evaluated {got}, value {}", b.value);
+        assert!(
+            (got - b.value).abs() <= 1e-9,
+            "n={n}: evaluated {got}, value {}",
+            b.value
+        );
         // Copy needs the coalition at least as large as the others: none here.
         assert!(b.copy_value.is_none());
         match best_response_dense(&mut evaluator, &problem, 0, Backend::Cpu) {
             Ok(dense) => {
                 assert_eq!(k, 2);
-                assert!((dense.value - b.value).abs() <= 1e-12, "n={n}: {}", dense.value);
+                assert!(
+                    (dense.value - b.value).abs() <= 1e-12,
+                    "n={n}: {}",
+                    dense.value
+                );
             }
             Err(e) => {
                 assert_eq!(k, 3);
