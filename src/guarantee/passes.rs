@@ -10,7 +10,10 @@
 //!
 //! [`Oracles`] is the seam between the double oracle and whatever runs the
 //! two passes: [`CpuPasses`] (the functions here) or the GPU's kernel
-//! (`src/gpu/best_response.rs`), which must return the same [`Found`].
+//! (`src/gpu/best_response.rs`), which must return the same [`Found`]. A
+//! simplex may be the product of several role blocks
+//! ([`Simplex::blocks`] > 1, per-role count vectors of a role-dependent
+//! game); the functions here walk any.
 
 use rayon::prelude::*;
 

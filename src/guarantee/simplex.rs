@@ -160,6 +160,12 @@ impl Simplex {
         self.k * self.blocks.len()
     }
 
+    /// Blocks: 1 in a symmetric game, the distinct roles in a
+    /// role-dependent one (an oracle that handles one block must check).
+    pub fn blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
     /// Actions per block.
     pub fn block_actions(&self) -> usize {
         self.k
