@@ -22,7 +22,7 @@ use super::passes::{best_strategy, worst_reply, Vector};
 use super::shares::{Shares, Streamed};
 use super::simplex::Simplex;
 use super::{checked_value, sides, BestResponse, GuaranteeOptions};
-use crate::counts::direct::{CountDistribution, CountSpace, CountsPlan};
+use crate::counts::direct::{CountDistribution, CountSpace, CountsPlan, Key};
 use crate::error::{Error, Result};
 use crate::evaluator::{Evaluator, Options};
 use crate::model::policy::Policy;
@@ -44,13 +44,13 @@ fn weighted<S: Shares>(
     q: &CountDistribution,
     watch: &Watch<'_>,
 ) -> Result<Vec<(Vector<S::Key>, f64)>> {
-    let lookup: HashMap<u32, f64> = q.entries.iter().copied().collect();
+    let lookup: HashMap<Key, f64> = q.entries.iter().copied().collect();
     let mut out = Vec::new();
     let mut v = vec![0; simplex.actions()];
     simplex.unrank(0, &mut v);
     let mut rank = 0;
     loop {
-        if let Some(&p) = lookup.get(&cube.index(&v)).filter(|&&p| p > 0.0) {
+        if let Some(&p) = lookup.get(&cube.key(&v)).filter(|&&p| p > 0.0) {
             out.push((Vector::at(shares, simplex, rank), p));
         }
         if rank % (1 << 16) == 0 {
