@@ -4,7 +4,9 @@
 // `anonymous` family. Shared by every kernel (composed, not copied).
 // Rust twins: src/cpu/families.rs (same function names; keep in sync).
 // `Config` must be kept in sync with `Config` in src/plan.rs; MAX_ACTIONS and
-// the FAMILY_* ids come from src/model/limits.rs.
+// the FAMILY_* ids come from src/model/limits.rs. `real_t` (the reals and the
+// shares) is aliased by the composition: f32, or f64 for best_response.wgsl
+// on adapters with SHADER_F64.
 
 struct Config {
     players: u32,
@@ -31,12 +33,12 @@ struct Config {
 
 @group(0) @binding(0) var<uniform> config: Config;
 @group(0) @binding(2) var<storage, read> words: array<u32>;
-@group(0) @binding(3) var<storage, read> reals: array<f32>;
+@group(0) @binding(3) var<storage, read> reals: array<real_t>;
 
 // Action counts of the current profile (all players).
 var<private> counts: array<u32, MAX_ACTIONS>;
 // Output of action_shares: the share of one player on each action.
-var<private> action_share: array<f32, MAX_ACTIONS>;
+var<private> action_share: array<real_t, MAX_ACTIONS>;
 // anonymous only: rank of the others' count vector C - e_b, per own action b.
 var<private> others_rank: array<u32, MAX_ACTIONS>;
 
@@ -81,14 +83,14 @@ fn plurality_action_shares() {
             top = b;
         }
     }
-    action_share[top] = 1.0 / f32(counts[top]);
+    action_share[top] = 1.0 / real_t(counts[top]);
 }
 
 fn proportional_action_shares(x: u32) {
     let w = config.family_params + x * config.actions;
-    var total = 0.0;
+    var total = real_t(0.0);
     for (var b = 0u; b < config.actions; b++) {
-        total += f32(counts[b]) * reals[w + b];
+        total += real_t(counts[b]) * reals[w + b];
     }
     for (var b = 0u; b < config.actions; b++) {
         action_share[b] = reals[w + b] / total;
@@ -97,14 +99,14 @@ fn proportional_action_shares(x: u32) {
 
 fn congestion_action_shares(x: u32) {
     let v = config.family_params + x * config.actions;
-    var total = 0.0;
+    var total = real_t(0.0);
     for (var b = 0u; b < config.actions; b++) {
         if counts[b] > 0u {
             total += reals[v + b];
         }
     }
     for (var b = 0u; b < config.actions; b++) {
-        action_share[b] = select(0.0, reals[v + b] / f32(counts[b]) / total, counts[b] > 0u);
+        action_share[b] = select(0.0, reals[v + b] / real_t(counts[b]) / total, counts[b] > 0u);
     }
 }
 
@@ -115,18 +117,18 @@ fn role_congestion_action_shares(x: u32) {
     let cells = config.actions;
     let k = cells / config.roles;
     let v = config.family_params + x * cells;
-    var total = 0.0;
+    var total = real_t(0.0);
     for (var b = 0u; b < k; b++) {
         let players = action_players(b, k);
         if players > 0u {
             for (var r = 0u; r < config.roles; r++) {
-                total += f32(counts[r * k + b]) / f32(players) * reals[v + r * k + b];
+                total += real_t(counts[r * k + b]) / real_t(players) * reals[v + r * k + b];
             }
         }
     }
     for (var c = 0u; c < cells; c++) {
         let players = action_players(c % k, k);
-        action_share[c] = select(0.0, reals[v + c] / f32(players) / total, players > 0u);
+        action_share[c] = select(0.0, reals[v + c] / real_t(players) / total, players > 0u);
     }
 }
 
@@ -142,14 +144,14 @@ fn action_players(b: u32, k: u32) -> u32 {
 // Needs anonymous_ranks() for the current counts.
 fn anonymous_action_shares(x: u32) {
     let k = config.actions;
-    var total = 0.0;
+    var total = real_t(0.0);
     for (var b = 0u; b < k; b++) {
-        var u = 0.0;
+        var u = real_t(0.0);
         if counts[b] > 0u {
             u = reals[config.family_params + (x * config.anon_rows + others_rank[b]) * k + b];
         }
         action_share[b] = u;
-        total += f32(counts[b]) * u;
+        total += real_t(counts[b]) * u;
     }
     for (var b = 0u; b < k; b++) {
         action_share[b] /= total;

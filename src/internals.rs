@@ -4,6 +4,7 @@
 
 pub use crate::counts::direct::{all_count_vectors, CountSpace};
 pub use crate::counts::vectors::{count_vector_rank, CountVectors};
+pub use crate::cpu::best_response::{best_response, pass_data, scan, Partial, PassMix, PassParams};
 pub use crate::cpu::count_shares::count_shares;
 pub use crate::cpu::digits::add_to_digits;
 pub use crate::cpu::enumerate::enumerate;
@@ -57,4 +58,51 @@ pub fn verify(evaluation: &mut crate::Evaluation) -> crate::Result<()> {
 /// `max_x |Σ_j r_j(x) − 1|` of `shares[j][x]`, infinite when one is not finite.
 pub fn unit_sum_error(shares: &[Vec<f64>]) -> f64 {
     crate::evaluator::unit_sum_error(shares, shares.first().map_or(0, Vec::len))
+}
+
+/// The best-response pass of `shaders/best_response.wgsl` on the GPU over
+/// `simplex` (`outer` states) against `mix`: every dispatch's parameters and
+/// workgroups with the partials the kernel wrote, and the words and reals it
+/// read (what the twin [`best_response`] takes).
+#[allow(clippy::type_complexity, reason = "a test hook, read once")]
+pub fn gpu_best_response_partials(
+    evaluator: &mut crate::Evaluator,
+    flat: &FlatPlan,
+    simplex: &Simplex,
+    outer: u32,
+    walks_coalition: bool,
+    mix: &PassMix,
+) -> crate::Result<(Vec<((PassParams, u32), Vec<Partial>)>, Vec<u32>, Vec<f64>)> {
+    let pass = crate::gpu::best_response::Pass {
+        flat,
+        simplex,
+        outer,
+        walks_coalition,
+        mix,
+    };
+    evaluator
+        .gpu()?
+        .best_response_partials(&pass, &crate::watch::Watch::new(None, None))
+}
+
+/// The GPU pass's answer (the CPU twin's value and item, see
+/// `src/gpu/best_response.rs`).
+pub fn gpu_best_response(
+    evaluator: &mut crate::Evaluator,
+    flat: &FlatPlan,
+    simplex: &Simplex,
+    outer: u32,
+    walks_coalition: bool,
+    mix: &PassMix,
+) -> crate::Result<(f64, u32)> {
+    let pass = crate::gpu::best_response::Pass {
+        flat,
+        simplex,
+        outer,
+        walks_coalition,
+        mix,
+    };
+    evaluator
+        .gpu()?
+        .best_response(&pass, &crate::watch::Watch::new(None, None))
 }

@@ -5,6 +5,7 @@
 //! same sums in another order, live apart in [`fast`]. [`exact()`],
 //! [`sample()`] and [`CpuCounts`] run them on every core.
 
+pub(crate) mod best_response;
 pub(crate) mod count_pairs;
 pub(crate) mod count_shares;
 pub(crate) mod counts_layout;

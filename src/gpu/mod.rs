@@ -2,6 +2,7 @@
 //! that the next wgpu upgrade touches one place. A [`GpuContext`] (adapter,
 //! device, pipelines) is built once and reused for every evaluation.
 
+pub(crate) mod best_response;
 mod counts;
 mod enumerate;
 mod payoff;
@@ -32,6 +33,7 @@ pub(crate) mod shaders {
     pub const DIGITS: &str = include_str!("../../shaders/digits.wgsl");
     pub const ENUMERATE: &str = include_str!("../../shaders/enumerate.wgsl");
     pub const PROBE: &str = include_str!("../../shaders/probe.wgsl");
+    pub const BEST_RESPONSE: &str = include_str!("../../shaders/best_response.wgsl");
 }
 
 /// The kernels that run over many dispatches.
@@ -49,6 +51,8 @@ pub(crate) enum Kernel {
     PayoffCounts,
     /// payoff_profiles in shaders/payoff_profiles.wgsl (one dispatch)
     PayoffProfiles,
+    /// shaders/best_response.wgsl (reals in f64 with SHADER_F64)
+    BestResponse,
 }
 
 impl Kernel {
@@ -60,6 +64,7 @@ impl Kernel {
             Kernel::CountShares => "count_shares",
             Kernel::PayoffCounts => "payoff_counts",
             Kernel::PayoffProfiles => "payoff_profiles",
+            Kernel::BestResponse => "best_response",
         }
     }
 
@@ -71,6 +76,7 @@ impl Kernel {
             Kernel::CountPairs => "pair of count vectors",
             Kernel::CountShares => "count vector",
             Kernel::PayoffCounts | Kernel::PayoffProfiles => "payoff entry",
+            Kernel::BestResponse => "count vector",
         }
     }
 
@@ -86,12 +92,9 @@ impl Kernel {
             Kernel::PayoffProfiles => {
                 return compose(&[FAMILIES, PROFILE, PAYOFF, PAYOFF_PROFILES])
             }
+            Kernel::BestResponse => return compose_real(accumulator, &[FAMILIES, BEST_RESPONSE]),
         };
-        format!(
-            "alias acc_t = {accumulator};\n{}\n{}",
-            crate::model::limits::wgsl_constants(),
-            pieces.join("\n")
-        )
+        format!("alias acc_t = {accumulator};\n{}", compose(pieces))
     }
 }
 
@@ -102,10 +105,16 @@ install a software Vulkan driver with `apt-get install mesa-vulkan-drivers libvu
 or use the CPU backend";
 
 /// WGSL pieces composed into one module, after the constants they share
-/// with the host (src/model/limits.rs).
+/// with the host (src/model/limits.rs), with f32 reals.
 pub(crate) fn compose(pieces: &[&str]) -> String {
+    compose_real("f32", pieces)
+}
+
+/// [`compose`] with the reals and shares of `shaders/families.wgsl` in
+/// `real` (`f32` or `f64`).
+pub(crate) fn compose_real(real: &str, pieces: &[&str]) -> String {
     format!(
-        "{}\n{}",
+        "alias real_t = {real};\n{}\n{}",
         crate::model::limits::wgsl_constants(),
         pieces.join("\n")
     )
@@ -500,6 +509,26 @@ impl GpuContext {
         })
     }
 
+    /// Upload a kernel's integer data and its reals in the kernel's
+    /// `real_t`: f64 with SHADER_F64, else f32 (best_response.wgsl).
+    fn upload_reals(&self, words: &[u32], reals: &[f64]) -> Result<KernelData> {
+        if !self.shader_f64 {
+            return self.upload(words, reals);
+        }
+        let storage = wgpu::BufferUsages::STORAGE;
+        let bytes = (4 * words.len() as u64).max(8 * reals.len() as u64);
+        let limit = self.limits.max_storage_buffer_binding_size;
+        if bytes > limit {
+            return Err(Error::too_large(format!(
+                "the game's tables need {bytes} bytes, beyond this adapter's storage binding limit of {limit}"
+            ), Remedy::CpuBackend));
+        }
+        Ok(KernelData {
+            words: self.buffer_with("words", words, storage),
+            reals: self.buffer_with("reals", reals, storage),
+        })
+    }
+
     /// A buffer holding `data` (padded so that it is never empty).
     fn buffer_with<T: bytemuck::Pod>(
         &self,
@@ -623,6 +652,13 @@ mod tests {
         let dispatch = rust_layout!(DispatchParams; digits, first_lo, first_hi, count,
             per_thread, counter, partial_base, seed_lo, seed_hi);
         assert_eq!(wgsl_layout(&enumerate, "Dispatch"), dispatch);
+        use crate::cpu::best_response::PassParams;
+        let pass = rust_layout!(PassParams; total, len, first, count, per_thread, entries,
+            walks_coalition, simplex_binom, mix_counts, mix_states, mix_weights, partial_base);
+        for real in ["f32", "f64"] {
+            let source = super::compose_real(real, &[FAMILIES, BEST_RESPONSE]);
+            assert_eq!(wgsl_layout(&source, "PassParams"), pass, "{real}");
+        }
     }
 
     /// The comparison can fail: a struct with one field moved does not match.

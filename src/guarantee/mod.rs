@@ -21,6 +21,7 @@ mod curve;
 mod dense;
 mod double_oracle;
 mod given;
+mod gpu_passes;
 mod lp;
 mod passes;
 mod share_table;
@@ -34,7 +35,7 @@ pub use double_oracle::GAP;
 pub use simplex::Simplex;
 
 use crate::error::{Error, Result};
-use crate::evaluator::{Backend, Evaluator};
+use crate::evaluator::{Backend, Evaluator, Side};
 use crate::model::game::Game;
 use crate::model::policy::Policy;
 use crate::model::problem::Problem;
@@ -340,8 +341,8 @@ pub(crate) fn solve(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShareSource {
     /// On the fly, except where the table pays and fits (at most 256 MiB):
-    /// the `anonymous` family (a share on the fly ranks k count vectors),
-    /// and the GPU backends (the kernel's whole table is then compared).
+    /// the `anonymous` family (a share on the fly ranks k count vectors) on
+    /// the CPU backends (the GPU's passes take shares on the fly).
     Auto,
     /// The share table (refused beyond 2^32 − 1 count vectors or the memory limit).
     Table,
@@ -358,9 +359,10 @@ fn uses_table(problem: &Problem, source: ShareSource, backend: Backend) -> bool 
         ShareSource::Table => true,
         ShareSource::Streamed => false,
         ShareSource::Auto => {
-            // The table is of one block's count vectors.
+            // The table is of one block's count vectors; the GPU backends
+            // run the passes with shares on the fly.
             let pays = problem.game().family() == "anonymous"
-                || matches!(backend, Backend::Gpu | Backend::Both);
+                && matches!(backend, Backend::Cpu | Backend::Auto);
             problem.game().is_symmetric()
                 && pays
                 && crate::counts::direct::CountSpace::new(problem.players(), problem.actions())
@@ -458,10 +460,64 @@ fn double_oracle_on(
     let streamed = Streamed::new(crate::plan::FlatPlan::new(problem, &plan)?);
     notes
         .push("double oracle: shares computed on the fly (no share table of all n players)".into());
+    if !problem.game().is_symmetric() {
+        return on_cpu_checked(evaluator, problem, &streamed, sides, options, spy, notes);
+    }
+    let mut on_gpu = false;
+    let run = |evaluator: &mut Evaluator, side: Side| {
+        let (progress, cancel) = evaluator.watch();
+        let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
+        let sides = sides.clone();
+        match side {
+            Side::Cpu => certify(
+                &streamed,
+                &mut passes::CpuPasses,
+                sides,
+                options,
+                spy,
+                &watch,
+            ),
+            Side::Gpu => {
+                let gpu = evaluator.gpu()?;
+                let mut oracles = gpu_passes::GpuPasses { gpu };
+                let v = certify(&streamed, &mut oracles, sides, options, spy, &watch)?;
+                on_gpu = true;
+                Ok(v)
+            }
+        }
+    };
+    let ((c, spy), gpu) = evaluator.on_backend(options.backend, notes, run)?;
+    if on_gpu {
+        notes.push(
+            "double oracle: both passes on the GPU (shaders/best_response.wgsl), the workgroups \
+             that could hold each winner recomputed on the CPU in f64: the certificates are the \
+             CPU's sums"
+                .into(),
+        );
+    }
+    // Both: the two backends' certified values (equal unless a GPU error
+    // escaped its bound).
+    let max_gpu_cpu = gpu.map(|(g, _)| (g.lower - c.lower).abs().max((g.upper - c.upper).abs()));
+    Ok((c, spy, max_gpu_cpu))
+}
+
+/// A role game's double oracle (per-role count vectors, which the GPU's
+/// kernel does not walk): the passes on the CPU; with the GPU asked for,
+/// the kernel's shares of every count vector the certificates rest on are
+/// compared with the CPU's.
+fn on_cpu_checked(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    streamed: &Streamed,
+    sides: (Simplex, Simplex),
+    options: &GuaranteeOptions,
+    spy: bool,
+    notes: &mut Vec<String>,
+) -> Result<(double_oracle::Certified, Option<f64>, Option<f64>)> {
     let (progress, cancel) = evaluator.watch();
     let watch = crate::watch::Watch::new(progress.as_deref(), cancel.as_ref());
     let (c, spy) = certify(
-        &streamed,
+        streamed,
         &mut passes::CpuPasses,
         sides,
         options,

@@ -78,6 +78,11 @@ impl Streamed {
         }
     }
 
+    /// The game's plan (what the GPU's passes upload).
+    pub(crate) fn flat(&self) -> &FlatPlan {
+        &self.flat
+    }
+
     /// `h_b(x, c)` for every b into `h`: the `count_shares` twin's entry.
     #[inline]
     pub(crate) fn shares_of(&self, x: usize, c: &[u32], h: &mut [f64]) {

@@ -26,6 +26,7 @@ pub mod double_oracle;
 pub mod errors;
 pub mod files;
 pub mod gpu;
+pub mod gpu_passes;
 pub mod guarantee;
 pub mod hand;
 pub mod hardening;
@@ -45,7 +46,7 @@ pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 23] = [
+    let modules: [Vec<libtest_mimic::Trial>; 24] = [
         best_response::trials(),
         cli::trials(),
         contexts::trials(),
@@ -54,6 +55,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         errors::trials(),
         files::trials(),
         gpu::trials(),
+        gpu_passes::trials(),
         guarantee::trials(),
         hardening::trials(),
         hand::trials(),

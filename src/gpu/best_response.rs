@@ -1,0 +1,328 @@
+//! Host side of `shaders/best_response.wgsl`: the double oracle's pass over
+//! one side's simplex on the GPU, cut into dispatches within lavapipe's loop
+//! cap, the processed items counted per workgroup, and the answer made
+//! exact on the CPU.
+//!
+//! The kernel's values carry its arithmetic's error, at most
+//! [`PassBound::eps`] each (f64 with SHADER_F64, else f32). Every workgroup
+//! whose best comes within `2 eps` of the best of all is walked again on
+//! the CPU by the twin ([`scan`]); any item outside those workgroups is
+//! then provably below the recomputed best (its CPU value is under
+//! `best − eps`), so the answer is the CPU's own f64 value and item, ties to
+//! the lowest item, whatever the GPU's rounding. A recomputed workgroup
+//! whose best differs from the GPU's by more than `eps` is refused.
+
+use rayon::prelude::*;
+
+use super::run::{LOOP_BUDGET, WORKGROUP_SIZE};
+use super::{GpuContext, Kernel};
+use crate::cpu::best_response::{pass_data, scan, Partial, PassMix, PassParams};
+use crate::error::{Error, Remedy, Result};
+use crate::guarantee::Simplex;
+use crate::plan::{family_id, FlatPlan};
+use crate::watch::Watch;
+
+/// One pass: the walked side's simplex, its outer states (every state for
+/// the others, one for the coalition), and the other side's mix.
+pub(crate) struct Pass<'a> {
+    /// The game.
+    pub flat: &'a FlatPlan,
+    /// The walked side's count vectors.
+    pub simplex: &'a Simplex,
+    /// Outer states walked (items are `x * len + rank`).
+    pub outer: u32,
+    /// Whether the coalition is walked (else the others).
+    pub walks_coalition: bool,
+    /// The other side's mix.
+    pub mix: &'a PassMix,
+}
+
+/// The error of one GPU value: `4 (entries + 2k + 8) u Σ |w_e|`, with `u`
+/// the unit roundoff of the kernel's reals. Each payoff `f ≤ 1` is a sum of
+/// k products of shares that took at most k + 4 roundings (the family's
+/// total, one or two divisions, the reals' rounding to f32), the pass adds
+/// `entries` weighted payoffs; the factor 4 covers divisions rounded to
+/// 2.5 ulp (Vulkan's f32 bound) and contraction into fused multiply-adds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PassBound {
+    /// The bound on `|GPU value − CPU value|`.
+    pub eps: f64,
+}
+
+impl PassBound {
+    fn new(shader_f64: bool, k: usize, mix: &PassMix) -> PassBound {
+        let u = if shader_f64 {
+            f64::EPSILON / 2.0
+        } else {
+            f64::from(f32::EPSILON) / 2.0
+        };
+        let weight: f64 = mix.weights.iter().map(|w| w.abs()).sum();
+        let terms = (mix.weights.len() + 2 * k + 8) as f64;
+        PassBound {
+            eps: 4.0 * terms * u * weight,
+        }
+    }
+}
+
+/// A dispatch's parameters and its workgroups.
+type Dispatch = (PassParams, u32);
+
+impl GpuContext {
+    /// The pass's cut: items per thread within the loop budget, then each
+    /// dispatch's parameters; refused when one item is beyond a thread's
+    /// budget or the items beyond the kernel's u32 index.
+    fn best_response_cut(&self, pass: &Pass<'_>, base: &PassParams) -> Result<Vec<Dispatch>> {
+        let k = pass.simplex.actions() as u64;
+        let items = u64::from(pass.outer) * pass.simplex.len();
+        if items >= u64::from(u32::MAX) {
+            return Err(Error::too_large(
+                format!(
+                    "the pass walks {items} count vectors, beyond the kernel's 32-bit item index"
+                ),
+                Remedy::CpuBackend,
+            ));
+        }
+        let anonymous = if pass.flat.config.family == family_id::ANONYMOUS {
+            k * k + 2 * k
+        } else {
+            0
+        };
+        let per_item = 2 * k + 2 + u64::from(base.entries) * (4 * k + 5 + anonymous);
+        let at_start = 34 * k + 16;
+        if at_start + per_item > LOOP_BUDGET {
+            return Err(Error::too_large(
+                format!(
+                    "one count vector against a mix of {} entries needs about {} loop iterations, \
+                     beyond one GPU thread's budget of {LOOP_BUDGET} (README, \"Limits\")",
+                    base.entries,
+                    at_start + per_item
+                ),
+                Remedy::CpuBackend,
+            ));
+        }
+        let schedule = self.schedule;
+        let limits = super::Schedule::default();
+        let budget = ((LOOP_BUDGET - at_start) / per_item).clamp(
+            1,
+            schedule
+                .max_items_per_thread
+                .clamp(1, limits.max_items_per_thread),
+        );
+        let max_groups = schedule.max_workgroups.clamp(1, limits.max_workgroups);
+        let threads = max_groups * WORKGROUP_SIZE;
+        let per_thread = items.div_ceil(threads).clamp(1, budget);
+        let per_dispatch = threads * per_thread;
+        let mut dispatches = Vec::new();
+        let (mut first, mut partials) = (0, 0);
+        while first < items {
+            let count = per_dispatch.min(items - first);
+            let groups = count.div_ceil(per_thread * WORKGROUP_SIZE);
+            dispatches.push((
+                PassParams {
+                    first: first as u32,
+                    count: count as u32,
+                    per_thread: per_thread as u32,
+                    partial_base: partials as u32,
+                    ..*base
+                },
+                groups as u32,
+            ));
+            first += count;
+            partials += groups;
+        }
+        Ok(dispatches)
+    }
+
+    /// Every dispatch of `pass` with its workgroups' partials as the kernel
+    /// wrote them (the twin tests compare them with
+    /// [`crate::cpu::best_response::best_response`]), and the words and
+    /// reals it read.
+    pub(crate) fn best_response_partials(
+        &mut self,
+        pass: &Pass<'_>,
+        watch: &Watch<'_>,
+    ) -> Result<(Vec<(Dispatch, Vec<Partial>)>, Vec<u32>, Vec<f64>)> {
+        let (base, words, reals) =
+            pass_data(pass.flat, pass.simplex, pass.walks_coalition, pass.mix);
+        let dispatches = self.best_response_cut(pass, &base)?;
+        let config = self.uniform(&pass.flat.config);
+        let data = self.upload_reals(&words, &reals)?;
+        let (layout, pipeline) = self.kernel(Kernel::BestResponse)?;
+        let alignment = u64::from(self.limits.min_uniform_buffer_offset_alignment);
+        let stride = (std::mem::size_of::<PassParams>() as u64).next_multiple_of(alignment);
+        let batch = self.schedule.dispatches_per_submit.max(1) as usize;
+        let value_bytes: u64 = if self.shader_f64 { 8 } else { 4 };
+        let most_groups =
+            dispatches.iter().map(|d| u64::from(d.1)).max().unwrap_or(1) * batch as u64;
+        if most_groups * 8 > self.limits.max_storage_buffer_binding_size {
+            return Err(Error::too_large(
+                "the pass's partials are beyond this adapter's storage binding limit",
+                Remedy::CpuBackend,
+            ));
+        }
+        let params = self.buffer(
+            "pass params",
+            stride * batch as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        );
+        let out = wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_SRC
+            | wgpu::BufferUsages::COPY_DST;
+        // Poisoned (all bits set: NaN values, no item) so that a partial the
+        // kernel fails to write cannot pass.
+        let values = self.buffer_with(
+            "pass values",
+            &vec![u8::MAX; (most_groups * value_bytes) as usize],
+            out,
+        );
+        let items = self.buffer_with("pass items", &vec![u32::MAX; 2 * most_groups as usize], out);
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("best_response"),
+            layout: &layout,
+            entries: &[
+                super::entire(0, &config),
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &params,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(std::mem::size_of::<PassParams>() as u64),
+                    }),
+                },
+                super::entire(2, &data.words),
+                super::entire(3, &data.reals),
+                super::entire(4, &values),
+                super::entire(5, &items),
+            ],
+        });
+        let total = dispatches.len();
+        let mut out_partials = Vec::with_capacity(total);
+        for chunk in dispatches.chunks(batch) {
+            // Partials of this submit from 0: each dispatch's base is
+            // relative to the chunk's first.
+            let chunk_base = chunk[0].0.partial_base;
+            let mut bytes = vec![0u8; stride as usize * chunk.len()];
+            for (d, (p, _)) in chunk.iter().enumerate() {
+                let local = PassParams {
+                    partial_base: p.partial_base - chunk_base,
+                    ..*p
+                };
+                bytes[d * stride as usize..][..std::mem::size_of::<PassParams>()]
+                    .copy_from_slice(bytemuck::bytes_of(&local));
+            }
+            self.queue.write_buffer(&params, 0, &bytes);
+            let groups: u64 = chunk.iter().map(|d| u64::from(d.1)).sum();
+            let mut encoder = self.device.create_command_encoder(&Default::default());
+            {
+                let mut compute = encoder.begin_compute_pass(&Default::default());
+                compute.set_pipeline(&pipeline);
+                for (d, (_, g)) in chunk.iter().enumerate() {
+                    compute.set_bind_group(0, &bind_group, &[(d as u64 * stride) as u32]);
+                    compute.dispatch_workgroups(*g, 1, 1);
+                }
+            }
+            let back = self.read_back(
+                encoder,
+                &[(&values, groups * value_bytes), (&items, groups * 8)],
+            )?;
+            let words_back: &[u32] = bytemuck::cast_slice(&back[1]);
+            let mut at = 0usize;
+            for &(p, g) in chunk {
+                let partials = (0..g as usize)
+                    .map(|i| {
+                        let w = at + i;
+                        let value = if self.shader_f64 {
+                            bytemuck::pod_read_unaligned::<f64>(&back[0][8 * w..8 * w + 8])
+                        } else {
+                            f64::from(bytemuck::pod_read_unaligned::<f32>(
+                                &back[0][4 * w..4 * w + 4],
+                            ))
+                        };
+                        Partial {
+                            value,
+                            item: words_back[2 * w],
+                            done: words_back[2 * w + 1],
+                        }
+                    })
+                    .collect();
+                at += g as usize;
+                out_partials.push(((p, g), partials));
+            }
+            watch.report(out_partials.len() as u64, total as u64);
+            watch.check()?;
+        }
+        Ok((out_partials, words, reals))
+    }
+
+    /// The best item of `pass` and its value, both the CPU twin's (f64, ties
+    /// to the lowest item): the kernel's partials, checked (every item
+    /// processed once, every value finite), and every workgroup within
+    /// `2 eps` of the best recomputed on the CPU (see the module's doc).
+    pub(crate) fn best_response(
+        &mut self,
+        pass: &Pass<'_>,
+        watch: &Watch<'_>,
+    ) -> Result<(f64, u32)> {
+        let bound = PassBound::new(self.shader_f64, pass.simplex.actions(), pass.mix);
+        let (dispatches, words, reals) = self.best_response_partials(pass, watch)?;
+        // (GPU value, first item, items) of every workgroup.
+        let mut groups = Vec::new();
+        for ((p, g), partials) in &dispatches {
+            let span = p.per_thread * WORKGROUP_SIZE as u32;
+            for (w, partial) in partials.iter().enumerate() {
+                let offset = w as u32 * span;
+                let expected = span.min(p.count - offset);
+                if partial.done != expected {
+                    return Err(Error::GpuCheckFailed {
+                        expected: u64::from(expected),
+                        got: u64::from(partial.done),
+                    });
+                }
+                if !partial.value.is_finite()
+                    || partial.item.wrapping_sub(p.first + offset) >= expected
+                {
+                    return Err(Error::InvalidResult(format!(
+                        "the GPU's best-response pass wrote value {} at item {} for items {}..{}; \
+                         nothing is printed",
+                        partial.value,
+                        partial.item,
+                        p.first + offset,
+                        p.first + offset + expected
+                    )));
+                }
+                groups.push((partial.value, p.first + offset, expected));
+            }
+            debug_assert_eq!(partials.len(), *g as usize);
+        }
+        let top = groups.iter().map(|g| g.0).fold(f64::NEG_INFINITY, f64::max);
+        let base = dispatches[0].0 .0;
+        let recomputed: Vec<(f64, u32)> = groups
+            .par_iter()
+            .filter(|g| g.0 >= top - 2.0 * bound.eps)
+            .map(|&(gpu, first, count)| {
+                let (cpu, item) =
+                    scan(pass.flat, &base, &words, &reals, pass.simplex, first, count)
+                        .expect("a workgroup has items");
+                if (cpu - gpu).abs() > bound.eps {
+                    return Err(Error::InvalidResult(format!(
+                        "the GPU's best of items {first}..{} is {gpu}, the CPU's {cpu}: further \
+                         apart than the kernel's error bound {:.1e}; nothing is printed",
+                        first + count,
+                        bound.eps
+                    )));
+                }
+                Ok((cpu, item))
+            })
+            .collect::<Result<_>>()?;
+        Ok(recomputed
+            .into_iter()
+            .reduce(|a, b| {
+                if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
+                    b
+                } else {
+                    a
+                }
+            })
+            .expect("the best workgroup is recomputed"))
+    }
+}

@@ -1,0 +1,96 @@
+//! The double oracle's two passes on the GPU (`shaders/best_response.wgsl`,
+//! host side `src/gpu/best_response.rs`), behind the same seam as the CPU
+//! passes ([`Oracles`]): shares on the fly from the family, and answers that
+//! are the CPU's f64 values and ranks (the host recomputes every workgroup
+//! that could hold the winner), so the certificates are those of the CPU.
+
+use super::passes::{Found, Oracles, Vector};
+use super::shares::{Shares, Streamed};
+use super::simplex::Simplex;
+use crate::cpu::best_response::PassMix;
+use crate::error::Result;
+use crate::gpu::best_response::Pass;
+use crate::gpu::GpuContext;
+use crate::watch::Watch;
+
+/// Refuse a product of role blocks: the kernel walks one block's simplex.
+fn one_block(simplex: &Simplex) -> Result<()> {
+    if simplex.blocks() == 1 {
+        Ok(())
+    } else {
+        Err(crate::error::Error::too_large(
+            "the GPU's double-oracle passes walk one block of count vectors; a role game's \
+             per-role count vectors are walked on the CPU",
+            crate::error::Remedy::CpuBackend,
+        ))
+    }
+}
+
+/// The passes on `gpu`.
+pub(crate) struct GpuPasses<'a> {
+    pub gpu: &'a mut GpuContext,
+}
+
+impl Oracles<Streamed> for GpuPasses<'_> {
+    fn worst_reply(
+        &mut self,
+        shares: &Streamed,
+        others: &Simplex,
+        mix: &[(&Vector<()>, f64)],
+        watch: &Watch<'_>,
+    ) -> Result<Found> {
+        one_block(others)?;
+        // Negated weights: the kernel maximises, and −Σ(−p f) = Σ p f exactly.
+        let mix = PassMix {
+            counts: mix
+                .iter()
+                .flat_map(|(n, _)| n.counts.iter().copied())
+                .collect(),
+            states: vec![0; mix.len()],
+            weights: mix.iter().map(|&(_, p)| -p).collect(),
+        };
+        let pass = Pass {
+            flat: shares.flat(),
+            simplex: others,
+            outer: shares.states() as u32,
+            walks_coalition: false,
+            mix: &mix,
+        };
+        let (value, item) = self.gpu.best_response(&pass, watch)?;
+        Ok(Found {
+            value: -value,
+            rank: u64::from(item) % others.len(),
+            state: (u64::from(item) / others.len()) as usize,
+        })
+    }
+
+    fn best_strategy(
+        &mut self,
+        shares: &Streamed,
+        coalition: &Simplex,
+        mix: &[(usize, &Vector<()>, f64)],
+        watch: &Watch<'_>,
+    ) -> Result<Found> {
+        let mix = PassMix {
+            counts: mix
+                .iter()
+                .flat_map(|(_, m, _)| m.counts.iter().copied())
+                .collect(),
+            states: mix.iter().map(|&(x, _, _)| x as u32).collect(),
+            weights: mix.iter().map(|&(_, _, w)| w).collect(),
+        };
+        let pass = Pass {
+            flat: shares.flat(),
+            simplex: coalition,
+            outer: 1,
+            walks_coalition: true,
+            mix: &mix,
+        };
+        let (value, item) = self.gpu.best_response(&pass, watch)?;
+        Ok(Found {
+            value,
+            rank: u64::from(item),
+            state: 0,
+        })
+    }
+}

@@ -1,0 +1,294 @@
+//! The double oracle's best-response pass on the GPU
+//! (`shaders/best_response.wgsl`) against its twin (`src/cpu/best_response.rs`)
+//! on seeded random games and mixes of every symmetric family, k = 2..5, both
+//! walks, many dispatches; a perturbed weight the comparison must catch; and
+//! the whole double oracle on the GPU against the CPU.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use unitsum_gpu::internals::{
+    best_response, double_oracle_with, gpu, gpu_best_response, gpu_best_response_partials,
+    random_game, scan, FlatPlan, PassMix, Plan, Schedule, ShareSource, Simplex,
+};
+use unitsum_gpu::{Backend, Coalition, Evaluator, GuaranteeOptions, Policy, Problem, Solver};
+
+/// The symmetric families.
+const FAMILIES: [&str; 4] = ["plurality", "proportional", "congestion", "anonymous"];
+
+/// How far the f64 kernel may be from its twin (both f64, the kernel's
+/// divisions and contractions its own).
+const F64_TOLERANCE: f64 = 1e-12;
+
+fn split_problem(game: unitsum_gpu::Game, n: usize, k: usize, s: usize) -> Problem {
+    Problem::new(
+        n,
+        k,
+        game,
+        vec![
+            Coalition::new((0..s).collect(), Policy::Uniform),
+            Coalition::new((s..n).collect(), Policy::Uniform),
+        ],
+    )
+    .unwrap()
+}
+
+/// A random count vector of `total` players over k actions.
+fn random_vector(rng: &mut StdRng, total: u32, k: usize) -> Vec<u32> {
+    let simplex = Simplex::new(total, k);
+    let mut v = vec![0; k];
+    simplex.unrank(rng.random_range(0..simplex.len()), &mut v);
+    v
+}
+
+/// A random mix of `entries` count vectors of `total` players, states below
+/// `states`, positive weights summing to 1 (negated when `negate`).
+fn random_mix(
+    rng: &mut StdRng,
+    total: u32,
+    k: usize,
+    states: u32,
+    entries: usize,
+    negate: bool,
+) -> PassMix {
+    let raw: Vec<f64> = (0..entries).map(|_| rng.random_range(0.01..1.0)).collect();
+    let sum: f64 = raw.iter().sum();
+    PassMix {
+        counts: (0..entries)
+            .flat_map(|_| random_vector(rng, total, k))
+            .collect(),
+        states: (0..entries).map(|_| rng.random_range(0..states)).collect(),
+        weights: raw
+            .iter()
+            .map(|w| if negate { -w / sum } else { w / sum })
+            .collect(),
+    }
+}
+
+/// One random case: a game of `family`, k actions, 2 states, its plan, the
+/// walked simplex and outer states, and a mix of the other side.
+struct Case {
+    name: String,
+    flat: FlatPlan,
+    simplex: Simplex,
+    outer: u32,
+    walks_coalition: bool,
+    mix: PassMix,
+}
+
+fn cases(rng: &mut StdRng) -> Vec<Case> {
+    let mut all = Vec::new();
+    for family in FAMILIES {
+        for k in 2..=5 {
+            let n = if k == 5 { 14 } else { 18 };
+            let s = rng.random_range(1..n);
+            let game = random_game(rng, family, n, k, 2).unwrap();
+            let problem = split_problem(game, n, k, s);
+            let states = problem.states() as u32;
+            for walks_coalition in [true, false] {
+                let (walked, other) = if walks_coalition {
+                    (s, n - s)
+                } else {
+                    (n - s, s)
+                };
+                let entries = rng.random_range(1..7);
+                all.push(Case {
+                    name: format!("{family} k={k} s={s} coalition walked: {walks_coalition}"),
+                    flat: FlatPlan::new(&problem, &Plan::new(&problem)).unwrap(),
+                    simplex: Simplex::new(walked as u32, k),
+                    outer: if walks_coalition { 1 } else { states },
+                    walks_coalition,
+                    mix: random_mix(rng, other as u32, k, states, entries, !walks_coalition),
+                });
+            }
+        }
+    }
+    all
+}
+
+/// `max |kernel − twin|` over every partial of `case`'s pass, with the twin
+/// reading `reals` transformed by `edit`; panics when the items or the
+/// processed counts differ.
+fn kernel_against_twin(
+    evaluator: &mut Evaluator,
+    case: &Case,
+    edit: impl Fn(&mut Vec<f64>, u32),
+) -> f64 {
+    let (dispatches, words, mut reals) = gpu_best_response_partials(
+        evaluator,
+        &case.flat,
+        &case.simplex,
+        case.outer,
+        case.walks_coalition,
+        &case.mix,
+    )
+    .unwrap();
+    edit(&mut reals, dispatches[0].0 .0.mix_weights);
+    let mut worst: f64 = 0.0;
+    let mut processed = 0u64;
+    for ((params, groups), partials) in &dispatches {
+        let twin = best_response(&case.flat, params, &words, &reals, &case.simplex, *groups);
+        assert_eq!(twin.len(), partials.len(), "{}", case.name);
+        for (g, (t, k)) in twin.iter().zip(partials).enumerate() {
+            assert_eq!(t.done, k.done, "{}: workgroup {g} processed", case.name);
+            processed += u64::from(k.done);
+            worst = worst.max((t.value - k.value).abs());
+            if t.value == k.value {
+                assert_eq!(t.item, k.item, "{}: workgroup {g}'s best item", case.name);
+            }
+        }
+    }
+    assert_eq!(
+        processed,
+        u64::from(case.outer) * case.simplex.len(),
+        "{}: every item once",
+        case.name
+    );
+    worst
+}
+
+fn gpu_best_response_equals_its_twin(evaluator: &mut Evaluator) {
+    assert!(
+        gpu(evaluator).unwrap().shader_f64(),
+        "lavapipe has SHADER_F64"
+    );
+    let mut rng = StdRng::seed_from_u64(28);
+    for (i, case) in cases(&mut rng).iter().enumerate() {
+        // Every third case cut into many small dispatches and submits.
+        let schedule = if i % 3 == 0 {
+            Schedule {
+                max_workgroups: 2,
+                dispatches_per_submit: 3,
+                max_items_per_thread: 3,
+            }
+        } else {
+            Schedule::default()
+        };
+        gpu(evaluator).unwrap().set_schedule(schedule);
+        let d = kernel_against_twin(evaluator, case, |_, _| {});
+        gpu(evaluator).unwrap().set_schedule(Schedule::default());
+        assert!(
+            d <= F64_TOLERANCE,
+            "{}: max |kernel − twin| = {d:e}",
+            case.name
+        );
+    }
+}
+
+/// The mix's weights raised by 1e-6 (relative) in the twin's input move
+/// the coalition's best values (positive) by far more than the tolerance:
+/// the comparison above can fail. (A worst reply's best can be 0 whatever
+/// the weights: the coalition's count vectors all off the top.)
+fn gpu_best_response_perturbed_weight_fails_the_twin_comparison(evaluator: &mut Evaluator) {
+    let mut rng = StdRng::seed_from_u64(29);
+    let all = cases(&mut rng);
+    for case in all.iter().filter(|c| c.walks_coalition).step_by(3) {
+        let entries = case.mix.weights.len();
+        let d = kernel_against_twin(evaluator, case, |reals, at| {
+            for w in &mut reals[at as usize..at as usize + entries] {
+                *w *= 1.0 + 1e-6;
+            }
+        });
+        assert!(d > 1e3 * F64_TOLERANCE, "{}: {d:e}", case.name);
+    }
+}
+
+/// The GPU's answer is the twin's own best over the whole pass (a CPU walk
+/// of every item in one piece): value bit for bit, ties to the lowest item.
+fn gpu_best_response_answer_is_the_cpu_best_over_every_item(evaluator: &mut Evaluator) {
+    let mut rng = StdRng::seed_from_u64(30);
+    for case in cases(&mut rng) {
+        let (value, item) = gpu_best_response(
+            evaluator,
+            &case.flat,
+            &case.simplex,
+            case.outer,
+            case.walks_coalition,
+            &case.mix,
+        )
+        .unwrap();
+        let (base, words, reals) = unitsum_gpu::internals::pass_data(
+            &case.flat,
+            &case.simplex,
+            case.walks_coalition,
+            &case.mix,
+        );
+        let items = (u64::from(case.outer) * case.simplex.len()) as u32;
+        let (cpu, cpu_item) =
+            scan(&case.flat, &base, &words, &reals, &case.simplex, 0, items).unwrap();
+        assert_eq!(value.to_bits(), cpu.to_bits(), "{}", case.name);
+        assert_eq!(item, cpu_item, "{}", case.name);
+    }
+}
+
+/// The whole double oracle with its passes on the GPU prints the CPU's
+/// certificates (the same f64 sums), on every symmetric family at k = 2..5;
+/// `both` compares them.
+fn the_double_oracle_on_the_gpu_equals_the_cpu(evaluator: &mut Evaluator) {
+    let mut rng = StdRng::seed_from_u64(31);
+    for family in FAMILIES {
+        for k in 2..=5 {
+            let (n, s) = if k == 5 { (12, 5) } else { (20, 9) };
+            let game = random_game(&mut rng, family, n, k, 2).unwrap();
+            let problem = split_problem(game, n, k, s);
+            let run = |evaluator: &mut Evaluator, backend| {
+                let options = GuaranteeOptions {
+                    backend,
+                    solver: Solver::DoubleOracle,
+                    spy: Some(false),
+                    ..Default::default()
+                };
+                double_oracle_with(evaluator, &problem, 0, &options, ShareSource::Streamed).unwrap()
+            };
+            let cpu = run(evaluator, Backend::Cpu);
+            let on_gpu = run(evaluator, Backend::Gpu);
+            let name = format!("{family} k={k}");
+            assert!(
+                on_gpu.notes.iter().any(|n| n.contains("passes on the GPU")),
+                "{name}: {:?}",
+                on_gpu.notes
+            );
+            assert_eq!(on_gpu.lower.to_bits(), cpu.lower.to_bits(), "{name}");
+            assert_eq!(on_gpu.upper, cpu.upper, "{name}");
+            assert!(cpu.upper.unwrap() - cpu.lower <= 1e-9, "{name}");
+            let both = run(evaluator, Backend::Both);
+            assert_eq!(both.max_gpu_cpu, Some(0.0), "{name}");
+        }
+    }
+}
+
+/// `auto` runs the passes on the GPU only on a hardware adapter: on
+/// lavapipe (device type Cpu) it stays on the CPU and says why.
+fn auto_runs_the_passes_on_a_hardware_gpu_only(evaluator: &mut Evaluator) {
+    let software = evaluator.adapters().first().is_none_or(|a| a.software);
+    let mut rng = StdRng::seed_from_u64(32);
+    let game = random_game(&mut rng, "plurality", 16, 3, 1).unwrap();
+    let problem = split_problem(game, 16, 3, 7);
+    let options = GuaranteeOptions {
+        backend: Backend::Auto,
+        solver: Solver::DoubleOracle,
+        ..Default::default()
+    };
+    let v = double_oracle_with(evaluator, &problem, 0, &options, ShareSource::Streamed).unwrap();
+    let on_gpu = v.notes.iter().any(|n| n.contains("passes on the GPU"));
+    assert_eq!(on_gpu, !software, "{:?}", v.notes);
+    if software {
+        assert!(
+            v.notes
+                .iter()
+                .any(|n| n.contains("skipped the software adapter")),
+            "{:?}",
+            v.notes
+        );
+    }
+}
+
+super::trials!(
+    cpu: [],
+    gpu: [
+        gpu_best_response_equals_its_twin,
+        gpu_best_response_perturbed_weight_fails_the_twin_comparison,
+        gpu_best_response_answer_is_the_cpu_best_over_every_item,
+        the_double_oracle_on_the_gpu_equals_the_cpu,
+        auto_runs_the_passes_on_a_hardware_gpu_only,
+    ],
+);
