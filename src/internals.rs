@@ -106,3 +106,9 @@ pub fn gpu_best_response(
         .gpu()?
         .best_response(&pass, &crate::watch::Watch::new(None, None))
 }
+
+/// The stated bound on `|GPU value − CPU value|` of the best-response pass
+/// (`src/gpu/best_response.rs`, `PassBound`), in f64 or f32.
+pub fn pass_error_bound(f64: bool, k: usize, mix: &PassMix) -> f64 {
+    crate::gpu::best_response::PassBound::new(f64, k, mix).eps
+}

@@ -262,7 +262,8 @@ class SecurityValue:
     strategies: Optional[int] = None
     replies: Optional[int] = None
     basis: Optional[str] = None
-    #: ``max |GPU - CPU|`` of the payoff matrix with ``backend="both"``.
+    #: ``max |GPU - CPU|`` of the payoff matrix (or of the share table, or
+    #: of the double oracle's certified bounds) with ``backend="both"``.
     max_gpu_cpu: Optional[float] = None
     #: What the coalition secures when the others see its actions before
     #: replying (``"worst"``, when computed: ``spy``).

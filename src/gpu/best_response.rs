@@ -50,8 +50,8 @@ pub(crate) struct PassBound {
 }
 
 impl PassBound {
-    fn new(shader_f64: bool, k: usize, mix: &PassMix) -> PassBound {
-        let u = if shader_f64 {
+    pub(crate) fn new(f64: bool, k: usize, mix: &PassMix) -> PassBound {
+        let u = if f64 {
             f64::EPSILON / 2.0
         } else {
             f64::from(f32::EPSILON) / 2.0
@@ -146,12 +146,12 @@ impl GpuContext {
             pass_data(pass.flat, pass.simplex, pass.walks_coalition, pass.mix);
         let dispatches = self.best_response_cut(pass, &base)?;
         let config = self.uniform(&pass.flat.config);
-        let data = self.upload_reals(&words, &reals)?;
-        let (layout, pipeline) = self.kernel(Kernel::BestResponse)?;
+        let data = self.upload_reals(&words, &reals, self.pass_f64)?;
+        let (layout, pipeline) = self.kernel(Kernel::BestResponse(self.pass_f64))?;
         let alignment = u64::from(self.limits.min_uniform_buffer_offset_alignment);
         let stride = (std::mem::size_of::<PassParams>() as u64).next_multiple_of(alignment);
         let batch = self.schedule.dispatches_per_submit.max(1) as usize;
-        let value_bytes: u64 = if self.shader_f64 { 8 } else { 4 };
+        let value_bytes: u64 = if self.pass_f64 { 8 } else { 4 };
         let most_groups =
             dispatches.iter().map(|d| u64::from(d.1)).max().unwrap_or(1) * batch as u64;
         if most_groups * 8 > self.limits.max_storage_buffer_binding_size {
@@ -225,33 +225,36 @@ impl GpuContext {
                 encoder,
                 &[(&values, groups * value_bytes), (&items, groups * 8)],
             )?;
-            let words_back: &[u32] = bytemuck::cast_slice(&back[1]);
-            let mut at = 0usize;
+            let mut partials = self.partials(&back).into_iter();
             for &(p, g) in chunk {
-                let partials = (0..g as usize)
-                    .map(|i| {
-                        let w = at + i;
-                        let value = if self.shader_f64 {
-                            bytemuck::pod_read_unaligned::<f64>(&back[0][8 * w..8 * w + 8])
-                        } else {
-                            f64::from(bytemuck::pod_read_unaligned::<f32>(
-                                &back[0][4 * w..4 * w + 4],
-                            ))
-                        };
-                        Partial {
-                            value,
-                            item: words_back[2 * w],
-                            done: words_back[2 * w + 1],
-                        }
-                    })
-                    .collect();
-                at += g as usize;
-                out_partials.push(((p, g), partials));
+                out_partials.push(((p, g), partials.by_ref().take(g as usize).collect()));
             }
             watch.report(out_partials.len() as u64, total as u64);
             watch.check()?;
         }
         Ok((out_partials, words, reals))
+    }
+
+    /// The partials of one submit from its read-back values and (item,
+    /// processed) pairs.
+    fn partials(&self, back: &[Vec<u8>]) -> Vec<Partial> {
+        let words: &[u32] = bytemuck::cast_slice(&back[1]);
+        (0..words.len() / 2)
+            .map(|w| {
+                let value = if self.pass_f64 {
+                    bytemuck::pod_read_unaligned::<f64>(&back[0][8 * w..8 * w + 8])
+                } else {
+                    f64::from(bytemuck::pod_read_unaligned::<f32>(
+                        &back[0][4 * w..4 * w + 4],
+                    ))
+                };
+                Partial {
+                    value,
+                    item: words[2 * w],
+                    done: words[2 * w + 1],
+                }
+            })
+            .collect()
     }
 
     /// The best item of `pass` and its value, both the CPU twin's (f64, ties
@@ -263,7 +266,7 @@ impl GpuContext {
         pass: &Pass<'_>,
         watch: &Watch<'_>,
     ) -> Result<(f64, u32)> {
-        let bound = PassBound::new(self.shader_f64, pass.simplex.actions(), pass.mix);
+        let bound = PassBound::new(self.pass_f64, pass.simplex.actions(), pass.mix);
         let (dispatches, words, reals) = self.best_response_partials(pass, watch)?;
         // (GPU value, first item, items) of every workgroup.
         let mut groups = Vec::new();

@@ -51,8 +51,8 @@ pub(crate) enum Kernel {
     PayoffCounts,
     /// payoff_profiles in shaders/payoff_profiles.wgsl (one dispatch)
     PayoffProfiles,
-    /// shaders/best_response.wgsl (reals in f64 with SHADER_F64)
-    BestResponse,
+    /// shaders/best_response.wgsl, its reals in f64 (`true`) or f32
+    BestResponse(bool),
 }
 
 impl Kernel {
@@ -64,7 +64,7 @@ impl Kernel {
             Kernel::CountShares => "count_shares",
             Kernel::PayoffCounts => "payoff_counts",
             Kernel::PayoffProfiles => "payoff_profiles",
-            Kernel::BestResponse => "best_response",
+            Kernel::BestResponse(_) => "best_response",
         }
     }
 
@@ -76,7 +76,7 @@ impl Kernel {
             Kernel::CountPairs => "pair of count vectors",
             Kernel::CountShares => "count vector",
             Kernel::PayoffCounts | Kernel::PayoffProfiles => "payoff entry",
-            Kernel::BestResponse => "count vector",
+            Kernel::BestResponse(_) => "count vector",
         }
     }
 
@@ -92,7 +92,9 @@ impl Kernel {
             Kernel::PayoffProfiles => {
                 return compose(&[FAMILIES, PROFILE, PAYOFF, PAYOFF_PROFILES])
             }
-            Kernel::BestResponse => return compose_real(accumulator, &[FAMILIES, BEST_RESPONSE]),
+            Kernel::BestResponse(f64) => {
+                return compose_real(if f64 { "f64" } else { "f32" }, &[FAMILIES, BEST_RESPONSE])
+            }
         };
         format!("alias acc_t = {accumulator};\n{}", compose(pieces))
     }
@@ -263,6 +265,9 @@ pub struct GpuContext {
     info: wgpu::AdapterInfo,
     limits: wgpu::Limits,
     shader_f64: bool,
+    /// Whether the double oracle's passes run in f64 (SHADER_F64, unless a
+    /// test asked for f32).
+    pass_f64: bool,
     errors: Arc<Mutex<Vec<String>>>,
     kernels: std::collections::HashMap<Kernel, (wgpu::BindGroupLayout, wgpu::ComputePipeline)>,
     schedule: Schedule,
@@ -319,6 +324,7 @@ impl GpuContext {
             info,
             limits,
             shader_f64,
+            pass_f64: shader_f64,
             errors,
             kernels: Default::default(),
             schedule: Schedule::default(),
@@ -342,6 +348,13 @@ impl GpuContext {
     /// Whether accumulators are f64 (else f32).
     pub fn shader_f64(&self) -> bool {
         self.shader_f64
+    }
+
+    /// Run the double oracle's passes in f32 even with SHADER_F64 (tests of
+    /// the f32 kernel and its error bound on an adapter that has f64), or
+    /// back in f64 where the adapter has it.
+    pub fn set_pass_f64(&mut self, f64: bool) {
+        self.pass_f64 = f64 && self.shader_f64;
     }
 
     /// Fail with the first error the device reported since the last check.
@@ -510,9 +523,9 @@ impl GpuContext {
     }
 
     /// Upload a kernel's integer data and its reals in the kernel's
-    /// `real_t`: f64 with SHADER_F64, else f32 (best_response.wgsl).
-    fn upload_reals(&self, words: &[u32], reals: &[f64]) -> Result<KernelData> {
-        if !self.shader_f64 {
+    /// `real_t`: f64 when `f64`, else f32 (best_response.wgsl).
+    fn upload_reals(&self, words: &[u32], reals: &[f64], f64: bool) -> Result<KernelData> {
+        if !f64 {
             return self.upload(words, reals);
         }
         let storage = wgpu::BufferUsages::STORAGE;

@@ -181,7 +181,9 @@ pub struct SecurityValue {
     pub replies: usize,
     /// What strategies and replies are.
     pub basis: Basis,
-    /// With the GPU: `max |GPU − CPU|` of the payoff matrix or the shares.
+    /// With the GPU: `max |GPU − CPU|` of the payoff matrix or the share
+    /// table, or (double oracle with shares on the fly, `Backend::Both`) of
+    /// the two backends' certified bounds.
     pub max_gpu_cpu: Option<f64>,
     /// The others' pure reply (in player order over the non-members) that
     /// holds the policy to its value.

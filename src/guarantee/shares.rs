@@ -235,7 +235,7 @@ mod tests {
     use crate::guarantee::simplex::Simplex;
     use crate::model::game::Game;
     use crate::model::policy::Policy;
-    use crate::model::problem::Coalition;
+    use crate::model::problem::{Coalition, Problem};
     use crate::plan::Plan;
     use crate::watch::Watch;
 

@@ -5,8 +5,7 @@
 use std::time::Instant;
 
 use unitsum_gpu::{
-    Backend, BackendUsed, Coalition, Evaluator, Game, Method, MethodUsed, Options, Policy, Problem,
-    Result,
+    Backend, BackendUsed, Coalition, Evaluator, Game, Method, Options, Policy, Problem, Result,
 };
 
 use unitsum_gpu::internals::cases::{
@@ -19,8 +18,9 @@ use unitsum_gpu::internals::heap;
 struct BenchRow {
     /// What was evaluated.
     pub case: String,
-    /// The method timed.
-    pub method: MethodUsed,
+    /// The method timed (`exact`, `counts`, `sample`, or `double-oracle`
+    /// for a certified security value).
+    pub method: String,
     /// The backend timed.
     pub backend: BackendUsed,
     /// The adapter or CPU thread count.
@@ -54,12 +54,13 @@ pub struct BenchArgs {
     format: crate::ReportFormatArg,
     /// Only the counts method at scale (the README's "Counts at scale"
     /// table): deviation payoffs, two coalitions with different policies
-    /// and n singletons, exact.
+    /// and n singletons, exact; then certified security values by double
+    /// oracle.
     #[arg(long)]
     scale: bool,
     /// With --scale: the backend that runs the rows (the GPU sums count
-    /// pairs directly; rows beyond its limits are skipped, with the reason
-    /// on stderr).
+    /// pairs directly and runs the double oracle's passes; rows beyond its
+    /// limits are skipped, with the reason on stderr).
     #[arg(long, value_parser = crate::named::named::<Backend>(), default_value_t = Backend::Cpu)]
     backend: Backend,
 }
@@ -278,7 +279,7 @@ fn time_case(
     };
     Ok(BenchRow {
         case: case.clone(),
-        method: run.method,
+        method: run.method.to_string(),
         backend: run.backend,
         adapter: run.adapter,
         work,
@@ -310,7 +311,7 @@ fn time_overhead(evaluator: &mut Evaluator, backend: Backend, repeats: u64) -> R
     let peak_heap_bytes = heap::peak_since(heap).map(|b| b as u64);
     Ok(BenchRow {
         case: "overhead: plurality n=4 k=3 (81 profiles)".into(),
-        method: warm.method,
+        method: warm.method.to_string(),
         backend: warm.backend,
         adapter: warm.adapter,
         work: repeats,
@@ -384,7 +385,7 @@ fn run_scale(
             .map_or_else(|| "direct".to_string(), |a| a.to_string());
         Ok(BenchRow {
             case: format!("{case} [{algorithm}]"),
-            method: run.method,
+            method: run.method.to_string(),
             backend: run.backend,
             adapter: run.adapter,
             work: problems.len() as u64,
@@ -439,5 +440,96 @@ fn run_scale(
         progress(&row);
         rows.push(row);
     }
+    drop(time);
+    rows.extend(run_guarantees(&mut evaluator, quick, backend, progress)?);
     Ok(rows)
+}
+
+/// `run_scale`'s security-value rows; a row the backend refuses as too
+/// large is skipped and said, as there.
+fn run_guarantees(
+    evaluator: &mut Evaluator,
+    quick: bool,
+    backend: Backend,
+    progress: &mut dyn FnMut(&BenchRow),
+) -> Result<Vec<BenchRow>> {
+    let mut rows = Vec::new();
+    for &(n, k, s) in guarantee_sizes(quick) {
+        let case = format!("security value, plurality, double oracle: n={n} k={k} s={s}");
+        match time_guarantee(evaluator, backend, n, k, s, &case) {
+            Err(e @ unitsum_gpu::Error::TooLarge { .. }) => eprintln!("skipped: {case}: {e}"),
+            row => {
+                let row = row?;
+                progress(&row);
+                rows.push(row);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The (n, k, coalition size) of `run_scale`'s security-value rows: those
+/// `../shared/device/gpu-check.sh` runs as `guarantee --curve`.
+fn guarantee_sizes(quick: bool) -> &'static [(usize, usize, usize)] {
+    if quick {
+        &[(60, 3, 31), (30, 4, 16)]
+    } else {
+        &[(1000, 3, 501), (400, 4, 201)]
+    }
+}
+
+/// One security value by double oracle (gap ≤ 1e-9) on `backend`: both
+/// passes on the GPU with `gpu`, timed with its peak heap.
+fn time_guarantee(
+    evaluator: &mut Evaluator,
+    backend: Backend,
+    n: usize,
+    k: usize,
+    s: usize,
+    case: &str,
+) -> Result<BenchRow> {
+    let problem = Problem::new(
+        n,
+        k,
+        Game::Plurality,
+        vec![
+            Coalition::new((0..s).collect(), Policy::Uniform),
+            Coalition::new((s..n).collect(), Policy::Uniform),
+        ],
+    )?;
+    let options = unitsum_gpu::GuaranteeOptions {
+        backend,
+        solver: unitsum_gpu::Solver::DoubleOracle,
+        spy: Some(false),
+        ..Default::default()
+    };
+    let heap = heap::start_measuring();
+    let started = Instant::now();
+    let v = evaluator.security_value_with(&problem, 0, &options)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let on_gpu = v
+        .notes
+        .iter()
+        .any(|note| note.contains("passes on the GPU"));
+    let adapter = if on_gpu {
+        unitsum_gpu::internals::gpu(evaluator)?.adapter_name()
+    } else {
+        format!("cpu ({} threads, f64)", rayon::current_num_threads())
+    };
+    Ok(BenchRow {
+        case: format!("{case} [gap {:.0e}]", v.upper.unwrap_or(v.lower) - v.lower),
+        method: "double-oracle".into(),
+        backend: if on_gpu {
+            BackendUsed::Gpu
+        } else {
+            BackendUsed::Cpu
+        },
+        adapter,
+        work: 1,
+        seconds,
+        rate: 1000.0 * seconds,
+        unit: "ms/evaluation",
+        peak_heap_bytes: heap::peak_since(heap).map(|b| b as u64),
+        estimated_seconds: None,
+    })
 }
