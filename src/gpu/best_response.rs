@@ -67,6 +67,10 @@ impl PassBound {
 /// A dispatch's parameters and its workgroups.
 type Dispatch = (PassParams, u32);
 
+/// Every dispatch of a pass with its partials, and the words and reals the
+/// kernel read.
+type PassRun = (Vec<(Dispatch, Vec<Partial>)>, Vec<u32>, Vec<f64>);
+
 impl GpuContext {
     /// The pass's cut: items per thread within the loop budget, then each
     /// dispatch's parameters; refused when one item is beyond a thread's
@@ -141,7 +145,7 @@ impl GpuContext {
         &mut self,
         pass: &Pass<'_>,
         watch: &Watch<'_>,
-    ) -> Result<(Vec<(Dispatch, Vec<Partial>)>, Vec<u32>, Vec<f64>)> {
+    ) -> Result<PassRun> {
         let (base, words, reals) =
             pass_data(pass.flat, pass.simplex, pass.walks_coalition, pass.mix);
         let dispatches = self.best_response_cut(pass, &base)?;

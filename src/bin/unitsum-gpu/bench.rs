@@ -440,7 +440,6 @@ fn run_scale(
         progress(&row);
         rows.push(row);
     }
-    drop(time);
     rows.extend(run_guarantees(&mut evaluator, quick, backend, progress)?);
     Ok(rows)
 }
