@@ -148,7 +148,7 @@ impl Choice for Solver {
     const NAMES: &'static [(&'static str, &'static str, Self)] = &[
         (
             "auto",
-            "the dense LP for small or non-symmetric games, else the double oracle",
+            "the dense LP for small games and table games, else the double oracle",
             Solver::Auto,
         ),
         (
@@ -158,7 +158,7 @@ impl Choice for Solver {
         ),
         (
             "double-oracle",
-            "row and column generation with certified bounds (symmetric games)",
+            "row and column generation with certified bounds (symmetric and role-dependent games)",
             Solver::DoubleOracle,
         ),
     ];

@@ -222,11 +222,14 @@ class SecurityValue:
     against any replies of the others (who may coordinate), with the reply
     that holds the policy there and an independent check. The dense LP's
     policy is checked against every pure reply; the double oracle's (large
-    symmetric games) comes with two certificates, ``lower ≤ v ≤ upper``: the
+    symmetric and role-dependent games) comes with two certificates,
+    ``lower ≤ v ≤ upper``: the
     policy against the others' exact best reply, and the others' mix
     ``reply_mix`` against the coalition's exact best response. With
     ``against="given"``: the best response to the others' policies in the
-    spec, ``max_π min_x r_j``, and what copying the others gets.
+    spec, ``max_π min_x r_j`` (in symmetric and role-dependent games by one
+    pass per round over the coalition's count vectors, a ``counts`` policy),
+    and what copying the others gets.
     """
 
     #: The coalition's index.

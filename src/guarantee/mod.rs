@@ -73,17 +73,19 @@ impl std::fmt::Display for Basis {
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Solver {
-    /// The dense LP for small games and games that are not symmetric, the
-    /// double oracle for large symmetric ones.
+    /// The dense LP for small games and `table` games, the double oracle
+    /// for large symmetric and role-dependent ones.
     #[default]
     Auto,
     /// One LP over every strategy and reply.
     Dense,
-    /// Row and column generation with certified bounds (symmetric games).
+    /// Row and column generation with certified bounds (symmetric and
+    /// role-dependent games: per-role count vectors).
     DoubleOracle,
 }
 
-/// `auto` solves symmetric games whose dense payoff matrix has more entries
+/// `auto` solves symmetric and role-dependent games whose dense payoff
+/// matrix (per-role count vectors in a role game) has more entries
 /// than this by double oracle.
 pub const AUTO_DENSE_MAX_ENTRIES: u64 = 20_000;
 
