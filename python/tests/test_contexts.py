@@ -115,9 +115,11 @@ def test_guarantees_run_over_per_role_count_vectors():
     assert v.basis == "per-role count vectors"
     # Both copiers on action 0 (3 + 3), the other's best reply 3: 2/3.
     assert abs(v.value - 2 / 3) < 1e-12 and v.check_error < 1e-12
-    with pytest.raises(us.UsageError) as e:
-        us.security_value(EXAMPLES / "contexts.json", solver="double-oracle")
-    assert e.value.option == "solver"
+    # The double oracle runs over the same per-role count vectors, certified.
+    w = us.security_value(EXAMPLES / "contexts.json", solver="double-oracle")
+    assert w.solver == "double-oracle" and w.basis == "per-role count vectors"
+    assert abs(w.value - v.value) < 1e-9 and w.upper - w.lower <= 1e-9
+    assert all(len(e["counts"]) == 2 * 2 for e in w.policy["support"])
 
 
 def test_contexts_sweep_rows_equal_the_clis_and_hold_where_a_bound_applies():
