@@ -335,9 +335,51 @@ pub(crate) fn solve(
         }
         _ => dense::security_value(evaluator, problem, j, options.backend, spy)?,
     };
+    if options.solver == Solver::Auto && solver == Solver::Dense {
+        v = tighter_than_a_floored_lp(evaluator, problem, j, options, spy, v, &mut notes)?;
+    }
     notes.append(&mut v.notes);
     v.notes = notes;
     Ok(v)
+}
+
+/// A dense LP that had to floor its entries (extreme payoffs) brackets v
+/// instead of solving it: `auto` then certifies v by the double oracle where
+/// only counts matter, and keeps whichever bracket is narrower, so that a
+/// value printed as v is never only a loose lower bound when a tighter one
+/// can be had.
+fn tighter_than_a_floored_lp(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    options: &GuaranteeOptions,
+    spy: bool,
+    dense: SecurityValue,
+    notes: &mut Vec<String>,
+) -> Result<SecurityValue> {
+    let Some(upper) = dense.upper else {
+        return Ok(dense);
+    };
+    if upper - dense.lower <= double_oracle::GAP || !problem.game().has_counts() {
+        return Ok(dense);
+    }
+    let oracle = by_double_oracle(evaluator, problem, j, options, spy, ShareSource::Auto)?;
+    let gap = |v: &SecurityValue| v.upper.map_or(f64::INFINITY, |u| u - v.lower);
+    notes.push(format!(
+        "solver auto: the dense LP only bracketed v within {:.1e} (it floored extreme \
+         payoffs); the double oracle {}",
+        upper - dense.lower,
+        if gap(&oracle) < gap(&dense) {
+            format!("certified it within {:.1e}", gap(&oracle))
+        } else {
+            "did no better".to_string()
+        }
+    ));
+    Ok(if gap(&oracle) < gap(&dense) {
+        oracle
+    } else {
+        dense
+    })
 }
 
 /// Where the double oracle reads its payoffs: the share table of all n

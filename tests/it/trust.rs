@@ -535,6 +535,60 @@ fn the_gpu_says_which_cpu_route_answers_before_it_samples(gpu: &mut Evaluator) {
     );
 }
 
+/// A dense LP that floors near-tied payoffs only brackets v (found by a
+/// hostile run: it printed v = 0.416666655556 with a spy value above it,
+/// while a policy worth 0.416666659375 exists). `auto` certifies it by the
+/// double oracle instead, and a bracket wider than the gap is printed as
+/// `v ≥` with both ends, never as `v =`.
+fn a_floored_lp_is_a_bracket_not_a_value() {
+    let dir = std::env::temp_dir().join(format!("unitsum-trust-floor-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("near-tied.json");
+    let w = |a: f64, b: f64, c: f64| json!([a, b, c]);
+    let (e3, e6) = (1.000_000_03, 1.000_000_06);
+    std::fs::write(
+        &spec,
+        json!({"players": 12, "actions": 3,
+            "game": {"family": "proportional",
+                "weights": [w(1.0, e3, e6), w(e6, 1.0, e3), w(e3, e6, 1.0)]},
+            "coalitions": [{"members": "0..5", "policy": {"kind": "uniform"}},
+                {"members": "5..12", "policy": {"kind": "uniform"}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let path = spec.to_str().unwrap();
+    let value = |out: &str| -> Value { serde_json::from_str(out).unwrap() };
+    let (code, out, err) = binary(&["guarantee", path, "--solver", "dense", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let dense = value(&out);
+    let (lower, upper) = (
+        dense["lower"].as_f64().unwrap(),
+        dense["upper"].as_f64().unwrap(),
+    );
+    assert!(upper - lower > 1e-9, "the LP floored: {dense}");
+    let (code, table, err) = binary(&["guarantee", path, "--solver", "dense"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("security value v ≥ "), "{table}");
+    assert!(table.contains("bracketed by the LP"), "{table}");
+    let (code, out, err) = binary(&["guarantee", path, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let auto = value(&out);
+    assert_eq!(auto["solver"], "double-oracle", "{auto}");
+    let auto_lower = auto["lower"].as_f64().unwrap();
+    let auto_upper = auto["upper"].as_f64().unwrap();
+    assert!(auto_upper - auto_lower < upper - lower, "{auto} vs {dense}");
+    // Both brackets hold v: they must overlap, and the spy value (a pure
+    // policy's guarantee) is below every upper end.
+    assert!(
+        auto_lower <= upper && lower <= auto_upper,
+        "{auto} vs {dense}"
+    );
+    let spy = auto["spy_value"].as_f64().unwrap();
+    assert!(spy <= auto_upper + 1e-12 && spy <= upper + 1e-12, "{auto}");
+    assert!(err.contains("the dense LP only bracketed v"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 super::trials! {
     cpu: [
         a_refusal_names_the_counts_method_where_it_answers,
@@ -549,6 +603,7 @@ super::trials! {
         check_blames_the_spec_path_of_a_translation,
         a_curve_of_a_table_game_checks_no_theorem_2,
         the_lp_solves_extreme_weights,
+        a_floored_lp_is_a_bracket_not_a_value,
     ],
     gpu: [
         a_successful_gpu_run_prints_no_error_line,

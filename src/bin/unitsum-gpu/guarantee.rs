@@ -187,7 +187,10 @@ fn security_table(source: &str, j: usize, problem: &Problem, v: &SecurityValue) 
         plural(size, "player", "players"),
         problem.players() - size
     );
-    out.push_str(&format!("security value v = {:.12}\n", v.value));
+    // A bracket wider than the double oracle's gap is not a value: say v ≥.
+    let bracketed = v.upper.is_some_and(|u| u - v.lower > unitsum_gpu::GAP);
+    let relation = if bracketed { "≥" } else { "=" };
+    out.push_str(&format!("security value v {relation} {:.12}\n", v.value));
     let states = problem.states();
     match (v.upper, v.iterations) {
         (Some(upper), Some(rounds)) => {
@@ -202,13 +205,23 @@ fn security_table(source: &str, j: usize, problem: &Problem, v: &SecurityValue) 
                 plural(states, "state", "states")
             ));
         }
-        _ => out.push_str(&format!(
-            "LP over {} ({}) and {} × {}\n",
-            plural(v.strategies, "strategy", "strategies"),
-            v.basis,
-            plural(v.replies, "reply", "replies"),
-            plural(states, "state", "states")
-        )),
+        (upper, _) => {
+            out.push_str(&format!(
+                "LP over {} ({}) and {} × {}\n",
+                plural(v.strategies, "strategy", "strategies"),
+                v.basis,
+                plural(v.replies, "reply", "replies"),
+                plural(states, "state", "states")
+            ));
+            if let Some(upper) = upper {
+                out.push_str(&format!(
+                    "bracketed by the LP (it floored extreme payoffs): {:.12} ≤ v ≤ {upper:.12} \
+                     (gap {:.1e})\n",
+                    v.lower,
+                    upper - v.lower
+                ));
+            }
+        }
     }
     if let Some(spy) = v.spy_value {
         out.push_str(&format!(
