@@ -130,3 +130,50 @@ pub fn three_coalitions(n: usize, k: usize) -> Result<Problem> {
         ],
     )
 }
+
+/// Two coalitions mixing roles in a role-dependent game: `per_role[r]`
+/// players of role r (roles dealt in turn, so both coalitions hold every
+/// role), the first ⌊n/2⌋+1 players independent on one random marginal per
+/// role, the rest on another per role; `family` is `proportional` or
+/// `congestion` with role-indexed parameters (role r's row `1..=k`
+/// rotated by r).
+pub fn role_coalitions(per_role: &[usize], k: usize, family: &str) -> Result<Problem> {
+    let n: usize = per_role.iter().sum();
+    let mut left = per_role.to_vec();
+    let mut roles = Vec::with_capacity(n);
+    while roles.len() < n {
+        for (r, left) in left.iter_mut().enumerate().filter(|(_, l)| **l > 0) {
+            roles.push(r);
+            *left -= 1;
+        }
+    }
+    let params = vec![(0..per_role.len())
+        .map(|r| (0..k).map(|a| ((a + r) % k + 1) as f64).collect())
+        .collect()];
+    let game = match family {
+        "congestion" => Game::RoleCongestion {
+            roles: roles.clone(),
+            values: params,
+        },
+        _ => Game::RoleProportional {
+            roles: roles.clone(),
+            weights: params,
+        },
+    };
+    let s = n / 2 + 1;
+    let marginals = |seed: u64, players: std::ops::Range<usize>| Policy::Independent {
+        marginals: players
+            .map(|i| marginal(seed + roles[i] as u64, k))
+            .collect(),
+    };
+    Problem::new_with_roles(
+        n,
+        k,
+        Some(roles.clone()),
+        game,
+        vec![
+            Coalition::new((0..s).collect(), marginals(30, 0..s)),
+            Coalition::new((s..n).collect(), marginals(40, s..n)),
+        ],
+    )
+}

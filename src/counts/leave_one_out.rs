@@ -70,6 +70,22 @@ impl Simplex {
         }
     }
 
+    /// Every count vector of all n players, in storage order (cell i is
+    /// the i-th), k counts each, one after another.
+    pub(crate) fn count_vectors(&self) -> Vec<u32> {
+        let k = self.actions;
+        let mut out = Vec::with_capacity(self.cells * k);
+        let mut outer = vec![0u32; k - 2];
+        for &(id, used) in &self.rows {
+            self.outer(id, &mut outer);
+            for t in 0..=self.players - used {
+                out.extend_from_slice(&outer);
+                out.extend_from_slice(&[t, self.players - used - t]);
+            }
+        }
+        out
+    }
+
     /// Row id shift and last-axis shift of adding the count vector `counts`.
     fn shift(&self, counts: &[u32]) -> (usize, usize) {
         let radix = self.players as usize + 1;
@@ -354,26 +370,59 @@ impl LeaveOneOutPlan {
         } else {
             std::sync::Arc::new(Vec::new())
         };
+        let mut sums = vec![0.0; self.coalitions * self.states];
+        self.add_sums(&shares, flat, &mut sums, watch)?;
+        Ok(sums)
+    }
+
+    /// Each part type's values `c · Σ_o p_o Σ_b o_b Σ_M R(M) h_b(x, M + o)`
+    /// against the share tables `shares` (`x * k + b` over the simplex's
+    /// cells; empty: the family's shares at each cell), added to its
+    /// coalition's slots `j * states + x` of `sums`.
+    pub(crate) fn add_sums(
+        &self,
+        shares: &[Vec<f64>],
+        flat: &FlatPlan,
+        sums: &mut [f64],
+        watch: Watch<'_>,
+    ) -> Result<()> {
         let start = Distribution::Point(vec![0; self.simplex.actions]);
         let done = std::sync::atomic::AtomicUsize::new(0);
         let mut per_type = vec![Vec::new(); self.types.len()];
         self.solve(
             0..self.types.len(),
             start,
-            (&shares, flat),
+            (shares, flat),
             &mut per_type,
             &done,
             watch,
         );
         watch.check()?;
-        let mut sums = vec![0.0; self.coalitions * self.states];
         for (t, values) in per_type.iter().enumerate() {
             let j = self.types[t].coalition;
             for (x, v) in values.iter().enumerate() {
                 sums[j * self.states + x] += v;
             }
         }
-        Ok(sums)
+        Ok(())
+    }
+
+    /// The distribution of every part's counts together, by the simplex's
+    /// cells (all players counted).
+    pub(crate) fn full_distribution(&self) -> Vec<f64> {
+        let mut dist = Distribution::Point(vec![0; self.simplex.actions]);
+        for ty in &self.types {
+            dist = self.add(dist, ty, ty.copies);
+        }
+        match self.spread(dist) {
+            Distribution::Spread { mass, .. } => mass,
+            _ => unreachable!("spread above"),
+        }
+    }
+
+    /// The simplex the plan counts on.
+    pub(crate) fn simplex(&self) -> &Simplex {
+        &self.simplex
     }
 
     /// Divide and conquer over the types `types` with everyone else's

@@ -76,15 +76,51 @@ impl PartType {
 }
 
 /// The part types of `problem`, in the order of the plan's parts, then each
-/// coalition's fixed players.
+/// coalition's fixed players (every player in one block: the symmetric view).
 pub(crate) fn part_types(problem: &Problem, plan: &Plan) -> Vec<PartType> {
+    let one_block = vec![0; problem.players()];
+    typed_parts(problem, plan, &one_block, 1)
+        .expect("one block holds every part")
+        .pop()
+        .expect("one block")
+}
+
+/// The part types of a role-dependent game, per role block (the problem's
+/// count blocks, roles present in ascending order): each part's outcomes counted over the k
+/// actions of its players' block. `Err` names the first part whose players
+/// span several blocks (a `joint`, `common` or `counts` policy over members
+/// of several roles couples the blocks' counts).
+pub(crate) fn part_types_by_role(
+    problem: &Problem,
+    plan: &Plan,
+) -> Result<Vec<Vec<PartType>>, String> {
+    let (block_of, blocks) = problem.count_blocks();
+    typed_parts(problem, plan, &block_of, blocks)
+}
+
+/// [`part_types`] per block `block_of[i]` of `blocks`; `Err` for a part
+/// spanning blocks.
+fn typed_parts(
+    problem: &Problem,
+    plan: &Plan,
+    block_of: &[usize],
+    blocks: usize,
+) -> Result<Vec<Vec<PartType>>, String> {
     let k = problem.actions();
     let m = problem.coalitions().len();
     let coalition_of = problem.coalition_of();
     let mut in_part = vec![false; problem.players()];
-    let mut types: Vec<PartType> = Vec::new();
+    let mut types: Vec<Vec<PartType>> = vec![Vec::new(); blocks];
     let mut seen = std::collections::HashMap::new();
     for part in &plan.parts {
+        let block = block_of[part.players[0]];
+        if let Some(&other) = part.players.iter().find(|&&i| block_of[i] != block) {
+            return Err(format!(
+                "players {} and {other} of coalition {} are drawn together but have different \
+                 roles, which couples the roles' counts",
+                part.players[0], coalition_of[other]
+            ));
+        }
         let mut outcomes: Vec<Outcome> = Vec::new();
         for (actions, p) in &part.outcomes {
             let mut counts = vec![0u32; k];
@@ -104,33 +140,36 @@ pub(crate) fn part_types(problem: &Problem, plan: &Plan) -> Vec<PartType> {
             in_part[i] = true;
         }
         let j = coalition_of[part.players[0]];
-        let key: (usize, Vec<(Vec<u32>, u64)>) = (
+        let key: (usize, usize, Vec<(Vec<u32>, u64)>) = (
             j,
+            block,
             outcomes
                 .iter()
                 .map(|o| (o.counts.clone(), o.probability.to_bits()))
                 .collect(),
         );
+        let block_types = &mut types[block];
         match seen.get(&key) {
             Some(&t) => {
                 let t: usize = t;
-                types[t].copies += 1;
+                block_types[t].copies += 1;
             }
             None => {
-                seen.insert(key, types.len());
-                types.push(PartType::new(j, outcomes, k));
+                seen.insert(key, block_types.len());
+                block_types.push(PartType::new(j, outcomes, k));
             }
         }
     }
-    // Each coalition's fixed players are one more part with one outcome.
-    let mut base = vec![vec![0u32; k]; m];
+    // Each coalition's fixed players (in each block) are one more part with
+    // one outcome.
+    let mut base = vec![vec![0u32; k]; m * blocks];
     for i in (0..problem.players()).filter(|&i| !in_part[i]) {
-        base[coalition_of[i]][plan.base[i]] += 1;
+        base[block_of[i] * m + coalition_of[i]][plan.base[i]] += 1;
     }
-    for (j, counts) in base.into_iter().enumerate() {
+    for (at, counts) in base.into_iter().enumerate() {
         if counts.iter().any(|&c| c > 0) {
-            types.push(PartType::new(
-                j,
+            types[at / m].push(PartType::new(
+                at % m,
                 vec![Outcome {
                     counts,
                     probability: 1.0,
@@ -139,5 +178,5 @@ pub(crate) fn part_types(problem: &Problem, plan: &Plan) -> Vec<PartType> {
             ));
         }
     }
-    types
+    Ok(types)
 }

@@ -9,6 +9,7 @@ use crate::counts::direct::{CountsPlan, DirectEstimate};
 use crate::counts::fft::SpectralPlan;
 use crate::counts::leave_one_out::{LeaveOneOutPlan, ShareCache};
 use crate::counts::part_types::part_types;
+use crate::counts::roles::RolePlan;
 use crate::counts::stream::StreamPlan;
 use crate::error::{Error, Remedy, Result};
 use crate::memory;
@@ -80,10 +81,19 @@ pub(crate) enum Route {
     Direct(DirectEstimate),
     /// The FFT, with the direct sum's estimate for a fallback.
     Fft(SpectralPlan, DirectEstimate),
-    /// Leave-one-out distributions on the simplex.
-    LeaveOneOut(LeaveOneOutPlan),
+    /// Leave-one-out distributions on the simplex (per role in a
+    /// role-dependent game).
+    LeaveOneOut(LeaveOneOutRoute),
     /// One streamed pass over a group's simplex.
     Stream(StreamPlan),
+}
+
+/// The leave-one-out route: on the count simplex, or per role block.
+pub(crate) enum LeaveOneOutRoute {
+    /// A symmetric game's.
+    Symmetric(LeaveOneOutPlan),
+    /// A role-dependent game's, per role (see [`crate::counts::roles`]).
+    Roles(RolePlan),
 }
 
 /// How many of the FFT's counted operations run per nanosecond and core,
@@ -118,15 +128,11 @@ impl Route {
         if k < 2 || algorithm == CountsAlgorithm::Direct {
             return Self::direct(problem, &direct, memory_limit);
         }
-        if problem.game().roles().is_some() && algorithm != CountsAlgorithm::Auto {
-            return Err(Error::usage(
-                "counts",
-                format!("{algorithm}: a role-dependent game counts per role block by the direct sum only"),
-            ));
+        if problem.game().roles().is_some() {
+            return Self::per_role(problem, plan, &direct, algorithm, memory_limit);
         }
         if !problem.game().is_symmetric() {
-            // Role-dependent games count per role block, by the direct sum
-            // only; a table game gets the direct route's refusal.
+            // A table game gets the direct route's refusal.
             return Self::direct(problem, &direct, memory_limit);
         }
         let n = problem.players();
@@ -153,7 +159,7 @@ impl Route {
         let loo_fits = loo.fits.is_ok();
         let leave_one_out = |loo: LeaveOneOutEstimate| {
             loo.plan(problem)
-                .map(|(plan, cost)| (Route::LeaveOneOut(plan), cost))
+                .map(|(plan, cost)| (Route::LeaveOneOut(LeaveOneOutRoute::Symmetric(plan)), cost))
         };
         if algorithm == CountsAlgorithm::LeaveOneOut {
             return leave_one_out(loo);
@@ -199,6 +205,39 @@ impl Route {
         }
     }
 
+    /// The route of a role-dependent game: the direct sum over the
+    /// role-count cube or leave-one-out per role (when no part spans
+    /// roles), the cheaper that fits under `auto`. The FFT and the stream
+    /// are not built per role.
+    fn per_role(
+        problem: &Problem,
+        plan: &Plan,
+        direct: &DirectEstimate,
+        algorithm: CountsAlgorithm,
+        memory_limit: u64,
+    ) -> Result<(Route, f64)> {
+        if matches!(algorithm, CountsAlgorithm::Fft | CountsAlgorithm::Stream) {
+            return Err(Error::usage(
+                "counts",
+                format!(
+                    "{algorithm}: a role-dependent game counts per role by leave-one-out or \
+                     the direct sum (counts = auto picks the cheaper)"
+                ),
+            ));
+        }
+        let roles = RoleEstimate::new(problem, plan, memory_limit);
+        if algorithm == CountsAlgorithm::LeaveOneOut {
+            return roles.route(problem);
+        }
+        let direct_fits = memory::check("", direct.bytes, memory_limit, Remedy::Sampling)
+            .and_then(|()| CountsPlan::space(problem).map(drop))
+            .is_ok();
+        match roles.cost() {
+            Some(cost) if !direct_fits || cost < direct.cost => roles.route(problem),
+            _ => Self::direct(problem, direct, memory_limit),
+        }
+    }
+
     /// The direct route, its count space validated.
     fn direct(
         problem: &Problem,
@@ -229,7 +268,12 @@ impl Route {
         match self {
             Route::Direct(d) => format!("at most {} pairs of count vectors", d.pairs),
             Route::Fft(f, _) => format!("FFT on a {} grid", f.grid_text()),
-            Route::LeaveOneOut(_) => "leave-one-out distributions on the count simplex".into(),
+            Route::LeaveOneOut(LeaveOneOutRoute::Symmetric(_)) => {
+                "leave-one-out distributions on the count simplex".into()
+            }
+            Route::LeaveOneOut(LeaveOneOutRoute::Roles(_)) => {
+                "leave-one-out distributions per role on the roles' count simplices".into()
+            }
             Route::Stream(s) => s.describe(),
         }
     }
@@ -317,10 +361,13 @@ fn run_cpu_route(
     let exact = |sums, algorithm| Ok((sums, None, algorithm, None));
     match route {
         Route::Direct(_) => direct(),
-        Route::LeaveOneOut(loo) => exact(
+        Route::LeaveOneOut(LeaveOneOutRoute::Symmetric(loo)) => exact(
             run_leave_one_out(loo, flat, shares, watch)?,
             CountsAlgorithm::LeaveOneOut,
         ),
+        Route::LeaveOneOut(LeaveOneOutRoute::Roles(roles)) => {
+            exact(roles.run(flat, watch)?, CountsAlgorithm::LeaveOneOut)
+        }
         Route::Stream(stream) => exact(stream.run(flat, watch)?, CountsAlgorithm::Stream),
         Route::Fft(spectral, estimate) => {
             let result = spectral.run(flat, watch)?;
@@ -456,6 +503,68 @@ impl LeaveOneOutEstimate {
             LeaveOneOutPlan::new(n, k, states, m, self.types, self.tables),
             self.cost,
         ))
+    }
+}
+
+/// What leave-one-out per role would take: the role blocks' sizes and part
+/// types (or why a part couples the roles), the cost and whether it fits.
+struct RoleEstimate {
+    players: Vec<usize>,
+    types: std::result::Result<Vec<Vec<crate::counts::part_types::PartType>>, String>,
+    /// The estimated cost (infinite where a part spans roles).
+    cost: f64,
+    fits: Result<()>,
+}
+
+impl RoleEstimate {
+    fn new(problem: &Problem, plan: &Plan, memory_limit: u64) -> Self {
+        let (block_of, blocks) = problem.count_blocks();
+        let mut players = vec![0; blocks];
+        for b in block_of {
+            players[b] += 1;
+        }
+        let (k, states) = (problem.actions(), problem.states());
+        let types = crate::counts::part_types::part_types_by_role(problem, plan);
+        let (cost, fits) = match &types {
+            Ok(types) => (
+                RolePlan::estimate_cost(&players, k, states, types),
+                memory::check(
+                    "the counts method's leave-one-out sums per role",
+                    RolePlan::estimate_bytes(&players, k, states, types),
+                    memory_limit,
+                    Remedy::Sampling,
+                ),
+            ),
+            Err(_) => (f64::INFINITY, Ok(())),
+        };
+        RoleEstimate {
+            players,
+            types,
+            cost,
+            fits,
+        }
+    }
+
+    /// The estimated cost where the route applies and fits.
+    fn cost(&self) -> Option<f64> {
+        (self.types.is_ok() && self.fits.is_ok()).then_some(self.cost)
+    }
+
+    /// The route and its cost, or why not: a part spanning roles (bad
+    /// input for `counts = leave-one-out`, exit 2) or the memory refusal.
+    fn route(self, problem: &Problem) -> Result<(Route, f64)> {
+        let types = self.types.map_err(|why| {
+            Error::usage(
+                "counts",
+                format!(
+                    "leave-one-out: {why}; counts = direct (or auto) sums over the role-count cube"
+                ),
+            )
+        })?;
+        self.fits?;
+        let (k, states, m) = (problem.actions(), problem.states(), problem.coalitions().len());
+        let plan = RolePlan::new(&self.players, k, states, m, types);
+        Ok((Route::LeaveOneOut(LeaveOneOutRoute::Roles(plan)), self.cost))
     }
 }
 

@@ -37,6 +37,7 @@ pub mod properties;
 pub mod readme;
 pub mod reference;
 pub mod resume;
+pub mod role_counts;
 pub mod role_oracle;
 pub mod sampling;
 pub mod scale;
@@ -65,6 +66,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         readme::trials(),
         reference::trials(),
         resume::trials(),
+        role_counts::trials(),
         role_oracle::trials(),
         sampling::trials(),
         scale::trials(),
