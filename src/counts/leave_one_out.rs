@@ -175,7 +175,16 @@ enum Held {
 
 /// The last share tables built, by game: deviation payoffs evaluate the same
 /// game k times.
-pub(crate) type ShareCache = Option<(Vec<u64>, std::sync::Arc<Vec<Vec<f64>>>)>;
+pub(crate) type TableCache = Option<(Vec<u64>, std::sync::Arc<Vec<Vec<f64>>>)>;
+
+/// What the counts method keeps between evaluations of the same game: the
+/// leave-one-out route's share tables and the streamed pass's sums for a
+/// one-player rest.
+#[derive(Default)]
+pub(crate) struct ShareCache {
+    pub tables: TableCache,
+    pub unit: crate::counts::stream::UnitCache,
+}
 
 /// The leave-one-out route for one problem.
 pub(crate) struct LeaveOneOutPlan {
@@ -357,7 +366,7 @@ impl LeaveOneOutPlan {
         &self,
         flat: &FlatPlan,
         key: &[u64],
-        cache: &mut ShareCache,
+        cache: &mut TableCache,
         watch: Watch<'_>,
     ) -> Result<Vec<f64>> {
         let shares = if self.tables {

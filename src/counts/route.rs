@@ -96,6 +96,16 @@ pub(crate) enum LeaveOneOutRoute {
     Roles(RolePlan),
 }
 
+impl LeaveOneOutRoute {
+    /// Sums per slot, the symmetric route's share tables kept in `shares`.
+    fn run(&self, flat: &FlatPlan, shares: &mut ShareCache, watch: Watch<'_>) -> Result<Vec<f64>> {
+        match self {
+            LeaveOneOutRoute::Symmetric(loo) => run_leave_one_out(loo, flat, shares, watch),
+            LeaveOneOutRoute::Roles(roles) => roles.run(flat, watch),
+        }
+    }
+}
+
 /// How many of the FFT's counted operations run per nanosecond and core,
 /// relative to the cost model's one: its transforms are vectorised
 /// (rustfft). Measured on the development machine, release, idle: two
@@ -346,11 +356,8 @@ fn run_cpu_route(
         flat,
         options,
     } = *job;
-    let CountsOptions {
-        algorithm,
-        max_pairs,
-        memory_limit,
-    } = options;
+    let (algorithm, max_pairs, memory_limit) =
+        (options.algorithm, options.max_pairs, options.memory_limit);
     // The direct sum, its distributions built under `watch`.
     let direct = || -> Result<_> {
         let counts = CountsPlan::build(problem, plan, watch)?;
@@ -361,14 +368,13 @@ fn run_cpu_route(
     let exact = |sums, algorithm| Ok((sums, None, algorithm, None));
     match route {
         Route::Direct(_) => direct(),
-        Route::LeaveOneOut(LeaveOneOutRoute::Symmetric(loo)) => exact(
-            run_leave_one_out(loo, flat, shares, watch)?,
-            CountsAlgorithm::LeaveOneOut,
-        ),
-        Route::LeaveOneOut(LeaveOneOutRoute::Roles(roles)) => {
-            exact(roles.run(flat, watch)?, CountsAlgorithm::LeaveOneOut)
+        Route::LeaveOneOut(loo) => {
+            exact(loo.run(flat, shares, watch)?, CountsAlgorithm::LeaveOneOut)
         }
-        Route::Stream(stream) => exact(stream.run(flat, watch)?, CountsAlgorithm::Stream),
+        Route::Stream(stream) => exact(
+            stream.run(flat, &game_key(flat), &mut shares.unit, watch)?,
+            CountsAlgorithm::Stream,
+        ),
         Route::Fft(spectral, estimate) => {
             let result = spectral.run(flat, watch)?;
             // A NaN bound (inf × 0) is no bound at all.
@@ -562,7 +568,11 @@ impl RoleEstimate {
             )
         })?;
         self.fits?;
-        let (k, states, m) = (problem.actions(), problem.states(), problem.coalitions().len());
+        let (k, states, m) = (
+            problem.actions(),
+            problem.states(),
+            problem.coalitions().len(),
+        );
         let plan = RolePlan::new(&self.players, k, states, m, types);
         Ok((Route::LeaveOneOut(LeaveOneOutRoute::Roles(plan)), self.cost))
     }
@@ -578,17 +588,21 @@ fn leave_one_out_plan(
     LeaveOneOutEstimate::new(problem, plan, memory_limit).plan(problem)
 }
 
-/// The leave-one-out sums, with the share tables cached under the game's key
-/// (the family, the sizes and the family's parameters, the tail of the
-/// plan's reals).
+/// The leave-one-out sums, with the share tables cached under the game's key.
 fn run_leave_one_out(
     loo: &LeaveOneOutPlan,
     flat: &FlatPlan,
     shares: &mut ShareCache,
     watch: Watch<'_>,
 ) -> Result<Vec<f64>> {
+    loo.run(flat, &game_key(flat), &mut shares.tables, watch)
+}
+
+/// The key of a plan's game in the caches: the family, the sizes and the
+/// family's parameters (the tail of the plan's reals).
+fn game_key(flat: &FlatPlan) -> Vec<u64> {
     let params = &flat.reals[flat.config.family_params as usize..];
-    let key: Vec<u64> = [
+    [
         flat.config.family,
         flat.config.players,
         flat.config.actions,
@@ -597,8 +611,7 @@ fn run_leave_one_out(
     .iter()
     .map(|&v| u64::from(v))
     .chain(params.iter().map(|v| v.to_bits()))
-    .collect();
-    loo.run(flat, &key, shares, watch)
+    .collect()
 }
 
 #[cfg(test)]

@@ -72,7 +72,22 @@ pub(crate) struct StreamPlan {
     axes: Vec<usize>,
     mass: Vec<f64>,
     rest: Vec<RestCell>,
+    /// Whether this pass sums the lifted form of a one-player rest (see
+    /// [`StreamPlan::unit_sums`]): `copies` then counts the group and the
+    /// rest's player, and the slots are [`UnitSums`]'.
+    lifted: bool,
 }
+
+/// A one-player rest's sums for every action b the group's marginal
+/// reaches (index i of the group's axes) and state x, at `(x·axes + i)·2`:
+/// `U_b(x) = Σ_G Mult(G) h_b(x, G + e_b)` (the rest player's share on b),
+/// then `V_b(x) = Σ_G Mult(G) Σ_a G_a h_a(x, G + e_b)` (the group's).
+pub(crate) type UnitSums = Vec<f64>;
+
+/// The last one-player rest's sums, under their key (the game, the group's
+/// size and marginal): deviation payoffs evaluate the same group against
+/// each of the k actions, and one pass gives them all.
+pub(crate) type UnitCache = Option<(Vec<u64>, std::sync::Arc<UnitSums>)>;
 
 /// Neumaier's compensated sum: the task and row totals of up to 10^6
 /// partial sums keep a few ulps instead of an error growing with the count.
@@ -174,6 +189,18 @@ impl StreamPlan {
             mass: axes.iter().map(|&a| p[a]).collect(),
             axes,
             rest,
+            lifted: false,
+        })
+    }
+
+    /// Whether the rest is one player (fixed or mixed) whose actions the
+    /// group's marginal all reaches: then `Mult_c(G) = Mult_{c+1}(G + e_b)
+    /// · (G_b + 1) / ((c + 1) p_b)`, so one pass over the simplex of c + 1
+    /// players, one share evaluation per cell, gives the sums for every
+    /// action of the rest's player ([`UnitSums`]).
+    fn one_player_rest(&self) -> bool {
+        self.rest.iter().all(|cell| {
+            cell.counts.iter().sum::<u32>() == 1 && self.axes.iter().any(|&a| cell.counts[a] == 1)
         })
     }
 
@@ -214,7 +241,12 @@ impl StreamPlan {
         // About 2.4 operations per action and rest total and 0.8 per term
         // (measured: estimate / actual 1.3–2.3 on the deviation rows of
         // `bench --scale`, n = 384–1000 at k = 4, 200 at k = 5, 50 at k = 8).
-        let per_cell = self.states as f64 * (self.rest.len() as f64 * 2.4 * k + 0.8 * terms as f64);
+        let per_cell = if self.one_player_rest() {
+            // One share evaluation and two sums per axis (the lifted pass).
+            self.states as f64 * (2.4 * k + 3.2 * self.axes.len() as f64)
+        } else {
+            self.states as f64 * (self.rest.len() as f64 * 2.4 * k + 0.8 * terms as f64)
+        };
         self.kept_cells() * (per_cell + 1.6)
     }
 
@@ -225,8 +257,75 @@ impl StreamPlan {
         rest + row * (self.axes.len() as u64 + 2 * rayon::current_num_threads() as u64)
     }
 
-    /// Sums per slot `j * states + x`.
-    pub fn run(&self, flat: &FlatPlan, watch: Watch<'_>) -> crate::error::Result<Vec<f64>> {
+    /// Sums per slot `j * states + x`; a one-player rest's sums for every
+    /// action come from `cache` when it holds those of the same game and
+    /// group (`key`, the game's), and are left there.
+    pub fn run(
+        &self,
+        flat: &FlatPlan,
+        key: &[u64],
+        cache: &mut UnitCache,
+        watch: Watch<'_>,
+    ) -> crate::error::Result<Vec<f64>> {
+        if !self.one_player_rest() {
+            return self.run_pass(flat, watch);
+        }
+        let key: Vec<u64> = key
+            .iter()
+            .copied()
+            .chain([u64::from(self.copies)])
+            .chain(self.axes.iter().map(|&a| a as u64))
+            .chain(self.mass.iter().map(|p| p.to_bits()))
+            .collect();
+        let unit = match cache.take().filter(|(k, _)| *k == key) {
+            Some((_, unit)) => unit,
+            None => std::sync::Arc::new(self.unit_sums(flat, watch)?),
+        };
+        *cache = Some((key, unit.clone()));
+        Ok(self.sums_of_unit(&unit))
+    }
+
+    /// The lifted pass: [`UnitSums`] over the simplex of `copies + 1`
+    /// players.
+    fn unit_sums(&self, flat: &FlatPlan, watch: Watch<'_>) -> crate::error::Result<UnitSums> {
+        let lifted = StreamPlan {
+            copies: self.copies + 1,
+            coalitions: 2 * self.axes.len(),
+            rest: Vec::new(),
+            lifted: true,
+            ..self.clone()
+        };
+        lifted.run_pass(flat, watch)
+    }
+
+    /// The sums per slot from a one-player rest's [`UnitSums`]: each rest
+    /// total `e_b` weighs `V_b` by the group coalitions' `c_j/c · P(e_b)`
+    /// and `U_b` by the rest coalition's `P(e_b)`.
+    fn sums_of_unit(&self, unit: &[f64]) -> Vec<f64> {
+        let (states, axes) = (self.states, self.axes.len());
+        let mut sums = vec![0.0; self.coalitions * states];
+        for cell in &self.rest {
+            let i = self
+                .axes
+                .iter()
+                .position(|&a| cell.counts[a] == 1)
+                .expect("a one-player rest on the group's axes");
+            for x in 0..states {
+                let (u, v) = (unit[(x * axes + i) * 2], unit[(x * axes + i) * 2 + 1]);
+                for &(j, coef) in &cell.group {
+                    sums[j * states + x] += coef * v;
+                }
+                for &(j, _, w) in &cell.rest {
+                    sums[j * states + x] += w * u;
+                }
+            }
+        }
+        sums
+    }
+
+    /// The pass over the group's simplex: sums per slot (or, lifted,
+    /// [`UnitSums`]).
+    fn run_pass(&self, flat: &FlatPlan, watch: Watch<'_>) -> crate::error::Result<Vec<f64>> {
         use crate::cpu::families as f;
         // One inlined share function per family: the pass is share-bound.
         match flat.config.family {
@@ -418,6 +517,38 @@ impl StreamPlan {
         };
         // The action count as a constant where it is small: the loops over
         // actions unroll (the pass is share-bound).
+        if self.lifted {
+            match self.actions {
+                2 => self.sum_lifted::<2, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+                3 => self.sum_lifted::<3, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+                4 => self.sum_lifted::<4, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+                5 => self.sum_lifted::<5, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+                6 => self.sum_lifted::<6, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+                8 => self.sum_lifted::<8, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+                _ => self.sum_lifted::<0, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
+            }
+        } else {
+            self.sum_row_cells(shares, g, &row, ts.clone(), &weight, out);
+        }
+        // Plain sums of at most about 2(c + 1) terms, then compensated.
+        out.pending += (ts.end() - ts.start() + 1) as usize * self.rest.len().max(1);
+        if out.pending > self.copies as usize + 1 {
+            out.flush();
+        }
+    }
+
+    /// [`StreamPlan::sum_cells`] with the action count as a constant where
+    /// it is small: the loops over actions unroll (the pass is share-bound).
+    fn sum_row_cells<S: Shares>(
+        &self,
+        shares: &S,
+        g: &mut [u32; MAX_ACTIONS],
+        row: &Row,
+        ts: std::ops::RangeInclusive<u32>,
+        weight: &impl Fn(u32) -> f64,
+        out: &mut Partial,
+    ) {
+        let row = *row;
         match self.actions {
             2 => self.sum_cells::<2, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
             3 => self.sum_cells::<3, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
@@ -427,15 +558,11 @@ impl StreamPlan {
             8 => self.sum_cells::<8, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
             _ => self.sum_cells::<0, S>(shares, g, &row, ts.clone(), &weight, &mut out.plain),
         }
-        // Plain sums of at most about 2(c + 1) terms, then compensated.
-        out.pending += (ts.end() - ts.start() + 1) as usize * self.rest.len();
-        if out.pending > self.copies as usize + 1 {
-            out.flush();
-        }
     }
 }
 
 /// A row's two changing axes and the players between them.
+#[derive(Clone, Copy)]
 struct Row {
     first: usize,
     second: usize,
@@ -478,6 +605,79 @@ impl StreamPlan {
                         acc[j * states + x] += w * v * h[b];
                     }
                 }
+            }
+        }
+    }
+}
+
+impl StreamPlan {
+    /// The lifted pass's cells (C: the group and the rest's player, whose
+    /// weights w are `Mult_{c+1}(C)`): for each axis b, `C_b / ((c+1) p_b)`
+    /// turns them into `Mult_c(C − e_b)`, so with `S = Σ_a C_a h_a(x, C)`
+    /// the row adds `U_b = Σ w C_b h_b / ((c+1) p_b)` and
+    /// `V_b = Σ w C_b (S − h_b) / ((c+1) p_b)`, the latter as the difference
+    /// of the row's sums `Σ w C_b S` and `Σ w C_b h_b` (terms ≥ 0; two
+    /// multiply-adds per action and cell instead of k): its rounding is
+    /// absolute, about (c + 4) u (U_b + V_b) ≤ (c + 4) u · 2.
+    fn sum_lifted<const K: usize, S: Shares>(
+        &self,
+        shares: &S,
+        g: &mut [u32; MAX_ACTIONS],
+        row: &Row,
+        ts: std::ops::RangeInclusive<u32>,
+        weight: &impl Fn(u32) -> f64,
+        acc: &mut [f64],
+    ) {
+        let k = if K == 0 { self.actions } else { K };
+        let axes = self.axes.len();
+        // The group's marginal on every action (0 off its axes), and
+        // `1 / ((c+1) p_b)` (0 off the axes, where C_b = 0).
+        let (mut scale, mut on) = ([0.0f64; MAX_ACTIONS], [usize::MAX; MAX_ACTIONS]);
+        for (i, (&a, &p)) in self.axes.iter().zip(&self.mass).enumerate() {
+            scale[a] = 1.0 / (f64::from(self.copies) * p);
+            on[a] = i;
+        }
+        let mut h = [0.0f64; MAX_ACTIONS];
+        // The counts in a local array, set entry by entry and read entry by
+        // entry (`black_box`): a packed load right after single stores (of
+        // the row's two changing counts, or of the family's one share)
+        // stalls on store forwarding (measured: 3-4× slower per cell).
+        let mut counts = [0u32; MAX_ACTIONS];
+        counts[..k].copy_from_slice(&g[..k]);
+        for x in 0..self.states {
+            // The row's sums per action, in registers where k is a constant.
+            let (mut u, mut v) = ([0.0f64; MAX_ACTIONS], [0.0f64; MAX_ACTIONS]);
+            let mut mass = 0.0;
+            for t in ts.clone() {
+                if row.first != row.second {
+                    counts[row.first] = t;
+                    counts[row.second] = row.rest - t;
+                }
+                let w = weight(t);
+                mass += w;
+                shares.shares(x as u32, &counts[..k], &mut h[..k]);
+                let mut c = [0.0f64; MAX_ACTIONS];
+                let mut terms = [0.0f64; MAX_ACTIONS];
+                let mut total = 0.0;
+                for b in 0..k {
+                    c[b] = f64::from(std::hint::black_box(counts[b]));
+                    terms[b] = c[b] * std::hint::black_box(h[b]);
+                    total += terms[b];
+                }
+                let ws = w * total;
+                for b in 0..k {
+                    u[b] += w * terms[b];
+                    v[b] += ws * c[b];
+                }
+            }
+            if x == 0 {
+                acc[2 * axes * self.states] += mass;
+            }
+            for b in (0..k).filter(|&b| on[b] != usize::MAX) {
+                let at = (x * axes + on[b]) * 2;
+                acc[at] += scale[b] * u[b];
+                // Σ w C_b (S − h_b): the difference of two sums of terms ≥ 0.
+                acc[at + 1] += scale[b] * (v[b] - u[b]);
             }
         }
     }

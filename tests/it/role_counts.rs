@@ -143,7 +143,10 @@ fn role_leave_one_out_equals_the_direct_sum_at_medium_size() {
             // One role's marginal moved by 0.01: the comparison fails.
             let moved = leave_one_out(&perturbed(&problem, 0, 1, 0.01));
             let d = (moved.shares[0][0] - direct.shares[0][0]).abs();
-            assert!(d > 1e-6, "{name}: a perturbed role-1 marginal moved r_0 by {d:e}");
+            assert!(
+                d > 1e-6,
+                "{name}: a perturbed role-1 marginal moved r_0 by {d:e}"
+            );
         }
     }
 }
@@ -158,7 +161,11 @@ fn role_leave_one_out_at_scale_agrees_with_sampling() {
         // Auto takes leave-one-out per role (the direct sum would visit
         // pairs of 26.5 million count vectors).
         let exact = counts(&problem, CountsAlgorithm::Auto).unwrap();
-        assert_eq!(exact.counts_algorithm, Some(CountsAlgorithm::LeaveOneOut), "{name}");
+        assert_eq!(
+            exact.counts_algorithm,
+            Some(CountsAlgorithm::LeaveOneOut),
+            "{name}"
+        );
         assert_identities(&name, &exact.shares, 1e-11);
         let sample = |problem: &Problem| {
             unitsum_gpu::evaluate(
@@ -175,7 +182,10 @@ fn role_leave_one_out_at_scale_agrees_with_sampling() {
         let sampled = sample(&problem);
         let error = sampled.stderr.as_ref().unwrap()[0][0];
         let off = (sampled.shares[0][0] - exact.shares[0][0]).abs();
-        assert!(off <= 6.0 * error, "{name}: sampling off by {off:e}, σ {error:e}");
+        assert!(
+            off <= 6.0 * error,
+            "{name}: sampling off by {off:e}, σ {error:e}"
+        );
         // A perturbed role marginal moves the value far beyond 6σ.
         let moved = leave_one_out(&perturbed(&problem, 0, 1, 0.04));
         let d = (moved.shares[0][0] - exact.shares[0][0]).abs();
@@ -203,10 +213,18 @@ fn parts_spanning_roles_are_left_to_the_direct_sum() {
     assert!(refused.to_string().contains("roles"), "{refused}");
     let auto = counts(&problem, CountsAlgorithm::Auto).unwrap();
     assert_eq!(auto.counts_algorithm, Some(CountsAlgorithm::Direct));
-    assert_close("auto", &auto.shares, &cpu(&problem).shares, CPU_ORACLE_TOLERANCE);
+    assert_close(
+        "auto",
+        &auto.shares,
+        &cpu(&problem).shares,
+        CPU_ORACLE_TOLERANCE,
+    );
     for algorithm in [CountsAlgorithm::Fft, CountsAlgorithm::Stream] {
         let e = counts(&plain, algorithm).unwrap_err();
-        assert!(e.is_bad_input() && e.to_string().contains("per role"), "{e}");
+        assert!(
+            e.is_bad_input() && e.to_string().contains("per role"),
+            "{e}"
+        );
     }
 }
 

@@ -508,6 +508,92 @@ fn stream_matches_the_multinomial_closed_form_of_deviation_payoffs() {
     }
 }
 
+/// Player 0 on marginal `q` (a deviator on b: the unit vector) in
+/// coalition 0 beside 39 group players of marginal `p` split between
+/// coalitions 0 and 1.
+fn one_player_rest(p: &[f64], q: &[f64], game: Game) -> Problem {
+    let (n, k) = (40, p.len());
+    let marginals = |first: Option<&[f64]>, count: usize| Policy::Independent {
+        marginals: first
+            .into_iter()
+            .map(<[f64]>::to_vec)
+            .chain(std::iter::repeat_n(p.to_vec(), count))
+            .collect(),
+    };
+    Problem::new(
+        n,
+        k,
+        game,
+        vec![
+            Coalition::new((0..10).collect(), marginals(Some(q), 9)),
+            Coalition::new((10..n).collect(), marginals(None, n - 10)),
+        ],
+    )
+    .unwrap()
+}
+
+/// A one-player rest (a deviator, or one mixed player, in a coalition
+/// with group players) is summed by one lifted pass for every action of
+/// the rest's player, kept between evaluations of the same game and group:
+/// each evaluation through one evaluator equals the direct pair sum, also
+/// when the group's marginal changes by 1e-6 between two evaluations (the
+/// kept sums must not be reused: that perturbation moves the result by more
+/// than the tolerance), and when the rest's action lies outside the group's
+/// support (no lifted pass).
+fn one_player_rests_share_one_pass_per_group() {
+    let game = Game::Proportional {
+        weights: vec![vec![1.0, 3.0, 2.0, 4.0], vec![2.0, 1.0, 1.0, 1.0]],
+    };
+    let mut evaluator = unitsum_gpu::Evaluator::new();
+    let options = Options {
+        backend: Backend::Cpu,
+        method: Method::Counts,
+        counts: CountsAlgorithm::Stream,
+        ..Default::default()
+    };
+    let p = [0.4, 0.3, 0.2, 0.1];
+    let mut nudged = p;
+    nudged[0] += 1e-6;
+    nudged[1] -= 1e-6;
+    let outside = [0.5, 0.3, 0.2, 0.0];
+    let q = [0.1, 0.6, 0.2, 0.1];
+    let mut cases: Vec<(String, Problem)> = Vec::new();
+    for (name, marginal) in [("p", &p), ("nudged", &nudged), ("p again", &p)] {
+        for b in 0..4 {
+            let mut unit = [0.0; 4];
+            unit[b] = 1.0;
+            let problem = one_player_rest(marginal, &unit, game.clone());
+            cases.push((format!("{name}, deviator on {b}"), problem));
+        }
+        let problem = one_player_rest(marginal, &q, game.clone());
+        cases.push((format!("{name}, one mixed player"), problem));
+    }
+    cases.push((
+        "deviator outside the group's support".into(),
+        one_player_rest(&outside, &[0.0, 0.0, 0.0, 1.0], game.clone()),
+    ));
+    let mut first = None;
+    for (name, problem) in &cases {
+        let run = evaluator.evaluate(problem, &options).unwrap();
+        assert_eq!(
+            run.counts_algorithm,
+            Some(CountsAlgorithm::Stream),
+            "{name}"
+        );
+        let direct = counts(problem, CountsAlgorithm::Direct);
+        assert_close(name, &run.shares, &direct.shares, 1e-12);
+        assert_identities(name, &run.shares, 1e-12);
+        match &first {
+            None => first = Some(run.shares[0][0]),
+            Some(v) if name.starts_with("nudged, deviator on 0") => {
+                let d = (run.shares[0][0] - v).abs();
+                assert!(d > 1e-11, "{name}: the nudge moved r_0 by only {d:e}");
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 fn stream_agrees_with_sampling_within_6_sigma() {
     let n = 600;
     let p = [0.4, 0.3, 0.2, 0.1];
@@ -542,6 +628,6 @@ fn stream_agrees_with_sampling_within_6_sigma() {
 }
 
 super::trials! {
-    cpu: [leave_one_out_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_and_leave_one_out_equal_the_direct_pair_sum_at_n_in_the_hundreds, fft_and_leave_one_out_match_closed_forms_at_n_1000, fft_refuses_beyond_the_memory_limit_and_says_how_much, stream_equals_the_direct_pair_sum_on_every_symmetric_family_and_policy_kind, stream_matches_the_multinomial_closed_form_of_deviation_payoffs, stream_agrees_with_sampling_within_6_sigma],
+    cpu: [leave_one_out_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_equals_enumeration_on_every_symmetric_family_and_policy_kind, fft_and_leave_one_out_equal_the_direct_pair_sum_at_n_in_the_hundreds, fft_and_leave_one_out_match_closed_forms_at_n_1000, fft_refuses_beyond_the_memory_limit_and_says_how_much, stream_equals_the_direct_pair_sum_on_every_symmetric_family_and_policy_kind, stream_matches_the_multinomial_closed_form_of_deviation_payoffs, stream_agrees_with_sampling_within_6_sigma, one_player_rests_share_one_pass_per_group],
     gpu: [gpu_direct_sum_agrees_with_cpu_fft_and_leave_one_out],
 }

@@ -9,7 +9,7 @@ use unitsum_gpu::{
 };
 
 use unitsum_gpu::internals::cases::{
-    deviation, singletons, three_coalitions, two_policies, uniform_split,
+    deviation, role_coalitions, singletons, three_coalitions, two_policies, uniform_split,
 };
 use unitsum_gpu::internals::heap;
 
@@ -352,6 +352,31 @@ fn scale_sizes(quick: bool) -> (&'static [(usize, usize)], &'static [(usize, usi
     }
 }
 
+/// `run_scale`'s role games (leave-one-out per role): two coalitions mixing
+/// roles, different marginals per role, role-indexed parameters.
+fn role_cases(quick: bool) -> Result<Vec<(String, Vec<Problem>)>> {
+    let roles: &[(&[usize], usize)] = if quick {
+        &[(&[20, 20], 3)]
+    } else {
+        &[(&[100, 100], 3), (&[30, 30, 30], 3), (&[30, 30], 4)]
+    };
+    let mut cases = Vec::new();
+    for &(per_role, k) in roles {
+        for family in ["proportional", "congestion"] {
+            let n: usize = per_role.iter().sum();
+            cases.push((
+                format!(
+                    "two coalitions mixing {} roles of {}, {family} by role: n={n} k={k}",
+                    per_role.len(),
+                    per_role[0]
+                ),
+                vec![role_coalitions(per_role, k, family)?],
+            ));
+        }
+    }
+    Ok(cases)
+}
+
 /// The counts method at scale on `backend`: each row one timed call (or k
 /// calls, for deviation payoffs), exact, with the peak heap.
 fn run_scale(
@@ -427,6 +452,7 @@ fn run_scale(
             vec![three_coalitions(500, 4)?],
         ));
     }
+    cases.extend(role_cases(quick)?);
     for (case, problems) in cases {
         // A row the backend refuses as too large (the GPU's direct sum) is
         // skipped, said, and the rest still run.
