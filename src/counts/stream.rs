@@ -26,6 +26,12 @@
 //! about 1e−27 at n = 1000, k = 4. Every term is ≥ 0: rounding is relative,
 //! at most `(k (n + 320) + 3n + 8) u` per weight (anchors and ratio steps)
 //! and `(n + 4) u` per sum, about 2e−12 at n = 1000 in the worst case.
+//!
+//! A one-player rest (a deviator) takes the *lifted* pass instead: one pass
+//! over the simplex of c + 1 players gives its sums for every action it
+//! could take ([`UnitSums`], kept between evaluations), where the group's
+//! share is a difference of two such sums: its rounding is absolute, about
+//! `(c + 4) u` (see `StreamPlan::sum_lifted`).
 
 use std::collections::BTreeMap;
 

@@ -341,15 +341,23 @@ fn bench_scale_quick_times_every_algorithm_exactly() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = v.as_array().expect("a JSON array of rows");
-    // Seven counts rows, then two certified security values.
-    assert_eq!(rows.len(), 9, "{out}");
+    // Seven counts rows, two role rows (leave-one-out per role), then two
+    // certified security values.
+    assert_eq!(rows.len(), 11, "{out}");
     for (i, row) in rows.iter().enumerate() {
-        let method = if i < 7 { "counts" } else { "double-oracle" };
+        let method = if i < 9 { "counts" } else { "double-oracle" };
         assert_eq!(row["method"], method, "{row}");
         assert_eq!(row["backend"], "cpu", "{row}");
         assert!(row["seconds"].as_f64().unwrap() > 0.0, "{row}");
     }
-    for row in &rows[7..] {
+    for row in &rows[7..9] {
+        let case = row["case"].as_str().unwrap();
+        assert!(
+            case.contains("roles") && case.ends_with("[leave-one-out]"),
+            "{row}"
+        );
+    }
+    for row in &rows[9..] {
         let case = row["case"].as_str().unwrap();
         assert!(
             case.contains("security value") && case.contains("[gap "),

@@ -652,8 +652,9 @@ fn a_single_nonzero_role_survives_a_round_trip() {
 }
 
 /// 4. Counts equal enumeration, each algorithm, symmetric families; the
-///    role-dependent ones count per role block by the direct sum only
-///    (`Direct`, and `Auto`, which takes it).
+///    role-dependent ones by the direct sum, `Auto` and leave-one-out per
+///    role (which refuses, as bad input naming the roles, a plan whose
+///    parts span roles).
 fn counts_equal_enumeration_with_every_algorithm() {
     for algorithm in ALGORITHMS {
         check(
@@ -673,6 +674,30 @@ fn counts_equal_enumeration_with_every_algorithm() {
             |problem| counts_case(&problem, algorithm),
         );
     }
+    check(
+        "counts (LeaveOneOut per role) vs exact, with roles",
+        COUNTS_CASES,
+        problems(WITH_ROLES.to_vec(), &KINDS),
+        spec,
+        |problem| {
+            let options = Options {
+                backend: Backend::Cpu,
+                method: Method::Counts,
+                counts: CountsAlgorithm::LeaveOneOut,
+                ..Default::default()
+            };
+            match unitsum_gpu::evaluate(&problem, &options) {
+                Err(e) if e.is_bad_input() && e.to_string().contains("roles") => Ok(()),
+                Err(e) => Err(TestCaseError::fail(format!("refused: {e}"))),
+                Ok(counts) => close(
+                    "leave-one-out per role vs exact",
+                    &counts.shares,
+                    &cpu_exact(&problem)?.shares,
+                    EXACT,
+                ),
+            }
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------
