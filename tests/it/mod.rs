@@ -47,7 +47,7 @@ pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 24] = [
+    let modules: [Vec<libtest_mimic::Trial>; 25] = [
         best_response::trials(),
         cli::trials(),
         contexts::trials(),
