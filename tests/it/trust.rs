@@ -589,6 +589,36 @@ fn a_floored_lp_is_a_bracket_not_a_value() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A best response against given policies whose passes may take minutes
+/// says so before it starts (a hostile run waited 273 s in silence), and
+/// can be cancelled.
+fn a_long_best_response_is_announced_before_it_starts() {
+    let problem = Problem::from_value(&json!({
+        "players": 1000, "actions": 3, "game": { "family": "plurality" },
+        "coalitions": [
+            { "members": "0..400", "policy": { "kind": "uniform" } },
+            { "members": "400..1000",
+              "policy": { "kind": "independent", "marginal": [0.34, 0.33, 0.33] } } ] }))
+    .unwrap();
+    let said: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut evaluator = Evaluator::new();
+    let sink = said.clone();
+    evaluator.set_notice(Some(Arc::new(move |text: &str| {
+        sink.lock().unwrap().push(text.to_string())
+    })));
+    let cancel = Cancel::new();
+    cancel.cancel();
+    evaluator.set_cancel(Some(cancel));
+    let outcome = evaluator.best_response(&problem, 0, Backend::Cpu);
+    assert!(matches!(outcome, Err(Error::Cancelled)), "{outcome:?}");
+    let said = said.lock().unwrap();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("best response") && said[0].contains("4.4e10"),
+        "{said:?}"
+    );
+}
+
 super::trials! {
     cpu: [
         a_refusal_names_the_counts_method_where_it_answers,
@@ -604,6 +634,7 @@ super::trials! {
         a_curve_of_a_table_game_checks_no_theorem_2,
         the_lp_solves_extreme_weights,
         a_floored_lp_is_a_bracket_not_a_value,
+        a_long_best_response_is_announced_before_it_starts,
     ],
     gpu: [
         a_successful_gpu_run_prints_no_error_line,

@@ -115,6 +115,7 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
         AgainstArg::Worst => {
             // The LP is one step: a spinner while it runs.
             let bar = crate::progress::Bar::new("guarantee");
+            evaluator.set_notice(Some(bar.notice()));
             let v = evaluator.security_value_with(&problem, j, &guarantee_options(&args, backend));
             bar.finish();
             let v = v.map_err(at)?;
@@ -131,6 +132,8 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
         }
         AgainstArg::Given => {
             let bar = crate::progress::Bar::new("guarantee");
+            // A long pass is announced before it starts.
+            evaluator.set_notice(Some(bar.notice()));
             let b = evaluator.best_response(&problem, j, backend);
             bar.finish();
             let b = b.map_err(at)?;
