@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::evaluator::{Backend, Evaluator, Side};
 use crate::model::game::Game;
 use crate::model::policy::Policy;
-use crate::model::problem::Problem;
+use crate::model::problem::{Coalition, Problem};
 use share_table::ShareTable;
 use shares::{Shares, Streamed};
 
@@ -658,6 +658,28 @@ fn by_double_oracle(
     })
 }
 
+/// A best response holds the others' policies fixed; a coalition that
+/// copies coalition j would follow j's new play instead, so the question has
+/// no answer of that form. (A copy of a copy is refused when the spec loads.)
+fn check_nobody_copies(problem: &Problem, j: usize) -> Result<()> {
+    let copier = problem
+        .coalitions()
+        .iter()
+        .position(|c: &Coalition| matches!(&c.policy, Policy::Copy { of, .. } if of.contains(&j)));
+    match copier {
+        None => Ok(()),
+        Some(i) => Err(Error::usage(
+            "against",
+            format!(
+                "coalition {i} copies coalition {j} (its policy is `copy`), so its play would \
+                 follow coalition {j}'s best response rather than stay as given; a best \
+                 response against given policies needs the others' policies fixed (give \
+                 coalition {i} a policy of its own, or ask for the security value)"
+            ),
+        )),
+    }
+}
+
 /// Coalition j's best response to the others' given policies by the dense
 /// LP over its whole payoff matrix (what [`Evaluator::best_response`] runs
 /// for table games): what the tests compare the one pass with.
@@ -791,6 +813,7 @@ impl Evaluator {
         backend: Backend,
     ) -> Result<BestResponse> {
         check_coalition(problem, coalition)?;
+        check_nobody_copies(problem, coalition)?;
         if !problem.game().has_counts() {
             return dense::best_response(self, problem, coalition, backend);
         }

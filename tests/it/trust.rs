@@ -619,6 +619,42 @@ fn a_long_best_response_is_announced_before_it_starts() {
     );
 }
 
+/// Others who copy the coalition would follow its best response, so a best
+/// response against their given policies is refused (a hostile run got
+/// 0.667 from copiers frozen at the spec's play, where following them gives
+/// 0.5); the copier itself, copied by nobody, may ask.
+fn a_best_response_is_refused_when_others_copy_the_coalition() {
+    let problem = Problem::from_value(&json!({"players": 6, "actions": 2,
+        "game": {"family": "plurality"}, "coalitions": [
+            {"members": [0, 1], "policy": {"kind": "pure", "actions": [1, 0]}},
+            {"members": [2, 3], "policy": {"kind": "copy", "of": 0}},
+            {"members": [4, 5], "policy": {"kind": "uniform"}}]}))
+    .unwrap();
+    let mut evaluator = Evaluator::new();
+    let refused = evaluator.best_response(&problem, 0, Backend::Cpu);
+    assert!(
+        matches!(&refused, Err(e @ Error::Usage { .. }) if e.to_string().contains("coalition 1 copies coalition 0")),
+        "{refused:?}"
+    );
+    for j in [1, 2] {
+        let b = evaluator.best_response(&problem, j, Backend::Cpu).unwrap();
+        assert!((0.0..=1.0).contains(&b.value), "{b:?}");
+    }
+    let (code, _, err) = binary(&[
+        "guarantee",
+        "examples/theorem2-proportional.json",
+        "--against",
+        "given",
+        "--coalition",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--against") && err.contains("copies coalition 1"),
+        "{err}"
+    );
+}
+
 super::trials! {
     cpu: [
         a_refusal_names_the_counts_method_where_it_answers,
@@ -635,6 +671,7 @@ super::trials! {
         the_lp_solves_extreme_weights,
         a_floored_lp_is_a_bracket_not_a_value,
         a_long_best_response_is_announced_before_it_starts,
+        a_best_response_is_refused_when_others_copy_the_coalition,
     ],
     gpu: [
         a_successful_gpu_run_prints_no_error_line,
