@@ -547,9 +547,18 @@ impl CountsFlat {
             .map_or(0, |c| (c.states * c.rows * c.actions) as usize)
     }
 
-    /// Put the share table `h_b(x, C)` in place.
+    /// Put the share table `h_b(x, C)` in place (the tests' way; the
+    /// backends fill [`CountsFlat::shares_mut`]).
+    #[cfg(test)]
     pub fn set_shares(&mut self, shares: &[f64]) {
         self.reals[..shares.len()].copy_from_slice(shares);
+    }
+
+    /// The share table's region (`states × rows × k`, at real offset 0),
+    /// for filling in place.
+    pub(crate) fn shares_mut(&mut self) -> &mut [f64] {
+        let entries = self.share_entries();
+        &mut self.reals[..entries]
     }
 }
 

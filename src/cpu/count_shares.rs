@@ -12,10 +12,17 @@ const CHUNK: usize = 4096;
 /// `table[(x * rows + r) * k + b] = h_b(x, C_r)` for the count vectors
 /// `vectors` (k words each, rank order).
 pub fn count_shares(flat: &FlatPlan, vectors: &[u32]) -> Vec<f64> {
+    let mut table = vec![0.0; flat.config.states as usize * vectors.len()];
+    fill_count_shares(flat, vectors, &mut table);
+    table
+}
+
+/// [`count_shares`] written into `table` (`states × rows × k` reals), so
+/// that the counts method fills its layout's share region in place instead
+/// of holding the table twice.
+pub(crate) fn fill_count_shares(flat: &FlatPlan, vectors: &[u32], table: &mut [f64]) {
     let k = flat.config.actions as usize;
-    let states = flat.config.states as usize;
     let rows = vectors.len() / k;
-    let mut table = vec![0.0; states * rows * k];
     for (x, state) in table.chunks_mut(rows * k).enumerate() {
         state
             .par_chunks_mut(CHUNK * k)
@@ -28,5 +35,4 @@ pub fn count_shares(flat: &FlatPlan, vectors: &[u32]) -> Vec<f64> {
                 }
             });
     }
-    table
 }

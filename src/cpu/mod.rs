@@ -139,7 +139,8 @@ impl CountKernels for CpuCounts {
         vectors: &[u32],
         mut layout: CountsFlat,
     ) -> Result<CountsFlat> {
-        layout.set_shares(&count_shares::count_shares(flat, vectors));
+        // In place: a second copy of the table would be the method's peak.
+        count_shares::fill_count_shares(flat, vectors, layout.shares_mut());
         Ok(layout)
     }
 
