@@ -5,17 +5,19 @@
 //!
 //! Two solvers, one seam ([`Solver`], `auto` picks):
 //! - `dense` (`dense.rs`): one LP over every strategy and pure reply
-//!   (count vectors in symmetric games, joint actions otherwise), its payoff
-//!   matrix from the CPU twins or the WGSL kernels (`shaders/payoff_*.wgsl`),
-//!   cross-checked with `Backend::Both`;
-//! - `double-oracle` (`double_oracle.rs`, symmetric games): row and column
-//!   generation over count vectors, each oracle a pass over one side's
-//!   simplex of count vectors (`simplex.rs`, `passes.rs`), its payoffs from
-//!   the game's share table when small (`share_table.rs`) or computed on
-//!   the fly (`shares.rs`), with certified lower and upper bounds.
+//!   (count vectors, per role in role-dependent games; joint actions in
+//!   table games), its payoff matrix from the CPU twins or the WGSL kernels
+//!   (`shaders/payoff_*.wgsl`), cross-checked with `Backend::Both`;
+//! - `double-oracle` (`double_oracle.rs`, symmetric and role-dependent
+//!   games): row and column generation over (per-role) count vectors, each
+//!   oracle a pass over one side's simplex or product of per-role simplices
+//!   (`simplex.rs`, `passes.rs`; on the GPU `gpu_passes.rs`), its payoffs
+//!   from the game's share table when small (`share_table.rs`) or computed
+//!   on the fly (`shares.rs`), with certified lower and upper bounds.
 //!
 //! Both solve their LPs with microlp (`lp.rs`); `spy.rs` finds the pure
-//! maxmin; `curve.rs` runs either over coalition sizes.
+//! maxmin; `curve.rs` runs either over coalition sizes; `given.rs` is the
+//! best response against given policies by one pass per round.
 
 mod curve;
 mod dense;
