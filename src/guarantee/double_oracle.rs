@@ -89,18 +89,7 @@ impl<'a, S: Shares> Restricted<'a, S> {
     /// action), each a vertex of the coalition's count space (in rank
     /// order), and no reply yet.
     fn new(shares: &'a S, coalition: Simplex, others: Simplex) -> Self {
-        let (k, totals) = (coalition.block_actions(), coalition.totals());
-        let mut ranks: Vec<u64> = (0..k)
-            .map(|b| {
-                let mut v = vec![0; coalition.actions()];
-                for (t, &total) in totals.iter().enumerate() {
-                    v[t * k + b] = total;
-                }
-                coalition.rank(&v)
-            })
-            .collect();
-        ranks.sort_unstable();
-        ranks.dedup();
+        let ranks = coalition.common_action_ranks();
         let strategies: Vec<_> = ranks
             .into_iter()
             .map(|r| Vector::at(shares, &coalition, r))

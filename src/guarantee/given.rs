@@ -110,19 +110,8 @@ fn solve<S: Shares>(
             .collect();
         Column { vector, rows }
     };
-    // Every member on one action: the double oracle's first strategies.
-    let (k, totals) = (coalition.block_actions(), coalition.totals());
-    let mut ranks: Vec<u64> = (0..k)
-        .map(|b| {
-            let mut v = vec![0; coalition.actions()];
-            for (t, &total) in totals.iter().enumerate() {
-                v[t * k + b] = total;
-            }
-            coalition.rank(&v)
-        })
-        .collect();
-    ranks.sort_unstable();
-    ranks.dedup();
+    // Every member on one action: the double oracle's first strategies too.
+    let ranks = coalition.common_action_ranks();
     let mut columns: Vec<Column<S::Key>> = ranks.into_iter().map(column).collect();
     let started = std::time::Instant::now();
     let mut best: Option<(f64, Vec<(usize, f64)>)> = None;

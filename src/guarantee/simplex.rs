@@ -135,6 +135,26 @@ impl Simplex {
         Simplex { k, len, blocks }
     }
 
+    /// The ranks of the "every member on one action" vectors (in a product
+    /// of role blocks, every block on the same action), ascending without
+    /// repeats: Theorem 1's common actions, the vertices both the double
+    /// oracle and the best response start from.
+    pub fn common_action_ranks(&self) -> Vec<u64> {
+        let (k, totals) = (self.block_actions(), self.totals());
+        let mut ranks: Vec<u64> = (0..k)
+            .map(|b| {
+                let mut v = vec![0; self.actions()];
+                for (t, &total) in totals.iter().enumerate() {
+                    v[t * k + b] = total;
+                }
+                self.rank(&v)
+            })
+            .collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        ranks
+    }
+
     /// How many count vectors: `Π_t C(total_t + k − 1, k − 1)` (saturating).
     pub fn len(&self) -> u64 {
         self.len
