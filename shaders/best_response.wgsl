@@ -33,6 +33,10 @@ struct PassParams {
     mix_counts: u32,
     mix_states: u32,
     mix_weights: u32,
+    // Real offsets of the tail table (entries + 1 reals: tail[e] bounds what
+    // entries e.. can add) and of the floor.
+    mix_tail: u32,
+    floor: u32,
     // This dispatch's first partial.
     partial_base: u32,
 }
@@ -41,13 +45,17 @@ const NO_ITEM: u32 = 0xffffffffu;
 
 @group(0) @binding(1) var<uniform> pass_params: PassParams;
 @group(0) @binding(4) var<storage, read_write> best_values: array<real_t>;
-// Per partial: (best item, items processed).
+// Per partial: (best item, items processed, entries evaluated).
 @group(0) @binding(5) var<storage, read_write> best_items: array<u32>;
 
 var<private> walked: array<u32, MAX_ACTIONS>;
 var<workgroup> group_values: array<real_t, WORKGROUP_SIZE>;
 var<workgroup> group_items: array<u32, WORKGROUP_SIZE>;
 var<workgroup> group_done: array<u32, WORKGROUP_SIZE>;
+var<workgroup> group_evaluated: array<u32, WORKGROUP_SIZE>;
+// item_value's sum and the entries it evaluated.
+var<private> item_sum: real_t;
+var<private> evaluated: u32;
 
 fn simplex_binom(a: u32, b: u32) -> u32 {
     return words[pass_params.simplex_binom + a * config.actions + b];
@@ -114,11 +122,13 @@ fn advance() -> bool {
     return true;
 }
 
-// Σ_e w_e f(walked, mix entry e) in the mix's order.
-fn item_value(x: u32) -> real_t {
+// item_sum = Σ_e w_e f(walked, mix entry e) in the mix's order; false (the
+// item abandoned) as soon as the partial sum plus tail[e + 1] is below
+// `threshold`.
+fn item_value(x: u32, threshold: real_t) -> bool {
     let k = config.actions;
     let coalition = pass_params.walks_coalition == 1u;
-    var sum = real_t(0.0);
+    item_sum = real_t(0.0);
     for (var e = 0u; e < pass_params.entries; e++) {
         let m = pass_params.mix_counts + e * k;
         for (var b = 0u; b < k; b++) {
@@ -132,9 +142,13 @@ fn item_value(x: u32) -> real_t {
         for (var b = 0u; b < k; b++) {
             f += real_t(select(words[m + b], walked[b], coalition)) * action_share[b];
         }
-        sum += reals[pass_params.mix_weights + e] * f;
+        item_sum += reals[pass_params.mix_weights + e] * f;
+        evaluated += 1u;
+        if item_sum + reals[pass_params.mix_tail + e + 1u] < threshold {
+            return false;
+        }
     }
-    return sum;
+    return true;
 }
 
 // Whether (v, i) beats (than, than_i): larger, ties to the lower item.
@@ -158,6 +172,8 @@ fn best_response(
     }
     var best = real_t(0.0);
     var best_item = NO_ITEM;
+    let floor = reals[pass_params.floor];
+    evaluated = 0u;
     if items > 0u {
         let item = pass_params.first + offset;
         var x = item / pass_params.len;
@@ -171,9 +187,9 @@ fn best_response(
                 }
                 walked[k - 1u] = pass_params.total;
             }
-            let v = item_value(x);
-            if best_item == NO_ITEM || v > best {
-                best = v;
+            let threshold = select(floor, max(floor, best), best_item != NO_ITEM);
+            if item_value(x, threshold) && (best_item == NO_ITEM || item_sum > best) {
+                best = item_sum;
                 best_item = item + i;
             }
         }
@@ -181,6 +197,7 @@ fn best_response(
     group_values[lid] = best;
     group_items[lid] = best_item;
     group_done[lid] = items;
+    group_evaluated[lid] = evaluated;
     workgroupBarrier();
     for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
         if lid < stride {
@@ -190,13 +207,15 @@ fn best_response(
                 group_items[lid] = group_items[other];
             }
             group_done[lid] += group_done[other];
+            group_evaluated[lid] += group_evaluated[other];
         }
         workgroupBarrier();
     }
     if lid == 0u {
         let at = pass_params.partial_base + wid.x;
         best_values[at] = group_values[0];
-        best_items[2u * at] = group_items[0];
-        best_items[2u * at + 1u] = group_done[0];
+        best_items[3u * at] = group_items[0];
+        best_items[3u * at + 1u] = group_done[0];
+        best_items[3u * at + 2u] = group_evaluated[0];
     }
 }

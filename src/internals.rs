@@ -4,7 +4,9 @@
 
 pub use crate::counts::direct::{all_count_vectors, CountSpace};
 pub use crate::counts::vectors::{count_vector_rank, CountVectors};
-pub use crate::cpu::best_response::{best_response, pass_data, scan, Partial, PassMix, PassParams};
+pub use crate::cpu::best_response::{
+    best_response, pass_data, scan, set_floor, walk, Partial, PassMix, PassParams, NO_FLOOR,
+};
 pub use crate::cpu::count_shares::count_shares;
 pub use crate::cpu::digits::add_to_digits;
 pub use crate::cpu::enumerate::enumerate;
@@ -61,9 +63,10 @@ pub fn unit_sum_error(shares: &[Vec<f64>]) -> f64 {
 }
 
 /// The best-response pass of `shaders/best_response.wgsl` on the GPU over
-/// `simplex` (`outer` states) against `mix`: every dispatch's parameters and
-/// workgroups with the partials the kernel wrote, and the words and reals it
-/// read (what the twin [`best_response`] takes).
+/// `simplex` (`outer` states) against `mix`, the floor the best value of
+/// `hints`: every dispatch's parameters and workgroups with the partials
+/// the kernel wrote, and the words and reals it read (what the twin
+/// [`best_response`] takes).
 #[allow(clippy::type_complexity, reason = "a test hook, read once")]
 pub fn gpu_best_response_partials(
     evaluator: &mut crate::Evaluator,
@@ -72,6 +75,7 @@ pub fn gpu_best_response_partials(
     outer: u32,
     walks_coalition: bool,
     mix: &PassMix,
+    hints: &[u32],
 ) -> crate::Result<(Vec<((PassParams, u32), Vec<Partial>)>, Vec<u32>, Vec<f64>)> {
     let pass = crate::gpu::best_response::Pass {
         flat,
@@ -79,14 +83,16 @@ pub fn gpu_best_response_partials(
         outer,
         walks_coalition,
         mix,
+        hints,
     };
-    evaluator
+    let (partials, words, reals, _) = evaluator
         .gpu()?
-        .best_response_partials(&pass, &crate::watch::Watch::new(None, None))
+        .best_response_partials(&pass, &crate::watch::Watch::new(None, None))?;
+    Ok((partials, words, reals))
 }
 
 /// The GPU pass's answer (the CPU twin's value and item, see
-/// `src/gpu/best_response.rs`).
+/// `src/gpu/best_response.rs`), the floor the best value of `hints`.
 pub fn gpu_best_response(
     evaluator: &mut crate::Evaluator,
     flat: &FlatPlan,
@@ -94,6 +100,7 @@ pub fn gpu_best_response(
     outer: u32,
     walks_coalition: bool,
     mix: &PassMix,
+    hints: &[u32],
 ) -> crate::Result<(f64, u32)> {
     let pass = crate::gpu::best_response::Pass {
         flat,
@@ -101,6 +108,7 @@ pub fn gpu_best_response(
         outer,
         walks_coalition,
         mix,
+        hints,
     };
     evaluator
         .gpu()?

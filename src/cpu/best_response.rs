@@ -2,7 +2,16 @@
 //! best-response pass over one side's simplex of count vectors against the
 //! other side's mix, cut as the kernel cuts it (threads of `per_thread`
 //! consecutive items, workgroups of [`WORKGROUP_SIZE`] threads), each
-//! workgroup's first best (value, item) and the items it processed, in f64.
+//! workgroup's first best (value, item), the items it processed and the mix
+//! entries it evaluated, in f64.
+//!
+//! Items are skipped as the CPU passes skip them (`src/guarantee/passes.rs`):
+//! an item is abandoned once its partial sum plus `tail[e + 1]`, the most
+//! entries `e + 1..` can add, is below the thread's best so far or the
+//! floor. The tail is widened, and the floor lowered, by `slack` (the
+//! kernel's error bound, [`pass_data`]), so that an item the kernel abandons
+//! is below a value it kept or below the floor's item even in f32; the
+//! answer, each workgroup's best, is the one without skipping.
 //!
 //! [`pass_data`] lays out what the kernel reads after the plan's own words
 //! and reals (the simplex's binomials, the mix); the GPU's host side
@@ -43,6 +52,11 @@ pub struct PassParams {
     pub mix_states: u32,
     /// Real offset of the mix's weights (negated for the worst reply).
     pub mix_weights: u32,
+    /// Real offset of the tail table: `entries + 1` reals, `tail[e]` at
+    /// least what entries `e..` can add.
+    pub mix_tail: u32,
+    /// Real offset of the floor: items provably below it are skipped.
+    pub floor: u32,
     /// This dispatch's first partial.
     pub partial_base: u32,
 }
@@ -59,8 +73,8 @@ pub struct PassMix {
     pub weights: Vec<f64>,
 }
 
-/// A workgroup's partial: its first best value and item, and how many items
-/// it processed.
+/// A workgroup's partial: its first best value and item, how many items it
+/// processed and how many mix entries it evaluated.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Partial {
     /// The best value (of `item`).
@@ -69,19 +83,33 @@ pub struct Partial {
     pub item: u32,
     /// Items the workgroup processed.
     pub done: u32,
+    /// Mix entries evaluated over those items (`done × entries` without
+    /// skipping).
+    pub evaluated: u32,
 }
+
+/// No floor: below every item's value (sums of weights of at most 1 in
+/// absolute value), and finite in f32.
+pub const NO_FLOOR: f64 = -1e30;
 
 /// What the kernel reads after the plan's words and reals, and the pass's
 /// parameters (all but the per-dispatch `first`, `count`, `per_thread` and
 /// `partial_base`): `flat`'s words followed by `simplex`'s binomials
 /// (saturated to u32: the entries the walk reads are at most its length),
 /// the mix's count vectors and states; `flat`'s reals followed by the
-/// weights.
+/// weights, the tail table and the floor ([`NO_FLOOR`]; [`set_floor`]).
+///
+/// `tail[e]` is what the CPU's best strategy uses (`passes::tail`: each
+/// positive weight times the payoff ceiling, plus a rounding term per
+/// addition) plus `2 slack`: one `slack` for the kernel's error on the
+/// partial sum, one for the tail's own rounding to the kernel's reals and
+/// the comparison's (both far below the error bound).
 pub fn pass_data(
     flat: &FlatPlan,
     simplex: &Simplex,
     walks_coalition: bool,
     mix: &PassMix,
+    slack: f64,
 ) -> (PassParams, Vec<u32>, Vec<f64>) {
     let k = simplex.actions();
     let mut words = flat.words.clone();
@@ -99,6 +127,15 @@ pub fn pass_data(
     let mut reals = flat.reals.clone();
     let mix_weights = reals.len() as u32;
     reals.extend_from_slice(&mix.weights);
+    let mix_tail = reals.len() as u32;
+    let positive: Vec<f64> = mix.weights.iter().map(|w| w.max(0.0)).collect();
+    reals.extend(
+        crate::guarantee::passes::tail(&positive)
+            .iter()
+            .map(|t| t + 2.0 * slack),
+    );
+    let floor = reals.len() as u32;
+    reals.push(NO_FLOOR);
     let params = PassParams {
         total: simplex.total(),
         len: u32::try_from(simplex.len()).unwrap_or(u32::MAX),
@@ -108,12 +145,27 @@ pub fn pass_data(
         mix_counts,
         mix_states,
         mix_weights,
+        mix_tail,
+        floor,
         ..Default::default()
     };
     (params, words, reals)
 }
 
-/// Twin of `item_value`: `Σ_e w_e f(walked, entry e)` in the mix's order.
+/// Sets the floor of `pass_data`'s reals to `value − 4 slack`, `value` an
+/// item's value by [`scan`] (so an item the kernel skips for it is below
+/// that item, see `pass_data`).
+pub fn set_floor(p: &PassParams, reals: &mut [f64], value: f64, slack: f64) {
+    reals[p.floor as usize] = value - 4.0 * slack;
+}
+
+/// Twin of `item_value`: `Σ_e w_e f(walked, entry e)` in the mix's order,
+/// `None` once the partial sum plus `tail[e + 1]` is below `threshold`; and
+/// the entries evaluated.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the kernel's inputs, as it reads them"
+)]
 fn item_value(
     flat: &FlatPlan,
     p: &PassParams,
@@ -121,11 +173,13 @@ fn item_value(
     reals: &[f64],
     walked: &[u32],
     x: u32,
-) -> f64 {
+    threshold: f64,
+) -> (Option<f64>, u32) {
     let k = walked.len();
     let coalition = p.walks_coalition == 1;
     let (mut counts, mut ranks, mut h) =
         ([0u32; MAX_ACTIONS], [0u32; MAX_ACTIONS], [0.0; MAX_ACTIONS]);
+    let tail = &reals[p.mix_tail as usize..][..p.entries as usize + 1];
     let mut sum = 0.0;
     for e in 0..p.entries as usize {
         let m = &words[p.mix_counts as usize + e * k..][..k];
@@ -147,13 +201,62 @@ fn item_value(
             f += f64::from(own) * h[b];
         }
         sum += reals[p.mix_weights as usize + e] * f;
+        if sum + tail[e + 1] < threshold {
+            return (None, e as u32 + 1);
+        }
     }
-    sum
+    (Some(sum), p.entries)
 }
 
 /// Twin of one thread's walk: the first best (value, item) of the `items`
-/// items from `item` on, or `None` when there are none. The host's
-/// recomputation of a workgroup's items runs this too.
+/// items from `item` on (`None` when there are none or every one was
+/// skipped), and the mix entries evaluated. An item skipped for the floor
+/// is below the floor's item; one skipped for the best so far is below
+/// that best: the best, when some item reaches the floor, is the one
+/// without skipping.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the kernel's inputs, as it reads them"
+)]
+pub fn walk(
+    flat: &FlatPlan,
+    p: &PassParams,
+    words: &[u32],
+    reals: &[f64],
+    simplex: &Simplex,
+    item: u32,
+    items: u32,
+) -> (Option<(f64, u32)>, u32) {
+    if items == 0 {
+        return (None, 0);
+    }
+    let k = simplex.actions();
+    let mut walked = [0u32; MAX_ACTIONS];
+    let walked = &mut walked[..k];
+    let mut x = item / p.len;
+    simplex.unrank(u64::from(item % p.len), walked);
+    let floor = reals[p.floor as usize];
+    let mut best: Option<(f64, u32)> = None;
+    let mut evaluated = 0;
+    for i in 0..items {
+        if i > 0 && !simplex.advance(walked) {
+            x += 1;
+            walked.fill(0);
+            walked[k - 1] = p.total;
+        }
+        let threshold = best.map_or(floor, |(b, _)| floor.max(b));
+        let (v, e) = item_value(flat, p, words, reals, walked, x, threshold);
+        evaluated += e;
+        if let Some(v) = v {
+            if best.is_none_or(|(b, _)| v > b) {
+                best = Some((v, item + i));
+            }
+        }
+    }
+    (best, evaluated)
+}
+
+/// [`walk`]'s best: the host's recomputation of a workgroup's items.
 pub fn scan(
     flat: &FlatPlan,
     p: &PassParams,
@@ -163,27 +266,7 @@ pub fn scan(
     item: u32,
     items: u32,
 ) -> Option<(f64, u32)> {
-    if items == 0 {
-        return None;
-    }
-    let k = simplex.actions();
-    let mut walked = [0u32; MAX_ACTIONS];
-    let walked = &mut walked[..k];
-    let mut x = item / p.len;
-    simplex.unrank(u64::from(item % p.len), walked);
-    let mut best: Option<(f64, u32)> = None;
-    for i in 0..items {
-        if i > 0 && !simplex.advance(walked) {
-            x += 1;
-            walked.fill(0);
-            walked[k - 1] = p.total;
-        }
-        let v = item_value(flat, p, words, reals, walked, x);
-        if best.is_none_or(|(b, _)| v > b) {
-            best = Some((v, item + i));
-        }
-    }
-    best
+    walk(flat, p, words, reals, simplex, item, items).0
 }
 
 /// Twin of `beats`: whether `a` beats `b` (larger, ties to the lower item).
@@ -213,13 +296,14 @@ pub fn best_response(
                     } else {
                         0
                     };
-                    let (value, item) =
-                        scan(flat, p, words, reals, simplex, p.first + offset, items)
-                            .unwrap_or((0.0, u32::MAX));
+                    let (best, evaluated) =
+                        walk(flat, p, words, reals, simplex, p.first + offset, items);
+                    let (value, item) = best.unwrap_or((0.0, u32::MAX));
                     Partial {
                         value,
                         item,
                         done: items,
+                        evaluated,
                     }
                 })
                 .collect();
@@ -232,6 +316,7 @@ pub fn best_response(
                         group[lid].item = other.item;
                     }
                     group[lid].done += other.done;
+                    group[lid].evaluated += other.evaluated;
                 }
                 stride /= 2;
             }

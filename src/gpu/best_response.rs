@@ -11,12 +11,22 @@
 //! `best − eps`), so the answer is the CPU's own f64 value and item, ties to
 //! the lowest item, whatever the GPU's rounding. A recomputed workgroup
 //! whose best differs from the GPU's by more than `eps` is refused.
+//!
+//! The kernel skips items as the CPU passes do (see
+//! `src/cpu/best_response.rs`), with its tail table widened by `eps`
+//! (twice: see [`pass_data`]), in f32 as in f64: an item it skips for its
+//! thread's best is below a value the thread kept, so the argument above
+//! holds for it. The host also gives a floor: the best CPU value of the
+//! pass's hints (items that won earlier rounds, any item will do), lowered
+//! by `4 eps`; an item skipped for it is below that item, so it cannot be
+//! the answer, and a workgroup all of whose items are skipped has no best
+//! and is not recomputed.
 
 use rayon::prelude::*;
 
-use super::run::{LOOP_BUDGET, WORKGROUP_SIZE};
+use super::run::{LOOP_BUDGET, MIN_ITEMS_PER_THREAD, WORKGROUP_SIZE};
 use super::{GpuContext, Kernel};
-use crate::cpu::best_response::{pass_data, scan, Partial, PassMix, PassParams};
+use crate::cpu::best_response::{pass_data, scan, set_floor, Partial, PassMix, PassParams};
 use crate::error::{Error, Remedy, Result};
 use crate::guarantee::Simplex;
 use crate::plan::{family_id, FlatPlan};
@@ -35,6 +45,9 @@ pub(crate) struct Pass<'a> {
     pub walks_coalition: bool,
     /// The other side's mix.
     pub mix: &'a PassMix,
+    /// Items whose best CPU value is the floor (those beyond the pass's
+    /// items are ignored; none: no floor).
+    pub hints: &'a [u32],
 }
 
 /// The error of one GPU value: `4 (entries + 2k + 8) u Σ |w_e|`, with `u`
@@ -67,9 +80,14 @@ impl PassBound {
 /// A dispatch's parameters and its workgroups.
 type Dispatch = (PassParams, u32);
 
-/// Every dispatch of a pass with its partials, and the words and reals the
-/// kernel read.
-type PassRun = (Vec<(Dispatch, Vec<Partial>)>, Vec<u32>, Vec<f64>);
+/// Every dispatch of a pass with its partials, the words and reals the
+/// kernel read, and the floor's value (the best hint's CPU value).
+type PassRun = (
+    Vec<(Dispatch, Vec<Partial>)>,
+    Vec<u32>,
+    Vec<f64>,
+    Option<f64>,
+);
 
 impl GpuContext {
     /// The pass's cut: items per thread within the loop budget, then each
@@ -114,7 +132,13 @@ impl GpuContext {
         );
         let max_groups = schedule.max_workgroups.clamp(1, limits.max_workgroups);
         let threads = max_groups * WORKGROUP_SIZE;
-        let per_thread = items.div_ceil(threads).clamp(1, budget);
+        // At least MIN_ITEMS_PER_THREAD per thread, as the other kernels: a
+        // thread's start (unranking, the workgroup's reduction) costs about
+        // that many items, and a longer walk lets the thread's best skip more.
+        let per_thread = items
+            .div_ceil(threads)
+            .max(MIN_ITEMS_PER_THREAD)
+            .clamp(1, budget);
         let per_dispatch = threads * per_thread;
         let mut dispatches = Vec::new();
         let (mut first, mut partials) = (0, 0);
@@ -139,15 +163,14 @@ impl GpuContext {
 
     /// Every dispatch of `pass` with its workgroups' partials as the kernel
     /// wrote them (the twin tests compare them with
-    /// [`crate::cpu::best_response::best_response`]), and the words and
-    /// reals it read.
+    /// [`crate::cpu::best_response::best_response`]), the words and reals
+    /// it read, and the floor's value.
     pub(crate) fn best_response_partials(
         &mut self,
         pass: &Pass<'_>,
         watch: &Watch<'_>,
     ) -> Result<PassRun> {
-        let (base, words, reals) =
-            pass_data(pass.flat, pass.simplex, pass.walks_coalition, pass.mix);
+        let (base, words, reals, floor) = self.pass_inputs(pass);
         let dispatches = self.best_response_cut(pass, &base)?;
         let config = self.uniform(&pass.flat.config);
         let data = self.upload_reals(&words, &reals, self.pass_f64)?;
@@ -158,7 +181,7 @@ impl GpuContext {
         let value_bytes: u64 = if self.pass_f64 { 8 } else { 4 };
         let most_groups =
             dispatches.iter().map(|d| u64::from(d.1)).max().unwrap_or(1) * batch as u64;
-        if most_groups * 8 > self.limits.max_storage_buffer_binding_size {
+        if most_groups * 12 > self.limits.max_storage_buffer_binding_size {
             return Err(Error::too_large(
                 "the pass's partials are beyond this adapter's storage binding limit",
                 Remedy::CpuBackend,
@@ -179,7 +202,7 @@ impl GpuContext {
             &vec![u8::MAX; (most_groups * value_bytes) as usize],
             out,
         );
-        let items = self.buffer_with("pass items", &vec![u32::MAX; 2 * most_groups as usize], out);
+        let items = self.buffer_with("pass items", &vec![u32::MAX; 3 * most_groups as usize], out);
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("best_response"),
             layout: &layout,
@@ -227,7 +250,7 @@ impl GpuContext {
             }
             let back = self.read_back(
                 encoder,
-                &[(&values, groups * value_bytes), (&items, groups * 8)],
+                &[(&values, groups * value_bytes), (&items, groups * 12)],
             )?;
             let mut partials = self.partials(&back).into_iter();
             for &(p, g) in chunk {
@@ -236,14 +259,40 @@ impl GpuContext {
             watch.report(out_partials.len() as u64, total as u64);
             watch.check()?;
         }
-        Ok((out_partials, words, reals))
+        Ok((out_partials, words, reals, floor))
+    }
+
+    /// The kernel's inputs ([`pass_data`], the tail widened by the pass's
+    /// error bound) with the floor set from the best CPU value of the
+    /// hints, and that value (`None` without hints).
+    fn pass_inputs(&self, pass: &Pass<'_>) -> (PassParams, Vec<u32>, Vec<f64>, Option<f64>) {
+        let bound = PassBound::new(self.pass_f64, pass.simplex.actions(), pass.mix);
+        let (base, words, mut reals) = pass_data(
+            pass.flat,
+            pass.simplex,
+            pass.walks_coalition,
+            pass.mix,
+            bound.eps,
+        );
+        let items = u64::from(pass.outer) * pass.simplex.len();
+        let floor = pass
+            .hints
+            .iter()
+            .filter(|&&h| u64::from(h) < items)
+            .filter_map(|&h| scan(pass.flat, &base, &words, &reals, pass.simplex, h, 1))
+            .map(|(v, _)| v)
+            .reduce(f64::max);
+        if let Some(value) = floor {
+            set_floor(&base, &mut reals, value, bound.eps);
+        }
+        (base, words, reals, floor)
     }
 
     /// The partials of one submit from its read-back values and (item,
-    /// processed) pairs.
+    /// processed, evaluated) triples.
     fn partials(&self, back: &[Vec<u8>]) -> Vec<Partial> {
         let words: &[u32] = bytemuck::cast_slice(&back[1]);
-        (0..words.len() / 2)
+        (0..words.len() / 3)
             .map(|w| {
                 let value = if self.pass_f64 {
                     bytemuck::pod_read_unaligned::<f64>(&back[0][8 * w..8 * w + 8])
@@ -254,8 +303,9 @@ impl GpuContext {
                 };
                 Partial {
                     value,
-                    item: words[2 * w],
-                    done: words[2 * w + 1],
+                    item: words[3 * w],
+                    done: words[3 * w + 1],
+                    evaluated: words[3 * w + 2],
                 }
             })
             .collect()
@@ -263,65 +313,41 @@ impl GpuContext {
 
     /// The best item of `pass` and its value, both the CPU twin's (f64, ties
     /// to the lowest item): the kernel's partials, checked (every item
-    /// processed once, every value finite), and every workgroup within
-    /// `2 eps` of the best recomputed on the CPU (see the module's doc).
+    /// processed once, every value finite, a best in every workgroup unless
+    /// a floor let it skip them all), and every workgroup within `2 eps` of
+    /// the best recomputed on the CPU (see the module's doc).
     pub(crate) fn best_response(
         &mut self,
         pass: &Pass<'_>,
         watch: &Watch<'_>,
     ) -> Result<(f64, u32)> {
         let bound = PassBound::new(self.pass_f64, pass.simplex.actions(), pass.mix);
-        let (dispatches, words, reals) = self.best_response_partials(pass, watch)?;
-        // (GPU value, first item, items) of every workgroup.
-        let mut groups = Vec::new();
-        for ((p, g), partials) in &dispatches {
-            let span = p.per_thread * WORKGROUP_SIZE as u32;
-            for (w, partial) in partials.iter().enumerate() {
-                let offset = w as u32 * span;
-                let expected = span.min(p.count - offset);
-                if partial.done != expected {
-                    return Err(Error::GpuCheckFailed {
-                        expected: u64::from(expected),
-                        got: u64::from(partial.done),
-                    });
-                }
-                if !partial.value.is_finite()
-                    || partial.item.wrapping_sub(p.first + offset) >= expected
-                {
-                    return Err(Error::InvalidResult(format!(
-                        "the GPU's best-response pass wrote value {} at item {} for items {}..{}; \
-                         nothing is printed",
-                        partial.value,
-                        partial.item,
-                        p.first + offset,
-                        p.first + offset + expected
-                    )));
-                }
-                groups.push((partial.value, p.first + offset, expected));
-            }
-            debug_assert_eq!(partials.len(), *g as usize);
-        }
+        let (dispatches, words, reals, floor) = self.best_response_partials(pass, watch)?;
+        let groups = checked_groups(&dispatches, floor.is_some())?;
         let top = groups.iter().map(|g| g.0).fold(f64::NEG_INFINITY, f64::max);
         let base = dispatches[0].0 .0;
+        // A workgroup whose CPU best is below the floor's item (or that
+        // skipped every item) cannot hold the answer: that item beats it.
+        let floor = floor.unwrap_or(f64::NEG_INFINITY);
         let recomputed: Vec<(f64, u32)> = groups
             .par_iter()
             .filter(|g| g.0 >= top - 2.0 * bound.eps)
-            .map(|&(gpu, first, count)| {
+            .filter_map(|&(gpu, first, count)| {
                 let (cpu, item) =
                     scan(pass.flat, &base, &words, &reals, pass.simplex, first, count)
-                        .expect("a workgroup has items");
+                        .filter(|b| b.0 >= floor)?;
                 if (cpu - gpu).abs() > bound.eps {
-                    return Err(Error::InvalidResult(format!(
+                    return Some(Err(Error::InvalidResult(format!(
                         "the GPU's best of items {first}..{} is {gpu}, the CPU's {cpu}: further \
                          apart than the kernel's error bound {:.1e}; nothing is printed",
                         first + count,
                         bound.eps
-                    )));
+                    ))));
                 }
-                Ok((cpu, item))
+                Some(Ok((cpu, item)))
             })
             .collect::<Result<_>>()?;
-        Ok(recomputed
+        recomputed
             .into_iter()
             .reduce(|a, b| {
                 if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) {
@@ -330,6 +356,52 @@ impl GpuContext {
                     a
                 }
             })
-            .expect("the best workgroup is recomputed"))
+            .ok_or_else(|| {
+                Error::InvalidResult(
+                    "the GPU's best-response pass skipped the floor's own item; nothing is \
+                     printed"
+                        .into(),
+                )
+            })
     }
+}
+
+/// (GPU value, first item, items) of every workgroup that kept a best,
+/// each partial checked: every item processed once, a finite value at an
+/// item of the workgroup's, or no item at all where a floor was given.
+fn checked_groups(
+    dispatches: &[(Dispatch, Vec<Partial>)],
+    floored: bool,
+) -> Result<Vec<(f64, u32, u32)>> {
+    let mut groups = Vec::new();
+    for ((p, g), partials) in dispatches {
+        let span = p.per_thread * WORKGROUP_SIZE as u32;
+        for (w, partial) in partials.iter().enumerate() {
+            let offset = w as u32 * span;
+            let expected = span.min(p.count - offset);
+            if partial.done != expected {
+                return Err(Error::GpuCheckFailed {
+                    expected: u64::from(expected),
+                    got: u64::from(partial.done),
+                });
+            }
+            if floored && partial.item == u32::MAX {
+                continue;
+            }
+            if !partial.value.is_finite() || partial.item.wrapping_sub(p.first + offset) >= expected
+            {
+                return Err(Error::InvalidResult(format!(
+                    "the GPU's best-response pass wrote value {} at item {} for items {}..{}; \
+                     nothing is printed",
+                    partial.value,
+                    partial.item,
+                    p.first + offset,
+                    p.first + offset + expected
+                )));
+            }
+            groups.push((partial.value, p.first + offset, expected));
+        }
+        debug_assert_eq!(partials.len(), *g as usize);
+    }
+    Ok(groups)
 }

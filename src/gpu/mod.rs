@@ -667,7 +667,8 @@ mod tests {
         assert_eq!(wgsl_layout(&enumerate, "Dispatch"), dispatch);
         use crate::cpu::best_response::PassParams;
         let pass = rust_layout!(PassParams; total, len, first, count, per_thread, entries,
-            walks_coalition, simplex_binom, mix_counts, mix_states, mix_weights, partial_base);
+            walks_coalition, simplex_binom, mix_counts, mix_states, mix_weights, mix_tail, floor,
+            partial_base);
         for real in ["f32", "f64"] {
             let source = super::compose_real(real, &[FAMILIES, BEST_RESPONSE]);
             assert_eq!(wgsl_layout(&source, "PassParams"), pass, "{real}");

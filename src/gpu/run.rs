@@ -17,7 +17,7 @@ pub(super) use crate::model::limits::{
 pub(super) const LOOP_BUDGET: u64 = 32_768;
 /// Items per thread at least (when the loop budget allows): a thread's start
 /// costs about as much as that many items.
-const MIN_ITEMS_PER_THREAD: u64 = 64;
+pub(super) const MIN_ITEMS_PER_THREAD: u64 = 64;
 
 /// How work is cut into threads, dispatches and submits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

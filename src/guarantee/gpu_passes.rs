@@ -3,6 +3,11 @@
 //! passes ([`Oracles`]): shares on the fly from the family, and answers that
 //! are the CPU's f64 values and ranks (the host recomputes every workgroup
 //! that could hold the winner), so the certificates are those of the CPU.
+//!
+//! Each pass is given the items that won its earlier passes as hints: the
+//! best of them against the new mix is the kernel's floor, below which it
+//! skips items from their first entries (src/gpu/best_response.rs). Near
+//! the double oracle's end the winner is usually one of them.
 
 use super::passes::{Found, Oracles, Vector};
 use super::shares::{Shares, Streamed};
@@ -26,9 +31,35 @@ fn one_block(simplex: &Simplex) -> Result<()> {
     }
 }
 
-/// The passes on `gpu`.
+/// Winners kept as hints per pass: enough for the recent rounds, few
+/// enough that valuing them on the CPU stays negligible.
+const HINTS: usize = 64;
+
+/// The passes on `gpu`, with the winners of each pass so far (items of the
+/// simplex they were found on).
 pub(crate) struct GpuPasses<'a> {
-    pub gpu: &'a mut GpuContext,
+    gpu: &'a mut GpuContext,
+    worst: Vec<u32>,
+    best: Vec<u32>,
+}
+
+impl<'a> GpuPasses<'a> {
+    pub(crate) fn new(gpu: &'a mut GpuContext) -> Self {
+        GpuPasses {
+            gpu,
+            worst: Vec::new(),
+            best: Vec::new(),
+        }
+    }
+}
+
+/// `item` added to `hints` (most recent last, at most [`HINTS`]).
+fn remember(hints: &mut Vec<u32>, item: u32) {
+    hints.retain(|&h| h != item);
+    if hints.len() == HINTS {
+        hints.remove(0);
+    }
+    hints.push(item);
 }
 
 impl Oracles<Streamed> for GpuPasses<'_> {
@@ -55,8 +86,10 @@ impl Oracles<Streamed> for GpuPasses<'_> {
             outer: shares.states() as u32,
             walks_coalition: false,
             mix: &mix,
+            hints: &self.worst,
         };
         let (value, item) = self.gpu.best_response(&pass, watch)?;
+        remember(&mut self.worst, item);
         Ok(Found {
             value: -value,
             rank: u64::from(item) % others.len(),
@@ -85,8 +118,10 @@ impl Oracles<Streamed> for GpuPasses<'_> {
             outer: 1,
             walks_coalition: true,
             mix: &mix,
+            hints: &self.best,
         };
         let (value, item) = self.gpu.best_response(&pass, watch)?;
+        remember(&mut self.best, item);
         Ok(Found {
             value,
             rank: u64::from(item),

@@ -25,7 +25,7 @@ mod double_oracle;
 mod given;
 mod gpu_passes;
 mod lp;
-mod passes;
+pub(crate) mod passes;
 mod share_table;
 mod shares;
 mod simplex;
@@ -527,7 +527,7 @@ fn double_oracle_on(
             ),
             Side::Gpu => {
                 let gpu = evaluator.gpu()?;
-                let mut oracles = gpu_passes::GpuPasses { gpu };
+                let mut oracles = gpu_passes::GpuPasses::new(gpu);
                 let v = certify(&streamed, &mut oracles, sides, options, spy, &watch)?;
                 on_gpu = true;
                 Ok(v)

@@ -33,6 +33,18 @@ const PAYOFF_CEILING: f64 = 1.0 + 1e-6;
 /// More than one addition's rounding error on sums of at most 1.
 const ROUNDING: f64 = 1e-15;
 
+/// What the replies from the i-th on can add at most to a sum of
+/// `weights[i] f_i` (weights ≥ 0, payoffs ≤ 1), with a few ulps of 1 per
+/// addition for the sum's rounding: `tail[i]`, `weights.len() + 1` entries.
+/// The GPU's pass reads the same table (`src/cpu/best_response.rs`).
+pub(crate) fn tail(weights: &[f64]) -> Vec<f64> {
+    let mut tail = vec![ROUNDING; weights.len() + 1];
+    for i in (0..weights.len()).rev() {
+        tail[i] = tail[i + 1] + weights[i] * PAYOFF_CEILING + ROUNDING;
+    }
+    tail
+}
+
 /// One pure strategy of a side, with its rank in its simplex and its key.
 #[derive(Clone, Debug)]
 pub(crate) struct Vector<K> {
@@ -205,12 +217,8 @@ pub(crate) fn best_strategy<S: Shares>(
     mix: &[(usize, &Vector<S::Key>, f64)],
     watch: &Watch<'_>,
 ) -> Result<Found> {
-    // What the replies from the i-th on can add at most, with a few ulps
-    // of 1 per addition for the sum's rounding.
-    let mut tail = vec![ROUNDING; mix.len() + 1];
-    for i in (0..mix.len()).rev() {
-        tail[i] = tail[i + 1] + mix[i].2 * PAYOFF_CEILING + ROUNDING;
-    }
+    let weights: Vec<f64> = mix.iter().map(|m| m.2).collect();
+    let tail = tail(&weights);
     let scan = |_: usize, start: u64, n: &mut [u32], count: u64| {
         let mut best: Option<Found> = None;
         for i in 0..count {

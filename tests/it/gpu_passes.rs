@@ -1,14 +1,17 @@
 //! The double oracle's best-response pass on the GPU
 //! (`shaders/best_response.wgsl`) against its twin (`src/cpu/best_response.rs`)
 //! on seeded random games and mixes of every symmetric family, k = 2..5, both
-//! walks, many dispatches; a perturbed weight the comparison must catch; and
-//! the whole double oracle on the GPU against the CPU.
+//! walks, many dispatches; a perturbed weight the comparison must catch;
+//! skipping (the thread's best, the host's floor) against a walk that skips
+//! nothing, with a too-small tail that the comparison must catch; and the
+//! whole double oracle on the GPU against the CPU.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use unitsum_gpu::internals::{
     best_response, double_oracle_with, gpu, gpu_best_response, gpu_best_response_partials,
-    pass_error_bound, random_game, scan, FlatPlan, PassMix, Plan, Schedule, ShareSource, Simplex,
+    pass_data, pass_error_bound, random_game, scan, set_floor, walk, FlatPlan, PassMix, Plan,
+    Schedule, ShareSource, Simplex,
 };
 use unitsum_gpu::{Backend, Coalition, Evaluator, GuaranteeOptions, Policy, Problem, Solver};
 
@@ -105,12 +108,14 @@ fn cases(rng: &mut StdRng) -> Vec<Case> {
     all
 }
 
-/// `max |kernel − twin|` over every partial of `case`'s pass, with the twin
-/// reading `reals` transformed by `edit`; panics when the items or the
-/// processed counts differ.
+/// `max |kernel − twin|` over every partial of `case`'s pass (the floor the
+/// best of `hints`), with the twin reading `reals` transformed by `edit`;
+/// panics when the processed counts differ or, with `check_items`, the
+/// items of equal values or the entries evaluated.
 fn kernel_against_twin(
     evaluator: &mut Evaluator,
     case: &Case,
+    hints: &[u32],
     check_items: bool,
     edit: impl Fn(&mut Vec<f64>, u32),
 ) -> f64 {
@@ -121,6 +126,7 @@ fn kernel_against_twin(
         case.outer,
         case.walks_coalition,
         &case.mix,
+        hints,
     )
     .unwrap();
     edit(&mut reals, dispatches[0].0 .0.mix_weights);
@@ -132,9 +138,15 @@ fn kernel_against_twin(
         for (g, (t, k)) in twin.iter().zip(partials).enumerate() {
             assert_eq!(t.done, k.done, "{}: workgroup {g} processed", case.name);
             processed += u64::from(k.done);
-            worst = worst.max((t.value - k.value).abs());
-            if check_items && t.value == k.value {
-                assert_eq!(t.item, k.item, "{}: workgroup {g}'s best item", case.name);
+            if check_items {
+                assert_eq!(t.evaluated, k.evaluated, "{}: workgroup {g}", case.name);
+                assert_eq!(t.item == u32::MAX, k.item == u32::MAX, "{}", case.name);
+                if t.value == k.value {
+                    assert_eq!(t.item, k.item, "{}: workgroup {g}'s best item", case.name);
+                }
+            }
+            if t.item != u32::MAX && k.item != u32::MAX {
+                worst = worst.max((t.value - k.value).abs());
             }
         }
     }
@@ -145,6 +157,77 @@ fn kernel_against_twin(
         case.name
     );
     worst
+}
+
+/// The twin's walk over every item of `case`'s pass in one piece (one
+/// thread: its best skips the most), its tail widened by `slack`, the floor
+/// the value of `hint`'s item, each tail entry then passed through `tail`:
+/// the best (value, item) and the mix entries evaluated.
+fn whole_pass_with(
+    case: &Case,
+    slack: f64,
+    hint: Option<u32>,
+    tail: impl Fn(f64) -> f64,
+) -> ((f64, u32), u64) {
+    let (base, words, mut reals) = pass_data(
+        &case.flat,
+        &case.simplex,
+        case.walks_coalition,
+        &case.mix,
+        slack,
+    );
+    if let Some(h) = hint {
+        let (value, _) = scan(&case.flat, &base, &words, &reals, &case.simplex, h, 1).unwrap();
+        set_floor(&base, &mut reals, value, slack);
+    }
+    let at = base.mix_tail as usize;
+    for t in &mut reals[at..=at + case.mix.weights.len()] {
+        *t = tail(*t);
+    }
+    let items = (u64::from(case.outer) * case.simplex.len()) as u32;
+    let (best, evaluated) = walk(&case.flat, &base, &words, &reals, &case.simplex, 0, items);
+    (best.unwrap(), u64::from(evaluated))
+}
+
+/// [`whole_pass_with`] without a floor, the tail as the kernel's.
+fn whole_pass(case: &Case, slack: f64) -> ((f64, u32), u64) {
+    whole_pass_with(case, slack, None, |t| t)
+}
+
+/// Items times entries: what a walk that skips nothing evaluates.
+fn full_work(case: &Case) -> u64 {
+    u64::from(case.outer) * case.simplex.len() * case.mix.weights.len() as u64
+}
+
+/// The twin's skipping (its thread's best, a floor, the tail widened as for
+/// f32) leaves its answer bit for bit that of a walk that skips nothing (an
+/// infinite tail), while evaluating fewer entries; a too-small tail (zero:
+/// what a coalition's pass would use if payoffs were ignored) does change
+/// the answer, so the comparison can fail.
+fn skipping_keeps_the_twins_answer_and_a_too_small_tail_does_not() {
+    let mut rng = StdRng::seed_from_u64(34);
+    let (mut work, mut full, mut changed) = (0, 0, 0);
+    for case in cases(&mut rng) {
+        let (exact, all) = whole_pass_with(&case, 0.0, None, |_| f64::INFINITY);
+        assert_eq!(all, full_work(&case), "{}", case.name);
+        let slack = pass_error_bound(false, case.simplex.actions(), &case.mix);
+        let hint = rng.random_range(0..(u64::from(case.outer) * case.simplex.len()) as u32);
+        for (skipping, evaluated) in [
+            whole_pass(&case, 0.0),
+            whole_pass(&case, slack),
+            whole_pass_with(&case, slack, Some(hint), |t| t),
+            whole_pass_with(&case, 0.0, Some(exact.1), |t| t),
+        ] {
+            assert_eq!(skipping.0.to_bits(), exact.0.to_bits(), "{}", case.name);
+            assert_eq!(skipping.1, exact.1, "{}", case.name);
+            work += evaluated;
+            full += all;
+        }
+        let (wrong, _) = whole_pass_with(&case, 0.0, None, |_| 0.0);
+        changed += usize::from(wrong != exact);
+    }
+    assert!(4 * work < 3 * full, "evaluated {work} of {full} entries");
+    assert!(changed >= 4, "a zero tail changed {changed} answers");
 }
 
 fn gpu_best_response_equals_its_twin(evaluator: &mut Evaluator) {
@@ -165,8 +248,18 @@ fn gpu_best_response_equals_its_twin(evaluator: &mut Evaluator) {
             Schedule::default()
         };
         gpu(evaluator).unwrap().set_schedule(schedule);
-        let d = kernel_against_twin(evaluator, case, true, |_, _| {});
+        let d = kernel_against_twin(evaluator, case, &[], true, |_, _| {});
+        // With a floor (a random item and the best): items skipped from
+        // their first entries, the twin's choices the same.
+        let best = whole_pass(case, 0.0).0 .1;
+        let hints = [best / 2, best];
+        let with_floor = kernel_against_twin(evaluator, case, &hints, true, |_, _| {});
         gpu(evaluator).unwrap().set_schedule(Schedule::default());
+        assert!(
+            with_floor <= F64_TOLERANCE,
+            "{} (floor): max |kernel − twin| = {with_floor:e}",
+            case.name
+        );
         assert!(
             d <= F64_TOLERANCE,
             "{}: max |kernel − twin| = {d:e}",
@@ -184,7 +277,7 @@ fn gpu_best_response_perturbed_weight_fails_the_twin_comparison(evaluator: &mut 
     let all = cases(&mut rng);
     for case in all.iter().filter(|c| c.walks_coalition).step_by(3) {
         let entries = case.mix.weights.len();
-        let d = kernel_against_twin(evaluator, case, true, |reals, at| {
+        let d = kernel_against_twin(evaluator, case, &[], true, |reals, at| {
             for w in &mut reals[at as usize..at as usize + entries] {
                 *w *= 1.0 + 1e-6;
             }
@@ -205,20 +298,67 @@ fn gpu_best_response_answer_is_the_cpu_best_over_every_item(evaluator: &mut Eval
             case.outer,
             case.walks_coalition,
             &case.mix,
+            &[],
         )
         .unwrap();
-        let (base, words, reals) = unitsum_gpu::internals::pass_data(
-            &case.flat,
-            &case.simplex,
-            case.walks_coalition,
-            &case.mix,
-        );
-        let items = (u64::from(case.outer) * case.simplex.len()) as u32;
-        let (cpu, cpu_item) =
-            scan(&case.flat, &base, &words, &reals, &case.simplex, 0, items).unwrap();
+        let ((cpu, cpu_item), _) = whole_pass(&case, 0.0);
         assert_eq!(value.to_bits(), cpu.to_bits(), "{}", case.name);
         assert_eq!(item, cpu_item, "{}", case.name);
     }
+}
+
+/// With hints (a random item, the best's, or both) the kernel skips items
+/// from their first entries for the floor, and its answer is still the
+/// CPU's best over every item, to the bit, ties to the lowest item, in f64
+/// and in f32; fewer entries are evaluated than without skipping.
+fn gpu_best_response_with_a_floor_is_the_cpu_best(evaluator: &mut Evaluator) {
+    let mut rng = StdRng::seed_from_u64(35);
+    let (mut work, mut full) = (0u64, 0u64);
+    for f64 in [true, false] {
+        gpu(evaluator).unwrap().set_pass_f64(f64);
+        for case in cases(&mut rng) {
+            let ((cpu, cpu_item), _) = whole_pass_with(&case, 0.0, None, |_| f64::INFINITY);
+            let items = (u64::from(case.outer) * case.simplex.len()) as u32;
+            let random = rng.random_range(0..items);
+            for hints in [
+                vec![random],
+                vec![cpu_item],
+                vec![random, cpu_item, items + 5],
+            ] {
+                let (value, item) = gpu_best_response(
+                    evaluator,
+                    &case.flat,
+                    &case.simplex,
+                    case.outer,
+                    case.walks_coalition,
+                    &case.mix,
+                    &hints,
+                )
+                .unwrap();
+                let name = format!("{} (f64: {f64}, hints {hints:?})", case.name);
+                assert_eq!(value.to_bits(), cpu.to_bits(), "{name}");
+                assert_eq!(item, cpu_item, "{name}");
+            }
+            let (dispatches, _, _) = gpu_best_response_partials(
+                evaluator,
+                &case.flat,
+                &case.simplex,
+                case.outer,
+                case.walks_coalition,
+                &case.mix,
+                &[cpu_item],
+            )
+            .unwrap();
+            work += dispatches
+                .iter()
+                .flat_map(|d| &d.1)
+                .map(|p| u64::from(p.evaluated))
+                .sum::<u64>();
+            full += full_work(&case);
+        }
+    }
+    gpu(evaluator).unwrap().set_pass_f64(true);
+    assert!(4 * work < 3 * full, "evaluated {work} of {full} entries");
 }
 
 /// The f32 kernel (what an adapter without SHADER_F64 runs) stays within
@@ -230,7 +370,7 @@ fn gpu_best_response_in_f32_within_its_bound_and_exact_after_recheck(evaluator: 
     let mut largest: f64 = 0.0;
     for case in cases(&mut rng) {
         // Near-ties may round to ties in f32: items are not compared.
-        let d = kernel_against_twin(evaluator, &case, false, |_, _| {});
+        let d = kernel_against_twin(evaluator, &case, &[], false, |_, _| {});
         let eps = pass_error_bound(false, case.simplex.actions(), &case.mix);
         assert!(
             d <= eps,
@@ -245,17 +385,10 @@ fn gpu_best_response_in_f32_within_its_bound_and_exact_after_recheck(evaluator: 
             case.outer,
             case.walks_coalition,
             &case.mix,
+            &[],
         )
         .unwrap();
-        let (base, words, reals) = unitsum_gpu::internals::pass_data(
-            &case.flat,
-            &case.simplex,
-            case.walks_coalition,
-            &case.mix,
-        );
-        let items = (u64::from(case.outer) * case.simplex.len()) as u32;
-        let (cpu, cpu_item) =
-            scan(&case.flat, &base, &words, &reals, &case.simplex, 0, items).unwrap();
+        let ((cpu, cpu_item), _) = whole_pass(&case, 0.0);
         assert_eq!(value.to_bits(), cpu.to_bits(), "{} (f32)", case.name);
         assert_eq!(item, cpu_item, "{} (f32)", case.name);
     }
@@ -328,9 +461,10 @@ fn auto_runs_the_passes_on_a_hardware_gpu_only(evaluator: &mut Evaluator) {
 }
 
 super::trials!(
-    cpu: [],
+    cpu: [skipping_keeps_the_twins_answer_and_a_too_small_tail_does_not],
     gpu: [
         gpu_best_response_equals_its_twin,
+        gpu_best_response_with_a_floor_is_the_cpu_best,
         gpu_best_response_perturbed_weight_fails_the_twin_comparison,
         gpu_best_response_answer_is_the_cpu_best_over_every_item,
         gpu_best_response_in_f32_within_its_bound_and_exact_after_recheck,
