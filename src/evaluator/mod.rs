@@ -795,11 +795,10 @@ impl Evaluator {
             Chosen::Counts(..) => flat.config.states,
         };
         GpuContext::check_limits(flat, accumulators)?;
-        if let Chosen::Counts(
-            route @ (Route::Fft(..) | Route::LeaveOneOut(_) | Route::Stream(_)),
-            _,
-        ) = chosen
-        {
+        if let Chosen::Counts(Route::Stream(stream), _) = chosen {
+            return self.run_gpu_stream(flat, stream, watch);
+        }
+        if let Chosen::Counts(route @ (Route::Fft(..) | Route::LeaveOneOut(_)), _) = chosen {
             // The GPU sums pairs directly: auto leaves the others to the CPU.
             if options.backend == Backend::Auto {
                 return Err(Error::too_large(
@@ -833,6 +832,28 @@ impl Evaluator {
             rounding_bound: None,
             counts_algorithm: count_pairs.map(|_| CountsAlgorithm::Direct),
             count_pairs,
+            notes: Vec::new(),
+        })
+    }
+
+    /// The streamed pass on the GPU: its own kernel (f64; refused as too
+    /// large without SHADER_F64, so that auto takes the CPU).
+    fn run_gpu_stream(
+        &mut self,
+        flat: &FlatPlan,
+        stream: &crate::counts::stream::StreamPlan,
+        watch: Watch<'_>,
+    ) -> Result<Run> {
+        let gpu = self.gpu()?;
+        let sums = gpu.stream_counts(flat, &stream.kernel_input(), watch)?;
+        Ok(Run {
+            side: Side::Gpu,
+            sums,
+            adapter: gpu.adapter_name(),
+            seconds: 0.0,
+            rounding_bound: None,
+            counts_algorithm: Some(CountsAlgorithm::Stream),
+            count_pairs: None,
             notes: Vec::new(),
         })
     }
