@@ -149,7 +149,8 @@ pub struct Options {
     pub auto_max_pairs: u64,
     /// With [`Backend::Both`]: the largest `max |GPU − CPU|` that agrees.
     pub tolerance: f64,
-    /// How the counts method sums (the GPU always sums pairs directly).
+    /// How the counts method sums (the GPU sums pairs directly, or runs the
+    /// streamed pass's kernel where [`CountsAlgorithm::Stream`] is the route).
     pub counts: CountsAlgorithm,
     /// Bytes a job may take ([`DEFAULT_MEMORY_LIMIT`] by default): larger
     /// jobs are refused before they start (so are jobs beyond the memory
@@ -799,7 +800,8 @@ impl Evaluator {
             return self.run_gpu_stream(flat, stream, watch);
         }
         if let Chosen::Counts(route @ (Route::Fft(..) | Route::LeaveOneOut(_)), _) = chosen {
-            // The GPU sums pairs directly: auto leaves the others to the CPU.
+            // The GPU sums pairs directly (the stream has its kernel, above):
+            // auto leaves the others to the CPU.
             if options.backend == Backend::Auto {
                 return Err(Error::too_large(
                     format!("the counts method's {} run on the CPU", route.describe()),

@@ -168,7 +168,8 @@ fn a_perturbed_table_entry_fails_the_comparisons(evaluator: &mut Evaluator) {
 
 /// `--backend gpu` runs the kernel on the stream route (no pairs), equal to
 /// the CPU route within 1e-12, a deviator's lifted CPU pass included;
-/// `both` runs both and agrees within 1e-12.
+/// `both` runs both and agrees within 1e-12; `auto` skips a software
+/// adapter.
 fn gpu_and_both_backends_run_the_stream_kernel(evaluator: &mut Evaluator) {
     for family in FAMILIES {
         for kind in ["pure", "independent", "common"] {
@@ -187,6 +188,18 @@ fn gpu_and_both_backends_run_the_stream_kernel(evaluator: &mut Evaluator) {
             let check = both.cross_check.expect("both compares");
             assert!(check.agree, "{name}: {}", check.max_abs_difference);
         }
+    }
+    // auto runs the kernel on hardware GPUs only: on a software adapter
+    // (lavapipe) it stays on the CPU and says so.
+    if evaluator.adapters().first().is_some_and(|a| a.software) {
+        let problem = group_problem(95_900, "plurality", "pure", 40, 3, false);
+        let auto = counts(evaluator, &problem, Backend::Auto, CountsAlgorithm::Stream);
+        assert_eq!(auto.backend, unitsum_gpu::BackendUsed::Cpu);
+        assert!(
+            auto.notes.iter().any(|n| n.contains("software adapter")),
+            "{:?}",
+            auto.notes
+        );
     }
     // A deviator (one player, pure): the CPU takes the lifted pass.
     let deviation = unitsum_gpu::internals::cases::deviation(60, 4, 1).unwrap();
