@@ -64,8 +64,9 @@ pub enum CountsAlgorithm {
     /// from the family at each cell, nothing tabulated) beside a rest with
     /// few totals: deviation payoffs and one large group. On the CPU, and
     /// with `--backend gpu|both` (or `auto` on a hardware GPU) as the kernel
-    /// `shaders/stream_counts.wgsl` in f64 (adapters without SHADER_F64 are
-    /// refused; a one-player rest's all-actions pass stays on the CPU).
+    /// `shaders/stream_counts.wgsl` in f64 (without SHADER_F64 or beyond the
+    /// kernel's limits the GPU sums pairs directly; a one-player rest's
+    /// all-actions pass stays on the CPU).
     Stream,
 }
 

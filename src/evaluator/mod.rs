@@ -796,10 +796,24 @@ impl Evaluator {
             Chosen::Counts(..) => flat.config.states,
         };
         GpuContext::check_limits(flat, accumulators)?;
+        let mut notes = Vec::new();
         if let Chosen::Counts(Route::Stream(stream), _) = chosen {
-            return self.run_gpu_stream(flat, stream, watch);
+            // Beyond the kernel's limits, `gpu|both` sum the pairs directly
+            // on the GPU (as before the kernel); auto takes the CPU's stream.
+            match self.run_gpu_stream(flat, stream, watch) {
+                Err(Error::TooLarge { message, .. }) if options.backend != Backend::Auto => {
+                    notes.push(format!(
+                        "counts: {message}; the GPU sums the pairs directly"
+                    ));
+                }
+                other => return other,
+            }
         }
-        if let Chosen::Counts(route @ (Route::Fft(..) | Route::LeaveOneOut(_)), _) = chosen {
+        if let Chosen::Counts(
+            route @ (Route::Fft(..) | Route::LeaveOneOut(_) | Route::Stream(_)),
+            _,
+        ) = chosen
+        {
             // The GPU sums pairs directly (the stream has its kernel, above):
             // auto leaves the others to the CPU.
             if options.backend == Backend::Auto {
@@ -834,12 +848,12 @@ impl Evaluator {
             rounding_bound: None,
             counts_algorithm: count_pairs.map(|_| CountsAlgorithm::Direct),
             count_pairs,
-            notes: Vec::new(),
+            notes,
         })
     }
 
     /// The streamed pass on the GPU: its own kernel (f64; refused as too
-    /// large without SHADER_F64, so that auto takes the CPU).
+    /// large without SHADER_F64 or beyond its limits).
     fn run_gpu_stream(
         &mut self,
         flat: &FlatPlan,

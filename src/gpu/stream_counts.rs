@@ -26,8 +26,9 @@
 //!
 //! The one-player rest's *lifted* pass (one pass for all k deviations) stays
 //! on the CPU: the kernel sums the general form, T share evaluations per
-//! cell. Adapters without SHADER_F64 are refused (no f32 variant), so that
-//! `auto` takes the CPU.
+//! cell. Adapters without SHADER_F64 are refused (no f32 variant), as
+//! too large: the evaluator then sums the pairs directly on the GPU
+//! (`--backend gpu|both`) or takes the CPU (`auto`).
 
 use super::run::Job;
 use super::{GpuContext, Kernel};

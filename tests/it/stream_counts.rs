@@ -209,7 +209,37 @@ fn gpu_and_both_backends_run_the_stream_kernel(evaluator: &mut Evaluator) {
     assert_close("deviation", &on_gpu.shares, &on_cpu.shares, 1e-12);
 }
 
+/// Beyond the kernel's accumulators (12 singletons × 12 states + the mass
+/// = 145 > 128), `--backend gpu` sums the pairs directly on the GPU, with a
+/// note, as before the kernel; the shares still agree with the CPU's stream.
+fn beyond_the_kernels_limits_the_gpu_sums_pairs(evaluator: &mut Evaluator) {
+    let n = 12;
+    let weights = (0..12).map(|x| vec![1.0, 2.0 + x as f64, 3.0]).collect();
+    let problem = Problem::new(
+        n,
+        3,
+        unitsum_gpu::Game::Proportional { weights },
+        (0..n)
+            .map(|i| unitsum_gpu::Coalition::new(vec![i], unitsum_gpu::Policy::Uniform))
+            .collect(),
+    )
+    .unwrap();
+    let on_gpu = counts(evaluator, &problem, Backend::Gpu, CountsAlgorithm::Stream);
+    assert_eq!(on_gpu.counts_algorithm, Some(CountsAlgorithm::Direct));
+    assert!(
+        on_gpu
+            .notes
+            .iter()
+            .any(|n| n.contains("beyond 128") && n.contains("directly")),
+        "{:?}",
+        on_gpu.notes
+    );
+    let on_cpu = counts(evaluator, &problem, Backend::Cpu, CountsAlgorithm::Stream);
+    assert_eq!(on_cpu.counts_algorithm, Some(CountsAlgorithm::Stream));
+    assert_close("145 sums", &on_gpu.shares, &on_cpu.shares, 1e-5);
+}
+
 super::trials! {
     cpu: [],
-    gpu: [kernel_equals_its_twin_and_the_twin_the_cpu_routes, a_perturbed_table_entry_fails_the_comparisons, gpu_and_both_backends_run_the_stream_kernel],
+    gpu: [kernel_equals_its_twin_and_the_twin_the_cpu_routes, a_perturbed_table_entry_fails_the_comparisons, gpu_and_both_backends_run_the_stream_kernel, beyond_the_kernels_limits_the_gpu_sums_pairs],
 }
