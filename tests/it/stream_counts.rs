@@ -239,7 +239,64 @@ fn beyond_the_kernels_limits_the_gpu_sums_pairs(evaluator: &mut Evaluator) {
     assert_close("145 sums", &on_gpu.shares, &on_cpu.shares, 1e-5);
 }
 
+/// Groups whose marginal misses an action (d = 2 of k = 3 axes, the middle
+/// one or the first) beside a uniform rest: the kernel maps the axes to
+/// their actions as the twin does, and both equal the CPU routes.
+fn groups_on_fewer_axes_than_actions(evaluator: &mut Evaluator) {
+    let mut cpu = Evaluator::new();
+    for (marginal, axes) in [(vec![0.6, 0.0, 0.4], 2), (vec![0.0, 0.3, 0.7], 2)] {
+        for family in FAMILIES {
+            let n = 20;
+            let game = unitsum_gpu::internals::random_game(
+                &mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7),
+                family,
+                n,
+                3,
+                2,
+            )
+            .unwrap();
+            let problem = Problem::new(
+                n,
+                3,
+                game,
+                vec![
+                    unitsum_gpu::Coalition::new(
+                        (0..17).collect(),
+                        unitsum_gpu::Policy::Independent {
+                            marginals: vec![marginal.clone(); 17],
+                        },
+                    ),
+                    unitsum_gpu::Coalition::new((17..n).collect(), unitsum_gpu::Policy::Uniform),
+                ],
+            )
+            .unwrap();
+            let name = format!("{family}, group marginal {marginal:?}");
+            let (flat, input) = stream_input(&problem).unwrap();
+            assert_eq!(input.axes.len(), axes, "{name}");
+            let data = stream_data(&flat, &input);
+            let twin = stream_counts(
+                &flat,
+                &data.words,
+                &data.reals,
+                data.header,
+                0,
+                input.cells(),
+            );
+            let kernel = gpu_stream_sums(evaluator, &flat, &input, &data).unwrap();
+            let mass = *twin.last().unwrap();
+            for (a, b) in kernel.iter().zip(&twin) {
+                assert!((a - b).abs() <= F64_TOLERANCE * mass, "{name}: {a} vs {b}");
+            }
+            let twin = shares(&problem, &twin);
+            let route = counts(&mut cpu, &problem, Backend::Cpu, CountsAlgorithm::Stream);
+            assert_close(&name, &twin, &route.shares, 1e-12);
+            let direct = counts(&mut cpu, &problem, Backend::Cpu, CountsAlgorithm::Direct);
+            assert_close(&name, &twin, &direct.shares, 1e-11);
+        }
+    }
+}
+
 super::trials! {
     cpu: [],
-    gpu: [kernel_equals_its_twin_and_the_twin_the_cpu_routes, a_perturbed_table_entry_fails_the_comparisons, gpu_and_both_backends_run_the_stream_kernel, beyond_the_kernels_limits_the_gpu_sums_pairs],
+    gpu: [kernel_equals_its_twin_and_the_twin_the_cpu_routes, a_perturbed_table_entry_fails_the_comparisons, gpu_and_both_backends_run_the_stream_kernel, beyond_the_kernels_limits_the_gpu_sums_pairs, groups_on_fewer_axes_than_actions],
 }
