@@ -1,8 +1,7 @@
 //! Which algorithm computes the counts method's sums: the direct pair sum
 //! over count distributions ([`crate::counts::direct`], also on the GPU), the FFT
 //! over the count grid ([`crate::counts::fft`]) or leave-one-out distributions
-//! on the count simplex ([`crate::counts::leave_one_out`]), both on the CPU, or
-//! one streamed pass ([`crate::counts::stream`], also on the GPU); chosen
+//! on the count simplex ([`crate::counts::leave_one_out`]), both on the CPU; chosen
 //! by estimated cost within the memory limit, with the FFT's rounding bound
 //! checked after the fact.
 
@@ -62,11 +61,7 @@ pub enum CountsAlgorithm {
     /// One pass over the count simplex of the largest group of players on
     /// one marginal (a multinomial streamed by ratios of neighbours, shares
     /// from the family at each cell, nothing tabulated) beside a rest with
-    /// few totals: deviation payoffs and one large group. On the CPU, and
-    /// with `--backend gpu|both` (or `auto` on a hardware GPU) as the kernel
-    /// `shaders/stream_counts.wgsl` in f64 (without SHADER_F64 or beyond the
-    /// kernel's limits the GPU sums pairs directly; a one-player rest's
-    /// all-actions pass stays on the CPU).
+    /// few totals: deviation payoffs and one large group, on the CPU.
     Stream,
 }
 
@@ -113,21 +108,61 @@ impl LeaveOneOutRoute {
 
 /// How many of the FFT's counted operations run per nanosecond and core,
 /// relative to the cost model's one: its transforms are vectorised
-/// (rustfft). Measured on the development machine, release, idle: two
-/// coalitions at n = 1000, k = 3 cost 5.3e8 operations and took 0.071 s on
-/// 2 threads (3.7 per ns and core). It times the FFT's estimate only;
-/// `auto` compares the routes' counted operations as before.
-const FFT_SPEED: f64 = 3.0;
+/// (rustfft). With [`LEAVE_ONE_OUT_SPEED`] it turns both routes' counted
+/// operations into time, for their estimates and for `auto`'s choice.
+///
+/// Measured on the development machine (2-core x86-64 VM, release,
+/// 2026-12-07, under load: other builds ran, load average 8–9, so CPU time
+/// (user + sys, `/usr/bin/time`) is the figure; the estimate is a wall time
+/// on 2 threads, compared here with CPU time / 2), `eval --method counts
+/// --counts fft|leave-one-out` on the `bench --scale` shapes: operations
+/// counted, CPU seconds, operations per CPU-ns.
+///
+/// | case | FFT | leave-one-out |
+/// |---|---|---|
+/// | three coalitions, proportional, n = 500, k = 4 | 3.1e11, 71.2 s, 4.4 | 4.6e10, 25.8 s, 1.8 |
+/// | same, n = 250, k = 4 | 1.7e10, 3.17 s, 5.4 | 3.3e9, 1.84 s, 1.8 |
+/// | same, n = 128, k = 4 | 2.4e9, 0.50 s, 4.8 | 2.9e8, 0.18 s, 1.6 |
+/// | same, n = 1000, k = 3 | 7.7e8, 0.24 s, 3.2 | 1.8e9, 0.69 s, 2.6 |
+/// | two coalitions, plurality, indep. / indep., n = 200, k = 5 | refused (16.4 GiB) | 3.8e10, 31.6 s, 1.2 |
+/// | same, proportional, indep. / common, n = 200, k = 5 | refused (16.4 GiB) | 2.2e10, 17.1 s, 1.3 |
+/// | two coalitions, plurality, n = 384, k = 4 | 6.0e10, 11.2 s, 5.4 | 8.2e9, 4.54 s, 1.8 |
+/// | same, n = 1000, k = 3 | 5.3e8, 0.15 s, 3.5 | 9.4e8, 0.44 s, 2.1 |
+/// | proportional, indep. / common, n = 1000, k = 3 | 5.1e8, 0.14 s, 3.6 | 4.9e8, 0.22 s, 2.2 |
+///
+/// In every row the faster of the two is the one with the smaller
+/// operations divided by its speed (the last row's counted operations
+/// alone would pick leave-one-out, 57% slower; `auto` takes the stream
+/// there, 0.04 s). The estimates are within 0.67–1.45 of CPU time / 2 on
+/// every row (with 3.0 and no leave-one-out speed: 0.81–2.6).
+const FFT_SPEED: f64 = 4.0;
+
+/// Leave-one-out's counted operations per nanosecond and core on the
+/// symmetric route (see [`FFT_SPEED`]'s table: 1.2 to 2.6).
+const LEAVE_ONE_OUT_SPEED: f64 = 1.8;
+
+/// `cost` counted operations of the FFT in the cost model's unit (one
+/// operation per nanosecond and core): what `auto` compares.
+fn fft_time(cost: f64) -> f64 {
+    cost / FFT_SPEED
+}
+
+/// `cost` counted operations of symmetric leave-one-out in the cost
+/// model's unit (see [`fft_time`]).
+fn leave_one_out_time(cost: f64) -> f64 {
+    cost / LEAVE_ONE_OUT_SPEED
+}
 
 impl Route {
     /// The cost model's time for this route at `cost` operations, on the
     /// CPU (what a long job's notice and `Evaluation::estimated_seconds`
     /// say).
     pub(crate) fn estimated_seconds(&self, cost: f64) -> f64 {
-        match self {
-            Route::Fft(..) => crate::watch::estimated_seconds(cost / FFT_SPEED),
-            _ => crate::watch::estimated_seconds(cost),
-        }
+        crate::watch::estimated_seconds(match self {
+            Route::Fft(..) => fft_time(cost),
+            Route::LeaveOneOut(LeaveOneOutRoute::Symmetric(_)) => leave_one_out_time(cost),
+            _ => cost,
+        })
     }
 
     /// The route `algorithm` asks for, or `Auto`'s cheaper one that fits in
@@ -193,7 +228,7 @@ impl Route {
             let cost = fft.cost();
             return Ok((Route::Fft(fft, direct), cost));
         }
-        // Auto: the cheapest that fits.
+        // Auto: the fastest that fits, by the cost model's time.
         let direct_fits = memory::check("", direct.bytes, memory_limit, Remedy::Sampling)
             .and_then(|()| crate::counts::direct::CountSpace::new(n, k).map(drop))
             .is_ok();
@@ -201,8 +236,8 @@ impl Route {
         let mut best: Option<(f64, u8)> = None;
         for (cost, fits, which) in [
             (direct.cost, direct_fits, 0u8),
-            (fft.cost(), fft_fits.is_ok(), 1),
-            (loo_cost, loo_fits, 2),
+            (fft_time(fft.cost()), fft_fits.is_ok(), 1),
+            (leave_one_out_time(loo_cost), loo_fits, 2),
             (stream_cost, stream_fits, 3),
         ] {
             if fits && best.is_none_or(|(c, _)| cost < c) {
@@ -211,7 +246,10 @@ impl Route {
         }
         match (best, fft_fits) {
             (Some((_, 0)), _) => Self::direct(problem, &direct, memory_limit),
-            (Some((cost, 1)), _) => Ok((Route::Fft(fft, direct), cost)),
+            (Some((_, 1)), _) => {
+                let cost = fft.cost();
+                Ok((Route::Fft(fft, direct), cost))
+            }
             (Some((cost, 3)), _) => Ok((Route::Stream(stream.expect("fits")), cost)),
             (Some(_), _) => leave_one_out(loo),
             // Nothing fits: the FFT's refusal says how much it needs.
@@ -664,6 +702,81 @@ mod tests {
             pairs,
         });
         (run, notes)
+    }
+
+    /// What `auto` takes for `problem` at the default memory limit.
+    fn auto_takes(problem: &Problem) -> &'static str {
+        let plan = Plan::new(problem);
+        let limit = crate::memory::DEFAULT_MEMORY_LIMIT;
+        match Route::new(problem, &plan, CountsAlgorithm::Auto, limit)
+            .unwrap()
+            .0
+        {
+            Route::Direct(_) => "direct",
+            Route::Fft(..) => "fft",
+            Route::LeaveOneOut(_) => "leave-one-out",
+            Route::Stream(_) => "stream",
+        }
+    }
+
+    /// `auto` takes, on the shapes [`FFT_SPEED`]'s table measured, the route
+    /// that was faster there (the FFT where it beat leave-one-out, the
+    /// stream where it applies), and on the other symmetric `bench --scale`
+    /// rows the route it took before the speeds (README, "Counts at
+    /// scale").
+    #[test]
+    fn auto_takes_the_measured_faster_route() {
+        use crate::bench::cases::{deviation, singletons, three_coalitions, two_policies};
+        let cases = [
+            (deviation(1000, 3, 0).unwrap(), "stream"),
+            (deviation(200, 5, 0).unwrap(), "stream"),
+            (singletons(200, 4).unwrap(), "leave-one-out"),
+            (three_coalitions(500, 4).unwrap(), "leave-one-out"),
+            (three_coalitions(250, 4).unwrap(), "leave-one-out"),
+            (three_coalitions(128, 4).unwrap(), "leave-one-out"),
+            (three_coalitions(1000, 3).unwrap(), "fft"),
+            (
+                two_policies(200, 5, "plurality", "independent").unwrap(),
+                "leave-one-out",
+            ),
+            (
+                two_policies(200, 5, "proportional", "common").unwrap(),
+                "stream",
+            ),
+            (
+                two_policies(384, 4, "plurality", "independent").unwrap(),
+                "leave-one-out",
+            ),
+            (
+                two_policies(1000, 3, "plurality", "independent").unwrap(),
+                "fft",
+            ),
+            (
+                two_policies(1000, 3, "proportional", "common").unwrap(),
+                "stream",
+            ),
+        ];
+        for (problem, expected) in &cases {
+            let (n, k) = (problem.players(), problem.actions());
+            assert_eq!(auto_takes(problem), *expected, "n={n} k={k}");
+        }
+    }
+
+    /// Between the FFT and leave-one-out alone, the speeds decide where the
+    /// counted operations would not: at n = 1000, k = 3, proportional
+    /// `independent` vs `common`, leave-one-out counts fewer operations
+    /// but the FFT was faster (0.14 s against 0.22 s of CPU).
+    #[test]
+    fn the_speeds_pick_the_fft_where_its_operations_alone_would_not() {
+        let problem = crate::bench::cases::two_policies(1000, 3, "proportional", "common").unwrap();
+        let plan = Plan::new(&problem);
+        let cost = |algorithm| Route::new(&problem, &plan, algorithm, u64::MAX).unwrap().1;
+        let (fft, loo) = (
+            cost(CountsAlgorithm::Fft),
+            cost(CountsAlgorithm::LeaveOneOut),
+        );
+        assert!(loo < fft, "counted: leave-one-out {loo:e}, FFT {fft:e}");
+        assert!(fft_time(fft) < leave_one_out_time(loo));
     }
 
     #[test]
