@@ -12,7 +12,8 @@
 // fixed tree, ties to the lower item. The host takes the best partials and
 // recomputes them on the CPU (src/gpu/best_response.rs).
 // Rust twin: src/cpu/best_response.rs (keep in sync). `real_t` is f64 with
-// SHADER_F64, else f32.
+// SHADER_F64, else f32. Composed with families.wgsl and simplex.wgsl (the
+// walk: unrank, advance).
 
 // Must be kept in sync with `PassParams` in src/cpu/best_response.rs.
 struct PassParams {
@@ -48,7 +49,6 @@ const NO_ITEM: u32 = 0xffffffffu;
 // Per partial: (best item, items processed, entries evaluated).
 @group(0) @binding(5) var<storage, read_write> best_items: array<u32>;
 
-var<private> walked: array<u32, MAX_ACTIONS>;
 var<workgroup> group_values: array<real_t, WORKGROUP_SIZE>;
 var<workgroup> group_items: array<u32, WORKGROUP_SIZE>;
 var<workgroup> group_done: array<u32, WORKGROUP_SIZE>;
@@ -56,71 +56,6 @@ var<workgroup> group_evaluated: array<u32, WORKGROUP_SIZE>;
 // item_value's sum and the entries it evaluated.
 var<private> item_sum: real_t;
 var<private> evaluated: u32;
-
-fn simplex_binom(a: u32, b: u32) -> u32 {
-    return words[pass_params.simplex_binom + a * config.actions + b];
-}
-
-// Vectors with an entry below c at a position with `after` positions behind
-// it and `rest` players left (twin: Simplex::below).
-fn below(rest: u32, c: u32, after: u32) -> u32 {
-    return simplex_binom(rest + after, after) - simplex_binom(rest - c + after, after);
-}
-
-// walked = the vector of rank `rank` (twin: Simplex::unrank).
-fn unrank(rank: u32) {
-    let k = config.actions;
-    var r = rank;
-    var rest = pass_params.total;
-    for (var p = 0u; p + 1u < k; p++) {
-        let after = k - 1u - p;
-        var lo = 0u;
-        var hi = rest;
-        while lo < hi {
-            let mid = lo + (hi - lo + 1u) / 2u;
-            if below(rest, mid, after) <= r {
-                lo = mid;
-            } else {
-                hi = mid - 1u;
-            }
-        }
-        walked[p] = lo;
-        r -= below(rest, lo, after);
-        rest -= lo;
-    }
-    walked[k - 1u] = rest;
-}
-
-// walked = the next vector in rank order; false after the last (twin:
-// Simplex::advance).
-fn advance() -> bool {
-    let last = config.actions - 1u;
-    if last == 0u {
-        return false;
-    }
-    if walked[last] > 0u {
-        walked[last - 1u] += 1u;
-        walked[last] -= 1u;
-        return true;
-    }
-    var j = last;
-    loop {
-        if j == 0u {
-            return false;
-        }
-        j -= 1u;
-        if walked[j] > 0u {
-            break;
-        }
-    }
-    if j == 0u {
-        return false;
-    }
-    walked[j - 1u] += 1u;
-    walked[last] = walked[j] - 1u;
-    walked[j] = 0u;
-    return true;
-}
 
 // item_sum = Σ_e w_e f(walked, mix entry e) in the mix's order; false (the
 // item abandoned) as soon as the partial sum plus tail[e + 1] is below
@@ -165,6 +100,9 @@ fn best_response(
     @builtin(workgroup_id) wid: vec3<u32>,
 ) {
     let k = config.actions;
+    simplex_total = pass_params.total;
+    simplex_positions = k;
+    simplex_binom_at = pass_params.simplex_binom;
     let offset = (wid.x * WORKGROUP_SIZE + lid) * pass_params.per_thread;
     var items = 0u;
     if offset < pass_params.count {

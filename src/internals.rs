@@ -16,6 +16,9 @@ pub use crate::cpu::oracle::oracle;
 pub use crate::cpu::philox::philox4x32_10;
 pub use crate::cpu::profile::ProfileState;
 pub use crate::cpu::sample::{accumulate_sample, draw_profile, sample};
+pub use crate::cpu::stream_counts::{
+    field as stream_field, stream_counts, stream_data, StreamData, StreamInput,
+};
 pub use crate::gpu::{GpuContext, Schedule};
 pub use crate::guarantee::{
     best_response_dense, double_oracle_with, payoff_matrix, PayoffMatrix, ShareSource, Simplex,
@@ -119,4 +122,30 @@ pub fn gpu_best_response(
 /// (`src/gpu/best_response.rs`, `PassBound`), in f64 or f32.
 pub fn pass_error_bound(f64: bool, k: usize, mix: &PassMix) -> f64 {
     crate::gpu::best_response::PassBound::new(f64, k, mix).eps
+}
+
+/// The counts method's streamed pass of `problem` (its `counts = stream`
+/// route) as `shaders/stream_counts.wgsl` takes it, with the problem's plan.
+pub fn stream_input(problem: &crate::Problem) -> crate::Result<(FlatPlan, StreamInput)> {
+    use crate::counts::route::Route;
+    let plan = Plan::new(problem);
+    let flat = FlatPlan::new(problem, &plan)?;
+    let (route, _) = Route::new(problem, &plan, crate::CountsAlgorithm::Stream, u64::MAX)?;
+    let Route::Stream(stream) = route else {
+        unreachable!("counts = stream gives the stream route or an error")
+    };
+    Ok((flat, stream.kernel_input()))
+}
+
+/// The streamed pass's raw sums on the GPU (slots, then the mass) from the
+/// words and reals `data` (for tests that edit them).
+pub fn gpu_stream_sums(
+    evaluator: &mut crate::Evaluator,
+    flat: &FlatPlan,
+    input: &StreamInput,
+    data: &StreamData,
+) -> crate::Result<Vec<f64>> {
+    evaluator
+        .gpu()?
+        .stream_counts_sums(flat, input, data, Default::default())
 }

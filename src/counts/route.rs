@@ -1,7 +1,8 @@
 //! Which algorithm computes the counts method's sums: the direct pair sum
 //! over count distributions ([`crate::counts::direct`], also on the GPU), the FFT
 //! over the count grid ([`crate::counts::fft`]) or leave-one-out distributions
-//! on the count simplex ([`crate::counts::leave_one_out`]), both on the CPU; chosen
+//! on the count simplex ([`crate::counts::leave_one_out`]), both on the CPU, or
+//! one streamed pass ([`crate::counts::stream`], also on the GPU); chosen
 //! by estimated cost within the memory limit, with the FFT's rounding bound
 //! checked after the fact.
 
@@ -61,7 +62,11 @@ pub enum CountsAlgorithm {
     /// One pass over the count simplex of the largest group of players on
     /// one marginal (a multinomial streamed by ratios of neighbours, shares
     /// from the family at each cell, nothing tabulated) beside a rest with
-    /// few totals: deviation payoffs and one large group, on the CPU.
+    /// few totals: deviation payoffs and one large group. On the CPU, and
+    /// with `--backend gpu|both` (or `auto` on a hardware GPU) as the kernel
+    /// `shaders/stream_counts.wgsl` in f64 (without SHADER_F64 or beyond the
+    /// kernel's limits the GPU sums pairs directly; a one-player rest's
+    /// all-actions pass stays on the CPU).
     Stream,
 }
 

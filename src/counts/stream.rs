@@ -210,6 +210,29 @@ impl StreamPlan {
         })
     }
 
+    /// The pass as `shaders/stream_counts.wgsl` takes it: the general
+    /// group + rest form (a one-player rest too: the lifted pass stays on
+    /// the CPU), with this route's tables `exp(D_a)` and its cutoff.
+    pub(crate) fn kernel_input(&self) -> crate::cpu::stream_counts::StreamInput {
+        use crate::cpu::stream_counts::{RestTotal, StreamInput};
+        debug_assert!(!self.lifted, "the lifted pass stays on the CPU");
+        StreamInput {
+            copies: self.copies,
+            axes: self.axes.clone(),
+            tables: Tables::new(self).weight,
+            rest: self
+                .rest
+                .iter()
+                .map(|cell| RestTotal {
+                    counts: cell.counts.clone(),
+                    group: cell.group.clone(),
+                    rest: cell.rest.clone(),
+                })
+                .collect(),
+            cutoff: LOG_CUTOFF.exp(),
+        }
+    }
+
     /// What `auto` says about the route.
     pub fn describe(&self) -> String {
         format!(

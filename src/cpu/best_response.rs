@@ -1,4 +1,5 @@
-//! Twin of `shaders/best_response.wgsl` (keep in sync): the double oracle's
+//! Twin of `shaders/best_response.wgsl` (keep in sync; its walk is
+//! `shaders/simplex.wgsl`'s, twin [`crate::cpu::simplex`]): the double oracle's
 //! best-response pass over one side's simplex of count vectors against the
 //! other side's mix, cut as the kernel cuts it (threads of `per_thread`
 //! consecutive items, workgroups of [`WORKGROUP_SIZE`] threads), each
@@ -114,12 +115,7 @@ pub fn pass_data(
     let k = simplex.actions();
     let mut words = flat.words.clone();
     let simplex_binom = words.len() as u32;
-    for a in 0..simplex.total() as u64 + k as u64 {
-        for b in 0..k as u64 {
-            let c = crate::counts::vectors::binomial(a, b);
-            words.push(u32::try_from(c).unwrap_or(u32::MAX));
-        }
-    }
+    words.extend(crate::cpu::simplex::simplex_binomials(simplex.total(), k));
     let mix_counts = words.len() as u32;
     words.extend_from_slice(&mix.counts);
     let mix_states = words.len() as u32;

@@ -19,6 +19,8 @@ pub(crate) mod payoff_profiles;
 pub(crate) mod philox;
 pub(crate) mod profile;
 pub(crate) mod sample;
+pub(crate) mod simplex;
+pub(crate) mod stream_counts;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

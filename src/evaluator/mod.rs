@@ -149,7 +149,8 @@ pub struct Options {
     pub auto_max_pairs: u64,
     /// With [`Backend::Both`]: the largest `max |GPU − CPU|` that agrees.
     pub tolerance: f64,
-    /// How the counts method sums (the GPU always sums pairs directly).
+    /// How the counts method sums (the GPU sums pairs directly, or runs the
+    /// streamed pass's kernel where [`CountsAlgorithm::Stream`] is the route).
     pub counts: CountsAlgorithm,
     /// Bytes a job may take ([`DEFAULT_MEMORY_LIMIT`] by default): larger
     /// jobs are refused before they start (so are jobs beyond the memory
@@ -795,12 +796,26 @@ impl Evaluator {
             Chosen::Counts(..) => flat.config.states,
         };
         GpuContext::check_limits(flat, accumulators)?;
+        let mut notes = Vec::new();
+        if let Chosen::Counts(Route::Stream(stream), _) = chosen {
+            // Beyond the kernel's limits, `gpu|both` sum the pairs directly
+            // on the GPU (as before the kernel); auto takes the CPU's stream.
+            match self.run_gpu_stream(flat, stream, watch) {
+                Err(Error::TooLarge { message, .. }) if options.backend != Backend::Auto => {
+                    notes.push(format!(
+                        "counts: {message}; the GPU sums the pairs directly"
+                    ));
+                }
+                other => return other,
+            }
+        }
         if let Chosen::Counts(
             route @ (Route::Fft(..) | Route::LeaveOneOut(_) | Route::Stream(_)),
             _,
         ) = chosen
         {
-            // The GPU sums pairs directly: auto leaves the others to the CPU.
+            // The GPU sums pairs directly (the stream has its kernel, above):
+            // auto leaves the others to the CPU.
             if options.backend == Backend::Auto {
                 return Err(Error::too_large(
                     format!("the counts method's {} run on the CPU", route.describe()),
@@ -833,6 +848,28 @@ impl Evaluator {
             rounding_bound: None,
             counts_algorithm: count_pairs.map(|_| CountsAlgorithm::Direct),
             count_pairs,
+            notes,
+        })
+    }
+
+    /// The streamed pass on the GPU: its own kernel (f64; refused as too
+    /// large without SHADER_F64 or beyond its limits).
+    fn run_gpu_stream(
+        &mut self,
+        flat: &FlatPlan,
+        stream: &crate::counts::stream::StreamPlan,
+        watch: Watch<'_>,
+    ) -> Result<Run> {
+        let gpu = self.gpu()?;
+        let sums = gpu.stream_counts(flat, &stream.kernel_input(), watch)?;
+        Ok(Run {
+            side: Side::Gpu,
+            sums,
+            adapter: gpu.adapter_name(),
+            seconds: 0.0,
+            rounding_bound: None,
+            counts_algorithm: Some(CountsAlgorithm::Stream),
+            count_pairs: None,
             notes: Vec::new(),
         })
     }

@@ -9,6 +9,7 @@ mod payoff;
 pub(crate) mod probe;
 mod run;
 mod sample;
+mod stream_counts;
 
 use std::sync::{Arc, Mutex};
 
@@ -34,6 +35,8 @@ pub(crate) mod shaders {
     pub const ENUMERATE: &str = include_str!("../../shaders/enumerate.wgsl");
     pub const PROBE: &str = include_str!("../../shaders/probe.wgsl");
     pub const BEST_RESPONSE: &str = include_str!("../../shaders/best_response.wgsl");
+    pub const SIMPLEX: &str = include_str!("../../shaders/simplex.wgsl");
+    pub const STREAM_COUNTS: &str = include_str!("../../shaders/stream_counts.wgsl");
 }
 
 /// The kernels that run over many dispatches.
@@ -53,6 +56,8 @@ pub(crate) enum Kernel {
     PayoffProfiles,
     /// shaders/best_response.wgsl, its reals in f64 (`true`) or f32
     BestResponse(bool),
+    /// shaders/stream_counts.wgsl (f64 only)
+    StreamCounts,
 }
 
 impl Kernel {
@@ -65,6 +70,7 @@ impl Kernel {
             Kernel::PayoffCounts => "payoff_counts",
             Kernel::PayoffProfiles => "payoff_profiles",
             Kernel::BestResponse(_) => "best_response",
+            Kernel::StreamCounts => "stream_counts",
         }
     }
 
@@ -76,7 +82,7 @@ impl Kernel {
             Kernel::CountPairs => "pair of count vectors",
             Kernel::CountShares => "count vector",
             Kernel::PayoffCounts | Kernel::PayoffProfiles => "payoff entry",
-            Kernel::BestResponse(_) => "count vector",
+            Kernel::BestResponse(_) | Kernel::StreamCounts => "count vector",
         }
     }
 
@@ -93,7 +99,13 @@ impl Kernel {
                 return compose(&[FAMILIES, PROFILE, PAYOFF, PAYOFF_PROFILES])
             }
             Kernel::BestResponse(f64) => {
-                return compose_real(if f64 { "f64" } else { "f32" }, &[FAMILIES, BEST_RESPONSE])
+                let real = if f64 { "f64" } else { "f32" };
+                return compose_real(real, &[FAMILIES, SIMPLEX, BEST_RESPONSE]);
+            }
+            // The host runs it only with SHADER_F64 (no f32 variant).
+            Kernel::StreamCounts => {
+                let pieces = [FAMILIES, SIMPLEX, DISPATCH, STREAM_COUNTS];
+                return format!("alias acc_t = f64;\n{}", compose_real("f64", &pieces));
             }
         };
         format!("alias acc_t = {accumulator};\n{}", compose(pieces))
@@ -670,9 +682,42 @@ mod tests {
             walks_coalition, simplex_binom, mix_counts, mix_states, mix_weights, mix_tail, floor,
             partial_base);
         for real in ["f32", "f64"] {
-            let source = super::compose_real(real, &[FAMILIES, BEST_RESPONSE]);
+            let source = super::compose_real(real, &[FAMILIES, SIMPLEX, BEST_RESPONSE]);
             assert_eq!(wgsl_layout(&source, "PassParams"), pass, "{real}");
         }
+    }
+
+    /// `source` parsed and validated by naga as wgpu does before a driver
+    /// sees it (f64 allowed), or naga's message.
+    fn validate(source: &str) -> Result<(), String> {
+        use naga::valid::{Capabilities, ValidationFlags, Validator};
+        let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
+        Validator::new(ValidationFlags::all(), Capabilities::FLOAT64)
+            .validate(&module)
+            .map(drop)
+            .map_err(|e| e.emit_to_string(source))
+    }
+
+    /// The kernels that compose the simplex walk validate, the streamed
+    /// pass's (f64) and the best-response pass's (both reals); the streamed
+    /// pass without the walk's piece does not.
+    #[test]
+    fn the_simplex_kernels_validate() {
+        use super::Kernel;
+        for kernel in [
+            Kernel::StreamCounts,
+            Kernel::BestResponse(true),
+            Kernel::BestResponse(false),
+        ] {
+            if let Err(e) = validate(&kernel.source("f64")) {
+                panic!("{kernel:?}: {e}");
+            }
+        }
+        let without = format!(
+            "alias acc_t = f64;\n{}",
+            super::compose_real("f64", &[FAMILIES, DISPATCH, STREAM_COUNTS])
+        );
+        assert!(validate(&without).is_err());
     }
 
     /// The comparison can fail: a struct with one field moved does not match.

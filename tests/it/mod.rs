@@ -41,13 +41,14 @@ pub mod role_counts;
 pub mod role_oracle;
 pub mod sampling;
 pub mod scale;
+pub mod stream_counts;
 pub mod sweep;
 pub mod theorems;
 pub mod trust;
 
 /// Every test of every module.
 pub fn all_trials() -> Vec<libtest_mimic::Trial> {
-    let modules: [Vec<libtest_mimic::Trial>; 25] = [
+    let modules: [Vec<libtest_mimic::Trial>; 26] = [
         best_response::trials(),
         cli::trials(),
         contexts::trials(),
@@ -70,6 +71,7 @@ pub fn all_trials() -> Vec<libtest_mimic::Trial> {
         role_oracle::trials(),
         sampling::trials(),
         scale::trials(),
+        stream_counts::trials(),
         sweep::trials(),
         theorems::trials(),
         trust::trials(),

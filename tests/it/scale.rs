@@ -366,7 +366,14 @@ fn gpu_direct_sum_agrees_with_cpu_fft_and_leave_one_out(gpu: &mut unitsum_gpu::E
 
 /// A group of `n − rest` players on one random marginal (split into two
 /// coalitions when `split`) beside `rest` players of policy `kind`.
-fn group_problem(seed: u64, family: &str, kind: &str, n: usize, k: usize, split: bool) -> Problem {
+pub fn group_problem(
+    seed: u64,
+    family: &str,
+    kind: &str,
+    n: usize,
+    k: usize,
+    split: bool,
+) -> Problem {
     let mut rng = StdRng::seed_from_u64(seed);
     let rest = 3;
     let p = marginal(&mut rng, k);

@@ -59,8 +59,8 @@ pub struct BenchArgs {
     #[arg(long)]
     scale: bool,
     /// With --scale: the backend that runs the rows (the GPU sums count
-    /// pairs directly and runs the double oracle's passes; rows beyond its
-    /// limits are skipped, with the reason on stderr).
+    /// pairs directly, runs the streamed pass and the double oracle's
+    /// passes; rows beyond its limits are skipped, with the reason on stderr).
     #[arg(long, value_parser = crate::named::named::<Backend>(), default_value_t = Backend::Cpu)]
     backend: Backend,
 }
