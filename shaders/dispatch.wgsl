@@ -7,7 +7,8 @@
 
 // Must be kept in sync with `DispatchParams` in src/gpu/run.rs.
 struct Dispatch {
-    // enumerate: mixed-radix digits of the dispatch's first profile.
+    // enumerate: mixed-radix digits of the dispatch's first profile;
+    // stream_counts: digits[0].x is the word offset of its header.
     digits: array<vec4<u32>, 16>,
     // sample: index of the dispatch's first sample (u64 as lo, hi).
     first_lo: u32,

@@ -70,7 +70,8 @@ pub(super) struct Job<'a> {
     pub iterations_per_item: u64,
     pub iterations_at_start: u64,
     pub seed: u64,
-    /// Fills the digits of the dispatch's first item (enumeration only).
+    /// Fills the digits of the dispatch's first item (enumeration), or
+    /// the header offset the streamed pass reads from `digits[0]`.
     pub digits: Option<&'a dyn Fn(u64) -> Vec<u32>>,
     pub watch: crate::watch::Watch<'a>,
 }
