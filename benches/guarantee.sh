@@ -38,4 +38,10 @@ done
 run "roles n=100 (50+50) k=3, coalition (30, 20), double oracle" benches/specs/roles-guarantee-congestion-n100-r2-k3.json
 run "given n=1000 k=3 s=500, 1 state" benches/specs/given-proportional-n1000-k3.json --against given
 run "given n=1000 k=3 s=500, 2 states" benches/specs/given-proportional-n1000-k3-2states.json --against given
+# Against a wide distribution of the others (600 on one non-uniform
+# marginal against 400): correlations on the count grid where the pass's
+# skipping fails (flat payoffs, plurality near-uniform: 4.4e10 terms a round).
+for spec in benches/specs/given-*-wide*.json; do
+  run "given $(basename "$spec" .json)" "$spec" --against given
+done
 /usr/bin/time -f "power roles 20+20 k=3 (441 compositions): %e s, %M kB peak" "$bin" power benches/specs/power-roles-congestion-n40-r2-k3.json > /dev/null

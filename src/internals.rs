@@ -21,8 +21,8 @@ pub use crate::cpu::stream_counts::{
 };
 pub use crate::gpu::{GpuContext, Schedule};
 pub use crate::guarantee::{
-    best_response_dense, double_oracle_with, payoff_matrix, PayoffMatrix, ShareSource, Simplex,
-    PAYOFF_TOLERANCE,
+    best_response_by, best_response_dense, double_oracle_with, payoff_matrix, GivenRoute,
+    PayoffMatrix, ShareSource, Simplex, PAYOFF_TOLERANCE,
 };
 pub use crate::plan::{sampling_thresholds, FlatPlan, Plan};
 pub use crate::spec::generate::{distribution, random_game, random_joint, random_marginals};

@@ -148,7 +148,7 @@ const LEAVE_ONE_OUT_SPEED: f64 = 1.8;
 
 /// `cost` counted operations of the FFT in the cost model's unit (one
 /// operation per nanosecond and core): what `auto` compares.
-fn fft_time(cost: f64) -> f64 {
+pub(crate) fn fft_time(cost: f64) -> f64 {
     cost / FFT_SPEED
 }
 

@@ -565,6 +565,7 @@ pub(crate) fn best_response(
     };
     Ok(BestResponse {
         value,
+        route: "dense".into(),
         policy: joint_policy(&matrix, &weights),
         copy_value,
         informed_copy_value,

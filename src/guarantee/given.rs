@@ -1,5 +1,6 @@
 //! Best response and the informed copy against the others' given policies
-//! by one pass over the coalition's count vectors, no payoff matrix
+//! by one pass per round over the coalition's count vectors (or by
+//! correlations on the count grid), no payoff matrix
 //! (docs/THEORY.md, "Guarantees at scale"), in symmetric and role games.
 //!
 //! The others' policies induce a distribution Q of their (per-role) count
@@ -13,18 +14,27 @@
 //! state (exact f64 sums), `upper = max_N Σ_x μ_x g_x(N)` for the states'
 //! mix μ bounds every policy. With one state this is the max over N, found
 //! in at most two passes.
+//!
+//! In symmetric games each round's max over N can come instead from the
+//! payoffs of every N at once, by correlations of Q with the share tables
+//! on the FFT count grid (`correlated.rs`), the candidates within the
+//! bounds of the best valued by the pass's exact sums: the same answer. The
+//! route is chosen by an estimate of cost and memory ([`choose_oracle`])
+//! and named in the notes and the JSON.
 
 use std::collections::HashMap;
 
+use super::correlated::Correlated;
 use super::double_oracle::GAP;
 use super::lp::{maximin, support as kept};
-use super::passes::{best_strategy, worst_reply, Vector};
+use super::passes::{best_strategy, worst_reply, Found, Vector};
 use super::shares::{Shares, Streamed};
 use super::simplex::Simplex;
-use super::{checked_value, sides, BestResponse, GuaranteeOptions};
+use super::{checked_value, sides, BestResponse, GivenRoute, GuaranteeOptions};
 use crate::counts::direct::{CountDistribution, CountSpace, CountsPlan, Key};
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 use crate::evaluator::{Evaluator, Options};
+use crate::memory::{self, DEFAULT_MEMORY_LIMIT};
 use crate::model::policy::Policy;
 use crate::model::problem::Problem;
 use crate::plan::{FlatPlan, Plan};
@@ -94,11 +104,149 @@ struct Certified {
     rounds: usize,
 }
 
-/// `max_π min_x Σ_N π(N) g_x(N)` by column generation over `coalition`.
+/// How each round finds the coalition's best count vector.
+enum Oracle {
+    /// One pruned pass over every vector ([`best_strategy`]).
+    Pass,
+    /// The correlations' approximate payoffs, candidates valued exactly;
+    /// rounds with too many candidates take their upper bound from the
+    /// correlations (counted in `bounded`).
+    Correlated {
+        tables: Correlated,
+        bounded: usize,
+        candidates: usize,
+    },
+}
+
+impl Oracle {
+    /// [`best_strategy`]'s answer against `mix` (the states' mix `mu`
+    /// expanded over the others' vectors).
+    fn best_strategy<S: Shares>(
+        &mut self,
+        shares: &S,
+        coalition: &Simplex,
+        mu: &[(usize, f64)],
+        mix: &[(usize, &Vector<S::Key>, f64)],
+        watch: &Watch<'_>,
+    ) -> Result<Found> {
+        match self {
+            Oracle::Pass => best_strategy(shares, coalition, mix, watch),
+            Oracle::Correlated {
+                tables,
+                bounded,
+                candidates,
+            } => {
+                watch.check()?;
+                let round = tables.best_strategy(shares, coalition, mu, mix);
+                *candidates = (*candidates).max(round.candidates);
+                *bounded += usize::from(round.bounded);
+                Ok(round.found)
+            }
+        }
+    }
+
+    /// The oracle of `route` (`Pass` or `Correlation`: its tables built
+    /// now, their grid and bound noted).
+    fn new(
+        route: GivenRoute,
+        shares: &Streamed,
+        coalition: &Simplex,
+        q: &[(Vector<()>, f64)],
+        watch: &Watch<'_>,
+        notes: &mut Vec<String>,
+    ) -> Result<Oracle> {
+        if route == GivenRoute::Pass {
+            return Ok(Oracle::Pass);
+        }
+        let tables = Correlated::new(shares.flat(), coalition, q, watch)?;
+        notes.push(format!(
+            "correlation on the {} grid: payoffs within {:.1e}; each round values exactly the \
+             vectors within twice that (and the exact sums' rounding) of the best",
+            tables.grid,
+            tables.bound()
+        ));
+        Ok(Oracle::Correlated {
+            tables,
+            bounded: 0,
+            candidates: 0,
+        })
+    }
+
+    /// The route's name in the JSON.
+    fn name(&self) -> &'static str {
+        match self {
+            Oracle::Pass => "pass",
+            Oracle::Correlated { .. } => "correlation",
+        }
+    }
+}
+
+/// The route `asked` resolves to (`Pass` or `Correlation`), with a note
+/// saying which and why: the correlations where the game is symmetric,
+/// their grid fits in memory and their estimated time is below one round
+/// of the pass against the others' `others` count vectors (without its
+/// skipping, an upper estimate), else the pass.
+fn choose_route(
+    problem: &Problem,
+    coalition: &Simplex,
+    others: usize,
+    asked: GivenRoute,
+) -> Result<(GivenRoute, String)> {
+    let (n, k, states) = (problem.players(), problem.actions(), problem.states());
+    let terms = coalition.len() as f64 * others as f64 * (states * k) as f64;
+    let pass = terms * SECONDS_PER_TERM / rayon::current_num_threads() as f64;
+    let symmetric = problem.game().is_symmetric() && coalition.blocks() == 1 && k >= 2;
+    let by_pass = |why: String| {
+        Ok((
+            GivenRoute::Pass,
+            format!("best response by the pass ({why})"),
+        ))
+    };
+    if asked == GivenRoute::Pass {
+        return by_pass("asked for".into());
+    }
+    if !symmetric {
+        if asked == GivenRoute::Auto {
+            return by_pass("per-role count vectors: no one grid".into());
+        }
+        return Err(Error::usage(
+            "route",
+            "the correlation route needs a symmetric game (one count vector per side)",
+        ));
+    }
+    let bytes = Correlated::memory_bytes(n, k, states, coalition.len());
+    let fits = memory::check(
+        "the best response's correlations",
+        bytes,
+        DEFAULT_MEMORY_LIMIT,
+        Remedy::SmallerProblem,
+    );
+    let cost = crate::counts::fft::correlate::Correlator::cost(n, k, states);
+    let fft = crate::watch::estimated_seconds(crate::counts::route::fft_time(cost));
+    let estimate = format!("est. {fft:.2} s against {pass:.2} s per round for the pass");
+    match fits {
+        Err(_) if asked == GivenRoute::Auto => by_pass(format!(
+            "the correlations' {} would not fit",
+            memory::human(bytes)
+        )),
+        Ok(()) if asked == GivenRoute::Auto && fft >= pass => {
+            by_pass(format!("correlations: {estimate}"))
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok((
+            GivenRoute::Correlation,
+            format!("best response by correlation on the count grid ({estimate})"),
+        )),
+    }
+}
+
+/// `max_π min_x Σ_N π(N) g_x(N)` by column generation over `coalition`,
+/// each round's best strategy by `oracle`.
 fn solve<S: Shares>(
     shares: &S,
     coalition: &Simplex,
     q: &[(Vector<S::Key>, f64)],
+    oracle: &mut Oracle,
     options: &GuaranteeOptions,
     watch: &Watch<'_>,
 ) -> Result<Certified> {
@@ -136,7 +284,7 @@ fn solve<S: Shares>(
         // Largest weights first over every state (the pass skips sooner);
         // the sort is stable, so one state keeps Q's order.
         mix.sort_by(|a, b| b.2.total_cmp(&a.2));
-        let found = best_strategy(shares, coalition, &mix, watch)?;
+        let found = oracle.best_strategy(shares, coalition, &mu, &mix, watch)?;
         upper = upper.min(found.value);
         let lower = best.as_ref().expect("set").0;
         let stopped = if upper - lower <= GAP {
@@ -261,12 +409,14 @@ fn announce_rounds(evaluator: &Evaluator, problem: &Problem, vectors: u64, other
 }
 
 /// Coalition j's best response to the others' given policies in a game
-/// where only counts matter, by one pass per round over its count vectors.
+/// where only counts matter, by one pass per round over its count vectors
+/// or by correlations on the count grid (`route`; `Auto` by cost).
 pub(crate) fn best_response(
     evaluator: &mut Evaluator,
     problem: &Problem,
     j: usize,
     options: &GuaranteeOptions,
+    route: GivenRoute,
 ) -> Result<BestResponse> {
     let (coalition, others) = sides(problem, j);
     super::check_pass_size(problem, &(coalition.clone(), others.clone()))?;
@@ -275,18 +425,22 @@ pub(crate) fn best_response(
     let mut notes = Vec::new();
     let (progress, cancel) = evaluator.watch();
     let watch = Watch::new(progress.as_deref(), cancel.as_ref());
-    announce_rounds(
-        evaluator,
-        problem,
-        coalition.len(),
-        counts.others[j].entries.len(),
-    );
+    let (route, chosen) = choose_route(problem, &coalition, counts.others[j].entries.len(), route)?;
+    notes.push(chosen);
+    if route == GivenRoute::Pass {
+        announce_rounds(
+            evaluator,
+            problem,
+            coalition.len(),
+            counts.others[j].entries.len(),
+        );
+    }
     let q = weighted(&shares, &others, &counts.space, &counts.others[j], &watch)?;
-    let c = solve(&shares, &coalition, &q, options, &watch)?;
+    let mut oracle = Oracle::new(route, &shares, &coalition, &q, &watch, &mut notes)?;
+    let c = solve(&shares, &coalition, &q, &mut oracle, options, &watch)?;
     notes.push(format!(
-        "best response by one pass per round over the coalition's {} count vectors against \
-         the others' {} (f64 shares on the CPU, no payoff matrix): {} round{}, {:.12} ≤ v ≤ \
-         {:.12}",
+        "best response over the coalition's {} count vectors against the others' {} (f64 \
+         shares on the CPU, no payoff matrix): {} round{}, {:.12} ≤ v ≤ {:.12}",
         coalition.len(),
         q.len(),
         c.rounds,
@@ -294,6 +448,20 @@ pub(crate) fn best_response(
         c.lower,
         c.upper
     ));
+    if let Oracle::Correlated {
+        bounded,
+        candidates,
+        ..
+    } = &oracle
+    {
+        notes.push(format!(
+            "correlation: at most {candidates} candidate vector{} per round within the bounds of \
+             the best; {bounded} round{} with too many to value exactly took the upper bound \
+             from the correlations",
+            if *candidates == 1 { "" } else { "s" },
+            if *bounded == 1 { "" } else { "s" },
+        ));
+    }
     let value = checked_value("best response's value", c.lower)?;
     checked_value("best response's upper bound", c.upper)?;
     if let Some(why) = &c.stopped {
@@ -319,6 +487,7 @@ pub(crate) fn best_response(
     }
     Ok(BestResponse {
         value,
+        route: oracle.name().into(),
         policy: Policy::Counts {
             support: c
                 .policy
@@ -330,4 +499,51 @@ pub(crate) fn best_response(
         informed_copy_value,
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::game::Game;
+    use crate::model::problem::Coalition;
+
+    /// `auto` takes the correlations where the pass's round is estimated far
+    /// dearer (n = 1000, k = 3, 400 against a wide 600), the pass where the
+    /// grid does not fit (k = 4: 1024^3 cells) or is dearer (a narrow Q),
+    /// and says which in its note.
+    #[test]
+    fn auto_chooses_by_cost_and_memory() {
+        for (k, others, want) in [
+            (3, 180_000, GivenRoute::Correlation),
+            (4, 180_000, GivenRoute::Pass),
+            (3, 50, GivenRoute::Pass),
+        ] {
+            let n = 1000;
+            let problem = Problem::new(
+                n,
+                k,
+                Game::Proportional {
+                    weights: vec![(1..=k).map(|w| w as f64).collect()],
+                },
+                vec![
+                    Coalition::new((0..400).collect(), Policy::Uniform),
+                    Coalition::new((400..n).collect(), Policy::Uniform),
+                ],
+            )
+            .unwrap();
+            let (coalition, _) = sides(&problem, 0);
+            let (route, note) =
+                choose_route(&problem, &coalition, others, GivenRoute::Auto).unwrap();
+            assert_eq!(route, want, "k={k} others={others}: {note}");
+            let says = if want == GivenRoute::Pass {
+                "by the pass"
+            } else {
+                "by correlation"
+            };
+            assert!(note.contains(says), "{note}");
+            if k == 4 {
+                assert!(note.contains("would not fit"), "{note}");
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@
 //! maxmin; `curve.rs` runs either over coalition sizes; `given.rs` is the
 //! best response against given policies by one pass per round.
 
+mod correlated;
 mod curve;
 mod dense;
 mod double_oracle;
@@ -226,8 +227,29 @@ pub struct BestResponse {
     /// What the copy gets when the others see its realized actions before
     /// replying (the expectation over the copy's draws of their worst reply).
     pub informed_copy_value: Option<f64>,
+    /// How it was computed: `dense` (the LP over the whole payoff matrix),
+    /// `pass` (one pass per round over the coalition's count vectors) or
+    /// `correlation` (the payoffs of every count vector from correlations
+    /// on the count grid, the best ones valued exactly).
+    pub route: String,
     /// What the backend seam chose and why.
     pub notes: Vec<String>,
+}
+
+/// How the best response against given policies finds each round's best
+/// count vector (symmetric and role-dependent games).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GivenRoute {
+    /// The correlations where the game is symmetric, their grid fits in
+    /// memory and they are estimated cheaper than one round of the pass.
+    #[default]
+    Auto,
+    /// One pruned pass per round over every count vector of the coalition.
+    Pass,
+    /// Correlations of the share tables with the others' distribution on
+    /// the FFT count grid (symmetric games), candidates valued exactly.
+    Correlation,
 }
 
 /// How far the LP's value may be from its policy's exact evaluation (the
@@ -695,6 +717,23 @@ pub fn best_response_dense(
     dense::best_response(evaluator, problem, j, backend)
 }
 
+/// Coalition j's best response to the others' given policies by the one
+/// pass or the correlations, as `route` asks (games where only counts
+/// matter): what the tests compare the two routes with.
+pub fn best_response_by(
+    evaluator: &mut Evaluator,
+    problem: &Problem,
+    j: usize,
+    route: GivenRoute,
+) -> Result<BestResponse> {
+    check_coalition(problem, j)?;
+    check_nobody_copies(problem, j)?;
+    if !problem.game().has_counts() {
+        return Err(Error::usage("route", "a table game takes the dense LP"));
+    }
+    given::best_response(evaluator, problem, j, &GuaranteeOptions::default(), route)
+}
+
 /// Coalition j's security value by double oracle on the share source
 /// `source` (symmetric or role-dependent games), unchecked: what the tests
 /// compare the table and the streamed shares with.
@@ -823,7 +862,7 @@ impl Evaluator {
             backend,
             ..Default::default()
         };
-        let mut b = given::best_response(self, problem, coalition, &options)?;
+        let mut b = given::best_response(self, problem, coalition, &options, GivenRoute::Auto)?;
         if matches!(backend, Backend::Gpu | Backend::Both) {
             b.notes.push(
                 "the best response's one pass sums f64 shares on the CPU (no payoff matrix \

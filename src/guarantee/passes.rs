@@ -227,21 +227,15 @@ pub(crate) fn best_strategy<S: Shares>(
             }
             let key = shares.key(n);
             let bound = best.map_or(f64::NEG_INFINITY, |b| b.value);
-            let mut sum = 0.0;
-            let mut skipped = false;
-            for (j, &(x, m, w)) in mix.iter().enumerate() {
-                sum += w * shares.payoff(x, n, key, &m.counts, m.key);
-                if sum + tail[j + 1] < bound {
-                    skipped = true;
-                    break;
+            match value_above(shares, n, key, mix, &tail, bound) {
+                Some(sum) if sum > bound => {
+                    best = Some(Found {
+                        value: sum,
+                        rank: start + i,
+                        state: 0,
+                    })
                 }
-            }
-            if !skipped && sum > bound {
-                best = Some(Found {
-                    value: sum,
-                    rank: start + i,
-                    state: 0,
-                });
+                _ => {}
             }
         }
         best
@@ -254,4 +248,27 @@ pub(crate) fn best_strategy<S: Shares>(
         }
     };
     Ok(pass(coalition, 1, watch, scan, pick)?.expect("the coalition has a count vector"))
+}
+
+/// Coalition vector n's value `Σ w f_x(n, M)` over `mix`, summed in its
+/// order, or `None` as soon as a partial sum plus what the rest can add
+/// (`tail`, from [`tail`]) is below `bound`: what [`best_strategy`] computes
+/// per vector, so that a value found elsewhere is the pass's f64 bit for bit.
+#[inline]
+pub(crate) fn value_above<S: Shares>(
+    shares: &S,
+    n: &[u32],
+    key: S::Key,
+    mix: &[(usize, &Vector<S::Key>, f64)],
+    tail: &[f64],
+    bound: f64,
+) -> Option<f64> {
+    let mut sum = 0.0;
+    for (j, &(x, m, w)) in mix.iter().enumerate() {
+        sum += w * shares.payoff(x, n, key, &m.counts, m.key);
+        if sum + tail[j + 1] < bound {
+            return None;
+        }
+    }
+    Some(sum)
 }

@@ -7,7 +7,9 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use unitsum_gpu::internals::{best_response_dense, random_game, random_marginals};
+use unitsum_gpu::internals::{
+    best_response_by, best_response_dense, random_game, random_marginals, GivenRoute,
+};
 use unitsum_gpu::{
     Backend, BestResponse, Coalition, Evaluator, Game, Method, Options, Policy, Problem,
 };
@@ -225,12 +227,135 @@ fn best_response_at_scale_by_one_pass() {
     }
 }
 
+/// The correlation route's answer is the pass's: the same value to the
+/// bit, the same policy and copy values, no round handed back to the pass.
+fn same_by_both_routes(evaluator: &mut Evaluator, problem: &Problem, name: &str) {
+    let pass = best_response_by(evaluator, problem, 0, GivenRoute::Pass).unwrap();
+    let fft = best_response_by(evaluator, problem, 0, GivenRoute::Correlation).unwrap();
+    assert_eq!(
+        (pass.route.as_str(), fft.route.as_str()),
+        ("pass", "correlation")
+    );
+    assert_eq!(
+        fft.value.to_bits(),
+        pass.value.to_bits(),
+        "{name}: {} ≠ {}",
+        fft.value,
+        pass.value
+    );
+    assert_eq!(fft.policy, pass.policy, "{name}");
+    assert_eq!(fft.copy_value, pass.copy_value, "{name}");
+    assert_eq!(fft.informed_copy_value, pass.informed_copy_value, "{name}");
+    assert!(
+        fft.notes
+            .iter()
+            .any(|n| n.contains("; 0 rounds with too many")),
+        "{name}: {:?}",
+        fft.notes
+    );
+}
+
+/// Symmetric games of every family the guarantee takes, k = 2..4, one or
+/// two states, the others in one or two coalitions of random kinds.
+fn correlation_route_equals_the_pass_in_symmetric_games() {
+    let mut evaluator = Evaluator::new();
+    let mut rng = StdRng::seed_from_u64(2931);
+    let kinds = [
+        "pure",
+        "uniform",
+        "independent",
+        "common",
+        "joint",
+        "counts",
+    ];
+    for family in FAMILIES {
+        for k in 2..=4 {
+            for case in 0..3 {
+                let n: usize = rng.random_range(6..=[24, 16, 11][k - 2]);
+                let s = rng.random_range(1..n);
+                let cut = rng.random_range(s..=n);
+                let mut coalitions = vec![Coalition::new((0..s).collect(), Policy::Uniform)];
+                for members in [(s..cut).collect::<Vec<usize>>(), (cut..n).collect()] {
+                    if !members.is_empty() {
+                        let kind = kinds[rng.random_range(0..kinds.len())];
+                        let policy = super::common::random_policy(&mut rng, kind, &members, k, &[]);
+                        coalitions.push(Coalition::new(members, policy));
+                    }
+                }
+                let states = rng.random_range(1..=2);
+                let game = random_game(&mut rng, family, n, k, states).unwrap();
+                let problem = Problem::new(n, k, game, coalitions).unwrap();
+                let name = format!("{family} k={k} case {case} n={n} s={s} S={states}");
+                same_by_both_routes(&mut evaluator, &problem, &name);
+            }
+        }
+    }
+}
+
+/// A wide distribution of the others' count vectors: 60 players on their
+/// own random marginals against a coalition of 30, k = 3, one and two
+/// states; the policy gets its value when evaluated.
+fn correlation_route_equals_the_pass_against_a_wide_distribution() {
+    let mut evaluator = Evaluator::new();
+    let mut rng = StdRng::seed_from_u64(2933);
+    for states in 1..=2 {
+        let (n, k, s) = (90, 3, 30);
+        let game = random_game(&mut rng, "proportional", n, k, states).unwrap();
+        let marginals = random_marginals(&mut rng, n - s, k);
+        let problem = Problem::new(
+            n,
+            k,
+            game,
+            vec![
+                Coalition::new((0..s).collect(), Policy::Uniform),
+                Coalition::new((s..n).collect(), Policy::Independent { marginals }),
+            ],
+        )
+        .unwrap();
+        same_by_both_routes(&mut evaluator, &problem, &format!("wide S={states}"));
+        let b = best_response_by(&mut evaluator, &problem, 0, GivenRoute::Correlation).unwrap();
+        let got = evaluated(&mut evaluator, &problem, &b.policy);
+        assert!(
+            (got - b.value).abs() <= 1e-9,
+            "S={states}: evaluated {got}, value {}",
+            b.value
+        );
+    }
+}
+
+/// Role games have no single grid: the correlation route refuses them
+/// (exit 2, naming the route), `auto` runs the pass there.
+fn correlation_route_refuses_role_games() {
+    let mut rng = StdRng::seed_from_u64(2935);
+    let roles = vec![0, 0, 1, 1, 0];
+    let game = role_game(&mut rng, "proportional", &roles, 2, 1);
+    let problem = Problem::new_with_roles(
+        5,
+        2,
+        Some(roles),
+        game,
+        vec![
+            Coalition::new(vec![0, 2], Policy::Uniform),
+            Coalition::new(vec![1, 3, 4], Policy::Uniform),
+        ],
+    )
+    .unwrap();
+    let mut evaluator = Evaluator::new();
+    let e = best_response_by(&mut evaluator, &problem, 0, GivenRoute::Correlation).unwrap_err();
+    assert!(e.to_string().contains("route"), "{e}");
+    let b = best_response_by(&mut evaluator, &problem, 0, GivenRoute::Auto).unwrap();
+    assert_eq!(b.route, "pass");
+}
+
 super::trials!(
     cpu: [
         one_pass_best_response_equals_the_dense_lp_in_symmetric_games,
         one_pass_best_response_equals_the_dense_lp_in_role_games,
         a_perturbed_given_policy_moves_the_best_response,
         best_response_at_scale_by_one_pass,
+        correlation_route_equals_the_pass_in_symmetric_games,
+        correlation_route_equals_the_pass_against_a_wide_distribution,
+        correlation_route_refuses_role_games,
     ],
     gpu: [],
 );

@@ -13,6 +13,7 @@ use unitsum_gpu::{
 };
 
 use super::common::binary;
+use unitsum_gpu::internals::{best_response_by, GivenRoute};
 
 /// A proportional game of `n` players over `weights.len()` actions, split
 /// into coalitions of the given sizes with the given policies.
@@ -591,7 +592,7 @@ fn a_floored_lp_is_a_bracket_not_a_value() {
 
 /// A best response against given policies whose passes may take minutes
 /// says so before it starts (a hostile run waited 273 s in silence), and
-/// can be cancelled.
+/// can be cancelled; by default that run now takes the correlations.
 fn a_long_best_response_is_announced_before_it_starts() {
     let problem = Problem::from_value(&json!({
         "players": 1000, "actions": 3, "game": { "family": "plurality" },
@@ -609,14 +610,21 @@ fn a_long_best_response_is_announced_before_it_starts() {
     let cancel = Cancel::new();
     cancel.cancel();
     evaluator.set_cancel(Some(cancel));
+    let outcome = best_response_by(&mut evaluator, &problem, 0, GivenRoute::Pass);
+    assert!(matches!(outcome, Err(Error::Cancelled)), "{outcome:?}");
+    {
+        let said = said.lock().unwrap();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].contains("best response") && said[0].contains("4.4e10"),
+            "{said:?}"
+        );
+    }
+    // `auto` takes the correlations here (well under a second): nothing
+    // to announce, and cancelled all the same.
     let outcome = evaluator.best_response(&problem, 0, Backend::Cpu);
     assert!(matches!(outcome, Err(Error::Cancelled)), "{outcome:?}");
-    let said = said.lock().unwrap();
-    assert_eq!(said.len(), 1, "{said:?}");
-    assert!(
-        said[0].contains("best response") && said[0].contains("4.4e10"),
-        "{said:?}"
-    );
+    assert_eq!(said.lock().unwrap().len(), 1);
 }
 
 /// Others who copy the coalition would follow its best response, so a best

@@ -143,7 +143,7 @@ pub fn run(args: GuaranteeArgs) -> Outcome {
             let policy = b.policy.to_value();
             let out = if json {
                 let value = serde_json::json!({
-                    "spec": source, "coalition": j, "value": b.value, "policy": policy,
+                    "spec": source, "coalition": j, "value": b.value, "route": b.route, "policy": policy,
                     "copy_value": b.copy_value, "informed_copy_value": b.informed_copy_value,
                 });
                 serde_json::to_string_pretty(&value).expect("serialisable") + "\n"

@@ -23,6 +23,7 @@
 //! [`SpectralResult::bound`]), computed in the same pass from the actual
 //! magnitudes of the spectra.
 
+pub(crate) mod correlate;
 mod grid;
 
 use rayon::prelude::*;
@@ -50,7 +51,6 @@ const SPECTRA_BYTES: u64 = 1 << 30;
 #[derive(Clone, Debug)]
 pub(crate) struct SpectralPlan {
     grid: Grid,
-    players: usize,
     actions: usize,
     states: usize,
     coalitions: usize,
@@ -91,7 +91,6 @@ impl SpectralPlan {
         }
         Ok(SpectralPlan {
             grid: Grid::new(problem.players(), k),
-            players: problem.players(),
             actions: k,
             states: problem.states(),
             coalitions: m,
@@ -220,37 +219,15 @@ impl SpectralPlan {
         Ok(SpectralResult { sums, bound })
     }
 
-    /// The half spectra of `h_b(x, ·)` for the actions `actions`: every count
-    /// vector of the n players is a cell, the others stay 0.
+    /// The half spectra of `h_b(x, ·)` for the actions `actions`
+    /// ([`share_spectra`] on this plan's grid).
     fn share_spectra(
         &self,
         flat: &FlatPlan,
         x: usize,
         actions: &[usize],
     ) -> Result<Vec<Vec<Complex<f64>>>> {
-        let n = self.players as u32;
-        let last = self.grid.last();
-        self.grid.forward(actions.len(), |outer, rows| {
-            let used: u32 = outer.iter().map(|&c| c as u32).sum();
-            if used > n {
-                return;
-            }
-            let outer: Vec<u32> = outer.iter().map(|&c| c as u32).collect();
-            let k = outer.len() + 2;
-            crate::counts::direct::shares_along_row(flat, x, &outer, |t, h| {
-                for (i, &b) in actions.iter().enumerate() {
-                    // h_b where nobody plays b is weighed by o_b = 0 in every
-                    // term, so it is 0 here: left in, it can be as large as
-                    // w_max / (n w_min) and swamp the transform's rounding.
-                    let count = match b {
-                        _ if b + 2 < k => outer[b],
-                        _ if b + 2 == k => t as u32,
-                        _ => n - used - t as u32,
-                    };
-                    rows[i * last + t] = if count == 0 { 0.0 } else { h[b] };
-                }
-            });
-        })
+        share_spectra(&self.grid, flat, x, actions)
     }
 
     /// One pass over every stored frequency for the share spectra `spectra`
@@ -465,6 +442,42 @@ impl SpectralPlan {
             pu *= s.xu[t];
         }
     }
+}
+
+/// The half spectra of `h_b(x, ·)` on `grid` for the actions `actions` of
+/// `flat`'s symmetric game: every count vector of the n players is a cell,
+/// the others stay 0, and so does `h_b` where nobody plays b. Shared by the
+/// counts method and the best response's correlations
+/// ([`correlate`]).
+pub(crate) fn share_spectra(
+    grid: &Grid,
+    flat: &FlatPlan,
+    x: usize,
+    actions: &[usize],
+) -> Result<Vec<Vec<Complex<f64>>>> {
+    let n = flat.config.players;
+    let last = grid.last();
+    grid.forward(actions.len(), |outer, rows| {
+        let used: u32 = outer.iter().map(|&c| c as u32).sum();
+        if used > n {
+            return;
+        }
+        let outer: Vec<u32> = outer.iter().map(|&c| c as u32).collect();
+        let k = outer.len() + 2;
+        crate::counts::direct::shares_along_row(flat, x, &outer, |t, h| {
+            for (i, &b) in actions.iter().enumerate() {
+                // h_b where nobody plays b is weighed by o_b = 0 in every
+                // term, so it is 0 here: left in, it can be as large as
+                // w_max / (n w_min) and swamp the transform's rounding.
+                let count = match b {
+                    _ if b + 2 < k => outer[b],
+                    _ if b + 2 == k => t as u32,
+                    _ => n - used - t as u32,
+                };
+                rows[i * last + t] = if count == 0 { 0.0 } else { h[b] };
+            }
+        });
+    })
 }
 
 /// One frequency pass's sums.
