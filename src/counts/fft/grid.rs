@@ -210,7 +210,7 @@ impl Grid {
                 let mut scratch = c2r.make_scratch_vec();
                 for (row, half) in reals.chunks_mut(last).zip(bins.chunks_mut(self.half)) {
                     half[0].im = 0.0;
-                    if last % 2 == 0 {
+                    if last.is_multiple_of(2) {
                         half[self.half - 1].im = 0.0;
                     }
                     c2r.process_with_scratch(half, row, &mut scratch)
