@@ -7,6 +7,7 @@ pub use crate::counts::vectors::{count_vector_rank, CountVectors};
 pub use crate::cpu::best_response::{
     best_response, pass_data, scan, set_floor, walk, Partial, PassMix, PassParams, NO_FLOOR,
 };
+pub use crate::cpu::count_pairs::count_pairs;
 pub use crate::cpu::count_shares::count_shares;
 pub use crate::cpu::digits::add_to_digits;
 pub use crate::cpu::enumerate::enumerate;

@@ -12,7 +12,8 @@
 //! Among vectors of one total, key order is lexicographic order, which
 //! adding a fixed vector preserves. So with each distribution sorted by key,
 //! the pair sum walks the share table forwards for each N, the rank of
-//! N + M costing R(k − 1) lookups in tables of n + 1 entries.
+//! N + M costing R(k − 1) lookups in tables of n + 1 entries (on the CPU
+//! R(k − 2) and two additions, [`SplitRanks`]).
 
 use rayon::prelude::*;
 
@@ -22,7 +23,7 @@ use crate::model::problem::Problem;
 use crate::plan::Plan;
 use crate::watch::Watch;
 
-pub use crate::counts::space::{suffix_sums, CountSpace, Key, RankTables};
+pub use crate::counts::space::{suffix_sums, CountSpace, Key, RankTables, SplitRanks};
 
 /// A distribution of count vectors of `totals[r]` players in each role
 /// block: (key, probability).
@@ -68,20 +69,52 @@ impl CountDistribution {
     }
 }
 
-/// Scratch for convolutions, dense over the result's simplex product (its
-/// block totals, never the key space): a mass per rank, or the position of
-/// its entry per rank, so that each convolution costs its pairs.
+/// Scratch for convolutions over the result's simplex product (its block
+/// totals, never the key space): the position of each touched rank's
+/// entry, so that each convolution costs its pairs (and its touched ranks).
 #[derive(Default)]
 pub struct Convolver {
     slot: Vec<u32>,
-    dense: Vec<f64>,
-    ranks: Vec<u32>,
-    keys: Vec<Key>,
-    mass: Vec<f64>,
+    touched: Vec<u32>,
 }
 
 /// An untouched slot.
 const EMPTY: u32 = u32::MAX;
+
+/// A distribution in the middle of a chain of convolutions: its entries'
+/// suffix sums (`width` each) and masses, in first-touched order; keys are
+/// made once, at the end ([`Partial::into_distribution`]).
+struct Partial {
+    totals: Vec<u32>,
+    sums: Vec<u32>,
+    mass: Vec<f64>,
+}
+
+impl Partial {
+    fn of(space: &CountSpace, d: &CountDistribution) -> Partial {
+        Partial {
+            totals: d.totals.clone(),
+            sums: d.suffix_sums(space),
+            mass: d.entries.iter().map(|e| e.1).collect(),
+        }
+    }
+
+    fn into_distribution(self, space: &CountSpace) -> CountDistribution {
+        let width = space.digits().max(1);
+        let entries = self
+            .sums
+            .chunks_exact(width)
+            .zip(self.mass)
+            // A product of masses that underflowed to 0 is no support.
+            .filter(|&(_, p)| p > 0.0)
+            .map(|(s, p)| (space.key_of_sums(&self.totals, s), p))
+            .collect();
+        CountDistribution {
+            totals: self.totals,
+            entries,
+        }
+    }
+}
 
 impl Convolver {
     /// Scratch for convolutions in `space` (grown as results need).
@@ -89,134 +122,110 @@ impl Convolver {
         Convolver::default()
     }
 
-    /// The distribution of the sum of independent `a` and `b`, given with
-    /// their entries' suffix sums ([`CountDistribution::suffix_sums`]), and
-    /// the result's suffix sums: a chain of convolutions decodes no key.
-    /// Dense pairs (at least an eighth of the result's simplex) add into a
-    /// dense array read back in rank order; sparse ones go through slots.
-    pub fn convolve(
-        &mut self,
-        space: &CountSpace,
-        (a, sums_a): (&CountDistribution, &[u32]),
-        (b, sums_b): (&CountDistribution, &[u32]),
-    ) -> (CountDistribution, Vec<u32>) {
+    /// The distribution of the sum of independent `a` and `b`. The rank of
+    /// each pair's sum is its entries' linear parts added plus `R(k − 2)`
+    /// lookups ([`SplitRanks`]); each result entry is listed when first
+    /// reached, with the sums of that pair.
+    fn convolve(&mut self, space: &CountSpace, a: &Partial, b: &Partial) -> Partial {
         let totals: Vec<u32> = a.totals.iter().zip(&b.totals).map(|(x, y)| x + y).collect();
         let tables = RankTables::new(&totals, space.k())
             .expect("a part of the space's count vectors, which fit its limit");
-        let pairs = a.entries.len() as u64 * b.entries.len() as u64;
-        if pairs.saturating_mul(8) >= tables.rows() {
-            self.dense(space, &tables, totals, (a, sums_a), (b, sums_b))
-        } else {
-            self.sparse(space, &tables, totals, (a, sums_a), (b, sums_b))
-        }
-    }
-
-    /// Every pair's product added at its rank, without a branch (so the
-    /// loads overlap), then the result read back by walking the simplex
-    /// product in rank order: the entries come out sorted.
-    fn dense(
-        &mut self,
-        space: &CountSpace,
-        tables: &RankTables,
-        totals: Vec<u32>,
-        (a, sums_a): (&CountDistribution, &[u32]),
-        (b, sums_b): (&CountDistribution, &[u32]),
-    ) -> (CountDistribution, Vec<u32>) {
-        let rows = tables.rows() as usize;
-        if self.dense.len() < rows {
-            self.dense.resize(rows, 0.0);
-        }
-        let (digits, width) = (space.digits(), space.digits().max(1));
-        for (&(_, pa), sa) in a.entries.iter().zip(sums_a.chunks_exact(width)) {
-            for (&(_, pb), sb) in b.entries.iter().zip(sums_b.chunks_exact(width)) {
-                let rank = tables.rank_of_sum(&sa[..digits], &sb[..digits]) as usize;
-                self.dense[rank] += pa * pb;
-            }
-        }
-        let (k, cells) = (space.k(), space.actions);
-        let mut entries = Vec::new();
-        let mut sums = Vec::new();
-        let mut walk = ProductWalk::new(&totals, k);
-        let mut rank = 0;
-        while let Some(counts) = walk.next_vector() {
-            let p = std::mem::take(&mut self.dense[rank]);
-            if p > 0.0 {
-                entries.push((space.key(counts), p));
-                let at = sums.len();
-                sums.resize(at + width, 0);
-                suffix_sums(&counts[..cells], k, &mut sums[at..]);
-            }
-            rank += 1;
-        }
-        (CountDistribution { totals, entries }, sums)
-    }
-
-    /// Pairs through a slot per rank: each result entry is listed when
-    /// first reached (with the sums of that pair), in first-touched order.
-    fn sparse(
-        &mut self,
-        space: &CountSpace,
-        tables: &RankTables,
-        totals: Vec<u32>,
-        (a, sums_a): (&CountDistribution, &[u32]),
-        (b, sums_b): (&CountDistribution, &[u32]),
-    ) -> (CountDistribution, Vec<u32>) {
         if self.slot.len() < tables.rows() as usize {
             self.slot.resize(tables.rows() as usize, EMPTY);
         }
+        let split = SplitRanks::new(&tables);
+        let width = space.digits().max(1);
         let digits = space.digits();
-        let width = digits.max(1);
-        let mut sums = Vec::new();
-        for (&(ka, pa), sa) in a.entries.iter().zip(sums_a.chunks_exact(width)) {
-            for (&(kb, pb), sb) in b.entries.iter().zip(sums_b.chunks_exact(width)) {
-                let rank = tables.rank_of_sum(&sa[..digits], &sb[..digits]) as usize;
+        let looked_up = split.looked_up();
+        // The inner loop runs over a, the longer side in a chain of
+        // convolutions: for a fixed b entry, ranks of a + b follow a's
+        // order, which stays mostly rank order, so that the slots are
+        // walked forwards rather than at random.
+        let lin_a: Vec<u32> = a
+            .sums
+            .chunks_exact(width)
+            .map(|s| split.constant().wrapping_add(split.linear(&s[..digits])))
+            .collect();
+        // At most every pair or every vector of the result: no regrowth.
+        let most = (a.mass.len().saturating_mul(b.mass.len())).min(tables.rows() as usize);
+        let mut out = Partial {
+            totals,
+            sums: Vec::with_capacity(most * width),
+            mass: Vec::with_capacity(most),
+        };
+        let mut bases = [0usize; crate::model::limits::MAX_ACTIONS];
+        for (sb, &pb) in b.sums.chunks_exact(width).zip(&b.mass) {
+            let lin_b = split.linear(&sb[..digits]);
+            for (j, &i) in looked_up.iter().enumerate() {
+                bases[j] = split.base(j, sb[i]);
+            }
+            for ((sa, &pa), &la) in a.sums.chunks_exact(width).zip(&a.mass).zip(&lin_a) {
+                let rank = looked_up
+                    .iter()
+                    .zip(&bases)
+                    .fold(la.wrapping_add(lin_b), |r, (&i, &at)| {
+                        r.wrapping_add(split.word(at + sa[i] as usize))
+                    }) as usize;
                 let mut at = self.slot[rank];
                 if at == EMPTY {
-                    at = self.keys.len() as u32;
+                    at = out.mass.len() as u32;
                     self.slot[rank] = at;
-                    self.ranks.push(rank as u32);
-                    self.keys.push(ka + kb);
-                    self.mass.push(0.0);
-                    sums.extend(sa.iter().zip(sb).map(|(x, y)| x + y));
+                    self.touched.push(rank as u32);
+                    out.mass.push(0.0);
+                    out.sums.extend(sa.iter().zip(sb).map(|(x, y)| x + y));
                 }
-                self.mass[at as usize] += pa * pb;
+                out.mass[at as usize] += pa * pb;
             }
         }
-        for &rank in &self.ranks {
+        for &rank in &self.touched {
             self.slot[rank as usize] = EMPTY;
         }
-        self.ranks.clear();
-        let mut entries = Vec::with_capacity(self.keys.len());
-        let mut kept = Vec::with_capacity(sums.len());
-        let outputs = self.keys.drain(..).zip(self.mass.drain(..));
-        for ((key, p), s) in outputs.zip(sums.chunks_exact(width)) {
-            if p > 0.0 {
-                entries.push((key, p));
-                kept.extend_from_slice(s);
-            }
-        }
-        (CountDistribution { totals, entries }, kept)
+        self.touched.clear();
+        out
     }
 
-    /// The convolution of all `parts`, smallest first (cheaper); stops
-    /// early (with a partial result) once `watch` is cancelled, for the
-    /// caller to check.
+    /// The convolution of all `parts`; stops early (with a partial result)
+    /// once `watch` is cancelled, for the caller to check. Parts over the
+    /// same role blocks are convolved together first, each such chain
+    /// smallest first (cheaper), then the chains smallest first: a chain's
+    /// running sum stays within its blocks' simplices, and chains over
+    /// disjoint blocks combine with every pair reaching its own vector (a
+    /// role game's independent players: R chains over one role each, not
+    /// one chain over the whole product).
     pub fn convolve_all(
         &mut self,
         space: &CountSpace,
         parts: &[&CountDistribution],
         watch: Watch<'_>,
     ) -> CountDistribution {
-        let mut order: Vec<&CountDistribution> = parts.to_vec();
-        order.sort_by_key(|d| d.entries.len());
-        let mut acc = CountDistribution::point(space, &vec![0; space.actions]);
-        let mut sums = acc.suffix_sums(space);
-        for d in order {
+        let mut groups: std::collections::BTreeMap<Vec<bool>, Vec<Partial>> = Default::default();
+        for d in parts {
+            let blocks = d.totals.iter().map(|&t| t > 0).collect();
+            groups
+                .entry(blocks)
+                .or_default()
+                .push(Partial::of(space, d));
+        }
+        let chains = groups
+            .into_values()
+            .map(|group| self.chain(space, group, watch))
+            .collect();
+        self.chain(space, chains, watch).into_distribution(space)
+    }
+
+    /// The convolution of `parts`, smallest first.
+    fn chain(&mut self, space: &CountSpace, mut parts: Vec<Partial>, watch: Watch<'_>) -> Partial {
+        parts.sort_by_key(|d| d.mass.len());
+        let mut parts = parts.into_iter();
+        let Some(mut acc) = parts.next() else {
+            let point = CountDistribution::point(space, &vec![0; space.actions]);
+            return Partial::of(space, &point);
+        };
+        for d in parts {
             if watch.cancelled() {
                 break;
             }
-            let d_sums = d.suffix_sums(space);
-            (acc, sums) = self.convolve(space, (&acc, &sums), (d, &d_sums));
+            acc = self.convolve(space, &acc, &d);
         }
         acc
     }
@@ -311,52 +320,6 @@ pub fn others_distributions(
                 .sorted()
         })
         .collect()
-}
-
-/// Walks the product of per-block simplices in rank order (lexicographic,
-/// block 0 outermost) without listing it.
-struct ProductWalk {
-    k: usize,
-    totals: Vec<u32>,
-    blocks: Vec<CountVectors>,
-    current: Vec<u32>,
-    started: bool,
-}
-
-impl ProductWalk {
-    fn new(totals: &[u32], k: usize) -> Self {
-        ProductWalk {
-            k,
-            totals: totals.to_vec(),
-            blocks: totals.iter().map(|&t| CountVectors::new(t, k)).collect(),
-            current: vec![0; totals.len() * k],
-            started: false,
-        }
-    }
-
-    /// The next vector (all blocks' cells), or `None` after the last.
-    fn next_vector(&mut self) -> Option<&[u32]> {
-        let k = self.k;
-        if !self.started {
-            self.started = true;
-            for (r, walk) in self.blocks.iter_mut().enumerate() {
-                self.current[r * k..][..k].copy_from_slice(walk.next_vector()?);
-            }
-            return Some(&self.current);
-        }
-        // The last block steps; one that is done restarts and carries.
-        for r in (0..self.blocks.len()).rev() {
-            if let Some(v) = self.blocks[r].next_vector() {
-                self.current[r * k..][..k].copy_from_slice(v);
-                return Some(&self.current);
-            }
-            let mut fresh = CountVectors::new(self.totals[r], k);
-            let first = fresh.next_vector().expect("a simplex has a vector");
-            self.current[r * k..][..k].copy_from_slice(first);
-            self.blocks[r] = fresh;
-        }
-        None
-    }
 }
 
 /// Every count vector of all n players, one word per cell, in rank order:

@@ -45,6 +45,8 @@ pub struct RankTables {
     words: Vec<u32>,
     /// Vectors of the product: Π_r C(T_r + k − 1, k − 1).
     rows: u64,
+    /// Suffix sums per block: k − 1.
+    digits: usize,
 }
 
 impl RankTables {
@@ -87,7 +89,12 @@ impl RankTables {
                 *w = w.wrapping_add(base as u32);
             }
         }
-        Some(RankTables { len, words, rows })
+        Some(RankTables {
+            len,
+            words,
+            rows,
+            digits,
+        })
     }
 
     /// Vectors of the product.
@@ -121,6 +128,107 @@ impl RankTables {
             r = r.wrapping_add(self.words[i * self.len + (x + y) as usize]);
         }
         r
+    }
+}
+
+/// A rank of [`RankTables`] split for sums of vectors. The last table of
+/// each block is linear, `H_{r,k−1}(s) = −(s + 1)` (times the block's
+/// stride), so the rank of a vector is `constant + linear(sums) + Σ` lookups
+/// of the other suffix sums only (`R(k − 2)` of them, none at k = 2), and
+/// `linear` adds over N + M: per pair of a convolution or pair sum, the
+/// linear parts are one addition of per-vector values instead of R lookups.
+/// Read off the tables themselves (their first two entries), so it ranks
+/// exactly as they do (tested).
+#[derive(Clone, Debug)]
+pub struct SplitRanks<'a> {
+    /// The tables' words ([`RankTables::words`]).
+    words: &'a [u32],
+    /// Entries per table.
+    len: usize,
+    /// Suffix sums per block: k − 1.
+    digits: usize,
+    /// Per block r, `H_{r,k−1}(1) − H_{r,k−1}(0)`: minus its stride.
+    weights: Vec<u32>,
+    /// Σ over the linear tables of their entry at 0 (the base included).
+    constant: u32,
+    /// The tables (suffix positions) looked up: those that are not linear.
+    looked_up: Vec<usize>,
+}
+
+impl<'a> SplitRanks<'a> {
+    /// The split of `tables`.
+    pub fn new(tables: &'a RankTables) -> SplitRanks<'a> {
+        Self::over(&tables.words, tables.len, tables.digits)
+    }
+
+    /// The split of rank tables laid out as [`RankTables::words`] (`len`
+    /// entries per table, `digits` = k − 1 tables per block), as the
+    /// counts layout carries them.
+    pub fn over(words: &'a [u32], len: usize, digits: usize) -> SplitRanks<'a> {
+        let count = if digits == 0 { 0 } else { words.len() / len };
+        let linear: Vec<usize> = (0..count).filter(|i| i % digits == digits - 1).collect();
+        let entry = |i: usize, s: usize| words.get(i * len + s).copied().unwrap_or(0);
+        SplitRanks {
+            words,
+            len,
+            digits,
+            // A block of no players has only s = 0: its weight multiplies
+            // 0, whatever the padding holds.
+            weights: linear
+                .iter()
+                .map(|&i| entry(i, 1).wrapping_sub(entry(i, 0)))
+                .collect(),
+            constant: linear
+                .iter()
+                .fold(0u32, |c, &i| c.wrapping_add(entry(i, 0))),
+            looked_up: (0..count).filter(|i| i % digits != digits - 1).collect(),
+        }
+    }
+
+    /// The linear part of a vector from its suffix sums (`R(k − 1)`).
+    #[inline]
+    pub fn linear(&self, sums: &[u32]) -> u32 {
+        let digits = self.digits;
+        self.weights
+            .iter()
+            .enumerate()
+            .fold(0u32, |r, (block, &w)| {
+                r.wrapping_add(w.wrapping_mul(sums[block * digits + digits - 1]))
+            })
+    }
+
+    /// The constant term.
+    pub fn constant(&self) -> u32 {
+        self.constant
+    }
+
+    /// The suffix positions looked up, in order (`R(k − 2)`).
+    pub fn looked_up(&self) -> &[usize] {
+        &self.looked_up
+    }
+
+    /// The word offset of looked-up table `j` shifted by the suffix sum
+    /// `s`: adding a second vector's sum there ([`Self::word`]) reads the
+    /// table at the sum.
+    #[inline]
+    pub fn base(&self, j: usize, s: u32) -> usize {
+        self.looked_up[j] * self.len + s as usize
+    }
+
+    /// The tables' word at `at` (a [`Self::base`] plus a suffix sum).
+    #[inline(always)]
+    pub fn word(&self, at: usize) -> u32 {
+        self.words[at]
+    }
+
+    /// The rank of a vector, from its suffix sums (as [`RankTables::rank`]).
+    #[cfg(test)]
+    pub fn rank(&self, sums: &[u32]) -> u32 {
+        self.looked_up
+            .iter()
+            .fold(self.constant.wrapping_add(self.linear(sums)), |r, &i| {
+                r.wrapping_add(self.words[i * self.len + sums[i] as usize])
+            })
     }
 }
 
@@ -241,6 +349,26 @@ impl CountSpace {
             .sum()
     }
 
+    /// The key of the vector whose blocks hold `totals` players and whose
+    /// suffix sums ([`suffix_sums`]) are `sums`: no division, unlike
+    /// decoding a key.
+    pub fn key_of_sums(&self, totals: &[u32], sums: &[u32]) -> Key {
+        let k = self.k();
+        let digits = k - 1;
+        let mut key = 0;
+        for (r, &total) in totals.iter().enumerate() {
+            let mut above = total;
+            for (&s, &place) in sums[r * digits..][..digits]
+                .iter()
+                .zip(&self.place[r * k..])
+            {
+                key += u64::from(above - s) * place;
+                above = s;
+            }
+        }
+        key
+    }
+
     /// The count vector of `key` whose blocks hold `totals` players, into `counts`.
     pub fn counts_of(&self, key: Key, totals: &[u32], counts: &mut [u32]) {
         let k = self.k();
@@ -320,9 +448,14 @@ mod tests {
                 prop_assert!(ranks_in_order(space.ranks(), &vectors, k, space.actions));
                 let mut back = vec![0; space.actions];
                 let mut last = None;
+                let split = SplitRanks::new(space.ranks());
+                let mut sums = vec![0; space.digits()];
                 for (i, v) in vectors.chunks_exact(space.actions).enumerate() {
                     prop_assert_eq!(space.rank(v) as usize, i);
+                    suffix_sums(v, k, &mut sums);
+                    prop_assert_eq!(split.rank(&sums) as usize, i, "split rank");
                     let key = space.key(v);
+                    prop_assert_eq!(space.key_of_sums(&totals, &sums), key);
                     prop_assert!(last < Some(key), "keys ascend");
                     last = Some(key);
                     space.counts_of(key, &totals, &mut back);
@@ -400,6 +533,59 @@ mod tests {
                     !ranks_in_order(&bad, &vectors, k, space.actions),
                     "{blocks:?} {k} at {at}"
                 );
+            }
+        }
+    }
+
+    /// The split rank's linear parts add: the rank of N + M from N's and
+    /// M's linear parts and the looked-up tables at the summed suffix sums
+    /// is the rank of the sum; with one block's weight off by one it is
+    /// not (for every block holding players), so the check can fail.
+    #[test]
+    fn split_ranks_of_sums_add_and_a_wrong_weight_fails() {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(29);
+        for (blocks, k) in [
+            (vec![7usize], 2usize),
+            (vec![4, 6, 5], 2),
+            (vec![5, 3], 3),
+            (vec![3, 4], 4),
+        ] {
+            let space = CountSpace::with_blocks(&blocks, k).unwrap();
+            let split = SplitRanks::new(space.ranks());
+            let totals: Vec<u32> = blocks.iter().map(|&b| b as u32).collect();
+            let vectors = count_vectors_with_totals(&totals, k);
+            let digits = space.digits();
+            let (mut sn, mut sm) = (vec![0; digits], vec![0; digits]);
+            let rank_of_sum = |split: &SplitRanks, sn: &[u32], sm: &[u32]| {
+                let lin = split
+                    .constant()
+                    .wrapping_add(split.linear(sn))
+                    .wrapping_add(split.linear(sm));
+                (0..split.looked_up().len()).fold(lin, |r, j| {
+                    let at = split.base(j, sn[split.looked_up()[j]]);
+                    r.wrapping_add(split.word(at + sm[split.looked_up()[j]] as usize))
+                })
+            };
+            for v in vectors.chunks_exact(space.actions) {
+                // A random split of v into N + M, cell by cell.
+                let n: Vec<u32> = v
+                    .iter()
+                    .map(|&c| rand::Rng::random_range(&mut rng, 0..=c))
+                    .collect();
+                let m: Vec<u32> = v.iter().zip(&n).map(|(c, n)| c - n).collect();
+                suffix_sums(&n, k, &mut sn);
+                suffix_sums(&m, k, &mut sm);
+                assert_eq!(rank_of_sum(&split, &sn, &sm), space.rank(v), "{v:?}");
+            }
+            for block in 0..blocks.len() {
+                let mut bad = split.clone();
+                bad.weights[block] = bad.weights[block].wrapping_add(1);
+                let wrong = vectors.chunks_exact(space.actions).any(|v| {
+                    let mut sums = vec![0; digits];
+                    suffix_sums(v, k, &mut sums);
+                    rank_of_sum(&bad, &sums, &vec![0; digits]) != space.rank(v)
+                });
+                assert!(wrong, "{blocks:?} {k} block {block}");
             }
         }
     }

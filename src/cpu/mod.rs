@@ -153,6 +153,8 @@ impl CountKernels for CpuCounts {
     fn pair_sum(&mut self, layout: &CountsFlat, j: usize, watch: Watch<'_>) -> Result<Vec<f64>> {
         let config = &layout.configs[j];
         let items = layout.items(j);
+        // The twin's sum with the rank split (fewer lookups per pair).
+        let q = fast::PairSumQ::new(config, &layout.words);
         // An item of the pair sum is up to 4096 iterations, not one
         // profile: smaller chunks, so that progress and Ctrl-C come every
         // fraction of a second even at 10^13 pairs.
@@ -162,7 +164,7 @@ impl CountKernels for CpuCounts {
             config.states as usize,
             watch,
             |first, count| {
-                count_pairs::count_pairs(config, &layout.words, &layout.reals, first, count)
+                fast::count_pairs_split(config, &layout.words, &layout.reals, &q, first, count)
             },
         )
     }
