@@ -70,12 +70,13 @@ impl CountDistribution {
 }
 
 /// Scratch for convolutions over the result's simplex product (its block
-/// totals, never the key space): the position of each touched rank's
-/// entry, so that each convolution costs its pairs (and its touched ranks).
+/// totals, never the key space): a mass per rank, or the position of each
+/// touched rank's entry, so that each convolution costs its pairs.
 #[derive(Default)]
 pub struct Convolver {
     slot: Vec<u32>,
     touched: Vec<u32>,
+    dense: Vec<f64>,
 }
 
 /// An untouched slot.
@@ -122,61 +123,68 @@ impl Convolver {
         Convolver::default()
     }
 
-    /// The distribution of the sum of independent `a` and `b`. The rank of
-    /// each pair's sum is its entries' linear parts added plus `R(k − 2)`
-    /// lookups ([`SplitRanks`]); each result entry is listed when first
-    /// reached, with the sums of that pair.
+    /// The distribution of the sum of independent `a` and `b`. Dense pairs
+    /// (at least an eighth of the result's simplex) add into a mass per
+    /// rank read back in rank order, which keeps a chain's running sum in
+    /// rank order (its next pairs walk the scratch forwards); sparse ones
+    /// go through a slot per rank, each result entry listed when first
+    /// reached.
     fn convolve(&mut self, space: &CountSpace, a: &Partial, b: &Partial) -> Partial {
         let totals: Vec<u32> = a.totals.iter().zip(&b.totals).map(|(x, y)| x + y).collect();
         let tables = RankTables::new(&totals, space.k())
             .expect("a part of the space's count vectors, which fit its limit");
-        if self.slot.len() < tables.rows() as usize {
-            self.slot.resize(tables.rows() as usize, EMPTY);
-        }
         let split = SplitRanks::new(&tables);
+        let rows = tables.rows() as usize;
         let width = space.digits().max(1);
-        let digits = space.digits();
-        let looked_up = split.looked_up();
-        // The inner loop runs over a, the longer side in a chain of
-        // convolutions: for a fixed b entry, ranks of a + b follow a's
-        // order, which stays mostly rank order, so that the slots are
-        // walked forwards rather than at random.
-        let lin_a: Vec<u32> = a
-            .sums
-            .chunks_exact(width)
-            .map(|s| split.constant().wrapping_add(split.linear(&s[..digits])))
-            .collect();
         // At most every pair or every vector of the result: no regrowth.
-        let most = (a.mass.len().saturating_mul(b.mass.len())).min(tables.rows() as usize);
+        let most = (a.mass.len().saturating_mul(b.mass.len())).min(rows);
         let mut out = Partial {
             totals,
             sums: Vec::with_capacity(most * width),
             mass: Vec::with_capacity(most),
         };
-        let mut bases = [0usize; crate::model::limits::MAX_ACTIONS];
-        for (sb, &pb) in b.sums.chunks_exact(width).zip(&b.mass) {
-            let lin_b = split.linear(&sb[..digits]);
-            for (j, &i) in looked_up.iter().enumerate() {
-                bases[j] = split.base(j, sb[i]);
+        if most.saturating_mul(8) >= rows {
+            if self.dense.len() < rows {
+                self.dense.resize(rows, 0.0);
             }
-            for ((sa, &pa), &la) in a.sums.chunks_exact(width).zip(&a.mass).zip(&lin_a) {
-                let rank = looked_up
-                    .iter()
-                    .zip(&bases)
-                    .fold(la.wrapping_add(lin_b), |r, (&i, &at)| {
-                        r.wrapping_add(split.word(at + sa[i] as usize))
-                    }) as usize;
-                let mut at = self.slot[rank];
-                if at == EMPTY {
-                    at = out.mass.len() as u32;
-                    self.slot[rank] = at;
-                    self.touched.push(rank as u32);
-                    out.mass.push(0.0);
-                    out.sums.extend(sa.iter().zip(sb).map(|(x, y)| x + y));
+            let dense = &mut self.dense;
+            pair_ranks(space, &split, a, b, |rank, ia, ib| {
+                dense[rank] += a.mass[ia] * b.mass[ib];
+            });
+            let (k, digits) = (space.k(), space.digits());
+            let mut walk = ProductWalk::new(&out.totals, k);
+            let mut sums = [0u32; crate::model::limits::MAX_ACTIONS];
+            let mut rank = 0;
+            while let Some(counts) = walk.next_vector() {
+                let p = std::mem::take(&mut self.dense[rank]);
+                if p > 0.0 {
+                    suffix_sums(counts, k, &mut sums[..digits]);
+                    out.mass.push(p);
+                    out.sums.extend_from_slice(&sums[..width]);
                 }
-                out.mass[at as usize] += pa * pb;
+                rank += 1;
             }
+            return out;
         }
+        if self.slot.len() < rows {
+            self.slot.resize(rows, EMPTY);
+        }
+        let (slot, touched) = (&mut self.slot, &mut self.touched);
+        pair_ranks(space, &split, a, b, |rank, ia, ib| {
+            let mut at = slot[rank];
+            if at == EMPTY {
+                at = out.mass.len() as u32;
+                slot[rank] = at;
+                touched.push(rank as u32);
+                out.mass.push(0.0);
+                let (sa, sb) = (
+                    &a.sums[ia * width..][..width],
+                    &b.sums[ib * width..][..width],
+                );
+                out.sums.extend(sa.iter().zip(sb).map(|(x, y)| x + y));
+            }
+            out.mass[at as usize] += a.mass[ia] * b.mass[ib];
+        });
         for &rank in &self.touched {
             self.slot[rank as usize] = EMPTY;
         }
@@ -228,6 +236,91 @@ impl Convolver {
             acc = self.convolve(space, &acc, &d);
         }
         acc
+    }
+}
+
+/// Calls `visit(rank of a_i + b_j, i, j)` for every pair, b outermost. The
+/// rank is the entries' linear parts added plus `R(k − 2)` lookups
+/// ([`SplitRanks`]). The inner loop runs over a, the longer side in a
+/// chain of convolutions: for a fixed b entry, ranks of a + b follow a's
+/// order (rank order after a dense step), so that the scratch is walked
+/// forwards rather than at random.
+fn pair_ranks(
+    space: &CountSpace,
+    split: &SplitRanks,
+    a: &Partial,
+    b: &Partial,
+    mut visit: impl FnMut(usize, usize, usize),
+) {
+    let width = space.digits().max(1);
+    let digits = space.digits();
+    let looked_up = split.looked_up();
+    let lin_a: Vec<u32> = a
+        .sums
+        .chunks_exact(width)
+        .map(|s| split.constant().wrapping_add(split.linear(&s[..digits])))
+        .collect();
+    let mut bases = [0usize; crate::model::limits::MAX_ACTIONS];
+    for (ib, sb) in b.sums.chunks_exact(width).enumerate() {
+        let lin_b = split.linear(&sb[..digits]);
+        for (j, &i) in looked_up.iter().enumerate() {
+            bases[j] = split.base(j, sb[i]);
+        }
+        for (ia, (sa, &la)) in a.sums.chunks_exact(width).zip(&lin_a).enumerate() {
+            let rank = looked_up
+                .iter()
+                .zip(&bases)
+                .fold(la.wrapping_add(lin_b), |r, (&i, &at)| {
+                    r.wrapping_add(split.word(at + sa[i] as usize))
+                });
+            visit(rank as usize, ia, ib);
+        }
+    }
+}
+
+/// Walks the product of per-block simplices in rank order (lexicographic,
+/// block 0 outermost) without listing it.
+struct ProductWalk {
+    k: usize,
+    totals: Vec<u32>,
+    blocks: Vec<CountVectors>,
+    current: Vec<u32>,
+    started: bool,
+}
+
+impl ProductWalk {
+    fn new(totals: &[u32], k: usize) -> Self {
+        ProductWalk {
+            k,
+            totals: totals.to_vec(),
+            blocks: totals.iter().map(|&t| CountVectors::new(t, k)).collect(),
+            current: vec![0; totals.len() * k],
+            started: false,
+        }
+    }
+
+    /// The next vector (all blocks' cells), or `None` after the last.
+    fn next_vector(&mut self) -> Option<&[u32]> {
+        let k = self.k;
+        if !self.started {
+            self.started = true;
+            for (r, walk) in self.blocks.iter_mut().enumerate() {
+                self.current[r * k..][..k].copy_from_slice(walk.next_vector()?);
+            }
+            return Some(&self.current);
+        }
+        // The last block steps; one that is done restarts and carries.
+        for r in (0..self.blocks.len()).rev() {
+            if let Some(v) = self.blocks[r].next_vector() {
+                self.current[r * k..][..k].copy_from_slice(v);
+                return Some(&self.current);
+            }
+            let mut fresh = CountVectors::new(self.totals[r], k);
+            let first = fresh.next_vector().expect("a simplex has a vector");
+            self.current[r * k..][..k].copy_from_slice(first);
+            self.blocks[r] = fresh;
+        }
+        None
     }
 }
 
