@@ -779,11 +779,15 @@ impl DirectEstimate {
         let entries: u64 = p.iter().chain(&q).fold(0u64, |a, &b| a.saturating_add(b));
         // Per thread a slot per rank of the convolutions' scratch; the list
         // of all count vectors and the share table; per entry its key,
-        // probability, real and suffix sums, and its copy in the scratch.
+        // probability, real and suffix sums, and its copy in the scratch;
+        // and the CPU pair sum's copy of one coalition's Q entries at a
+        // time (a linear part and at most `digits` looked-up sums each).
         let digits = k - blocks as u64;
+        let pair_sum_q = q.iter().copied().max().unwrap_or(0);
         let bytes = rows
             .saturating_mul(4 * threads + k * (4 + 8 * problem.states() as u64))
-            .saturating_add(entries.saturating_mul(40 + 4 * digits));
+            .saturating_add(entries.saturating_mul(40 + 4 * digits))
+            .saturating_add(pair_sum_q.saturating_mul(4 + 4 * digits));
         DirectEstimate { pairs, cost, bytes }
     }
 }
