@@ -5,14 +5,13 @@
 //! policy evaluated against the given policies, a perturbed policy of the
 //! others that moves the value, and sizes where the dense LP refuses.
 
+use super::common::role_game;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use unitsum_gpu::internals::{
     best_response_by, best_response_dense, random_game, random_marginals, GivenRoute,
 };
-use unitsum_gpu::{
-    Backend, BestResponse, Coalition, Evaluator, Game, Method, Options, Policy, Problem,
-};
+use unitsum_gpu::{Backend, BestResponse, Coalition, Evaluator, Method, Options, Policy, Problem};
 
 /// The symmetric families.
 const FAMILIES: [&str; 4] = ["plurality", "proportional", "congestion", "anonymous"];
@@ -85,28 +84,6 @@ fn one_pass_best_response_equals_the_dense_lp_in_symmetric_games() {
         }
     }
     assert!(copies >= 8, "{copies} informed copies compared");
-}
-
-/// A random role game of `family` over `roles`.
-fn role_game(rng: &mut StdRng, family: &str, roles: &[usize], k: usize, states: usize) -> Game {
-    let rows = roles.iter().max().unwrap() + 1;
-    let params: Vec<Vec<Vec<f64>>> = (0..states)
-        .map(|_| {
-            (0..rows)
-                .map(|_| (0..k).map(|_| rng.random_range(0.1..2.0)).collect())
-                .collect()
-        })
-        .collect();
-    match family {
-        "proportional" => Game::RoleProportional {
-            roles: roles.to_vec(),
-            weights: params,
-        },
-        _ => Game::RoleCongestion {
-            roles: roles.to_vec(),
-            values: params,
-        },
-    }
 }
 
 /// Role games: two or three roles, the coalition a random group at least

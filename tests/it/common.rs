@@ -299,3 +299,26 @@ pub fn small_sweep<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     args.extend_from_slice(extra);
     args
 }
+
+/// A random role game of `family` (`proportional`, else congestion) with
+/// `states` states over `roles`: role r's parameters row r, in [0.1, 2).
+pub fn role_game(rng: &mut StdRng, family: &str, roles: &[usize], k: usize, states: usize) -> Game {
+    let rows = roles.iter().max().unwrap() + 1;
+    let params: Vec<Vec<Vec<f64>>> = (0..states)
+        .map(|_| {
+            (0..rows)
+                .map(|_| (0..k).map(|_| rng.random_range(0.1..2.0)).collect())
+                .collect()
+        })
+        .collect();
+    match family {
+        "proportional" => Game::RoleProportional {
+            roles: roles.to_vec(),
+            weights: params,
+        },
+        _ => Game::RoleCongestion {
+            roles: roles.to_vec(),
+            values: params,
+        },
+    }
+}

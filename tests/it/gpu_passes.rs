@@ -189,6 +189,20 @@ fn whole_pass_with(
     (best.unwrap(), u64::from(evaluated))
 }
 
+/// The GPU's answer (value, item) to `case` with the floor's `hints`.
+fn case_best(evaluator: &mut Evaluator, case: &Case, hints: &[u32]) -> (f64, u32) {
+    gpu_best_response(
+        evaluator,
+        &case.flat,
+        &case.simplex,
+        case.outer,
+        case.walks_coalition,
+        &case.mix,
+        hints,
+    )
+    .unwrap()
+}
+
 /// [`whole_pass_with`] without a floor, the tail as the kernel's.
 fn whole_pass(case: &Case, slack: f64) -> ((f64, u32), u64) {
     whole_pass_with(case, slack, None, |t| t)
@@ -291,16 +305,7 @@ fn gpu_best_response_perturbed_weight_fails_the_twin_comparison(evaluator: &mut 
 fn gpu_best_response_answer_is_the_cpu_best_over_every_item(evaluator: &mut Evaluator) {
     let mut rng = StdRng::seed_from_u64(30);
     for case in cases(&mut rng) {
-        let (value, item) = gpu_best_response(
-            evaluator,
-            &case.flat,
-            &case.simplex,
-            case.outer,
-            case.walks_coalition,
-            &case.mix,
-            &[],
-        )
-        .unwrap();
+        let (value, item) = case_best(evaluator, &case, &[]);
         let ((cpu, cpu_item), _) = whole_pass(&case, 0.0);
         assert_eq!(value.to_bits(), cpu.to_bits(), "{}", case.name);
         assert_eq!(item, cpu_item, "{}", case.name);
@@ -325,16 +330,7 @@ fn gpu_best_response_with_a_floor_is_the_cpu_best(evaluator: &mut Evaluator) {
                 vec![cpu_item],
                 vec![random, cpu_item, items + 5],
             ] {
-                let (value, item) = gpu_best_response(
-                    evaluator,
-                    &case.flat,
-                    &case.simplex,
-                    case.outer,
-                    case.walks_coalition,
-                    &case.mix,
-                    &hints,
-                )
-                .unwrap();
+                let (value, item) = case_best(evaluator, &case, &hints);
                 let name = format!("{} (f64: {f64}, hints {hints:?})", case.name);
                 assert_eq!(value.to_bits(), cpu.to_bits(), "{name}");
                 assert_eq!(item, cpu_item, "{name}");
@@ -378,16 +374,7 @@ fn gpu_best_response_in_f32_within_its_bound_and_exact_after_recheck(evaluator: 
             case.name
         );
         largest = largest.max(d);
-        let (value, item) = gpu_best_response(
-            evaluator,
-            &case.flat,
-            &case.simplex,
-            case.outer,
-            case.walks_coalition,
-            &case.mix,
-            &[],
-        )
-        .unwrap();
+        let (value, item) = case_best(evaluator, &case, &[]);
         let ((cpu, cpu_item), _) = whole_pass(&case, 0.0);
         assert_eq!(value.to_bits(), cpu.to_bits(), "{} (f32)", case.name);
         assert_eq!(item, cpu_item, "{} (f32)", case.name);

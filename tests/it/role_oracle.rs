@@ -5,7 +5,7 @@
 //! per-role counts), its per-role `counts` policy fed back to `eval`, and
 //! the GPU's shares of its certificates.
 
-use super::common::{binary, json_u64s};
+use super::common::{binary, json_u64s, role_game};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -13,29 +13,6 @@ use unitsum_gpu::internals::{double_oracle_with, ShareSource};
 use unitsum_gpu::{
     Backend, Basis, Coalition, Evaluator, Game, GuaranteeOptions, Policy, Problem, Solver,
 };
-
-/// A random role game of `family` (proportional or congestion) with
-/// `states` states over `roles`.
-fn role_game(rng: &mut StdRng, family: &str, roles: &[usize], k: usize, states: usize) -> Game {
-    let rows = roles.iter().max().unwrap() + 1;
-    let params: Vec<Vec<Vec<f64>>> = (0..states)
-        .map(|_| {
-            (0..rows)
-                .map(|_| (0..k).map(|_| rng.random_range(0.1..2.0)).collect())
-                .collect()
-        })
-        .collect();
-    match family {
-        "proportional" => Game::RoleProportional {
-            roles: roles.to_vec(),
-            weights: params,
-        },
-        _ => Game::RoleCongestion {
-            roles: roles.to_vec(),
-            values: params,
-        },
-    }
-}
 
 /// Coalition 0 is `mine`, the rest one uniform coalition.
 fn role_problem(game: Game, roles: &[usize], k: usize, mine: Vec<usize>) -> Problem {

@@ -6,7 +6,8 @@
 //! `--backend gpu|both` running the kernel.
 
 use unitsum_gpu::internals::{
-    gpu, gpu_stream_sums, stream_counts, stream_data, stream_field, stream_input, Schedule,
+    gpu, gpu_stream_sums, stream_counts, stream_data, stream_field, stream_input, FlatPlan,
+    Schedule, StreamData, StreamInput,
 };
 use unitsum_gpu::{Backend, CountsAlgorithm, Evaluation, Evaluator, Method, Options, Problem};
 
@@ -57,6 +58,18 @@ fn cases() -> Vec<(String, Problem)> {
     all
 }
 
+/// The twin's sums over every cell of `input` (the mass last).
+fn twin_sums(flat: &FlatPlan, input: &StreamInput, data: &StreamData) -> Vec<f64> {
+    stream_counts(
+        flat,
+        &data.words,
+        &data.reals,
+        data.header,
+        0,
+        input.cells(),
+    )
+}
+
 /// The twin's shares `r_j(x)` (sums over the mass) as rows per coalition.
 fn shares(problem: &Problem, sums: &[f64]) -> Vec<Vec<f64>> {
     let (m, states) = (problem.coalitions().len(), problem.states());
@@ -74,14 +87,7 @@ fn kernel_equals_its_twin_and_the_twin_the_cpu_routes(evaluator: &mut Evaluator)
     for (i, (name, problem)) in cases().into_iter().enumerate() {
         let (flat, input) = stream_input(&problem).unwrap();
         let data = stream_data(&flat, &input);
-        let twin = stream_counts(
-            &flat,
-            &data.words,
-            &data.reals,
-            data.header,
-            0,
-            input.cells(),
-        );
+        let twin = twin_sums(&flat, &input, &data);
         let tiny = i % 2 == 1;
         if tiny {
             gpu(evaluator).unwrap().set_schedule(Schedule {
@@ -127,14 +133,7 @@ fn a_perturbed_table_entry_fails_the_comparisons(evaluator: &mut Evaluator) {
         let problem = group_problem(95_500, family, "independent", 30, 3, false);
         let (flat, input) = stream_input(&problem).unwrap();
         let data = stream_data(&flat, &input);
-        let twin = stream_counts(
-            &flat,
-            &data.words,
-            &data.reals,
-            data.header,
-            0,
-            input.cells(),
-        );
+        let twin = twin_sums(&flat, &input, &data);
         let mut edited = data.clone();
         let tables = data.words[data.header as usize + stream_field::TABLES] as usize;
         let mode = (0..=input.copies as usize)
@@ -274,14 +273,7 @@ fn groups_on_fewer_axes_than_actions(evaluator: &mut Evaluator) {
             let (flat, input) = stream_input(&problem).unwrap();
             assert_eq!(input.axes.len(), axes, "{name}");
             let data = stream_data(&flat, &input);
-            let twin = stream_counts(
-                &flat,
-                &data.words,
-                &data.reals,
-                data.header,
-                0,
-                input.cells(),
-            );
+            let twin = twin_sums(&flat, &input, &data);
             let kernel = gpu_stream_sums(evaluator, &flat, &input, &data).unwrap();
             let mass = *twin.last().unwrap();
             for (a, b) in kernel.iter().zip(&twin) {
